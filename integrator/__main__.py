@@ -1,0 +1,3 @@
+from integrator.cli import main
+
+raise SystemExit(main())

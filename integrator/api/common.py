@@ -1,0 +1,46 @@
+"""Small helpers every handler shares: read a bounded body, parse it, answer with XML."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from aiohttp import web
+from lxml import etree
+
+from integrator.errors import BadXml
+from integrator.inbound import parse_body, parse_xml
+from integrator.keys import CONFIG
+
+XML_CONTENT_TYPE = "application/xml"
+
+
+async def read_body(request: web.Request) -> bytes:
+    """The request body, refused early when it announces more than the limit."""
+    limit = request.app[CONFIG].limits.max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise BadXml(f"request body of {request.content_length} bytes exceeds the limit of "
+                     f"{limit} bytes")
+    return await request.read()  # aiohttp enforces client_max_size (= limit) while reading
+
+
+async def xml_body(request: web.Request, expected: Collection[str]) -> etree._Element:
+    """The request body parsed (hardened), root-checked and validated against the CRM XSD."""
+    body = await read_body(request)
+    return parse_body(body, expected=expected,
+                      max_depth=request.app[CONFIG].limits.max_xml_depth)
+
+
+async def raw_xml_body(request: web.Request) -> etree._Element:
+    """The request body parsed (hardened) without the CRM XSD (for documents with their own
+    validation, such as integration sets)."""
+    body = await read_body(request)
+    return parse_xml(body, max_depth=request.app[CONFIG].limits.max_xml_depth)
+
+
+def to_bytes(element: etree._Element) -> bytes:
+    return etree.tostring(element, encoding="UTF-8", xml_declaration=True)
+
+
+def xml_response(element: etree._Element, *, status: int = 200) -> web.Response:
+    return web.Response(body=to_bytes(element), status=status, content_type=XML_CONTENT_TYPE,
+                        charset="utf-8")

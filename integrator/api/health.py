@@ -1,0 +1,57 @@
+"""Operations: ``/health/live``, ``/health/ready``, ``/metrics``, ``/v1/openapi.yaml`` (N2-N4)."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from aiohttp import web
+from lxml import etree
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from integrator.api.common import xml_response
+from integrator.errors import IntegratorError
+from integrator.keys import METRICS, REGISTRY, SESSIONS, STORE
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/health/live")
+async def live(request: web.Request) -> web.Response:
+    return xml_response(etree.Element("Health", status="ok"))
+
+
+@routes.get("/health/ready")
+async def ready(request: web.Request) -> web.Response:
+    """Ready when the configuration is loaded (it is, or the app would not exist) and the store
+    answers."""
+    root = etree.Element("Health", status="ok")
+    etree.SubElement(root, "Check", name="config", status="ok")
+    check = etree.SubElement(root, "Check", name="store", status="ok")
+    try:
+        await request.app[STORE].ping()
+    except IntegratorError as exc:
+        check.set("status", "failed")
+        check.text = exc.message
+        root.set("status", "failed")
+        return xml_response(root, status=503)
+    return xml_response(root)
+
+
+@routes.get("/metrics")
+async def metrics(request: web.Request) -> web.Response:
+    m = request.app[METRICS]
+    try:  # gauges that live in the shared store are read at scrape time
+        m.sessions.set(await request.app[SESSIONS].count())
+        for source, count in (await request.app[REGISTRY].counts()).items():
+            m.sets.labels(source).set(count)
+    except IntegratorError:
+        pass  # the store is down: serve the rest (readiness reports the store)
+    response = web.Response(body=m.render())
+    response.headers["Content-Type"] = CONTENT_TYPE_LATEST
+    return response
+
+
+@routes.get("/v1/openapi.yaml")
+async def openapi(request: web.Request) -> web.Response:
+    text = resources.files("integrator").joinpath("api/openapi.yaml").read_text(encoding="utf-8")
+    return web.Response(text=text, content_type="application/yaml")

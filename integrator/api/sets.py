@@ -1,0 +1,55 @@
+"""Integration sets over HTTP: ``PUT/GET/DELETE /v1/sets/{code}`` and the list (F1, F3, F5, F7, F8)."""
+
+from __future__ import annotations
+
+import structlog
+from aiohttp import web
+from lxml import etree
+
+from integrator.api.common import raw_xml_body, xml_response
+from integrator.keys import REGISTRY
+from integrator.sessions.setxml import set_from_element, set_to_element
+
+routes = web.RouteTableDef()
+log = structlog.get_logger("integrator.sets")
+
+
+@routes.get("/v1/sets")
+async def list_sets(request: web.Request) -> web.Response:
+    root = etree.Element("Sets")
+    for stored in await request.app[REGISTRY].all():
+        s = stored.integration_set
+        etree.SubElement(root, "Set", code=s.code, name=s.name, erp=s.erp,
+                         version=str(stored.version), source=stored.source)
+    return xml_response(root)
+
+
+@routes.get("/v1/sets/{code}")
+async def get_set(request: web.Request) -> web.Response:
+    stored = await request.app[REGISTRY].get(request.match_info["code"])
+    return xml_response(set_to_element(stored.integration_set, mask=True,
+                                       version=stored.version, source=stored.source))
+
+
+@routes.put("/v1/sets/{code}")
+async def put_set(request: web.Request) -> web.Response:
+    code = request.match_info["code"]
+    registry = request.app[REGISTRY]
+    root = await raw_xml_body(request)
+    current = await registry.find(code)
+    integration_set = set_from_element(
+        root, code=code, current=current.integration_set if current else None)
+    stored = await registry.put(integration_set)
+    created = current is None
+    log.info("set_saved", set=code, version=stored.version, created=created)
+    saved = etree.Element("SetSaved", code=code, version=str(stored.version),
+                          created="true" if created else "false")
+    return xml_response(saved, status=201 if created else 200)
+
+
+@routes.delete("/v1/sets/{code}")
+async def delete_set(request: web.Request) -> web.Response:
+    code = request.match_info["code"]
+    await request.app[REGISTRY].delete(code)
+    log.info("set_deleted", set=code)
+    return web.Response(status=204)

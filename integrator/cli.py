@@ -1,0 +1,92 @@
+"""The ``integrator`` command: serve, demo, check-config, hash-key."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+from pathlib import Path
+
+from aiohttp import web
+
+from integrator import __version__, logs
+from integrator.app import init_app
+from integrator.config import ConfigError, load_config, summary
+
+
+def _serve(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"configuration is invalid:\n{exc}", file=sys.stderr)
+        return 1
+    logs.configure(config.logging.level, config.logging.format)
+    web.run_app(init_app(config), host=config.listen.host, port=config.listen.port,
+                access_log=None, print=None, shutdown_timeout=30)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from integrator.demo import DEMO_KEY, DemoEnvironment, demo_parts, load_demo_config
+
+    env = DemoEnvironment(port=args.port, data_dir=Path(args.data_dir).resolve())
+    config = load_demo_config(env)
+    logs.configure(config.logging.level, config.logging.format)
+    app = init_app(config)
+    for position, part in enumerate(demo_parts(env)):
+        app.cleanup_ctx.insert(position, part)
+    print(f"crm-integrator demo on http://127.0.0.1:{env.port}  (API key: {DEMO_KEY}, "
+          "demo only)", file=sys.stderr, flush=True)
+    web.run_app(app, host="127.0.0.1", port=env.port, access_log=None, print=None)
+    return 0
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(args.path)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 1
+    print(summary(config))
+    print("configuration is valid")
+    return 0
+
+
+def _hash_key(args: argparse.Namespace) -> int:
+    key = sys.stdin.readline().strip() if args.key == "-" else args.key
+    if not key:
+        print("error: empty key", file=sys.stderr)
+        return 1
+    print(hashlib.sha256(key.encode()).hexdigest())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="integrator", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"crm-integrator {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="run the service")
+    p.add_argument("--config", required=True, help="service config YAML")
+    p.set_defaults(func=_serve)
+
+    p = sub.add_parser("demo", help="run the embedded demo on 127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--data-dir", default=".demo", help="where the demo databases are written")
+    p.set_defaults(func=_demo)
+
+    p = sub.add_parser("check-config", help="validate a service config and its sets")
+    p.add_argument("path")
+    p.set_defaults(func=_check_config)
+
+    p = sub.add_parser("hash-key", help="print the SHA-256 of an API key for api_keys[].sha256")
+    p.add_argument("key", nargs="?", default="-", help="the key, or - to read it from stdin")
+    p.set_defaults(func=_hash_key)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result

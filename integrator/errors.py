@@ -1,0 +1,248 @@
+"""One exception tree for every error the service reports (SPEC §5), and the middleware that
+renders it as the XML error body.
+
+Each class carries its stable ``code``, the HTTP ``status`` and whether a retry is safe. Code that
+detects a problem raises the matching class; nothing else builds error responses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+import structlog
+from aiohttp import web
+from lxml import etree
+
+DetailSource = Literal["erp", "sql", "input"]
+
+log = structlog.get_logger("integrator.errors")
+
+
+@dataclass(frozen=True, slots=True)
+class Detail:
+    """One detail line of an error: where it came from, and optionally a field path or line."""
+
+    text: str
+    source: DetailSource = "input"
+    path: str | None = None
+    line: int | None = None
+
+
+class IntegratorError(Exception):
+    code: ClassVar[str] = "INTERNAL"
+    status: ClassVar[int] = 500
+    retryable: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: Sequence[Detail] = (),
+        detail: str | None = None,
+        source: DetailSource = "input",
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        items = list(details)
+        if detail is not None:
+            items.append(Detail(detail, source))
+        self.details: tuple[Detail, ...] = tuple(items)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# -- input -------------------------------------------------------------------------------------
+class BadXml(IntegratorError):
+    code, status = "BAD_XML", 400
+
+
+class ValidationFailed(IntegratorError):
+    code, status = "VALIDATION", 400
+
+
+class SqlRejected(IntegratorError):
+    code, status = "SQL_REJECTED", 400
+
+
+class MappingFailed(IntegratorError):
+    code, status = "MAPPING", 422
+
+
+# -- caller and session ------------------------------------------------------------------------
+class Unauthenticated(IntegratorError):
+    code, status = "UNAUTHENTICATED", 401
+
+
+class SessionExpired(IntegratorError):
+    code, status = "SESSION_EXPIRED", 401
+
+
+class Forbidden(IntegratorError):
+    code, status = "FORBIDDEN", 403
+
+
+class NotFound(IntegratorError):
+    code, status = "NOT_FOUND", 404
+
+
+class MethodNotAllowed(IntegratorError):
+    code, status = "METHOD_NOT_ALLOWED", 405
+
+
+# -- business conflicts ------------------------------------------------------------------------
+class SetMismatch(IntegratorError):
+    code, status = "SET_MISMATCH", 409
+
+
+class QuoteLocked(IntegratorError):
+    code, status = "QUOTE_LOCKED", 409
+
+
+class StockBlocked(IntegratorError):
+    code, status = "STOCK_BLOCKED", 409
+
+
+class RiskBlocked(IntegratorError):
+    code, status = "RISK_BLOCKED", 409
+
+
+# -- the ERP and its database ------------------------------------------------------------------
+class ErpRejected(IntegratorError):
+    """The ERP answered and said no (its own message goes into a Detail with source="erp")."""
+
+    code, status = "ERP_REJECTED", 422
+
+
+class ErpUnavailable(IntegratorError):
+    """The ERP could not be reached or refused service; the request did not take effect."""
+
+    code, status, retryable = "ERP_UNAVAILABLE", 503, True
+
+
+class ErpTimeout(IntegratorError):
+    """A call that changes nothing (read, calculate, ping) timed out; retrying is safe."""
+
+    code, status, retryable = "ERP_TIMEOUT", 504, True
+
+
+class ErpCommitUncertain(IntegratorError):
+    """A write was sent and its outcome is unknown; a retry reconciles instead of writing again."""
+
+    code, status, retryable = "ERP_COMMIT_UNCERTAIN", 504, True
+
+
+class DbUnavailable(IntegratorError):
+    code, status, retryable = "DB_UNAVAILABLE", 503, True
+
+
+class StoreUnavailable(IntegratorError):
+    """The shared store (Redis) cannot be reached; nothing was changed."""
+
+    code, status, retryable = "STORE_UNAVAILABLE", 503, True
+
+
+class Internal(IntegratorError):
+    code, status = "INTERNAL", 500
+
+
+ALL_ERRORS: tuple[type[IntegratorError], ...] = (
+    BadXml,
+    ValidationFailed,
+    SqlRejected,
+    MappingFailed,
+    Unauthenticated,
+    SessionExpired,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    SetMismatch,
+    QuoteLocked,
+    StockBlocked,
+    RiskBlocked,
+    ErpRejected,
+    ErpUnavailable,
+    ErpTimeout,
+    ErpCommitUncertain,
+    DbUnavailable,
+    StoreUnavailable,
+    Internal,
+)
+
+
+def error_element(error: IntegratorError, request_id: str) -> etree._Element:
+    root = etree.Element(
+        "Error",
+        code=error.code,
+        status=str(error.status),
+        retryable="true" if error.retryable else "false",
+        requestId=request_id,
+    )
+    etree.SubElement(root, "Message").text = error.message
+    for item in error.details:
+        el = etree.SubElement(root, "Detail", source=item.source)
+        if item.path is not None:
+            el.set("path", item.path)
+        if item.line is not None:
+            el.set("line", str(item.line))
+        el.text = item.text
+    return root
+
+
+def error_response(error: IntegratorError, request_id: str) -> web.Response:
+    body = etree.tostring(error_element(error, request_id), encoding="UTF-8", xml_declaration=True)
+    headers = {"X-Request-Id": request_id}
+    if isinstance(error, Unauthenticated | SessionExpired):
+        headers["WWW-Authenticate"] = 'Bearer realm="crm-integrator"'
+    return web.Response(
+        body=body, status=error.status, content_type="application/xml", charset="utf-8",
+        headers=headers,
+    )
+
+
+_HTTP_TO_ERROR: dict[int, type[IntegratorError]] = {
+    400: BadXml,
+    401: Unauthenticated,
+    403: Forbidden,
+    404: NotFound,
+    405: MethodNotAllowed,
+    413: BadXml,
+}
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def request_id_of(request: web.Request) -> str:
+    from integrator.keys import REQUEST_ID
+
+    return str(request.get(REQUEST_ID, "-"))
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Turn every exception into the XML error body. Never leaks a traceback to the caller."""
+    try:
+        return await handler(request)
+    except IntegratorError as exc:
+        if exc.status >= 500:
+            log.warning("request_failed", code=exc.code, error=exc.message)
+        return error_response(exc, request_id_of(request))
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        cls = _HTTP_TO_ERROR.get(exc.status, Internal)
+        if exc.status == 413:
+            message = "request body exceeds the configured size limit"
+        elif exc.status == 404:
+            message = f"no route for {request.method} {request.path}"
+        elif exc.status == 405:
+            message = f"method {request.method} is not allowed on {request.path}"
+        else:
+            message = exc.reason
+        mapped = cls(message)
+        return error_response(mapped, request_id_of(request))
+    except Exception:
+        log.exception("unhandled_exception")
+        return error_response(Internal("internal error; see the service log"), request_id_of(request))

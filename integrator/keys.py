@@ -1,0 +1,32 @@
+"""Typed application state (``web.AppKey``) and per-request keys, in one place.
+
+Modules read app state through these keys only; nothing is stored under string keys.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+import aiohttp
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from integrator.config import ServiceConfig
+    from integrator.metrics import Metrics
+    from integrator.sessions.manager import Context, SessionManager
+    from integrator.sessions.registry import SetRegistry
+    from integrator.sessions.store import Store
+
+CONFIG: web.AppKey[ServiceConfig] = web.AppKey("config")
+METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
+HTTP: web.AppKey[aiohttp.ClientSession] = web.AppKey("http")
+ODBC_EXECUTOR: web.AppKey[ThreadPoolExecutor] = web.AppKey("odbc_executor")
+STORE: web.AppKey[Store] = web.AppKey("store")
+REGISTRY: web.AppKey[SetRegistry] = web.AppKey("registry")
+SESSIONS: web.AppKey[SessionManager] = web.AppKey("sessions")
+
+# per request
+REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id")
+CALLER: web.RequestKey[str] = web.RequestKey("caller")
+CONTEXT: web.RequestKey[Context] = web.RequestKey("context")

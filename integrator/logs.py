@@ -1,0 +1,108 @@
+"""Structured logging (structlog, JSON) and the redaction processor.
+
+Three layers keep secrets out of log lines (see research/architecture.md B5):
+1. every secret in config is a ``SecretStr`` (its str/repr is a mask);
+2. ``redact`` masks values under sensitive keys anywhere in the event, recursively;
+3. ``redact`` scrubs secret-looking fragments out of every string value: ODBC ``PWD=...;``,
+   ``Password=...``, Logo ``<securityCode>``/``<LbsLoadPass>`` elements, bearer tokens, and
+   passwords in URLs.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Mapping, MutableMapping
+from typing import Any, TextIO
+
+import structlog
+from pydantic import SecretStr
+
+MASK = "********"
+
+SENSITIVE_KEY = re.compile(
+    r"(?i)(pass|pwd|secret|token|authorization|security_?code|connection_?string|dsn|api_?key"
+    r"|cookie|x-session|session_id)"
+)
+_SCRUBBERS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # ODBC connection strings: PWD=...; Password=...; (value may be {braced})
+    (re.compile(r"(?i)\b(pwd|password|dbpassword)\s*=\s*(\{[^}]*\}|[^;&\s]*)"), rf"\1={MASK}"),
+    # XML elements / attributes carrying secrets (SOAP envelopes, set XML)
+    (re.compile(r"(?is)<((?:\w+:)?(?:securityCode|LbsLoadPass|\w*[Pp]assword))>.*?</\1>"),
+     rf"<\1>{MASK}</\1>"),
+    (re.compile(r"(?i)\b(\w*(?:password|securityCode|lbsLoadPass|connectionString))=\"[^\"]*\""),
+     rf'\1="{MASK}"'),
+    # bearer tokens and form-encoded secrets
+    (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+"), rf"\1 {MASK}"),
+    (re.compile(r"(?i)\b((?:db)?password|access_token|refresh_token)=([^&\s]*)"), rf"\1={MASK}"),
+    # user:password@ in URLs
+    (re.compile(r"(//[^:/@\s]*:)[^@/\s]*@"), rf"\1{MASK}@"),
+)
+
+
+def scrub(text: str) -> str:
+    for pattern, replacement in _SCRUBBERS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _redact_value(value: Any, depth: int = 0) -> Any:
+    if depth > 20:
+        return value
+    if isinstance(value, SecretStr):
+        return MASK
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, Mapping):
+        return {k: (MASK if isinstance(k, str) and SENSITIVE_KEY.search(k) and v not in (None, "")
+                    else _redact_value(v, depth + 1)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_redact_value(v, depth + 1) for v in value)
+    return value
+
+
+def redact(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor: mask sensitive keys and scrub secrets out of strings."""
+    for key in list(event_dict):
+        value = event_dict[key]
+        if key != "event" and SENSITIVE_KEY.search(key) and value not in (None, ""):
+            event_dict[key] = MASK
+        else:
+            event_dict[key] = _redact_value(value)
+    return event_dict
+
+
+def shared_processors() -> list[Any]:
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.StackInfoRenderer(),
+        # tracebacks are rendered to text first, so the scrubber also runs over them
+        structlog.processors.format_exc_info,
+        redact,
+    ]
+
+
+def configure(level: str = "INFO", fmt: str = "json", stream: TextIO | None = None) -> None:
+    renderer: Any
+    if fmt == "json":
+        renderer = structlog.processors.JSONRenderer(ensure_ascii=False)
+    else:
+        renderer = structlog.dev.ConsoleRenderer(colors=False)
+    structlog.configure(
+        processors=[*shared_processors(), renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level)),
+        logger_factory=structlog.PrintLoggerFactory(stream or sys.stdout),
+        cache_logger_on_first_use=False,
+    )
+    # libraries that log through the standard library go through the same redaction
+    handler = logging.StreamHandler(stream or sys.stdout)
+    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
+        processor=renderer, foreign_pre_chain=shared_processors()))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(max(getattr(logging, level), logging.INFO))

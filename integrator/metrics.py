@@ -1,0 +1,69 @@
+"""Prometheus metrics. One registry per application, so several apps (tests, replicas in one
+process) never share counters. Every metric of N3 is declared here; the code that observes a
+metric gets it from ``app[METRICS]``.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    Info,
+    generate_latest,
+)
+
+import integrator
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.build_info = Info("integrator_build", "Build information", registry=r)
+        self.build_info.info({"version": integrator.__version__})
+        # HTTP API
+        self.requests = Counter(
+            "integrator_http_requests_total", "HTTP requests by route template and status",
+            ["method", "route", "status"], registry=r)
+        self.request_latency = Histogram(
+            "integrator_http_request_duration_seconds", "HTTP request latency by route template",
+            ["method", "route"], buckets=LATENCY_BUCKETS, registry=r)
+        self.sessions = Gauge("integrator_sessions", "Open (not expired) sessions", registry=r)
+        self.sets = Gauge("integrator_sets", "Integration sets by source", ["source"], registry=r)
+        # ERP gateways
+        self.erp_calls = Counter(
+            "integrator_erp_calls_total", "ERP calls by set, operation and outcome",
+            ["set", "operation", "outcome"], registry=r)
+        self.erp_latency = Histogram(
+            "integrator_erp_call_duration_seconds", "ERP call latency by set and operation",
+            ["set", "operation"], buckets=LATENCY_BUCKETS, registry=r)
+        self.erp_logins = Counter(
+            "integrator_erp_logins_total", "ERP logins (token requests) by set", ["set"], registry=r)
+        self.circuit_state = Gauge(
+            "integrator_erp_circuit_state", "Circuit state per ERP endpoint (0 closed, 1 half-open, 2 open)",
+            ["endpoint"], registry=r)
+        self.write_queue_depth = Gauge(
+            "integrator_erp_write_queue_depth", "ERP writes waiting for a seat, per set", ["set"],
+            registry=r)
+        self.write_in_flight = Gauge(
+            "integrator_erp_writes_in_flight", "ERP writes in progress, per set", ["set"], registry=r)
+        # SQL
+        self.sql_latency = Histogram(
+            "integrator_sql_duration_seconds", "Read-only SQL latency by set and statement name",
+            ["set", "statement"], buckets=LATENCY_BUCKETS, registry=r)
+        self.sql_errors = Counter(
+            "integrator_sql_errors_total", "SQL failures by set and error code", ["set", "code"],
+            registry=r)
+        self.sql_rows = Counter(
+            "integrator_sql_rows_total", "Rows returned by read-only SQL, by set", ["set"], registry=r)
+        # records crossing (accounts, products, documents)
+        self.records = Counter(
+            "integrator_records_total", "Records transferred by set, entity, direction and result",
+            ["set", "entity", "direction", "result"], registry=r)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

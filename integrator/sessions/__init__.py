@@ -1,0 +1,1 @@
+"""Integration sets, sessions and the shared store (the Content Enricher)."""

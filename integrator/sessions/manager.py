@@ -1,0 +1,188 @@
+"""Sessions (F2) and the resolver that turns ``X-Session`` into who acts on which set (F3).
+
+A session is a CRM user working with an active integration set. It lives in the shared store
+under the SHA-256 of its id (a store dump holds no usable session ids) with an idle time to live
+that every use restarts. Permission is checked when a session is opened or switched *and* on every
+request, so removing a user from a set takes effect at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import structlog
+from aiohttp import web
+from pydantic import SecretStr
+
+from integrator.config import IntegrationSet, SetUser, TransferType
+from integrator.errors import (
+    Detail,
+    Forbidden,
+    NotFound,
+    SessionExpired,
+    ValidationFailed,
+)
+from integrator.keys import CONTEXT, SESSIONS
+from integrator.sessions.registry import SetRegistry, StoredSet
+from integrator.sessions.store import Store
+
+SESSION_KEY = "sessions:"
+SESSION_HEADER = "X-Session"
+_SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
+
+
+@dataclass(frozen=True, slots=True)
+class ErpCredentials:
+    """The ERP login used for this CRM user on this set (per user, or the set's shared user)."""
+
+    user: str
+    password: SecretStr
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Who acts, on which set, with which ERP login: what every user-facing handler works with."""
+
+    session_ref: str  # a short, non-secret reference to the session (for logs)
+    user: str
+    stored_set: StoredSet
+    member: SetUser
+    credentials: ErpCredentials
+
+    @property
+    def integration_set(self) -> IntegrationSet:
+        return self.stored_set.integration_set
+
+    @property
+    def set_code(self) -> str:
+        return self.stored_set.code
+
+    @property
+    def transfer_type(self) -> TransferType:
+        return self.member.transfer_type or self.integration_set.settings.default_transfer_type
+
+    @property
+    def salesman(self) -> str | None:
+        return self.member.salesman
+
+
+def _key(session_id: str) -> str:
+    return SESSION_KEY + hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def _ref(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()[:12]
+
+
+def credentials_for(integration_set: IntegrationSet, member: SetUser) -> ErpCredentials:
+    cred = integration_set.credentials
+    if cred.mode == "shared":
+        return ErpCredentials(cred.user or "", cred.password or SecretStr(""))
+    return ErpCredentials(member.erp_user or "", member.erp_password or SecretStr(""))
+
+
+def _member(stored: StoredSet, user: str) -> SetUser:
+    member = stored.integration_set.user(user)
+    if member is None:
+        raise Forbidden(f"user {user!r} is not permitted on integration set {stored.code!r}")
+    return member
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedSession:
+    session_id: str
+    user: str
+    stored_set: StoredSet
+    idle_ttl_s: int
+
+
+class SessionManager:
+    def __init__(self, store: Store, registry: SetRegistry, *, idle_ttl_s: int) -> None:
+        self._store = store
+        self._registry = registry
+        self.idle_ttl_s = idle_ttl_s
+
+    async def default_set(self, user: str) -> StoredSet:
+        permitted: list[StoredSet] = []
+        defaults: list[StoredSet] = []
+        for stored in await self._registry.all():
+            member = stored.integration_set.user(user)
+            if member is not None:
+                permitted.append(stored)
+                if member.default:
+                    defaults.append(stored)
+        if not permitted:
+            raise Forbidden(f"user {user!r} is not permitted on any integration set")
+        if len(defaults) == 1:
+            return defaults[0]
+        if not defaults:
+            raise ValidationFailed(
+                f"user {user!r} has no default integration set; name one with set=\"...\"",
+                details=[Detail("permitted: " + ", ".join(s.code for s in permitted))])
+        raise ValidationFailed(
+            f"user {user!r} has more than one default integration set; name one with set=\"...\"",
+            details=[Detail("defaults: " + ", ".join(s.code for s in defaults))])
+
+    async def open(self, user: str, set_code: str | None) -> OpenedSession:
+        stored = await self._registry.get(set_code) if set_code else await self.default_set(user)
+        _member(stored, user)
+        session_id = secrets.token_urlsafe(32)
+        record = {"user": user, "set": stored.code,
+                  "opened": datetime.now(UTC).isoformat(timespec="seconds")}
+        await self._store.set(_key(session_id), json.dumps(record).encode(),
+                              ttl_s=self.idle_ttl_s)
+        return OpenedSession(session_id, user, stored, self.idle_ttl_s)
+
+    async def _load(self, session_id: str) -> dict[str, str]:
+        if not _SESSION_ID.match(session_id):
+            raise SessionExpired("the session id is not valid; open a new session")
+        raw = await self._store.get_and_touch(_key(session_id), self.idle_ttl_s)
+        if raw is None:
+            raise SessionExpired("the session has expired or was closed; open a new session")
+        record: dict[str, str] = json.loads(raw)
+        return record
+
+    async def switch(self, session_id: str, set_code: str) -> OpenedSession:
+        record = await self._load(session_id)
+        stored = await self._registry.get(set_code)
+        _member(stored, record["user"])
+        record["set"] = stored.code
+        await self._store.set(_key(session_id), json.dumps(record).encode(),
+                              ttl_s=self.idle_ttl_s)
+        return OpenedSession(session_id, record["user"], stored, self.idle_ttl_s)
+
+    async def close(self, session_id: str) -> None:
+        if not _SESSION_ID.match(session_id) or not await self._store.delete(_key(session_id)):
+            raise NotFound("no such session (it may have expired)")
+
+    async def resolve(self, session_id: str) -> Context:
+        record = await self._load(session_id)
+        user, set_code = record["user"], record["set"]
+        stored = await self._registry.find(set_code)
+        if stored is None:
+            raise SessionExpired(
+                f"integration set {set_code!r} of this session was removed; open a new session")
+        member = _member(stored, user)
+        return Context(_ref(session_id), user, stored, member,
+                       credentials_for(stored.integration_set, member))
+
+    async def count(self) -> int:
+        return len(await self._store.keys(SESSION_KEY))
+
+
+async def resolve(request: web.Request) -> Context:
+    """The reusable resolver for handlers that act for a user: ``X-Session`` -> ``Context``."""
+    session_id = request.headers.get(SESSION_HEADER)
+    if not session_id:
+        raise ValidationFailed(f"this call acts for a user: send the {SESSION_HEADER} header "
+                               "of an open session")
+    context = await request.app[SESSIONS].resolve(session_id)
+    request[CONTEXT] = context
+    structlog.contextvars.bind_contextvars(set=context.set_code, user=context.user,
+                                           session=context.session_ref)
+    return context

@@ -1,0 +1,248 @@
+"""The shared store behind sets, sessions and locks: one interface, two implementations.
+
+* ``MemoryStore`` serves a single instance (and the tests of that path).
+* ``RedisStore`` (``redis.asyncio``) is what replicas share (N6).
+
+The interface is a handful of primitives whose semantics both implementations share exactly; the
+contract test suite (tests/test_store_contract.py) runs against both. Domain logic (what a set or a
+session is) lives above the store, once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable
+from typing import Protocol, TypeVar
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from integrator.errors import StoreUnavailable
+
+T = TypeVar("T")
+
+
+class Store(Protocol):
+    async def get(self, key: str) -> bytes | None: ...
+
+    async def set(self, key: str, value: bytes, *, ttl_s: float | None = None) -> None: ...
+
+    async def set_if_absent(self, key: str, value: bytes, *, ttl_s: float | None = None) -> bool:
+        """Write only when the key does not exist (an atomic claim). True when written."""
+        ...
+
+    async def get_and_touch(self, key: str, ttl_s: float) -> bytes | None:
+        """Read a value and restart its time to live (idle expiry)."""
+        ...
+
+    async def delete(self, key: str) -> bool: ...
+
+    async def delete_if_equal(self, key: str, value: bytes) -> bool:
+        """Delete only while the key still holds ``value`` (releasing a lock one owns)."""
+        ...
+
+    async def put_versioned(self, key: str, value: bytes) -> int:
+        """Store ``value`` with the next version number of ``key`` and return that version.
+
+        Versions only grow, also across deletes: a re-created key continues the count.
+        """
+        ...
+
+    async def get_versioned(self, key: str) -> tuple[int, bytes] | None: ...
+
+    async def get_version(self, key: str) -> int | None: ...
+
+    async def delete_versioned(self, key: str) -> bool: ...
+
+    async def keys(self, prefix: str) -> list[str]:
+        """Keys (live, without the store's own prefix) that start with ``prefix``."""
+        ...
+
+    async def ping(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class MemoryStore:
+    """In-process store. Expiry is checked on access, like Redis' lazy expiry."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, tuple[bytes, float | None]] = {}
+        self._versions: dict[str, int] = {}
+        self._versioned: dict[str, tuple[int, bytes]] = {}
+
+    def _live(self, key: str) -> bytes | None:
+        item = self._values.get(key)
+        if item is None:
+            return None
+        value, expires = item
+        if expires is not None and expires <= time.monotonic():
+            del self._values[key]
+            return None
+        return value
+
+    @staticmethod
+    def _expiry(ttl_s: float | None) -> float | None:
+        return None if ttl_s is None else time.monotonic() + ttl_s
+
+    async def get(self, key: str) -> bytes | None:
+        return self._live(key)
+
+    async def set(self, key: str, value: bytes, *, ttl_s: float | None = None) -> None:
+        self._values[key] = (value, self._expiry(ttl_s))
+
+    async def set_if_absent(self, key: str, value: bytes, *, ttl_s: float | None = None) -> bool:
+        if self._live(key) is not None:
+            return False
+        self._values[key] = (value, self._expiry(ttl_s))
+        return True
+
+    async def get_and_touch(self, key: str, ttl_s: float) -> bytes | None:
+        value = self._live(key)
+        if value is not None:
+            self._values[key] = (value, self._expiry(ttl_s))
+        return value
+
+    async def delete(self, key: str) -> bool:
+        existed = self._live(key) is not None
+        self._values.pop(key, None)
+        return existed
+
+    async def delete_if_equal(self, key: str, value: bytes) -> bool:
+        if self._live(key) == value:
+            del self._values[key]
+            return True
+        return False
+
+    async def put_versioned(self, key: str, value: bytes) -> int:
+        version = self._versions.get(key, 0) + 1
+        self._versions[key] = version
+        self._versioned[key] = (version, value)
+        return version
+
+    async def get_versioned(self, key: str) -> tuple[int, bytes] | None:
+        return self._versioned.get(key)
+
+    async def get_version(self, key: str) -> int | None:
+        item = self._versioned.get(key)
+        return item[0] if item else None
+
+    async def delete_versioned(self, key: str) -> bool:
+        return self._versioned.pop(key, None) is not None
+
+    async def keys(self, prefix: str) -> list[str]:
+        live = [k for k in list(self._values) if k.startswith(prefix) and self._live(k) is not None]
+        return sorted(live + [k for k in self._versioned if k.startswith(prefix)])
+
+    async def ping(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+# Redis: a versioned key is a hash {version, data}; its counter lives apart so it survives a delete.
+_PUT_VERSIONED = """
+local v = redis.call('INCR', KEYS[2])
+redis.call('HSET', KEYS[1], 'version', v, 'data', ARGV[1])
+return v
+"""
+_DELETE_IF_EQUAL = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end
+"""
+
+
+class RedisStore:
+    """Store on Redis. Every call has a socket timeout; failures become ``StoreUnavailable``."""
+
+    def __init__(self, url: str, *, prefix: str = "integrator:", timeout_s: float = 2.0) -> None:
+        self._prefix = prefix
+        self._redis: aioredis.Redis = aioredis.Redis.from_url(
+            url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s,
+            health_check_interval=30,
+        )
+        self._put_versioned = self._redis.register_script(_PUT_VERSIONED)
+        self._delete_if_equal = self._redis.register_script(_DELETE_IF_EQUAL)
+
+    def _k(self, key: str) -> str:
+        return self._prefix + key
+
+    async def _call(self, awaitable: Awaitable[T]) -> T:
+        try:
+            return await awaitable
+        except (RedisError, OSError, TimeoutError) as exc:
+            raise StoreUnavailable(f"the shared store is unavailable: {type(exc).__name__}") from exc
+
+    async def get(self, key: str) -> bytes | None:
+        return _as_bytes(await self._call(self._redis.get(self._k(key))))
+
+    async def set(self, key: str, value: bytes, *, ttl_s: float | None = None) -> None:
+        px = None if ttl_s is None else max(1, int(ttl_s * 1000))
+        await self._call(self._redis.set(self._k(key), value, px=px))
+
+    async def set_if_absent(self, key: str, value: bytes, *, ttl_s: float | None = None) -> bool:
+        px = None if ttl_s is None else max(1, int(ttl_s * 1000))
+        result = await self._call(self._redis.set(self._k(key), value, px=px, nx=True))
+        return bool(result)
+
+    async def get_and_touch(self, key: str, ttl_s: float) -> bytes | None:
+        return _as_bytes(await self._call(
+            self._redis.getex(self._k(key), px=max(1, int(ttl_s * 1000)))))
+
+    async def delete(self, key: str) -> bool:
+        return bool(await self._call(self._redis.delete(self._k(key))))
+
+    async def delete_if_equal(self, key: str, value: bytes) -> bool:
+        return bool(await self._call(self._delete_if_equal(keys=[self._k(key)], args=[value])))
+
+    async def put_versioned(self, key: str, value: bytes) -> int:
+        result = await self._call(self._put_versioned(
+            keys=[self._k(key), self._k("version-counter:" + key)], args=[value]))
+        return int(result)
+
+    async def get_versioned(self, key: str) -> tuple[int, bytes] | None:
+        version, data = await self._call(self._redis.hmget(self._k(key), ["version", "data"]))
+        if version is None or data is None:
+            return None
+        return int(version), _as_bytes(data) or b""
+
+    async def get_version(self, key: str) -> int | None:
+        value = await self._call(self._redis.hget(self._k(key), "version"))
+        return int(value) if value is not None else None
+
+    async def delete_versioned(self, key: str) -> bool:
+        return bool(await self._call(self._redis.delete(self._k(key))))
+
+    async def keys(self, prefix: str) -> list[str]:
+        found: list[str] = []
+        cut = len(self._prefix)
+
+        async def scan() -> None:
+            async for raw in self._redis.scan_iter(match=self._k(_glob_escape(prefix)) + "*",
+                                                   count=500):
+                name = raw.decode() if isinstance(raw, bytes) else str(raw)
+                if not name[cut:].startswith("version-counter:"):
+                    found.append(name[cut:])
+
+        await self._call(scan())
+        return sorted(found)
+
+    async def ping(self) -> None:
+        await self._call(self._redis.ping())
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+def _as_bytes(value: bytes | str | None) -> bytes | None:
+    return value.encode() if isinstance(value, str) else value
+
+
+def _glob_escape(text: str) -> str:
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
+
+
+def open_store(url: str, *, prefix: str) -> Store:
+    if url == "memory":
+        return MemoryStore()
+    return RedisStore(url, prefix=prefix)

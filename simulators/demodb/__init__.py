@@ -1,0 +1,1 @@
+"""Demo ERP databases (Tiger and Netsis schemas) with deterministic, realistic Turkish data."""

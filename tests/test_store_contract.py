@@ -1,0 +1,122 @@
+"""One contract suite for both stores (N6): the in-process store and the Redis store."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from integrator.sessions.store import MemoryStore, RedisStore, Store
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+async def store(request: pytest.FixtureRequest, store_prefix: str) -> AsyncIterator[Store]:
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    url = request.getfixturevalue("redis_url")
+    redis_store = RedisStore(url, prefix=store_prefix)
+    yield redis_store
+    # remove what the test wrote, counters included
+    import redis.asyncio as aioredis
+
+    raw = aioredis.Redis.from_url(url)
+    keys = [k async for k in raw.scan_iter(match=store_prefix + "*")]
+    if keys:
+        await raw.delete(*keys)
+    await raw.aclose()
+    await redis_store.close()
+
+
+async def test_get_set_delete(store: Store) -> None:
+    assert await store.get("a") is None
+    await store.set("a", b"1")
+    assert await store.get("a") == b"1"
+    await store.set("a", "Şişli ığdır".encode())
+    assert (await store.get("a") or b"").decode() == "Şişli ığdır"
+    assert await store.delete("a") is True
+    assert await store.delete("a") is False
+    assert await store.get("a") is None
+
+
+async def test_ttl_expires(store: Store) -> None:
+    await store.set("t", b"x", ttl_s=0.15)
+    assert await store.get("t") == b"x"
+    await asyncio.sleep(0.3)
+    assert await store.get("t") is None
+
+
+async def test_get_and_touch_restarts_the_ttl(store: Store) -> None:
+    await store.set("s", b"x", ttl_s=0.4)
+    for _ in range(4):  # 4 x 0.2 s = longer than the TTL, but each touch restarts it
+        await asyncio.sleep(0.2)
+        assert await store.get_and_touch("s", 0.4) == b"x"
+    await asyncio.sleep(0.6)
+    assert await store.get_and_touch("s", 0.4) is None
+
+
+async def test_set_if_absent_is_a_claim(store: Store) -> None:
+    assert await store.set_if_absent("lock", b"me", ttl_s=5) is True
+    assert await store.set_if_absent("lock", b"you", ttl_s=5) is False
+    assert await store.get("lock") == b"me"
+
+
+async def test_set_if_absent_after_expiry(store: Store) -> None:
+    assert await store.set_if_absent("lock", b"me", ttl_s=0.1) is True
+    await asyncio.sleep(0.25)
+    assert await store.set_if_absent("lock", b"you", ttl_s=5) is True
+
+
+async def test_concurrent_claims_have_one_winner(store: Store) -> None:
+    results = await asyncio.gather(*(store.set_if_absent("race", str(i).encode()) for i in range(50)))
+    assert results.count(True) == 1
+
+
+async def test_delete_if_equal_only_deletes_own_value(store: Store) -> None:
+    await store.set("lock", b"me")
+    assert await store.delete_if_equal("lock", b"you") is False
+    assert await store.get("lock") == b"me"
+    assert await store.delete_if_equal("lock", b"me") is True
+    assert await store.get("lock") is None
+
+
+async def test_versions_grow_and_survive_delete(store: Store) -> None:
+    assert await store.get_version("v") is None
+    assert await store.get_versioned("v") is None
+    assert await store.put_versioned("v", b"one") == 1
+    assert await store.put_versioned("v", b"two") == 2
+    assert await store.get_versioned("v") == (2, b"two")
+    assert await store.get_version("v") == 2
+    assert await store.delete_versioned("v") is True
+    assert await store.get_versioned("v") is None
+    assert await store.delete_versioned("v") is False
+    assert await store.put_versioned("v", b"three") == 3
+
+
+async def test_concurrent_versioned_puts_get_distinct_versions(store: Store) -> None:
+    versions = await asyncio.gather(*(store.put_versioned("v", str(i).encode()) for i in range(20)))
+    assert sorted(versions) == list(range(1, 21))
+    latest = await store.get_versioned("v")
+    assert latest is not None and latest[0] == 20
+
+
+async def test_keys_by_prefix(store: Store) -> None:
+    await store.set("sessions:a", b"1")
+    await store.set("sessions:b", b"1", ttl_s=0.1)
+    await store.set("other:c", b"1")
+    await store.put_versioned("sets:X", b"{}")
+    assert await store.keys("sessions:") == ["sessions:a", "sessions:b"]
+    assert await store.keys("sets:") == ["sets:X"]
+    await asyncio.sleep(0.25)
+    assert await store.keys("sessions:") == ["sessions:a"]
+
+
+async def test_keys_prefix_is_literal(store: Store) -> None:
+    await store.set("a*b:1", b"1")
+    await store.set("axb:1", b"1")
+    assert await store.keys("a*b:") == ["a*b:1"]
+
+
+async def test_ping(store: Store) -> None:
+    await store.ping()
