@@ -1,0 +1,112 @@
+"""The CRM record model (SPEC §5) and its XSD: one shape for every entity."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from integrator.errors import BadXml, ValidationFailed
+from integrator.inbound import parse_record, parse_records
+
+QUOTE = """<?xml version="1.0" encoding="UTF-8"?>
+<Quote crmId="Q-77" revision="3" set="TIGER-MERKEZ" warehouse="1">
+  <Account crmId="F-1024" ref="4711" code="120.01.001"/>
+  <Field name="Date">2026-11-23</Field>
+  <Field name="Notes"></Field>
+  <Lines>
+    <Line crmId="QL-1"><Product crmId="P-9" ref="" code="MLZ-001"/>
+      <Field name="Quantity">5</Field><Field name="UnitPrice">120.50</Field><Field name="Unit">ADET</Field>
+    </Line>
+    <Line crmId="QL-2">
+      <Product crmId="P-10" code="MLZ-002"><Field name="Name">Çikolatalı Gofret</Field></Product>
+      <Field name="Quantity">1</Field>
+    </Line>
+  </Lines>
+</Quote>"""
+
+ACCOUNT = """<Account crmId="F-1024" ref="" code="">
+  <Field name="Title">ŞİŞLİ GIDA SANAYİ A.Ş.</Field>
+  <Field name="TaxOffice">Şişli</Field>
+  <Field name="TaxNumber">1234567890</Field>
+  <Field name="Sector_Custom">Gıda</Field>
+</Account>"""
+
+
+def test_account_record() -> None:
+    record = parse_record(ACCOUNT.encode(), expected={"Account"}, max_depth=32)
+    assert record.kind == "Account" and record.crm_id == "F-1024"
+    assert record.ref is None and record.code is None and not record.has_link
+    assert list(record.fields) == ["Title", "TaxOffice", "TaxNumber", "Sector_Custom"]
+    assert record.fields["Title"] == "ŞİŞLİ GIDA SANAYİ A.Ş."
+    assert record.get("Missing") is None
+
+
+def test_quote_record_with_links_and_lines() -> None:
+    quote = parse_record(QUOTE.encode(), expected={"Quote"}, max_depth=32)
+    assert (quote.crm_id, quote.revision, quote.set_code, quote.warehouse) == ("Q-77", 3, "TIGER-MERKEZ", 1)
+    assert quote.account is not None and quote.account.ref == "4711" and quote.account.has_link
+    assert quote.fields == {"Date": "2026-11-23", "Notes": ""}  # empty is kept, as ""
+    first, second = quote.lines
+    assert first.crm_id == "QL-1" and first.fields["UnitPrice"] == "120.50"
+    assert first.product is not None and first.product.code == "MLZ-001" and first.product.ref is None
+    assert second.product is not None and second.product.fields["Name"] == "Çikolatalı Gofret"
+    assert first.source_line == 7
+
+
+def test_bulk_records_keep_input_order() -> None:
+    body = "<Accounts>" + "".join(f'<Account crmId="F-{i}"/>' for i in range(50)) + "</Accounts>"
+    records = parse_records(body.encode(), container="Accounts", max_depth=32)
+    assert [r.crm_id for r in records] == [f"F-{i}" for i in range(50)]
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ('<Account crmId="1"><Field name="A">x</Field><Field name="A">y</Field></Account>', "Duplicate"),
+        ('<Account crmId="1"><Field>x</Field></Account>', "name"),
+        ('<Account crmId="1"><Field name="">x</Field></Account>', "name"),
+        ('<Quote><Field name="A">x</Field></Quote>', "crmId"),
+        ('<Quote crmId="Q" warehouse="bir"/>', "warehouse"),
+        ('<Quote crmId="Q" revision="-1"/>', "revision"),
+        ('<Quote crmId="Q"><Lines><Row/></Lines></Quote>', "Row"),
+        ('<Account crmId="1"><Field name="A"><b>x</b></Field></Account>', "Field"),
+    ],
+)
+def test_schema_errors(body: str, words: str) -> None:
+    root = str(etree.fromstring(body.encode()).tag)
+    with pytest.raises(ValidationFailed) as info:
+        parse_record(body.encode(), expected={root}, max_depth=32)
+    text = " ".join(d.text for d in info.value.details)
+    assert words in text, text
+    assert all(d.line for d in info.value.details)
+
+
+def test_wrong_root() -> None:
+    with pytest.raises(ValidationFailed, match="expected <Account>"):
+        parse_record(b'<Product crmId="1"/>', expected={"Account"}, max_depth=32)
+
+
+def test_depth_limit() -> None:
+    with pytest.raises(BadXml, match="nesting"):
+        parse_record(QUOTE.encode(), expected={"Quote"}, max_depth=4)
+
+
+xml_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40
+).filter(lambda s: all(c in "\t\n\r" or ord(c) >= 0x20 for c in s)).filter(
+    lambda s: "\ufffe" not in s and "\uffff" not in s)
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(xml_text, min_size=1, max_size=6))
+def test_any_text_value_arrives_exactly(values: list[str]) -> None:
+    root = etree.Element("Account", crmId="F-1")
+    for i, value in enumerate(values):
+        field = etree.SubElement(root, "Field", name=f"F{i}")
+        field.text = value
+    body = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
+    record = parse_record(body, expected={"Account"}, max_depth=32)
+    # lxml writes \r as &#13;, so even carriage returns arrive exactly
+    assert list(record.fields.values()) == values
