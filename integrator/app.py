@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 
 import aiohttp
+import structlog
 from aiohttp import web
 
 from integrator.api import setup_routes
@@ -20,7 +21,10 @@ from integrator.metrics import Metrics
 from integrator.middlewares import authenticate, observe
 from integrator.sessions.manager import SessionManager
 from integrator.sessions.registry import SetRegistry
+from integrator.sessions.seal import Sealer
 from integrator.sessions.store import open_store
+
+log = structlog.get_logger("integrator.app")
 
 
 async def http_session(app: web.Application) -> AsyncIterator[None]:
@@ -46,7 +50,12 @@ async def odbc_executor(app: web.Application) -> AsyncIterator[None]:
 async def store(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG]
     opened = open_store(config.store_url, prefix=config.store_prefix)
-    registry = SetRegistry(opened, config.sets)
+    sealer = Sealer(config.store_encryption_keys)
+    if config.store_url != "memory" and not sealer.enabled:
+        log.warning("store_not_encrypted",
+                    hint="sets pushed by the CRM (with ERP passwords) are stored in clear; "
+                         "set store_encryption_keys")
+    registry = SetRegistry(opened, config.sets, sealer)
     app[STORE] = opened
     app[REGISTRY] = registry
     app[SESSIONS] = SessionManager(opened, registry, idle_ttl_s=config.sessions.idle_ttl_s)

@@ -62,6 +62,13 @@ def _hash_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def _new_store_key(args: argparse.Namespace) -> int:
+    from integrator.sessions.seal import new_key
+
+    print(new_key())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="integrator", description=__doc__)
     parser.add_argument("--version", action="version", version=f"crm-integrator {__version__}")
@@ -83,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("hash-key", help="print the SHA-256 of an API key for api_keys[].sha256")
     p.add_argument("key", nargs="?", default="-", help="the key, or - to read it from stdin")
     p.set_defaults(func=_hash_key)
+
+    p = sub.add_parser("new-store-key", help="print a new key for store_encryption_keys")
+    p.set_defaults(func=_new_store_key)
     return parser
 
 

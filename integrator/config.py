@@ -395,6 +395,10 @@ class ServiceConfig(Model):
     api_keys: list[ApiKey] = Field(default_factory=list)
     store: SecretStr = Field(default=SecretStr("memory"), description="'memory' or a redis:// URL")
     store_prefix: str = Field(default="integrator:", pattern=r"^[A-Za-z0-9:_.-]{0,64}$")
+    store_encryption_keys: list[SecretStr] = Field(
+        default_factory=list,
+        description="Fernet keys sealing sets in the store (first seals, all open); "
+                    "`integrator new-store-key` makes one")
     limits: Limits = Field(default_factory=Limits)
     sessions: SessionSettings = Field(default_factory=SessionSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
@@ -418,6 +422,22 @@ class ServiceConfig(Model):
         if duplicates:
             raise ValueError(f"set codes defined twice: {', '.join(duplicates)}")
         return self
+
+    @field_validator("store_encryption_keys")
+    @classmethod
+    def _fernet_keys(cls, value: list[SecretStr]) -> list[SecretStr]:
+        import base64
+        import binascii
+
+        for i, key in enumerate(value):
+            try:
+                raw = base64.urlsafe_b64decode(key.get_secret_value().encode())
+            except (binascii.Error, ValueError):
+                raw = b""
+            if len(raw) != 32:
+                raise ValueError(f"store_encryption_keys[{i}] is not a Fernet key "
+                                 "(32 url-safe base64-encoded bytes)")
+        return value
 
     @property
     def store_url(self) -> str:

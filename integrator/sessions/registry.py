@@ -16,6 +16,7 @@ from pydantic import BaseModel, SecretStr
 
 from integrator.config import IntegrationSet
 from integrator.errors import Forbidden, NotFound
+from integrator.sessions.seal import Sealer
 from integrator.sessions.store import Store
 
 SET_KEY = "sets:"
@@ -56,8 +57,10 @@ def set_from_json(data: bytes) -> IntegrationSet:
 
 
 class SetRegistry:
-    def __init__(self, store: Store, file_sets: list[IntegrationSet]) -> None:
+    def __init__(self, store: Store, file_sets: list[IntegrationSet],
+                 sealer: Sealer | None = None) -> None:
         self._store = store
+        self._sealer = sealer or Sealer([])
         self._files = {s.code: StoredSet(s, 1, "file") for s in file_sets}
         self._cache: dict[str, StoredSet] = {}
 
@@ -75,7 +78,7 @@ class SetRegistry:
         if item is None:
             self._cache.pop(code, None)
             return None
-        stored = StoredSet(set_from_json(item[1]), item[0], "api")
+        stored = StoredSet(set_from_json(self._sealer.open(item[1])), item[0], "api")
         self._cache[code] = stored
         return stored
 
@@ -93,8 +96,8 @@ class SetRegistry:
 
     async def put(self, integration_set: IntegrationSet) -> StoredSet:
         self._refuse_file_set(integration_set.code)
-        version = await self._store.put_versioned(SET_KEY + integration_set.code,
-                                                  set_to_json(integration_set))
+        version = await self._store.put_versioned(
+            SET_KEY + integration_set.code, self._sealer.seal(set_to_json(integration_set)))
         stored = StoredSet(integration_set, version, "api")
         self._cache[integration_set.code] = stored
         return stored
