@@ -31,7 +31,7 @@ class Compiled:
     sql: str                                   # final SQL, ``?`` placeholders
     order: tuple[tuple[str, int | None], ...]  # per ``?``: parameter name, index in a list value
     columns: tuple[str, ...]                   # selected names ("*" where unknown)
-    tree: exp.Expression                       # the engine-dialect tree (result typing on SQLite)
+    tree: exp.Expr                       # the engine-dialect tree (result typing on SQLite)
     engine: DbEngine
 
     @property
@@ -52,7 +52,7 @@ def _marker(number: int) -> exp.Var:
     return exp.Var(this=f"{_MARK_OPEN}{number}{_MARK_CLOSE}")
 
 
-def _param_name(node: exp.Expression) -> str | None:
+def _param_name(node: exp.Expr) -> str | None:
     """The name of a ``@name`` or ``:name`` node; None for anything else."""
     if isinstance(node, exp.Parameter) and isinstance(node.this, exp.Var | exp.Identifier):
         return str(node.this.this)
@@ -84,7 +84,7 @@ def compile_sql(sql: str, *, engine: DbEngine, firm_code: str | None, period_cod
 
     problems: list[str] = []
 
-    def replace(node: exp.Expression) -> exp.Expression:
+    def replace(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Placeholder) and not node.this:
             problems.append("positional '?' parameters are not supported; name them (:name or @name)")
             return node

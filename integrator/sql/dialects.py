@@ -7,6 +7,7 @@ research/odbc-setup.md §5 on top:
 * ``dbo.`` (and any catalog/schema prefix) is dropped: in SQLite ``dbo.x`` means an attached
   database, in PostgreSQL a schema that does not exist;
 * table hints (``WITH (NOLOCK)``) are dropped; neither engine has them;
+* ``N'text'`` becomes ``'text'`` (SQLite has no national string literals);
 * string ``+`` becomes ``||``: in a chain of ``+`` where any operand is a string literal, a string
   parameter, a CAST/CONVERT to a character type or already a concatenation, every ``+`` of the
   chain concatenates (T-SQL's own rule needs column types, which a transpiler does not have);
@@ -30,7 +31,7 @@ _CHAR_TYPES = {exp.DataType.Type.VARCHAR, exp.DataType.Type.NVARCHAR, exp.DataTy
                exp.DataType.Type.NCHAR, exp.DataType.Type.TEXT}
 
 
-def _is_stringy(node: exp.Expression, str_markers: Collection[str]) -> bool:
+def _is_stringy(node: exp.Expr, str_markers: Collection[str]) -> bool:
     if isinstance(node, exp.Literal):
         return bool(node.is_string)
     if isinstance(node, exp.National | exp.DPipe | exp.Concat):
@@ -44,22 +45,22 @@ def _is_stringy(node: exp.Expression, str_markers: Collection[str]) -> bool:
     return False
 
 
-def _add_chain(node: exp.Expression) -> list[exp.Expression]:
+def _add_chain(node: exp.Expr) -> list[exp.Expr]:
     """The operands of a left- or right-nested chain of ``+``."""
     if isinstance(node, exp.Add):
         return _add_chain(node.this) + _add_chain(node.expression)
     return [node]
 
 
-def _concat(operands: list[exp.Expression]) -> exp.Expression:
+def _concat(operands: list[exp.Expr]) -> exp.Expr:
     result = operands[0]
     for operand in operands[1:]:
         result = exp.DPipe(this=result, expression=operand, safe=True)
     return result
 
 
-def _fix_concat(str_markers: Collection[str]) -> Callable[[exp.Expression], exp.Expression]:
-    def fix(node: exp.Expression) -> exp.Expression:
+def _fix_concat(str_markers: Collection[str]) -> Callable[[exp.Expr], exp.Expr]:
+    def fix(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Add) and not isinstance(node.parent, exp.Add):
             operands = _add_chain(node)
             if any(_is_stringy(o, str_markers) for o in operands):
@@ -69,7 +70,7 @@ def _fix_concat(str_markers: Collection[str]) -> Callable[[exp.Expression], exp.
     return fix
 
 
-def _strip_schema_and_hints(node: exp.Expression) -> exp.Expression:
+def _strip_schema_and_hints(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.Table):
         for arg in ("db", "catalog", "hints"):
             if node.args.get(arg):
@@ -80,22 +81,29 @@ def _strip_schema_and_hints(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _like_to_ilike(node: exp.Expression) -> exp.Expression:
+def _plain_strings(node: exp.Expr) -> exp.Expr:
+    if isinstance(node, exp.National):  # N'text' is T-SQL; SQLite does not know it
+        return exp.Literal.string(str(node.this))
+    return node
+
+
+def _like_to_ilike(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.Like):
         return exp.ILike(this=node.this, expression=node.expression)
     return node
 
 
-def adapt(tree: exp.Expression, engine: DbEngine, str_markers: Collection[str]) -> exp.Expression:
+def adapt(tree: exp.Expr, engine: DbEngine, str_markers: Collection[str]) -> exp.Expr:
     """The tree rewritten for ``engine`` (in place where possible; returns the new root)."""
     if engine == "mssql":
         return tree
     tree = tree.transform(_strip_schema_and_hints, copy=False)
     tree = tree.transform(_fix_concat(str_markers), copy=False)
+    tree = tree.transform(_plain_strings, copy=False)
     if engine == "postgres":
         tree = tree.transform(_like_to_ilike, copy=False)
     return tree
 
 
-def generate(tree: exp.Expression, engine: DbEngine) -> str:
+def generate(tree: exp.Expr, engine: DbEngine) -> str:
     return tree.sql(dialect=SQLGLOT_DIALECT[engine])

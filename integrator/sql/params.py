@@ -16,7 +16,6 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from integrator.config import ParamType
 from integrator.errors import Detail, ValidationFailed

@@ -42,8 +42,8 @@ def resolve_name(name: str, firm_code: str | None, period_code: str | None) -> s
     return f"{kind}_{firm_code}_{rest}"
 
 
-def rewrite_tokens(tree: exp.Expression, firm_code: str | None,
-                   period_code: str | None) -> exp.Expression:
+def rewrite_tokens(tree: exp.Expr, firm_code: str | None,
+                   period_code: str | None) -> exp.Expr:
     """Rewrite every token table in ``tree`` in place and return it."""
     for table in tree.find_all(exp.Table):
         identifier = table.this

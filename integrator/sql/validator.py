@@ -23,7 +23,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, TokenError
-from sqlglot.tokens import Token, TokenType
+from sqlglot.tokenizer_core import Token, TokenType
 
 TSQL = Dialect.get_or_raise("tsql")
 
@@ -38,7 +38,7 @@ DENY_WORDS = frozenset({
 })
 _SKIP_TOKENS = frozenset({TokenType.STRING, TokenType.NATIONAL_STRING, TokenType.IDENTIFIER})
 _READ_ROOTS = (exp.Select, exp.SetOperation, exp.Subquery)
-_WRITE_NODES: tuple[type[exp.Expression], ...] = (
+_WRITE_NODES: tuple[type[exp.Expr], ...] = (
     exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Create, exp.Drop, exp.Alter, exp.Command,
     exp.Into, exp.TruncateTable, exp.NextValueFor, exp.Lock, exp.Set, exp.Transaction, exp.Commit,
     exp.Rollback, exp.Use, exp.Declare, exp.Execute, exp.Grant, exp.Revoke, exp.Kill, exp.Copy,
@@ -62,7 +62,7 @@ _WORD_REASONS = {
     "OPENXML": "OPENXML is not allowed",
 }
 
-_NODE_REASONS: dict[type[exp.Expression], str] = {
+_NODE_REASONS: dict[type[exp.Expr], str] = {
     exp.NextValueFor: "NEXT VALUE FOR advances a sequence (a write); only a read-only SELECT may run",
     exp.Into: "SELECT … INTO writes a table; only a plain read-only SELECT may run",
     exp.Lock: "locking clauses (FOR UPDATE …) are not allowed in a read-only query",
@@ -81,7 +81,7 @@ class Verdict:
 ACCEPTED_REASON = "one read-only SELECT"
 
 
-def _reject(reason: str) -> tuple[Verdict, exp.Expression | None]:
+def _reject(reason: str) -> tuple[Verdict, exp.Expr | None]:
     return Verdict(False, reason), None
 
 
@@ -108,7 +108,7 @@ def _token_check(tokens: list[Token]) -> str | None:
     return None
 
 
-def _tree_check(root: exp.Expression) -> str | None:
+def _tree_check(root: exp.Expr) -> str | None:
     if not isinstance(root, _READ_ROOTS):
         return f"the statement is a {type(root).__name__.upper()}, not a SELECT; only a read-only " \
                "SELECT may run"
@@ -131,7 +131,7 @@ def _tree_check(root: exp.Expression) -> str | None:
 
 
 @lru_cache(maxsize=4096)
-def analyse(sql: str) -> tuple[Verdict, exp.Expression | None]:
+def analyse(sql: str) -> tuple[Verdict, exp.Expr | None]:
     """The verdict and, when accepted, the parsed T-SQL tree (shared: copy before changing)."""
     if len(sql) > MAX_SQL_CHARS:
         return _reject(f"the statement is longer than {MAX_SQL_CHARS} characters")
