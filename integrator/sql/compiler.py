@@ -69,6 +69,9 @@ def compile_sql(sql: str, *, engine: DbEngine, firm_code: str | None, period_cod
         raise SqlRejected("the SQL statement was rejected",
                           details=[Detail(verdict.reason, "sql")])
     tree = tokens.rewrite_tokens(parsed.copy(), firm_code, period_code)
+    for node in tree.walk():  # comments are not sent: a '?' in one would confuse some drivers
+        if node.comments:
+            node.comments = None
     columns = tuple(tree.named_selects) if isinstance(tree, exp.Query) else ()
     kinds = dict(shape)
     slots: dict[int, tuple[str, int | None]] = {}

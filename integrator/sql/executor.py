@@ -307,6 +307,26 @@ def _sqlite_typing(compiled: Compiled,
     return tuple(out)
 
 
+def _select_names(selected: tuple[str, ...], count: int) -> list[str | None]:
+    """The name the query selects at each result position: exact where the select list has no
+    star; around stars, the positions before the first and after the last one."""
+    out: list[str | None] = [None] * count
+    if "*" not in selected:
+        if len(selected) == count:
+            return list(selected)
+        return out
+    first = selected.index("*")
+    last = len(selected) - 1 - selected[::-1].index("*")
+    for i in range(min(first, count)):
+        out[i] = selected[i]
+    tail = selected[last + 1:]
+    for j, name in enumerate(tail):
+        position = count - len(tail) + j
+        if position >= first:
+            out[position] = name
+    return out
+
+
 def _to_decimal(value: Any, scale: int | None) -> Any:
     if value is None or isinstance(value, Decimal):
         return value
@@ -416,14 +436,15 @@ class SqlEngine:
             typing = pool.typing[compiled.sql]
             if typing is not None and len(typing) != len(description):
                 typing = None
-        names = compiled.columns if len(compiled.columns) == len(description) else ()
+        names = _select_names(compiled.columns, len(description))
         columns: list[Column] = []
         converters: list[Callable[[Any], Any] | None] = []
         for i, item in enumerate(description):
             raw_name = str(item[0])
             name = raw_name
-            if names and names[i] != "*" and names[i].lower() == raw_name.lower():
-                name = names[i]
+            known = names[i]
+            if known is not None and known.lower() == raw_name.lower():
+                name = known
             elif pool.engine == "postgres" and raw_name == raw_name.lower():
                 name = raw_name.upper()
             kind: ColumnType = _PY_TYPES.get(item[1], "string")
