@@ -133,6 +133,15 @@ _PY_TYPES: dict[type, ColumnType] = {
 
 
 # -- connection pool -----------------------------------------------------------------------------
+Typing = tuple[tuple[str, int | None] | None, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _SqlitePlan:
+    sql: str
+    typing: Typing | None
+
+
 @dataclass
 class _Pooled:
     connection: Any
@@ -154,7 +163,22 @@ class _Pool:
     lock: threading.Lock = field(default_factory=threading.Lock)
     schema: MappingSchema | None = None
     schema_loaded: bool = False
-    typing: dict[str, tuple[tuple[str, int | None] | None, ...] | None] = field(default_factory=dict)
+    plans: dict[str, _SqlitePlan] = field(default_factory=dict)
+
+    def plan(self, connection: Any, compiled: Compiled) -> _SqlitePlan | None:
+        """SQLite only: the statement as run (decimal expressions read as text) and its typing."""
+        if self.engine != "sqlite":
+            return None
+        if not self.schema_loaded:
+            self.schema = _sqlite_schema(connection)
+            self.schema_loaded = True
+        if self.schema is None:
+            return None
+        found = self.plans.get(compiled.sql)
+        if found is None:
+            found = _sqlite_plan(compiled, self.schema)
+            self.plans[compiled.sql] = found
+        return found
 
     def connect(self) -> Any:
         connection = pyodbc.connect(self.connection_string, autocommit=self.autocommit,
@@ -275,8 +299,7 @@ def _sqlite_schema(connection: Any) -> MappingSchema | None:
         cursor.close()
 
 
-def _sqlite_typing(compiled: Compiled,
-                   schema: MappingSchema) -> tuple[tuple[str, int | None] | None, ...] | None:
+def _sqlite_typing(compiled: Compiled, schema: MappingSchema) -> Typing | None:
     """Per selected column: ("decimal", scale) / ("int", None) / None, from declared types."""
     try:
         tree = qualify(compiled.tree.copy(), schema=schema, dialect="sqlite",
@@ -325,6 +348,28 @@ def _select_names(selected: tuple[str, ...], count: int) -> list[str | None]:
         if position >= first:
             out[position] = name
     return out
+
+
+def _sqlite_plan(compiled: Compiled, schema: MappingSchema) -> _SqlitePlan:
+    """The SQLite ODBC driver types an expression column by its first row's value: a CASE that
+    yields 0 first is read as an integer and 16079.97 comes back as 16079. Every decimal-typed
+    expression is therefore read as text (``CAST(… AS TEXT)``) and converted to ``Decimal``."""
+    typing = _sqlite_typing(compiled, schema)
+    tree = compiled.tree
+    if typing is None or not isinstance(tree, exp.Select) or "*" in compiled.columns \
+            or len(tree.selects) != len(typing):
+        return _SqlitePlan(compiled.sql, typing)
+    tree = tree.copy()
+    changed = False
+    for index, (select, hint) in enumerate(zip(list(tree.selects), typing, strict=True)):
+        inner = select.this if isinstance(select, exp.Alias) else select
+        if hint is None or hint[0] != "decimal" or isinstance(inner, exp.Column):
+            continue
+        name = select.alias if isinstance(select, exp.Alias) else select.sql("sqlite")
+        cast = exp.Cast(this=inner.copy(), to=exp.DataType.build("TEXT"))
+        tree.expressions[index] = exp.alias_(cast, name, quoted=not name.isidentifier())
+        changed = True
+    return _SqlitePlan(tree.sql("sqlite") if changed else compiled.sql, typing)
 
 
 def _to_decimal(value: Any, scale: int | None) -> Any:
@@ -427,15 +472,12 @@ class SqlEngine:
     # -- the worker side --
     def _columns_and_converters(
         self, pool: _Pool, statement: Statement, description: Sequence[Any], repair: bool,
+        plan: _SqlitePlan | None,
     ) -> tuple[tuple[Column, ...], list[Callable[[Any], Any] | None]]:
         compiled = statement.compiled
-        typing: tuple[tuple[str, int | None] | None, ...] | None = None
-        if pool.engine == "sqlite" and pool.schema is not None:
-            if compiled.sql not in pool.typing:
-                pool.typing[compiled.sql] = _sqlite_typing(compiled, pool.schema)
-            typing = pool.typing[compiled.sql]
-            if typing is not None and len(typing) != len(description):
-                typing = None
+        typing = plan.typing if plan is not None else None
+        if typing is not None and len(typing) != len(description):
+            typing = None
         names = _select_names(compiled.columns, len(description))
         columns: list[Column] = []
         converters: list[Callable[[Any], Any] | None] = []
@@ -468,15 +510,15 @@ class SqlEngine:
         started = time.perf_counter()
         cursor = connection.cursor()
         try:
+            plan = pool.plan(connection, statement.compiled) if statement.compiled.tree is not None \
+                else None
             self._metrics.sql_round_trips.labels(pool.set_code).inc()
-            cursor.execute(statement.compiled.sql, *statement.values)
+            cursor.execute(plan.sql if plan is not None else statement.compiled.sql,
+                           *statement.values)
             if cursor.description is None:
                 return Result((), [], False, time.perf_counter() - started)
-            if pool.engine == "sqlite" and not pool.schema_loaded:
-                pool.schema = _sqlite_schema(connection)
-                pool.schema_loaded = True
             columns, converters = self._columns_and_converters(
-                pool, statement, cursor.description, repair)
+                pool, statement, cursor.description, repair, plan)
             limit = statement.max_rows
             raw = cursor.fetchmany(limit + 1) if limit is not None else cursor.fetchall()
             truncated = limit is not None and len(raw) > limit
@@ -565,13 +607,12 @@ class SqlEngine:
             cursor = connection.cursor()
             state["cursor"] = cursor
             try:
+                plan = pool.plan(connection, statement.compiled)
                 self._metrics.sql_round_trips.labels(pool.set_code).inc()
-                cursor.execute(statement.compiled.sql, *statement.values)
-                if pool.engine == "sqlite" and not pool.schema_loaded:
-                    pool.schema = _sqlite_schema(connection)
-                    pool.schema_loaded = True
+                cursor.execute(plan.sql if plan is not None else statement.compiled.sql,
+                               *statement.values)
                 columns, converters = self._columns_and_converters(
-                    pool, statement, cursor.description or (), repair)
+                    pool, statement, cursor.description or (), repair, plan)
             except pyodbc.Error as error:
                 state["broken"] = True
                 raise map_error(error, set_code=pool.set_code, connecting=False,

@@ -14,7 +14,7 @@ from integrator.config import IntegrationSet
 from simulators.demodb.generate import ensure
 from tests.conftest import PG_HOST, PG_PORT, need_service, netsis_set, tiger_set
 
-PG_SCALE = 0.05
+PG_SCALE = 0.1  # 60 accounts, 220 products: enough for the 200-product stock call
 PG_OWNER, PG_READER = "crm_sql_owner", "crm_sql_ro"
 PG_DATABASES = {"tiger": "crm_sql_tiger", "netsis": "crm_sql_netsis"}
 

@@ -121,7 +121,8 @@ def test_string_plus_becomes_concatenation_on_sqlite_and_postgres() -> None:
                                shape=shape_of(values))
         assert "'A' || C.CODE || ?" in compiled.sql
         assert "C.A + C.B" in compiled.sql
-        assert "dbo." not in compiled.sql and "NOLOCK" not in compiled.sql
+        assert "dbo." not in compiled.sql
+        assert "NOLOCK" not in compiled.sql
         assert "'%' || ? || '%'" in compiled.sql
     pg = compile_sql(sql, engine="postgres", firm_code=None, period_code=None,
                      shape=shape_of(values))

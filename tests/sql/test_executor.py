@@ -60,9 +60,11 @@ async def test_types_decimal_and_turkish_text_are_exact(engine: SqlEngine,
                                                 "decimal"]
     row = result.rows[0]
     assert row[2] == "ŞİŞLİ GIDA SANAYİ VE TİCARET A.Ş."
-    assert isinstance(row[3], Decimal) and row[3] == 0
+    assert isinstance(row[3], Decimal)
+    assert row[3] == 0
     assert isinstance(row[4], datetime)
-    assert isinstance(row[5], Decimal) and row[5] == row[5].quantize(Decimal("0.01"))
+    assert isinstance(row[5], Decimal)
+    assert row[5] == row[5].quantize(Decimal("0.01"))
 
 
 async def test_turkish_parameter_matches(engine: SqlEngine, sets: tuple[IntegrationSet, ...]) -> None:
@@ -80,9 +82,11 @@ async def test_row_cap_sets_truncated(engine: SqlEngine, sets: tuple[Integration
     tiger = sets[0]
     capped = await engine.query(tiger, "cap", "SELECT LOGICALREF FROM LG_FFF_ITEMS ORDER BY LOGICALREF",
                                 max_rows=7)
-    assert len(capped.rows) == 7 and capped.truncated
+    assert len(capped.rows) == 7
+    assert capped.truncated
     exact = await engine.query(tiger, "cap", "SELECT TOP 3 LOGICALREF FROM LG_FFF_ITEMS", max_rows=3)
-    assert len(exact.rows) == 3 and not exact.truncated
+    assert len(exact.rows) == 3
+    assert not exact.truncated
 
 
 async def test_connections_are_reused_per_set(engine: SqlEngine,
@@ -130,7 +134,8 @@ async def test_stream_returns_the_connection_when_stopped_early(
 
 async def test_ping(engine: SqlEngine, sets: tuple[IntegrationSet, ...]) -> None:
     ping = await engine.ping(sets[0])
-    assert ping.ok and ping.elapsed_ms > 0
+    assert ping.ok
+    assert ping.elapsed_ms > 0
 
 
 async def test_defence_in_depth_write_refused_by_the_database_f4(
@@ -169,7 +174,8 @@ async def test_unreachable_database_is_db_unavailable(engine: SqlEngine, tmp_pat
         await engine.query(broken, "x", "SELECT 1 AS A")
     assert caught.value.retryable
     ping = await engine.ping(broken)
-    assert not ping.ok and "cannot be reached" in ping.message
+    assert not ping.ok
+    assert "cannot be reached" in ping.message
 
 
 @pytest.mark.postgres
@@ -207,7 +213,8 @@ async def test_postgres_column_case_is_restored(engine: SqlEngine, pg_demo: dict
                                 "WHERE C.LOGICALREF = 2")
     names = [c.name for c in result.columns]
     assert names[:2] == ["CODE", "Title"]
-    assert "LOGICALREF" in names and "CAPIBLOCK_CREADEDDATE" in names
+    assert "LOGICALREF" in names
+    assert "CAPIBLOCK_CREADEDDATE" in names
 
 
 @pytest.mark.odbc
@@ -237,4 +244,5 @@ async def test_dates_compare_by_day_on_sqlite(engine: SqlEngine, demo_dir: Path)
     by_datetime = await engine.query(tiger, "d", "SELECT COUNT(*) AS N FROM LG_FFF_PP_CLFLINE "
                                                  "WHERE DATE_ >= :a AND DATE_ < :b",
                                      {"a": datetime(2026, 3, 1), "b": datetime(2026, 4, 1)})
-    assert by_date.rows == by_datetime.rows and by_date.rows[0][0] > 0
+    assert by_date.rows == by_datetime.rows
+    assert by_date.rows[0][0] > 0
