@@ -158,7 +158,7 @@ def mojibake(text: str) -> str:
 
 
 def _title_case_tr(text: str) -> str:
-    out = []
+    out: list[str] = []
     for word in text.split(" "):
         if not word:
             out.append(word)
@@ -418,17 +418,17 @@ def build_world(scale: float = 1.0, seed: int = SEED) -> World:
 
     # account movements: opening balance, invoices of dispatches, payments over the year
     movements: list[Movement] = []
-    for account in accounts:
-        movements.append(Movement(account.number, YEAR_START, True,
+    for acc in accounts:
+        movements.append(Movement(acc.number, YEAR_START, True,
                                   _money(rng, 0, 25000), "opening", "DEVİR"))
         for _ in range(size.movements_per_account):
             day = _day(rng)
             if rng.random() < 0.55:
-                movements.append(Movement(account.number, day, True, _money(rng, 150, 48000),
+                movements.append(Movement(acc.number, day, True, _money(rng, 150, 48000),
                                           "invoice", f"FT{rng.randrange(10**6, 10**7)}"))
             else:
                 kind = rng.choice(["payment", "bank"])
-                movements.append(Movement(account.number, day, False, _money(rng, 100, 30000),
+                movements.append(Movement(acc.number, day, False, _money(rng, 100, 30000),
                                           kind, f"TH{rng.randrange(10**6, 10**7)}"))
     movements.sort(key=lambda m: (m.day, m.account))
 
@@ -620,8 +620,8 @@ def tiger_tables(world: World, seed: int = SEED) -> Tables:
         moves = lines_of[slip.number]
         if not moves:
             continue
-        gross = sum((m.quantity * m.price for m in moves), Decimal(0)).quantize(Decimal("0.01"))
-        vat = sum((_vat(m.quantity * m.price, world.products[m.product - 1].vat) for m in moves),
+        gross = sum((sm.quantity * sm.price for sm in moves), Decimal(0)).quantize(Decimal("0.01"))
+        vat = sum((_vat(sm.quantity * sm.price, world.products[sm.product - 1].vat) for sm in moves),
                   Decimal(0))
         trcode, iocode, grp = (1, 1, 1) if slip.incoming else (8, 4, 2)
         doc = f"CRM-{slip.order:06d}" if slip.order and slip.order % 4 == 0 else ""
@@ -629,15 +629,15 @@ def tiger_tables(world: World, seed: int = SEED) -> Tables:
                          _packed_time(14, 0), doc, "", (slip.account or 0) + 1 if slip.account else 0,
                          slip.warehouse, 0, gross, vat, gross + vat, 0, 0, "", _guid(rng), 1,
                          _ts(slip.day, 14 * 3600)))
-        for n, m in enumerate(moves):
-            total = (m.quantity * m.price).quantize(Decimal("0.01"))
-            product_vat = world.products[m.product - 1].vat
-            stl_rows.append((len(stl_rows) + 1, slip.number, n + 1, m.product + 1,
-                             (m.account + 1) if m.account else 0, 0, trcode, iocode, _ts(m.day),
-                             m.warehouse, m.quantity, m.price, total, product_vat,
+        for n, sm in enumerate(moves):
+            total = (sm.quantity * sm.price).quantize(Decimal("0.01"))
+            product_vat = world.products[sm.product - 1].vat
+            stl_rows.append((len(stl_rows) + 1, slip.number, n + 1, sm.product + 1,
+                             (sm.account + 1) if sm.account else 0, 0, trcode, iocode, _ts(sm.day),
+                             sm.warehouse, sm.quantity, sm.price, total, product_vat,
                              _vat(total, product_vat), total, 0, 0,
-                             order_line_ref.get((m.order, m.order_line), 0) if m.order else 0,
-                             m.order or 0, 0, 0, ""))
+                             order_line_ref.get((sm.order, sm.order_line or 0), 0) if sm.order else 0,
+                             sm.order or 0, 0, 0, ""))
     t["LG_001_01_STFICHE"] = (["LOGICALREF", "GRPCODE", "TRCODE", "IOCODE", "FICHENO", "DATE_",
                                "FTIME", "DOCODE", "SPECODE", "CLIENTREF", "SOURCEINDEX",
                                "SALESMANREF", "GROSSTOTAL", "TOTALVAT", "NETTOTAL", "CANCELLED",
@@ -652,10 +652,10 @@ def tiger_tables(world: World, seed: int = SEED) -> Tables:
     # totals: daily net change per (item, warehouse, day) in STINVTOT; cumulative in GNTOTST,
     # both with the INVENNO = -1 firm total
     daily: dict[tuple[int, int, date], Decimal] = defaultdict(Decimal)
-    for m in world.moves:
-        signed = m.quantity if m.incoming else -m.quantity
-        daily[(m.product, m.warehouse, m.day)] += signed
-        daily[(m.product, -1, m.day)] += signed
+    for sm in world.moves:
+        signed = sm.quantity if sm.incoming else -sm.quantity
+        daily[(sm.product, sm.warehouse, sm.day)] += signed
+        daily[(sm.product, -1, sm.day)] += signed
     inv_rows: Rows = []
     cumulative: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
     for (product, warehouse, day), qty in sorted(daily.items()):
@@ -823,7 +823,7 @@ def netsis_tables(world: World, seed: int = SEED) -> Tables:
                              "G" if x.incoming else "C", x.quantity, x.price, x.price,
                              Decimal(world.products[x.product - 1].vat), kind, "A" if not x.incoming
                              else "J", f"S{x.order:014d}" if x.order else "",
-                             order_line_key.get((x.order, x.order_line), 0) if x.order else 0,
+                             order_line_key.get((x.order, x.order_line or 0), 0) if x.order else 0,
                              customer, "", x.warehouse + 1, ""))
     t["TBLFATUIRS"] = (["SUBE_KODU", "FTIRSIP", "FATIRS_NO", "CARI_KODU", "TARIH", "TIPI",
                         "BRUTTUTAR", "SAT_ISKT", "KDV", "GENELTOPLAM", "GIB_FATIRS_NO", "ACIKLAMA",
