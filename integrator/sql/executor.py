@@ -443,9 +443,9 @@ class SqlEngine:
 
     async def _hop(self, fn: Callable[[], T], *, timeout_s: float, what: str) -> T:
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._executor, fn)
         try:
-            return await asyncio.wait_for(future, timeout=timeout_s)
+            async with asyncio.timeout(timeout_s):
+                return await loop.run_in_executor(self._executor, fn)
         except TimeoutError:
             raise DbUnavailable(f"the database did not answer within {timeout_s:.0f} s ({what})") \
                 from None
