@@ -8,6 +8,7 @@ research/odbc-setup.md §5 on top:
   database, in PostgreSQL a schema that does not exist;
 * table hints (``WITH (NOLOCK)``) are dropped; neither engine has them;
 * ``N'text'`` becomes ``'text'`` (SQLite has no national string literals);
+* ``YEAR()``, ``MONTH()``, ``DAY()`` and ``DATEPART()`` become ``strftime`` on SQLite;
 * string ``+`` becomes ``||``: in a chain of ``+`` where any operand is a string literal, a string
   parameter, a CAST/CONVERT to a character type or already a concatenation, every ``+`` of the
   chain concatenates (T-SQL's own rule needs column types, which a transpiler does not have);
@@ -87,6 +88,28 @@ def _plain_strings(node: exp.Expr) -> exp.Expr:
     return node
 
 
+_STRFTIME = {"YEAR": "%Y", "MONTH": "%m", "DAY": "%d", "HOUR": "%H", "MINUTE": "%M",
+             "SECOND": "%S", "YY": "%Y", "YYYY": "%Y", "MM": "%m", "M": "%m", "DD": "%d", "D": "%d",
+             "HH": "%H", "MI": "%M", "SS": "%S"}
+
+
+def _sqlite_date_parts(node: exp.Expr) -> exp.Expr:
+    """YEAR(x), MONTH(x), DAY(x), DATEPART(unit, x): SQLite has strftime only."""
+    unit: str | None = None
+    value: exp.Expr | None = None
+    if isinstance(node, exp.Year | exp.Month | exp.Day):
+        unit, value = type(node).__name__.upper(), node.this
+    elif isinstance(node, exp.Extract):
+        unit, value = str(node.this.name).upper(), node.expression
+    if unit is None or value is None or unit not in _STRFTIME:
+        return node
+    if isinstance(value, exp.TsOrDsToDate):
+        value = value.this
+    strftime = exp.Anonymous(this="STRFTIME", expressions=[exp.Literal.string(_STRFTIME[unit]),
+                                                           value])
+    return exp.Cast(this=strftime, to=exp.DataType.build("INTEGER"))
+
+
 def _like_to_ilike(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.Like):
         return exp.ILike(this=node.this, expression=node.expression)
@@ -100,6 +123,8 @@ def adapt(tree: exp.Expr, engine: DbEngine, str_markers: Collection[str]) -> exp
     tree = tree.transform(_strip_schema_and_hints, copy=False)
     tree = tree.transform(_fix_concat(str_markers), copy=False)
     tree = tree.transform(_plain_strings, copy=False)
+    if engine == "sqlite":
+        tree = tree.transform(_sqlite_date_parts, copy=False)
     if engine == "postgres":
         tree = tree.transform(_like_to_ilike, copy=False)
     return tree

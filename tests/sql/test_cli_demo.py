@@ -154,3 +154,34 @@ async def test_integrator_demo_serves_sql_from_the_generated_databases_n8(
     assert "ŞİŞLİ GIDA SANAYİ VE TİCARET A.Ş." in await netsis.text()
     warehouses = await client.get("/v1/warehouses", headers=headers)
     assert etree.fromstring(await warehouses.read()).get("count") == "3"
+
+
+@pytest.mark.odbc
+async def test_demo_named_queries_run(tmp_path: Path, make_client: Callable[..., Any]) -> None:
+    env = DemoEnvironment(port=18090, data_dir=tmp_path / "demo")
+    config = load_demo_config(env)
+    from integrator.app import init_app
+
+    app: web.Application = init_app(config)
+    for position, part in enumerate(demo_parts(env)):
+        app.cleanup_ctx.insert(position, part)
+    client = await make_client(config, app)
+    auth = {"Authorization": f"Bearer {DEMO_KEY}"}
+    opened = await client.post("/v1/sessions", data='<OpenSession user="demo"/>', headers=auth)
+    session = etree.fromstring(await opened.read()).get("id")
+    headers = {**auth, "X-Session": session}
+    sold = _count(env.data_dir / "tiger.db", "SELECT MIN(STOCKREF) FROM LG_001_01_STLINE WHERE TRCODE = 8")
+    for name, body in [
+        ("balance", '<Query><Account ref="2"/><Param name="until">2026-12-31</Param></Query>'),
+        ("sales_by_month", f'<Query><Product ref="{sold}"/></Query>'),
+    ]:
+        reply = await client.post(f"/v1/queries/{name}", data=body.encode(), headers=headers)
+        assert reply.status == 200, await reply.text()
+        assert int(etree.fromstring(await reply.read()).get("count", "0")) >= 1
+    await client.put(f"/v1/sessions/{session}/set", headers=auth, data='<SwitchSet set="DEMO-NETSIS"/>')
+    reply = await client.post("/v1/queries/balance", headers=headers,
+                              data=b'<Query><Account ref="120-00001"/><Param name="until">2026-12-31</Param>'
+                                   b'</Query>')
+    text = await reply.text()
+    assert reply.status == 200, text
+    assert "ŞİŞLİ GIDA" in text

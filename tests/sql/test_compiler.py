@@ -160,3 +160,10 @@ def test_every_named_parameter_gets_a_placeholder(names: list[str]) -> None:
                            shape=shape_of(values))
     assert compiled.sql.count("?") == len(names)
     assert compiled.bind(values) == [f"v-{n}" for n in names]
+
+
+def test_date_parts_on_sqlite() -> None:
+    compiled = compile_sql("SELECT YEAR(D) AS Y, DATEPART(month, D) AS M FROM T", engine="sqlite",
+                           firm_code=None, period_code=None, shape=())
+    assert compiled.sql == ("SELECT CAST(STRFTIME('%Y', D) AS INTEGER) AS Y, "
+                            "CAST(STRFTIME('%m', D) AS INTEGER) AS M FROM T")
