@@ -159,6 +159,7 @@ class _Pool:
     login_timeout_s: int
     query_timeout_s: int
     autocommit: bool
+    digest: str = ""
     idle: deque[_Pooled] = field(default_factory=deque)
     lock: threading.Lock = field(default_factory=threading.Lock)
     schema: MappingSchema | None = None
@@ -424,13 +425,12 @@ class SqlEngine:
         digest = hashlib.sha256(f"{db.engine}|{db.login_timeout_s}|{cs}".encode()).hexdigest()
         with self._lock:
             pool = self._pools.get(key)
-            if pool is not None and getattr(pool, "digest", None) == digest:
+            if pool is not None and pool.digest == digest:
                 return pool
             if pool is not None:  # the set changed: drop the old connections
                 pool.close()
             pool = _Pool(integration_set.code, role, cs, db.engine, db.login_timeout_s,
-                         db.query_timeout_s, autocommit=(role != "writer"))
-            pool.digest = digest  # type: ignore[attr-defined]
+                         db.query_timeout_s, autocommit=(role != "writer"), digest=digest)
             self._pools[key] = pool
             return pool
 
