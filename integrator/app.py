@@ -16,7 +16,16 @@ from aiohttp import web
 from integrator.api import setup_routes
 from integrator.config import ServiceConfig
 from integrator.errors import error_middleware
-from integrator.keys import CONFIG, HTTP, METRICS, ODBC_EXECUTOR, REGISTRY, SESSIONS, STORE
+from integrator.keys import (
+    CONFIG,
+    HTTP,
+    METRICS,
+    ODBC_EXECUTOR,
+    REGISTRY,
+    SESSIONS,
+    SQL_ENGINE,
+    STORE,
+)
 from integrator.metrics import Metrics
 from integrator.middlewares import authenticate, observe
 from integrator.sessions.manager import SessionManager
@@ -47,6 +56,16 @@ async def odbc_executor(app: web.Application) -> AsyncIterator[None]:
     executor.shutdown(wait=True, cancel_futures=True)
 
 
+async def sql_engine(app: web.Application) -> AsyncIterator[None]:
+    """The read-only SQL engine (integrator.sql): per-set connection pools on the ODBC executor."""
+    from integrator.sql.executor import SqlEngine
+
+    engine = SqlEngine(app[ODBC_EXECUTOR], app[METRICS])
+    app[SQL_ENGINE] = engine
+    yield
+    engine.close()
+
+
 async def store(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG]
     opened = open_store(config.store_url, prefix=config.store_prefix)
@@ -70,6 +89,6 @@ def init_app(config: ServiceConfig) -> web.Application:
     )
     app[CONFIG] = config
     app[METRICS] = Metrics()
-    app.cleanup_ctx.extend([http_session, odbc_executor, store])
+    app.cleanup_ctx.extend([http_session, odbc_executor, sql_engine, store])
     setup_routes(app)
     return app

@@ -1,4 +1,4 @@
-"""The ``integrator`` command: serve, demo, check-config, hash-key."""
+"""The ``integrator`` command: serve, demo, check-config, hash-key, sql-check."""
 
 from __future__ import annotations
 
@@ -69,6 +69,30 @@ def _new_store_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sql_check(args: argparse.Namespace) -> int:
+    """N9: is this SQL accepted as one read-only SELECT, and why not."""
+    from integrator.errors import IntegratorError
+    from integrator.sql.compiler import compile_sql
+    from integrator.sql.validator import validate
+
+    sql = sys.stdin.read() if args.sql == "-" else args.sql
+    verdict = validate(sql)
+    if not verdict.accepted:
+        print(f"rejected: {verdict.reason}")
+        return 1
+    print("accepted")
+    if args.engine:
+        try:
+            compiled = compile_sql(sql, engine=args.engine, firm_code=f"{args.firm:03d}",
+                                   period_code=f"{args.period:02d}", shape=())
+        except IntegratorError as exc:
+            print("cannot compile: " + "; ".join(d.text for d in exc.details) if exc.details
+                  else f"cannot compile: {exc.message}")
+            return 1
+        print(compiled.sql)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="integrator", description=__doc__)
     parser.add_argument("--version", action="version", version=f"crm-integrator {__version__}")
@@ -93,6 +117,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("new-store-key", help="print a new key for store_encryption_keys")
     p.set_defaults(func=_new_store_key)
+
+    p = sub.add_parser("sql-check", help="is this SQL accepted as one read-only SELECT?")
+    p.add_argument("sql", help="the T-SQL statement, or - to read it from stdin")
+    p.add_argument("--engine", choices=["mssql", "sqlite", "postgres"],
+                   help="also print the statement as it would run on this engine "
+                        "(statements without parameters)")
+    p.add_argument("--firm", type=int, default=1, help="firm for LG_FFF_ tokens (default 1)")
+    p.add_argument("--period", type=int, default=1, help="period for _PP_ tokens (default 1)")
+    p.set_defaults(func=_sql_check)
     return parser
 
 

@@ -3,6 +3,7 @@ the SQLite demo databases, started by one command (``integrator demo``)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -62,10 +63,23 @@ def load_demo_config(env: DemoEnvironment) -> ServiceConfig:
 DemoPart = Callable[[web.Application], AsyncIterator[None]]
 
 
+def demo_databases(env: DemoEnvironment) -> DemoPart:
+    """The SQLite demo databases (tiger.db, netsis.db) in the data folder, generated when missing
+    or written by another generator version (simulators.demodb)."""
+
+    async def part(app: web.Application) -> AsyncIterator[None]:
+        from simulators.demodb.generate import ensure
+
+        await asyncio.to_thread(ensure, env.data_dir)
+        yield
+
+    return part
+
+
 def demo_parts(env: DemoEnvironment) -> list[DemoPart]:
     """The cleanup contexts that bring up the demo ERPs (databases first, then simulators).
 
     Each part starts before the service's own resources and stops after them.
     """
     env.data_dir.mkdir(parents=True, exist_ok=True)
-    return []
+    return [demo_databases(env)]

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from integrator.sessions.manager import Context, SessionManager
     from integrator.sessions.registry import SetRegistry
     from integrator.sessions.store import Store
+    from integrator.sql.executor import SqlEngine
 
 CONFIG: web.AppKey[ServiceConfig] = web.AppKey("config")
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
@@ -25,6 +26,7 @@ ODBC_EXECUTOR: web.AppKey[ThreadPoolExecutor] = web.AppKey("odbc_executor")
 STORE: web.AppKey[Store] = web.AppKey("store")
 REGISTRY: web.AppKey[SetRegistry] = web.AppKey("registry")
 SESSIONS: web.AppKey[SessionManager] = web.AppKey("sessions")
+SQL_ENGINE: web.AppKey[SqlEngine] = web.AppKey("sql_engine")
 
 # per request
 REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id")

@@ -58,6 +58,10 @@ class Metrics:
         self.sql_errors = Counter(
             "integrator_sql_errors_total", "SQL failures by set and error code", ["set", "code"],
             registry=r)
+        self.sql_round_trips = Counter(
+            "integrator_sql_round_trips_total",
+            "Statements executed and batches fetched on the ERP database, by set", ["set"],
+            registry=r)
         self.sql_rows = Counter(
             "integrator_sql_rows_total", "Rows returned by read-only SQL, by set", ["set"], registry=r)
         # records crossing (accounts, products, documents)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from integrator.api import health, sessions, sets
+from integrator.api import health, lookups, sessions, sets
 
 
 def setup_routes(app: web.Application) -> None:
-    for module in (health, sets, sessions):
+    # lookups first: its fixed paths (/v1/accounts/search) must win over {ref} routes
+    for module in (health, lookups, sets, sessions):
         app.add_routes(module.routes)

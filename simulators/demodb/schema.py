@@ -572,14 +572,21 @@ NETSIS_INDEXES: tuple[str, ...] = (
     "CREATE INDEX I_TEKLIFTRA_FISNO ON TBLTEKLIFTRA (FISNO)",
 )
 
+# Logo's LV_ views over the stock totals (real Tiger ships them; report queries read them)
+TIGER_VIEWS: tuple[str, ...] = (
+    "CREATE VIEW LV_001_01_STINVTOT AS SELECT * FROM LG_001_01_STINVTOT",
+    "CREATE VIEW LV_001_01_GNTOTST AS SELECT * FROM LG_001_01_GNTOTST",
+)
+
 SCHEMAS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "tiger": (TIGER_DDL, TIGER_INDEXES),
+    "tiger": (TIGER_DDL, TIGER_INDEXES + TIGER_VIEWS),
     "netsis": (NETSIS_DDL, NETSIS_INDEXES),
 }
 
 
 def statements(kind: str) -> Iterable[str]:
-    """Every DDL statement of a demo schema (``tiger`` or ``netsis``), tables first."""
+    """Every DDL statement of a demo schema (``tiger`` or ``netsis``): tables, then indexes and
+    views."""
     tables, indexes = SCHEMAS[kind]
     yield from tables
     yield from indexes

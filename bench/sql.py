@@ -1,0 +1,200 @@
+"""bench/sql: the named-query endpoint against a direct pyodbc call of the same one-row query,
+and the validator per statement, cached and uncached. Prints numbers side by side; asserts
+nothing. Run: ``.venv/bin/python bench/sql.py [--n 2000] [--postgres]``.
+
+* endpoint: ``POST /v1/queries/one_row`` through the whole service over real HTTP on 127.0.0.1
+  (auth, session from the store, XSD-validated body, compile cache, one executor hop, XML rows);
+  the service runs in its own process, the client is one keep-alive ``http.client`` connection
+  sending sequential requests;
+* direct: the same compiled SQL and parameter through pyodbc on one open connection (the floor),
+  and with a connect per call (what a client without a pool pays).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import pyodbc
+from aiohttp import web
+
+from integrator.app import init_app
+from integrator.config import IntegrationSet, ServiceConfig
+from integrator.middlewares import hash_key
+from integrator.sql.compiler import compile_for
+from integrator.sql.validator import analyse
+
+KEY = "bench-key"
+ONE_ROW = "SELECT C.CODE, C.DEFINITION_, C.TAXNR FROM LG_FFF_CLCARD C WHERE C.LOGICALREF = :ref"
+BODY = '<Query><Account ref="2"/></Query>'
+
+
+def make_set(code: str, engine: str, connection_string: str) -> IntegrationSet:
+    return IntegrationSet.model_validate({
+        "code": code, "erp": "tiger", "firm": 1, "period": 1,
+        "logo": {"url": "http://127.0.0.1:9/", "security_code": "x"},
+        "database": {"engine": engine, "connection_string": connection_string},
+        "credentials": {"mode": "shared", "user": "LOGO", "password": "x"},
+        "users": [{"name": "bench", "default": True, "warehouses": "all"}],
+        "sql": {"queries": {"one_row": {"sql": ONE_ROW, "entity": "account", "params": [
+            {"name": "ref", "type": "int", "source": "link"}]}}},
+    })
+
+
+def timed(fn: Callable[[], Any], n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        started = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - started)
+    return out
+
+
+def _serve(set_json: str, ports: Any) -> None:
+    """The service in a child process (its own event loop and core), port reported back."""
+    integration_set = IntegrationSet.model_validate_json(set_json)
+    config = ServiceConfig.model_validate({
+        "api_keys": [{"name": "bench", "sha256": hash_key(KEY)}], "store": "memory",
+        "logging": {"access_log": False, "level": "WARNING"}, "sets": []})
+    config = config.model_copy(update={"sets": [integration_set]})
+
+    async def run() -> None:
+        runner = web.AppRunner(init_app(config), access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        ports.put(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+        await asyncio.Event().wait()
+
+    asyncio.run(run())
+
+
+def endpoint_times(integration_set: IntegrationSet, n: int) -> list[float]:
+    import http.client
+    import multiprocessing
+
+    from integrator.sessions.registry import set_to_json
+
+    context = multiprocessing.get_context("fork")
+    ports = context.Queue()
+    child = context.Process(target=_serve, args=(set_to_json(integration_set).decode(), ports),
+                            daemon=True)
+    child.start()
+    try:
+        port = ports.get(timeout=30)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        auth = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/xml"}
+        connection.request("POST", "/v1/sessions", body='<OpenSession user="bench"/>', headers=auth)
+        text = connection.getresponse().read().decode()
+        session = text.split('id="')[1].split('"')[0]
+        headers = {**auth, "X-Session": session}
+        body = BODY.encode()
+
+        def call() -> None:
+            connection.request("POST", "/v1/queries/one_row", body=body, headers=headers)
+            reply = connection.getresponse()
+            data = reply.read()
+            if reply.status != 200:
+                raise SystemExit(data.decode())
+
+        timed(call, 200)  # warm-up
+        times = timed(call, n)
+        connection.close()
+        return times
+    finally:
+        child.terminate()
+        child.join(5)
+
+
+def direct_times(integration_set: IntegrationSet, n: int) -> tuple[list[float], list[float]]:
+    compiled = compile_for(integration_set, ONE_ROW, {"ref": 2})
+    cs = integration_set.database.connection_string.get_secret_value()
+    connection = pyodbc.connect(cs, autocommit=True, timeout=5)
+
+    def warm() -> None:
+        cursor = connection.cursor()
+        cursor.execute(compiled.sql, 2)
+        cursor.fetchall()
+        cursor.close()
+
+    def cold() -> None:
+        fresh = pyodbc.connect(cs, autocommit=True, timeout=5)
+        cursor = fresh.cursor()
+        cursor.execute(compiled.sql, 2)
+        cursor.fetchall()
+        fresh.close()
+
+    timed(warm, 200)
+    kept = timed(warm, n)
+    per_connect = timed(cold, max(50, n // 10))
+    connection.close()
+    return kept, per_connect
+
+
+def us(values: list[float]) -> str:
+    return f"median {statistics.median(values) * 1e6:9.1f} µs   mean {statistics.fmean(values) * 1e6:9.1f} µs"
+
+
+def validator_bench(rounds: int) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.sql.test_validator import REAL_WORLD, RESEARCH_TABLE
+
+    statements = [s for s, _, _ in RESEARCH_TABLE] + REAL_WORLD
+    uncached = timed(lambda: [analyse.__wrapped__(s) for s in statements], rounds)
+    for s in statements:
+        analyse(s)
+    cached = timed(lambda: [analyse(s) for s in statements], rounds * 20)
+    count = len(statements)
+    print(f"\nvalidator over {count} statements (the 33 of odbc-setup.md §5 + {len(REAL_WORLD)} reports)")
+    print(f"  uncached: {statistics.median(uncached) / count * 1e6:9.1f} µs per statement")
+    print(f"  cached:   {statistics.median(cached) / count * 1e6:9.2f} µs per statement")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--postgres", action="store_true", help="also on PostgreSQL (psqlODBC)")
+    args = parser.parse_args()
+    from simulators.demodb.generate import ensure
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-sql-"))
+    ensure(folder, scale=0.2)
+    targets = [("sqlite", make_set("BENCH-SQLITE", "sqlite",
+                                   f"DRIVER={{SQLite3}};Database=file:{folder}/tiger.db?mode=ro"))]
+    if args.postgres:
+        from simulators.demodb.postgres import drop_postgres, load_postgres
+
+        pg = load_postgres("tiger", dbname="crm_sql_bench", owner="crm_sql_owner",
+                           reader="crm_sql_ro", scale=0.05)
+        targets.append(("postgres", make_set("BENCH-PG", "postgres", pg.reader_connection_string)))
+    try:
+        for engine, integration_set in targets:
+            endpoint = endpoint_times(integration_set, args.n)
+            kept, per_connect = direct_times(integration_set, args.n)
+            print(f"\n{engine}: one-row query, n={args.n}")
+            print(f"  endpoint POST /v1/queries/one_row (HTTP): {us(endpoint)}")
+            print(f"  direct pyodbc, open connection:          {us(kept)}")
+            print(f"  direct pyodbc, connect per call:         {us(per_connect)}")
+            print(f"  ratio endpoint / direct (open connection): "
+                  f"{statistics.median(endpoint) / statistics.median(kept):6.2f}x   (target <= 1.5x)")
+            print(f"  ratio endpoint / direct (connect per call): "
+                  f"{statistics.median(endpoint) / statistics.median(per_connect):6.2f}x")
+            print(f"  service overhead per call: "
+                  f"{(statistics.median(endpoint) - statistics.median(kept)) * 1e6:8.1f} µs")
+    finally:
+        if args.postgres:
+            drop_postgres("crm_sql_bench")
+    validator_bench(rounds=20)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,248 @@
+"""The executor on real drivers: the SQLite3 ODBC driver (mark odbc) and PostgreSQL through
+psqlODBC with a SELECT-only role (mark postgres). Nothing is mocked."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from integrator.config import IntegrationSet
+from integrator.errors import DbUnavailable, SqlRejected
+from integrator.metrics import Metrics
+from integrator.sql.compiler import Compiled
+from integrator.sql.executor import SqlEngine, Statement
+from tests.sql.conftest import pg_netsis_set, pg_tiger_set, sqlite_netsis_set, sqlite_tiger_set
+
+
+@pytest.fixture
+async def engine() -> AsyncIterator[SqlEngine]:
+    pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="odbc-test")
+    sql_engine = SqlEngine(pool, Metrics())
+    yield sql_engine
+    sql_engine.close()
+    pool.shutdown(wait=True)
+
+
+def round_trips(engine: SqlEngine, set_code: str) -> float:
+    value = engine._metrics.registry.get_sample_value(  # the real counter the service exports
+        "integrator_sql_round_trips_total", {"set": set_code})
+    return value or 0.0
+
+
+@pytest.fixture(params=[pytest.param("sqlite", marks=pytest.mark.odbc),
+                        pytest.param("postgres", marks=pytest.mark.postgres)])
+def sets(request: pytest.FixtureRequest, demo_dir: Path) -> tuple[IntegrationSet, IntegrationSet]:
+    """(tiger set, netsis set) on the engine of the parameter."""
+    if request.param == "sqlite":
+        return (sqlite_tiger_set(demo_dir / "tiger.db"), sqlite_netsis_set(demo_dir / "netsis.db"))
+    pg = request.getfixturevalue("pg_demo")
+    return pg_tiger_set(pg), pg_netsis_set(pg)
+
+
+async def test_types_decimal_and_turkish_text_are_exact(engine: SqlEngine,
+                                                        sets: tuple[IntegrationSet, ...]) -> None:
+    tiger = sets[0]
+    result = await engine.query(tiger, "t", """
+        SELECT C.LOGICALREF, C.CODE, C.DEFINITION_, C.DISCRATE, C.CAPIBLOCK_CREADEDDATE AS CREATED,
+               (SELECT SUM(L.AMOUNT) FROM LG_FFF_PP_CLFLINE L WHERE L.CLIENTREF = C.LOGICALREF) AS TOTAL
+        FROM LG_FFF_CLCARD C WHERE C.LOGICALREF = :ref""", {"ref": 2})
+    assert [c.name for c in result.columns] == ["LOGICALREF", "CODE", "DEFINITION_", "DISCRATE",
+                                                "CREATED", "TOTAL"]
+    assert [c.type for c in result.columns] == ["int", "string", "string", "decimal", "datetime",
+                                                "decimal"]
+    row = result.rows[0]
+    assert row[2] == "ŞİŞLİ GIDA SANAYİ VE TİCARET A.Ş."
+    assert isinstance(row[3], Decimal)
+    assert row[3] == 0
+    assert isinstance(row[4], datetime)
+    assert isinstance(row[5], Decimal)
+    assert row[5] == row[5].quantize(Decimal("0.01"))
+
+
+async def test_turkish_parameter_matches(engine: SqlEngine, sets: tuple[IntegrationSet, ...]) -> None:
+    tiger, netsis = sets
+    found = await engine.query(tiger, "t", "SELECT C.CODE FROM LG_FFF_CLCARD C WHERE C.DEFINITION_ = @t",
+                               {"t": "ŞİŞLİ GIDA SANAYİ VE TİCARET A.Ş."})
+    assert len(found.rows) == 1
+    # Netsis: the parameter is sent in the database's mojibake form and the answer is repaired
+    found = await engine.query(netsis, "n", "SELECT CARI_ISIM FROM TBLCASABIT WHERE CARI_ISIM = :t",
+                               {"t": "ŞİŞLİ GIDA SANAYİ VE TİCARET A.Ş."})
+    assert found.rows == [("ŞİŞLİ GIDA SANAYİ VE TİCARET A.Ş.",)]
+
+
+async def test_row_cap_sets_truncated(engine: SqlEngine, sets: tuple[IntegrationSet, ...]) -> None:
+    tiger = sets[0]
+    capped = await engine.query(tiger, "cap", "SELECT LOGICALREF FROM LG_FFF_ITEMS ORDER BY LOGICALREF",
+                                max_rows=7)
+    assert len(capped.rows) == 7
+    assert capped.truncated
+    exact = await engine.query(tiger, "cap", "SELECT TOP 3 LOGICALREF FROM LG_FFF_ITEMS", max_rows=3)
+    assert len(exact.rows) == 3
+    assert not exact.truncated
+
+
+async def test_connections_are_reused_per_set(engine: SqlEngine,
+                                              sets: tuple[IntegrationSet, ...]) -> None:
+    tiger = sets[0]
+    for _ in range(5):
+        await engine.query(tiger, "x", "SELECT 1 AS ONE")
+    pool = engine._pools[(tiger.code, "reader")]
+    assert len(pool.idle) == 1
+
+
+async def test_stream_holds_one_connection_and_yields_batches(
+        engine: SqlEngine, sets: tuple[IntegrationSet, ...]) -> None:
+    tiger = sets[0]
+    before = round_trips(engine, tiger.code)
+    total = 0
+    sizes = []
+    async with contextlib.aclosing(engine.stream(
+            tiger, "export", "SELECT LOGICALREF, CODE FROM LG_FFF_CLCARD WHERE CODE <> N'ÿ' "
+                             "ORDER BY LOGICALREF", batch_size=7)) as batches:
+        async for batch in batches:
+            sizes.append(len(batch.rows))
+            total += len(batch.rows)
+            assert [c.name for c in batch.columns] == ["LOGICALREF", "CODE"]
+    count = (await engine.query(tiger, "n", "SELECT COUNT(*) AS N FROM LG_FFF_CLCARD "
+                                            "WHERE CODE <> N'ÿ'")).rows[0][0]
+    assert total == count
+    assert all(s == 7 for s in sizes[:-1])
+    # one execute + one fetch per batch + the final empty fetch (+1 for the COUNT query)
+    assert round_trips(engine, tiger.code) - before == 1 + len(sizes) + 1 + 1
+    stream_role = "stream" if tiger.database.engine == "postgres" else "reader"
+    assert len(engine._pools[(tiger.code, stream_role)].idle) >= 1
+
+
+async def test_stream_returns_the_connection_when_stopped_early(
+        engine: SqlEngine, sets: tuple[IntegrationSet, ...]) -> None:
+    tiger = sets[0]
+    async with contextlib.aclosing(engine.stream(tiger, "e", "SELECT CODE FROM LG_FFF_ITEMS",
+                                                 batch_size=5)) as batches:
+        async for _ in batches:
+            break
+    stream_role = "stream" if tiger.database.engine == "postgres" else "reader"
+    assert len(engine._pools[(tiger.code, stream_role)].idle) == 1
+
+
+async def test_ping(engine: SqlEngine, sets: tuple[IntegrationSet, ...]) -> None:
+    ping = await engine.ping(sets[0])
+    assert ping.ok
+    assert ping.elapsed_ms > 0
+
+
+async def test_defence_in_depth_write_refused_by_the_database_f4(
+        engine: SqlEngine, sets: tuple[IntegrationSet, ...]) -> None:
+    """The validator is bypassed on purpose: the read-only login itself refuses the write."""
+    tiger = sets[0]
+    for sql in ("DELETE FROM LG_001_PAYPLANS", "INSERT INTO LG_001_PAYPLANS VALUES (99, 'X', 'Y')",
+                "UPDATE LG_001_CLCARD SET DEFINITION_ = 'HACKED'"):
+        bypass = Statement("bypass", Compiled(sql, (), (), None, tiger.database.engine),  # type: ignore[arg-type]
+                           ())
+        with pytest.raises(SqlRejected) as caught:
+            await engine.run(tiger, [bypass])
+        detail = caught.value.details[0].text
+        assert any(word in detail for word in ("readonly", "read-only", "permission denied")), detail
+    left = await engine.query(tiger, "n", "SELECT COUNT(*) AS N FROM LG_FFF_PAYPLANS")
+    assert left.rows[0][0] == 5
+
+
+async def test_validator_rejects_before_the_database(engine: SqlEngine,
+                                                     sets: tuple[IntegrationSet, ...]) -> None:
+    with pytest.raises(SqlRejected, match="rejected"):
+        await engine.query(sets[0], "w", "SELECT 1 DELETE FROM LG_FFF_PAYPLANS")
+
+
+async def test_unknown_table_is_sql_rejected_with_detail(engine: SqlEngine,
+                                                         sets: tuple[IntegrationSet, ...]) -> None:
+    with pytest.raises(SqlRejected) as caught:
+        await engine.query(sets[0], "bad", "SELECT X FROM NO_SUCH_TABLE")
+    assert caught.value.details[0].source == "sql"
+
+
+@pytest.mark.odbc
+async def test_unreachable_database_is_db_unavailable(engine: SqlEngine, tmp_path: Path) -> None:
+    broken = sqlite_tiger_set(tmp_path / "missing.db")
+    with pytest.raises(DbUnavailable) as caught:
+        await engine.query(broken, "x", "SELECT 1 AS A")
+    assert caught.value.retryable
+    ping = await engine.ping(broken)
+    assert not ping.ok
+    assert "cannot be reached" in ping.message
+
+
+@pytest.mark.postgres
+async def test_postgres_login_failure_is_db_unavailable(engine: SqlEngine, pg_demo: dict[str, Any]) -> None:
+    cs = pg_demo["tiger"].reader_connection_string.replace("PWD=sql-demo", "PWD=wrong")
+    wrong = pg_tiger_set(pg_demo, "PG-WRONG", database={"connection_string": cs,
+                                                         "writer_connection_string": cs})
+    # trust authentication may accept any password; a closed port never answers
+    closed = cs.replace("PORT=5432", "PORT=1")
+    unreachable = pg_tiger_set(pg_demo, "PG-CLOSED", database={"connection_string": closed,
+                                                               "writer_connection_string": closed,
+                                                               "login_timeout_s": 2})
+    with pytest.raises(DbUnavailable, match="cannot be reached"):
+        await engine.query(unreachable, "x", "SELECT 1 AS A")
+    assert wrong.code == "PG-WRONG"
+
+
+@pytest.mark.postgres
+async def test_postgres_query_timeout_is_enforced_by_the_server(engine: SqlEngine,
+                                                                pg_demo: dict[str, Any]) -> None:
+    slow = pg_tiger_set(pg_demo, "PG-SLOW", database={"query_timeout_s": 1})
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(DbUnavailable, match="query timeout of 1 s") as caught:
+        await engine.query(slow, "slow", "SELECT pg_sleep(5) AS S")
+    assert asyncio.get_running_loop().time() - started < 4
+    assert "57014" in caught.value.details[0].text
+    # the connection stays usable after the server cancelled the statement
+    assert (await engine.query(slow, "after", "SELECT 2 AS B")).rows == [(2,)]
+
+
+@pytest.mark.postgres
+async def test_postgres_column_case_is_restored(engine: SqlEngine, pg_demo: dict[str, Any]) -> None:
+    result = await engine.query(pg_tiger_set(pg_demo), "case",
+                                "SELECT C.CODE, C.DEFINITION_ AS Title, C.* FROM LG_FFF_CLCARD C "
+                                "WHERE C.LOGICALREF = 2")
+    names = [c.name for c in result.columns]
+    assert names[:2] == ["CODE", "Title"]
+    assert "LOGICALREF" in names
+    assert "CAPIBLOCK_CREADEDDATE" in names
+
+
+@pytest.mark.odbc
+async def test_sqlite_read_only_connection_works_while_a_writer_holds_the_file(
+        engine: SqlEngine, writable_tiger: Path) -> None:
+    """WAL: the mode=ro reader sees committed data while another connection writes."""
+    import pyodbc
+
+    writer = pyodbc.connect(f"DRIVER={{SQLite3}};Database={writable_tiger}", autocommit=False)
+    cursor = writer.cursor()
+    cursor.execute("UPDATE LG_001_PAYPLANS SET DEFINITION_ = 'Peşin (değişti)' WHERE LOGICALREF = 1")
+    reader = sqlite_tiger_set(writable_tiger, "SQL-WAL")
+    seen = await engine.query(reader, "wal", "SELECT DEFINITION_ FROM LG_FFF_PAYPLANS WHERE LOGICALREF = 1")
+    assert seen.rows == [("Peşin ödeme",)]  # the uncommitted change is invisible, nothing blocks
+    writer.commit()
+    seen = await engine.query(reader, "wal", "SELECT DEFINITION_ FROM LG_FFF_PAYPLANS WHERE LOGICALREF = 1")
+    assert seen.rows == [("Peşin (değişti)",)]
+    writer.close()
+
+
+@pytest.mark.odbc
+async def test_dates_compare_by_day_on_sqlite(engine: SqlEngine, demo_dir: Path) -> None:
+    tiger = sqlite_tiger_set(demo_dir / "tiger.db")
+    by_date = await engine.query(tiger, "d", "SELECT COUNT(*) AS N FROM LG_FFF_PP_CLFLINE "
+                                             "WHERE DATE_ >= :a AND DATE_ < :b",
+                                 {"a": date(2026, 3, 1), "b": date(2026, 4, 1)})
+    by_datetime = await engine.query(tiger, "d", "SELECT COUNT(*) AS N FROM LG_FFF_PP_CLFLINE "
+                                                 "WHERE DATE_ >= :a AND DATE_ < :b",
+                                     {"a": datetime(2026, 3, 1), "b": datetime(2026, 4, 1)})
+    assert by_date.rows == by_datetime.rows
+    assert by_date.rows[0][0] > 0
