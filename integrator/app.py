@@ -14,6 +14,7 @@ from aiohttp import web
 
 from integrator.api import setup_routes
 from integrator.config import ServiceConfig
+from integrator.erp import erp_gateways
 from integrator.errors import error_middleware
 from integrator.keys import CONFIG, HTTP, METRICS, ODBC_EXECUTOR, REGISTRY, SESSIONS, STORE
 from integrator.metrics import Metrics
@@ -61,6 +62,6 @@ def init_app(config: ServiceConfig) -> web.Application:
     )
     app[CONFIG] = config
     app[METRICS] = Metrics()
-    app.cleanup_ctx.extend([http_session, odbc_executor, store])
+    app.cleanup_ctx.extend([http_session, erp_gateways, odbc_executor, store])
     setup_routes(app)
     return app

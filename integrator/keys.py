@@ -13,6 +13,7 @@ from aiohttp import web
 
 if TYPE_CHECKING:
     from integrator.config import ServiceConfig
+    from integrator.erp import ErpGateways
     from integrator.metrics import Metrics
     from integrator.sessions.manager import Context, SessionManager
     from integrator.sessions.registry import SetRegistry
@@ -25,6 +26,7 @@ ODBC_EXECUTOR: web.AppKey[ThreadPoolExecutor] = web.AppKey("odbc_executor")
 STORE: web.AppKey[Store] = web.AppKey("store")
 REGISTRY: web.AppKey[SetRegistry] = web.AppKey("registry")
 SESSIONS: web.AppKey[SessionManager] = web.AppKey("sessions")
+ERP: web.AppKey[ErpGateways] = web.AppKey("erp")  # the ERP gateways and their shared state
 
 # per request
 REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id")
