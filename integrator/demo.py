@@ -68,4 +68,9 @@ def demo_parts(env: DemoEnvironment) -> list[DemoPart]:
     Each part starts before the service's own resources and stops after them.
     """
     env.data_dir.mkdir(parents=True, exist_ok=True)
-    return []
+    from simulators.runner import demo_part as simulators_part
+
+    parts: list[DemoPart] = []
+    # the ERP simulators come after the databases (they create a missing one from the schema)
+    parts.append(simulators_part(env))
+    return parts
