@@ -185,6 +185,7 @@ class TigerModel:
     def __init__(self, conn: sqlite3.Connection, *, firm: int = 1) -> None:
         self.conn = conn
         self.firm = firm
+        self._known: dict[str, set[str]] = {}
 
     # -- lookups ----------------------------------------------------------------------------
     def _one(self, sql: str, *params: Any) -> sqlite3.Row | None:
@@ -270,13 +271,23 @@ class TigerModel:
         return values
 
     # -- cards -------------------------------------------------------------------------------------
+    def _columns(self, table: str) -> set[str]:
+        found = self._known.get(table)
+        if found is None:
+            found = {str(row[1]).upper() for row in self.conn.execute(f"PRAGMA table_info({table})")}
+            self._known[table] = found
+        return found
+
     def _insert(self, table: str, values: Mapping[str, Any]) -> None:
-        columns = list(values)
+        known = self._columns(table)
+        columns = [c for c in values if c.upper() in known]
         placeholders = ", ".join("?" for _ in columns)
         self.conn.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})",
                           [_bind(values[c]) for c in columns])
 
     def _update(self, table: str, ref: int, values: Mapping[str, Any]) -> None:
+        known = self._columns(table)
+        values = {c: v for c, v in values.items() if c.upper() in known}
         if not values:
             return
         assignments = ", ".join(f"{c} = ?" for c in values)

@@ -91,7 +91,8 @@ class LogoGateway(Gateway):
                                               document)
             result = await self._soap(call, "AppendDataObject", label, request, write=True)
             ref = str(result.data_reference or reference)
-            return ErpKey(ref, code=facts.code or key.code, number=facts.number or key.number)
+            number = key.number if facts.number in ("", "~") else facts.number
+            return ErpKey(ref, code=facts.code or key.code, number=number)
 
         return await self._operation(call, label, work, write=True)
 

@@ -158,8 +158,10 @@ def slip_url(integration_set: IntegrationSet, entity: str, key: ErpKey) -> URL:
 
 
 # -- requests ------------------------------------------------------------------------------------
-def _json_headers(token: SecretStr | None) -> dict[str, str]:
-    headers = {"Content-Type": "application/json; charset=utf-8", "Accept": "application/json"}
+def _json_headers(token: SecretStr | None, *, body: bool = True) -> dict[str, str]:
+    headers = {"Accept": "application/json"}
+    if body:
+        headers["Content-Type"] = "application/json; charset=utf-8"
     if token is not None:
         headers["Authorization"] = f"Bearer {token.get_secret_value()}"
     return headers
@@ -205,14 +207,14 @@ def card_update_request(integration_set: IntegrationSet, token: SecretStr, entit
 def card_read_request(integration_set: IntegrationSet, token: SecretStr, entity: str,
                       code: str) -> Request:
     resource = CARD_RESOURCES[entity]
-    return Request("GET", url(integration_set, resource, code), _json_headers(token),
+    return Request("GET", url(integration_set, resource, code), _json_headers(token, body=False),
                    what=f"NetOpenX GET {resource}")
 
 
 def card_delete_request(integration_set: IntegrationSet, token: SecretStr, entity: str,
                         code: str) -> Request:
     resource = CARD_RESOURCES[entity]
-    return Request("DELETE", url(integration_set, resource, code), _json_headers(token),
+    return Request("DELETE", url(integration_set, resource, code), _json_headers(token, body=False),
                    what=f"NetOpenX DELETE {resource}")
 
 
@@ -230,13 +232,13 @@ def slip_update_request(integration_set: IntegrationSet, token: SecretStr, entit
 
 def slip_read_request(integration_set: IntegrationSet, token: SecretStr, entity: str,
                       key: ErpKey) -> Request:
-    return Request("GET", slip_url(integration_set, entity, key), _json_headers(token),
+    return Request("GET", slip_url(integration_set, entity, key), _json_headers(token, body=False),
                    what="NetOpenX GET ItemSlips")
 
 
 def slip_delete_request(integration_set: IntegrationSet, token: SecretStr, entity: str,
                         key: ErpKey) -> Request:
-    return Request("DELETE", slip_url(integration_set, entity, key), _json_headers(token),
+    return Request("DELETE", slip_url(integration_set, entity, key), _json_headers(token, body=False),
                    what="NetOpenX DELETE ItemSlips")
 
 
