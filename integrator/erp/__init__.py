@@ -15,6 +15,7 @@ machinery shared by both (metrics, write limiter, circuit breaker, retries) live
 
 from __future__ import annotations
 
+import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -209,6 +210,20 @@ class Gateway(ABC):
                     breaker.success()
                 return reply
         raise AssertionError("unreachable: stamina re-raises the last failure")  # pragma: no cover
+
+
+# SQLSTATE 23000 is the whole "integrity constraint violation" class: a duplicate key (SQL Server
+# native 2627 primary key / 2601 unique index) but also a foreign key (547), a NULL (515) or a
+# CHECK violation. Only the duplicate lets the API layer link the existing record.
+_DUPLICATE = re.compile(r"(?i)\b23000\b|\b2627\b|\b2601\b|duplicate key")
+_OTHER_INTEGRITY = re.compile(r"(?i)reference constraint|foreign key|check constraint|"
+                              r"cannot insert the value null|\b547\b|\b515\b")
+
+
+def looks_duplicate(text: str) -> bool:
+    """Does an ERP error text report a duplicate key (SQLSTATE 23000 and not another integrity
+    violation)?"""
+    return bool(_DUPLICATE.search(text)) and not _OTHER_INTEGRITY.search(text)
 
 
 def expect_text(payload: Payload) -> str:

@@ -186,6 +186,13 @@ def test_sqlstate_23000_is_a_duplicate() -> None:
             write=True)
     assert raised.value.code == "ERP_REJECTED"
     assert raised.value.duplicate is True
+    # 23000 is the whole integrity class: a foreign key or a delete is no duplicate
+    foreign = "DB Error: [23000] The DELETE statement conflicted with the REFERENCE constraint"
+    for operation, error in (("AppendDataObject", foreign), ("DeleteDataObject", text)):
+        with pytest.raises(ErpRejected) as other:
+            protocol.parse_answer(operation, answer(
+                operation, f"<errorString>{error}</errorString><status>4</status>"), write=True)
+        assert not isinstance(other.value, ErpDuplicate)
 
 
 def test_soap_faults_and_http_errors() -> None:

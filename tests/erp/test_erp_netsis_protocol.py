@@ -144,6 +144,9 @@ def test_envelope_answers() -> None:
                  '(NetsisMS-23000,2627) | NetOpenX50.Kernel","Data":null}')
     with pytest.raises(ErpDuplicate):
         protocol.parse_envelope("create_account", reply(duplicate), write=True)
+    with pytest.raises(ErpRejected) as not_duplicate:
+        protocol.parse_envelope("delete_account", reply(duplicate), write=True)
+    assert not isinstance(not_duplicate.value, ErpDuplicate)
     with pytest.raises(protocol.TokenRefused):
         protocol.parse_envelope("x", reply('{"Message":"' + protocol.DENIED + '"}', 401),
                                 write=True)

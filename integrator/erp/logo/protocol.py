@@ -24,6 +24,7 @@ from lxml import etree
 from yarl import URL
 
 from integrator.config import IntegrationSet
+from integrator.erp import looks_duplicate
 from integrator.erp.transport import Reply, Request
 from integrator.errors import (
     Detail,
@@ -393,9 +394,11 @@ def parse_answer(operation: str, reply: Reply, *, write: bool) -> LogoResult:
 
 
 def rejection(operation: str, status: int, error_string: str) -> ErpRejected:
+    """A refusal; on AppendDataObject (insert or update) SQLSTATE 23000 from a duplicate key is
+    ``ErpDuplicate``."""
     text = error_string or f"status {status} without an errorString"
     detail = [Detail(text, "erp")]
-    if DUPLICATE_SQLSTATE in error_string:
+    if operation == "AppendDataObject" and looks_duplicate(error_string):
         return ErpDuplicate(f"Logo refused {operation}: the record already exists (SQLSTATE "
                             f"{DUPLICATE_SQLSTATE})", details=detail)
     return ErpRejected(f"Logo refused {operation} (status {status})", details=detail)

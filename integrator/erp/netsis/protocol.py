@@ -25,7 +25,7 @@ from pydantic import SecretStr
 from yarl import URL
 
 from integrator.config import IntegrationSet
-from integrator.erp import ErpKey
+from integrator.erp import ErpKey, looks_duplicate
 from integrator.erp.transport import Reply, Request
 from integrator.errors import (
     Detail,
@@ -57,9 +57,6 @@ CARD_KEYS: dict[str, tuple[str, str]] = {
 }
 # ARPs/Risk RiskTipi (JTCariRiskTipi): crtToplam = 12 is the total risk
 RISK_TOTAL = 12
-# SQL Server duplicate-key errors as the NetOpenX kernel passes them on: SQLSTATE 23000,
-# native 2627 (primary key) / 2601 (unique index)
-DUPLICATE_MARKERS = ("23000", "2627", "2601")
 
 
 # -- small helpers -------------------------------------------------------------------------------
@@ -351,7 +348,7 @@ def _business_error(operation: str, data: Mapping[str, Any]) -> ErpRejected:
     code = _text(str(data.get("ErrorCode") or ""))
     text = _text(data.get("ErrorDesc")) or _text(data.get("Message")) or "no ErrorDesc"
     details = [Detail(f"{code}: {text}" if code else text, "erp")]
-    if any(marker in code or marker in text for marker in DUPLICATE_MARKERS):
+    if operation.startswith(("create_", "update_")) and looks_duplicate(f"{code} {text}"):
         return ErpDuplicate(f"Netsis refused {operation}: the record already exists",
                             details=details)
     return ErpRejected(f"Netsis refused {operation}", details=details)
