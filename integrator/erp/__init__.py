@@ -15,6 +15,7 @@ machinery shared by both (metrics, write limiter, circuit breaker, retries) live
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from abc import ABC, abstractmethod
@@ -178,38 +179,45 @@ class Gateway(ABC):
                      outcome=outcome, duration_ms=round(elapsed * 1000, 2))
 
     async def _send(self, call: ErpCall, operation: str, request: Request, *, write: bool) -> Reply:
-        """Send one request through the endpoint's circuit breaker, retrying only what did not
-        leave. Returns the ERP's answer, whatever its status."""
-        endpoint = self.endpoint(call.integration_set)
-        breaker = self._hub.breaker(endpoint.url)
-        settings = self._hub.settings
-        first = True
+        """Send one request through the endpoint's circuit breaker, retrying (stamina) only what
+        did not leave. Returns the ERP's answer, whatever its status."""
+        try:
+            return await self._attempt(call, request, write=write)
+        except RequestNotSent:
+            settings = self._hub.settings
+            if settings.retry_attempts <= 1:
+                raise
+        # the first try is made outside stamina: its retry context costs ~70 µs per call
+        await asyncio.sleep(settings.retry_wait_initial_s)
         async for attempt in stamina.retry_context(
-            on=RequestNotSent, attempts=settings.retry_attempts, timeout=settings.retry_timeout_s,
-            wait_initial=settings.retry_wait_initial_s, wait_max=settings.retry_wait_max_s,
-            wait_jitter=settings.retry_wait_initial_s,
+            on=RequestNotSent, attempts=settings.retry_attempts - 1,
+            timeout=settings.retry_timeout_s, wait_initial=settings.retry_wait_initial_s,
+            wait_max=settings.retry_wait_max_s, wait_jitter=settings.retry_wait_initial_s,
         ):
             with attempt:
-                if not first:
-                    self._hub.metrics.erp_retries.labels(call.set_code, operation).inc()
-                first = False
-                probe = breaker.allow()
-                try:
-                    reply = await exchange(self._hub.http, request, write=write,
-                                           connect_timeout_s=endpoint.connect_timeout_s,
-                                           timeout_s=endpoint.timeout_s)
-                except IntegratorError:
-                    breaker.failure()
-                    raise
-                except BaseException:
-                    breaker.abandon(probe)
-                    raise
-                if reply.status >= 500:
-                    breaker.failure()
-                else:
-                    breaker.success()
-                return reply
+                self._hub.metrics.erp_retries.labels(call.set_code, operation).inc()
+                return await self._attempt(call, request, write=write)
         raise AssertionError("unreachable: stamina re-raises the last failure")  # pragma: no cover
+
+    async def _attempt(self, call: ErpCall, request: Request, *, write: bool) -> Reply:
+        endpoint = self.endpoint(call.integration_set)
+        breaker = self._hub.breaker(endpoint.url)
+        probe = breaker.allow()
+        try:
+            reply = await exchange(self._hub.http, request, write=write,
+                                   connect_timeout_s=endpoint.connect_timeout_s,
+                                   timeout_s=endpoint.timeout_s)
+        except IntegratorError:
+            breaker.failure()
+            raise
+        except BaseException:
+            breaker.abandon(probe)
+            raise
+        if reply.status >= 500:
+            breaker.failure()
+        else:
+            breaker.success()
+        return reply
 
 
 # SQLSTATE 23000 is the whole "integrity constraint violation" class: a duplicate key (SQL Server

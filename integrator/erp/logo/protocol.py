@@ -19,6 +19,7 @@ import gzip
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lxml import etree
 from yarl import URL
@@ -201,12 +202,18 @@ def soap_action(operation: str) -> str:
 def param_xml(integration_set: IntegrationSet) -> str:
     """``paramXML``: the IData switches (defaults + the set's overrides) and the period."""
     assert integration_set.logo is not None
+    return _param_xml(integration_set.code, integration_set.period_code,
+                      tuple(integration_set.logo.params.items()))
+
+
+@lru_cache(maxsize=256)
+def _param_xml(set_code: str, period: str, overrides: tuple[tuple[str, str], ...]) -> str:
     values = dict(DEFAULT_PARAMS)
-    for name, value in integration_set.logo.params.items():
+    for name, value in overrides:
         if not _PARAM_NAME.match(name):
-            raise MappingFailed(f"paramXML name {name!r} of set {integration_set.code} is invalid")
+            raise MappingFailed(f"paramXML name {name!r} of set {set_code} is invalid")
         values[name] = value
-    values.setdefault("Period", integration_set.period_code)
+    values.setdefault("Period", period)
     root = etree.Element("Parameters")
     for name, value in values.items():
         etree.SubElement(root, name).text = value
