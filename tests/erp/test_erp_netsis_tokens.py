@@ -90,6 +90,18 @@ async def test_wrong_password_is_a_rejected_login(netsis: Erp) -> None:
     assert netsis.calls("ARPs.get") == 0
 
 
+async def test_a_refused_login_is_shared_by_concurrent_callers(netsis: Erp) -> None:
+    """Fifty calls with a wrong password cause one login attempt, not fifty (no lockout storm)."""
+    call = ErpCall(netsis.integration_set, credentials("INTRUDER"))
+    results = await asyncio.gather(*(netsis.gateway.read(call, "account", ACCOUNT)
+                                     for _ in range(50)), return_exceptions=True)
+    assert all(isinstance(r, ErpRejected) for r in results)
+    assert netsis.calls("token") == 1
+    with pytest.raises(ErpRejected):  # a later call tries again
+        await netsis.gateway.read(call, "account", ACCOUNT)
+    assert netsis.calls("token") == 2
+
+
 async def test_tokens_are_cached_per_set_and_erp_user(netsis: Erp) -> None:
     ayse = netsis.call
     mehmet = ErpCall(netsis.integration_set, credentials("MEHMET"))

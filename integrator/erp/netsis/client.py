@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -49,12 +49,13 @@ class CachedToken:
 
 
 class TokenCache:
-    """Bearer tokens per (set, ERP user) with single-flight renewal."""
+    """Bearer tokens per (set, ERP user) with single-flight renewal: concurrent callers share one
+    login and its outcome (a refused login is not repeated once per waiting caller)."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._tokens: dict[TokenKey, CachedToken] = {}
-        self._locks: dict[TokenKey, asyncio.Lock] = {}
+        self._pending: dict[tuple[TokenKey, str], asyncio.Future[CachedToken]] = {}
 
     def _valid(self, key: TokenKey, fingerprint: str) -> CachedToken | None:
         cached = self._tokens.get(key)
@@ -64,24 +65,35 @@ class TokenCache:
         return None
 
     async def get(self, key: TokenKey, fingerprint: str,
-                  login: Callable[[], Any]) -> CachedToken:
-        """The cached token, or the result of one ``login()`` shared by every waiting caller.
+                  login: Callable[[], Awaitable[tuple[SecretStr, float, float]]]) -> CachedToken:
+        """The cached token, or the result of the one ``login()`` every waiting caller shares.
 
-        ``login`` is an async callable returning ``(token, lifetime_s, margin_s)``.
+        ``login`` returns ``(token, lifetime_s, margin_s)``.
         """
         cached = self._valid(key, fingerprint)
         if cached is not None:
             return cached
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
-            cached = self._valid(key, fingerprint)  # renewed while this caller waited
-            if cached is not None:
-                return cached
-            token, lifetime, margin = await login()
-            renew_at = self._clock() + max(lifetime - margin, 0.0)
-            cached = CachedToken(token, renew_at, fingerprint)
-            self._tokens[key] = cached
-            return cached
+        flight = (key, fingerprint)
+        pending = self._pending.get(flight)
+        if pending is None:
+            pending = asyncio.ensure_future(self._login(key, fingerprint, login))
+            self._pending[flight] = pending
+            pending.add_done_callback(lambda done: self._landed(flight, done))
+        # shield: a caller that gives up does not cancel the login the others wait for
+        return await asyncio.shield(pending)
+
+    async def _login(self, key: TokenKey, fingerprint: str,
+                     login: Callable[[], Awaitable[tuple[SecretStr, float, float]]]) -> CachedToken:
+        token, lifetime, margin = await login()
+        cached = CachedToken(token, self._clock() + max(lifetime - margin, 0.0), fingerprint)
+        self._tokens[key] = cached
+        return cached
+
+    def _landed(self, flight: tuple[TokenKey, str], done: asyncio.Future[CachedToken]) -> None:
+        if self._pending.get(flight) is done:
+            del self._pending[flight]
+        if not done.cancelled():
+            done.exception()  # retrieved here, so an unawaited failure is never reported as lost
 
     def drop(self, key: TokenKey, used: CachedToken) -> None:
         """Forget ``used`` after a 401, unless another caller already replaced it."""
