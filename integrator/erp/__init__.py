@@ -168,6 +168,9 @@ class Gateway(ABC):
         except IntegratorError as exc:
             outcome = exc.code.lower()
             raise
+        except asyncio.CancelledError:
+            outcome = "cancelled"
+            raise
         except BaseException:
             outcome = "internal"
             raise
