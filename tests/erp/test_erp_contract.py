@@ -278,7 +278,7 @@ async def test_write_queue_full_is_unavailable_and_retryable(erp: Erp) -> None:
     limited = erp.with_set(erp.integration_set.model_copy(update={
         "settings": erp.integration_set.settings.model_copy(
             update={"write_concurrency": 1, "write_queue": 1})}))
-    erp.simulator.faults.set(limited.route("create", "account"), "latency", seconds=0.3)
+    erp.simulator.faults.set(limited.route("create", "account"), "latency", seconds=1.0)
     gateway, call = limited.gateway, limited.call
     payloads = [limited.payload("account", **{ACCOUNT[erp.kind]: ACCOUNT[erp.kind] + str(i)})
                 for i in range(3)]
