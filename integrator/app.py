@@ -15,6 +15,7 @@ from aiohttp import web
 
 from integrator.api import setup_routes
 from integrator.config import ServiceConfig
+from integrator.erp import erp_gateways
 from integrator.errors import error_middleware
 from integrator.keys import (
     CONFIG,
@@ -89,6 +90,6 @@ def init_app(config: ServiceConfig) -> web.Application:
     )
     app[CONFIG] = config
     app[METRICS] = Metrics()
-    app.cleanup_ctx.extend([http_session, odbc_executor, sql_engine, store])
+    app.cleanup_ctx.extend([http_session, erp_gateways, odbc_executor, sql_engine, store])
     setup_routes(app)
     return app

@@ -1,8 +1,11 @@
-"""The ``integrator`` command: serve, demo, check-config, hash-key, sql-check."""
+"""The ``integrator`` command: serve, demo, simulate, check-config, hash-key, new-store-key,
+sql-check, translate."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import hashlib
 import sys
 from pathlib import Path
@@ -38,6 +41,31 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"crm-integrator demo on http://127.0.0.1:{env.port}  (API key: {DEMO_KEY}, "
           "demo only)", file=sys.stderr, flush=True)
     web.run_app(app, host="127.0.0.1", port=env.port, access_log=None, print=None)
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    """Run the LogoObjectService and NetOpenX REST simulators alone (tests by hand, benchmarks)."""
+    from integrator.demo import DemoEnvironment, load_demo_config
+    from simulators.runner import serve_forever
+
+    data_dir = Path(args.data_dir).resolve()
+    try:
+        if args.config:
+            sets = load_config(args.config).sets
+        else:
+            sets = load_demo_config(DemoEnvironment(port=args.logo_port - 1, data_dir=data_dir)).sets
+    except ConfigError as exc:
+        print(f"configuration is invalid:\n{exc}", file=sys.stderr)
+        return 1
+    logs.configure("INFO", "console")
+    print(f"LogoObjectService simulator on http://{args.host}:{args.logo_port}, NetOpenX REST "
+          f"simulator on http://{args.host}:{args.netsis_port}/api/v2/ (data in {data_dir}); "
+          "Ctrl-C stops", file=sys.stderr, flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve_forever(host=args.host, logo_port=args.logo_port,
+                                  netsis_port=args.netsis_port, data_dir=data_dir, sets=sets,
+                                  token_lifetime_s=args.token_lifetime))
     return 0
 
 
@@ -106,6 +134,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8080)
     p.add_argument("--data-dir", default=".demo", help="where the demo databases are written")
     p.set_defaults(func=_demo)
+
+    p = sub.add_parser("simulate", help="run the ERP simulators (LogoObjectService, NetOpenX REST)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--logo-port", type=int, default=8081)
+    p.add_argument("--netsis-port", type=int, default=8082)
+    p.add_argument("--data-dir", default=".demo", help="where the demo databases live")
+    p.add_argument("--config", help="service config whose sets give the simulators their "
+                                    "credentials (default: the demo sets)")
+    p.add_argument("--token-lifetime", type=float, default=1200.0,
+                   help="NetOpenX token lifetime in seconds")
+    p.set_defaults(func=_simulate)
 
     p = sub.add_parser("check-config", help="validate a service config and its sets")
     p.add_argument("path")

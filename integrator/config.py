@@ -386,6 +386,22 @@ class HttpSettings(Model):
     connection_limit_per_host: int = Field(default=20, ge=1)
 
 
+class ErpSettings(Model):
+    """Resilience of the ERP gateways (N5): circuit breaker, retries, token refresh."""
+
+    breaker_failures: int = Field(default=5, ge=1, le=1000,
+                                  description="consecutive failures that open an endpoint's circuit")
+    breaker_open_s: float = Field(default=30.0, gt=0, le=3600,
+                                  description="how long an open circuit refuses calls before a probe")
+    retry_attempts: int = Field(default=3, ge=1, le=20,
+                                description="tries of a call that certainly did not leave")
+    retry_timeout_s: float = Field(default=10.0, gt=0, le=600, description="cap on all tries")
+    retry_wait_initial_s: float = Field(default=0.1, ge=0, le=60)
+    retry_wait_max_s: float = Field(default=2.0, ge=0, le=600)
+    token_refresh_margin_s: float = Field(
+        default=60.0, ge=0, le=3600, description="renew a Netsis token this long before it expires")
+
+
 class OdbcSettings(Model):
     max_workers: int = Field(default=8, ge=1, le=256)
 
@@ -404,6 +420,7 @@ class ServiceConfig(Model):
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     odbc: OdbcSettings = Field(default_factory=OdbcSettings)
+    erp: ErpSettings = Field(default_factory=ErpSettings)
     sets_dir: str | None = Field(default="sets", description="folder of set YAML files")
     sets: list[IntegrationSet] = Field(default_factory=list, description="loaded from sets_dir")
 

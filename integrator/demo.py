@@ -82,4 +82,7 @@ def demo_parts(env: DemoEnvironment) -> list[DemoPart]:
     Each part starts before the service's own resources and stops after them.
     """
     env.data_dir.mkdir(parents=True, exist_ok=True)
-    return [demo_databases(env)]
+    from simulators.runner import demo_part as simulators_part
+
+    # the ERP simulators come after the databases they write into
+    return [demo_databases(env), simulators_part(env)]

@@ -116,6 +116,15 @@ class ErpRejected(IntegratorError):
     code, status = "ERP_REJECTED", 422
 
 
+class ErpDuplicate(ErpRejected):
+    """The ERP refused a record because its key already exists (Logo: SQLSTATE 23000 in
+    ``errorString``; Netsis: a duplicate-key error). Same code as ERP_REJECTED, but the API layer
+    can recognise it (``isinstance``) to link the existing record when the set says
+    ``on_duplicate: link``."""
+
+    duplicate: ClassVar[bool] = True
+
+
 class ErpUnavailable(IntegratorError):
     """The ERP could not be reached or refused service; the request did not take effect."""
 

@@ -13,6 +13,7 @@ from aiohttp import web
 
 if TYPE_CHECKING:
     from integrator.config import ServiceConfig
+    from integrator.erp import ErpGateways
     from integrator.metrics import Metrics
     from integrator.sessions.manager import Context, SessionManager
     from integrator.sessions.registry import SetRegistry
@@ -27,6 +28,7 @@ STORE: web.AppKey[Store] = web.AppKey("store")
 REGISTRY: web.AppKey[SetRegistry] = web.AppKey("registry")
 SESSIONS: web.AppKey[SessionManager] = web.AppKey("sessions")
 SQL_ENGINE: web.AppKey[SqlEngine] = web.AppKey("sql_engine")
+ERP: web.AppKey[ErpGateways] = web.AppKey("erp")  # the ERP gateways and their shared state
 
 # per request
 REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id")

@@ -41,6 +41,10 @@ class Metrics:
         self.erp_latency = Histogram(
             "integrator_erp_call_duration_seconds", "ERP call latency by set and operation",
             ["set", "operation"], buckets=LATENCY_BUCKETS, registry=r)
+        self.erp_retries = Counter(
+            "integrator_erp_retries_total",
+            "ERP calls sent again because the previous attempt certainly did not leave "
+            "(connect error, DNS, circuit open)", ["set", "operation"], registry=r)
         self.erp_logins = Counter(
             "integrator_erp_logins_total", "ERP logins (token requests) by set", ["set"], registry=r)
         self.circuit_state = Gauge(

@@ -287,6 +287,27 @@ TIGER_DDL: tuple[str, ...] = (
     CRM_ID VARCHAR(51) DEFAULT '',
     MUSTERI_SKORU INTEGER DEFAULT 0
 )""",
+    # -- added for the LogoObjectService simulator (issue 4): sales campaigns applied by
+    # CalculateDataObject / AppendDataObject with ApplyCampaign=1. Simplified: a real Tiger
+    # campaign line holds its conditions and actions as formulas; here one line is one condition
+    # (item or every item, account or every account, minimum quantity) and one action (discount).
+    """CREATE TABLE LG_001_CAMPAIGN (
+    LOGICALREF INTEGER PRIMARY KEY,
+    CODE VARCHAR(25) NOT NULL UNIQUE,
+    NAME VARCHAR(51) DEFAULT '',
+    BEGDATE TIMESTAMP, ENDDATE TIMESTAMP,
+    PRIORITY INTEGER DEFAULT 0,                  -- lower wins when several lines match
+    ACTIVE SMALLINT DEFAULT 0                    -- 0 in use, 1 passive
+)""",
+    """CREATE TABLE LG_001_CMPGNLINE (
+    LOGICALREF INTEGER PRIMARY KEY,
+    CAMPAIGNREF INTEGER NOT NULL,                -- LG_001_CAMPAIGN.LOGICALREF
+    LINENR SMALLINT DEFAULT 0,
+    ITEMREF INTEGER DEFAULT 0,                   -- LG_001_ITEMS.LOGICALREF; 0 = every item
+    CLIENTREF INTEGER DEFAULT 0,                 -- LG_001_CLCARD.LOGICALREF; 0 = every account
+    MINAMOUNT DECIMAL(18,4) DEFAULT 0,           -- minimum line quantity
+    DISCRATE DECIMAL(9,4) DEFAULT 0              -- discount % granted on the line
+)""",
 )
 
 TIGER_INDEXES: tuple[str, ...] = (
@@ -301,6 +322,7 @@ TIGER_INDEXES: tuple[str, ...] = (
     "CREATE INDEX I_PRCLIST_CARD ON LG_001_PRCLIST (CARDREF, PTYPE)",
     "CREATE INDEX I_UNITSETL_SET ON LG_001_UNITSETL (UNITSETREF, LINENR)",
     "CREATE INDEX I_ITMUNITA_ITEM ON LG_001_ITMUNITA (ITEMREF, LINENR)",
+    "CREATE INDEX I_CMPGNLINE_CAMPAIGN ON LG_001_CMPGNLINE (CAMPAIGNREF)",
 )
 
 # -- Logo Netsis -------------------------------------------------------------------------------------
@@ -559,6 +581,18 @@ NETSIS_DDL: tuple[str, ...] = (
     PLASIYER_KODU VARCHAR(8) NOT NULL PRIMARY KEY,
     PLASIYER_ACIKLAMA VARCHAR(30) DEFAULT ''
 )""",
+    # -- added for the NetOpenX simulator (issue 4): the price system ("fiyat sistemi") that
+    # ItemSlips/Calculate reads with FiyatSistemineGoreHesapla. Name and columns follow Netsis'
+    # TBLSTOKFIAT as commonly seen; unverified against a customer database.
+    """CREATE TABLE TBLSTOKFIAT (
+    FIYATNO INTEGER PRIMARY KEY,
+    STOKKODU VARCHAR(35) NOT NULL,
+    FIYATGRUBU VARCHAR(8) DEFAULT '',            -- the account's FIYATGRUBU; '' = every account
+    A_S CHAR(1) DEFAULT 'S',                     -- A purchase, S sales
+    FIYAT1 DECIMAL(18,4) DEFAULT 0,
+    FIYATDOVIZTIPI SMALLINT DEFAULT 0,           -- 0 TL
+    BASTAR TIMESTAMP, BITTAR TIMESTAMP
+)""",
 )
 
 NETSIS_INDEXES: tuple[str, ...] = (
@@ -570,6 +604,7 @@ NETSIS_INDEXES: tuple[str, ...] = (
     "CREATE INDEX I_STHAR_FISNO ON TBLSTHAR (FISNO)",
     "CREATE INDEX I_SIPATRA_FISNO ON TBLSIPATRA (FISNO)",
     "CREATE INDEX I_TEKLIFTRA_FISNO ON TBLTEKLIFTRA (FISNO)",
+    "CREATE INDEX I_STOKFIAT_STOK ON TBLSTOKFIAT (STOKKODU)",
 )
 
 # Logo's LV_ views over the stock totals (real Tiger ships them; report queries read them)

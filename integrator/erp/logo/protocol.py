@@ -1,0 +1,426 @@
+"""LogoObjectService wire format (pure: no I/O). research/logo-tiger.md §1-§3.
+
+SOAP 1.1 over HTTP (WCF ``basicHttpBinding``), namespace ``http://tempuri.org/``, contract
+``ISvc``, ``SOAPAction: "http://tempuri.org/ISvc/<Operation>"``. Parameters are sent in the WSDL
+order seen in real clients (WCF binds operation parameters by position in the body). ``dataXML``
+travels as CDATA holding Logo XML declared ``ISO-8859-9``; with ``compress`` it travels as
+base64 of the gzip of the ISO-8859-9 bytes instead.
+
+Answers: ``status == 3`` is success; anything else is a rejection carrying ``errorString``
+(SQLSTATE 23000 in it = a duplicate key). A SOAP fault arrives as HTTP 500: a ``Client`` fault
+(the service could not take our request, so nothing ran) is a rejection, any other fault or a
+bare HTTP error is a server failure, whose meaning depends on whether the call was a write.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from lxml import etree
+from yarl import URL
+
+from integrator.config import IntegrationSet
+from integrator.erp import looks_duplicate
+from integrator.erp.transport import Reply, Request
+from integrator.errors import (
+    Detail,
+    ErpCommitUncertain,
+    ErpDuplicate,
+    ErpRejected,
+    ErpUnavailable,
+    IntegratorError,
+    MappingFailed,
+)
+
+SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+SERVICE_NS = "http://tempuri.org/"
+CONTRACT = "ISvc"
+DECLARATION = '<?xml version="1.0" encoding="ISO-8859-9"?>'
+XML_ENCODING = "iso8859_9"
+SUCCESS = 3
+DUPLICATE_SQLSTATE = "23000"
+
+# dataType (DataObjectType of UnityObjects) per entity, and the document's root/record elements
+DATA_TYPES: dict[str, int] = {"account": 30, "product": 0, "order": 3, "dispatch": 17}
+ROOTS: dict[int, tuple[str, str]] = {
+    30: ("AR_APS", "AR_AP"),
+    0: ("ITEMS", "ITEM"),
+    3: ("SALES_ORDERS", "ORDER_SLIP"),
+    17: ("SALES_DISPATCHES", "DISPATCH"),
+}
+SLIP_TYPES = frozenset({3, 17})
+
+# paramXML defaults (logedosoft's production set); a set's logo.params override or extend them
+DEFAULT_PARAMS: tuple[tuple[str, str], ...] = (
+    ("ReplicMode", "0"),
+    ("CheckParams", "1"),
+    ("CheckRight", "1"),
+    ("ApplyCampaign", "1"),
+    ("ApplyCondition", "1"),
+    ("FillAccCodes", "1"),
+    ("FormSeriLotLines", "0"),
+    ("GetStockLinePrice", "0"),
+    ("ExportAllData", "1"),
+    ("Validation", "0"),
+    ("CheckApproveDate", "0"),
+)
+_PARAM_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+# WCF fault codes that mean "the service did not take the request": nothing ran
+CLIENT_FAULTS = frozenset({"Client", "DeserializationFailed", "ActionNotSupported",
+                           "ContractFilter", "InvalidMessage", "MessageFormat"})
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                           dtd_validation=False, huge_tree=True, remove_comments=True,
+                           remove_pis=True, collect_ids=False)
+
+
+_PARSER = _parser()
+
+
+class BadDocument(Exception):
+    """XML that cannot be read (malformed, or with a DOCTYPE)."""
+
+
+def _parse(data: bytes) -> etree._Element:
+    try:
+        root = etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise BadDocument(exc.msg or "malformed XML") from None
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise BadDocument("DOCTYPE declarations are not allowed")
+    return root
+
+
+_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+def parse_text(text: str) -> etree._Element:
+    """Parse XML held in a ``str`` (whatever encoding its declaration names)."""
+    return _parse(_DECLARATION.sub("", text, count=1).encode("utf-8"))
+
+
+# -- the document (translator output) -------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class LogoDocument:
+    """What the gateway needs to know about a Logo XML document it forwards."""
+
+    data_type: int
+    dbop: str
+    code: str
+    number: str
+
+
+def data_type(entity: str) -> int:
+    try:
+        return DATA_TYPES[entity]
+    except KeyError:
+        raise MappingFailed(f"entity {entity!r} has no LogoObjectService dataType") from None
+
+
+def encode_document(payload: str) -> bytes:
+    """The document as the ISO-8859-9 bytes its declaration announces."""
+    try:
+        return payload.encode(XML_ENCODING)
+    except UnicodeEncodeError as exc:
+        char = payload[exc.start]
+        raise MappingFailed(
+            "the Logo document holds a character that ISO-8859-9 cannot encode",
+            details=[Detail(f"U+{ord(char):04X} {char!r} at offset {exc.start}", "input")],
+        ) from None
+
+
+def inspect_document(payload: str, entity: str, dbop: str) -> LogoDocument:
+    """Check that a translator's document fits the operation; read CODE and NUMBER from it."""
+    expected_type = data_type(entity)
+    if not payload.startswith(DECLARATION):
+        raise MappingFailed(f"a Logo document must start with {DECLARATION}")
+    try:
+        root = _parse(encode_document(payload))
+    except BadDocument as exc:
+        raise MappingFailed("the Logo document is not well-formed XML",
+                            details=[Detail(str(exc), "input")]) from None
+    root_tag, record_tag = ROOTS[expected_type]
+    records = list(root)
+    if root.tag != root_tag or len(records) != 1 or records[0].tag != record_tag:
+        raise MappingFailed(f"a Logo {entity} document is <{root_tag}><{record_tag} DBOP=...> "
+                            f"with one record; got <{_local(root.tag)}> with "
+                            f"{', '.join(_local(r.tag) for r in records) or 'no records'}")
+    record = records[0]
+    found = record.get("DBOP", "")
+    if found != dbop:
+        raise MappingFailed(f"the Logo document's DBOP is {found!r}; this operation needs {dbop!r}")
+    return LogoDocument(expected_type, found, (record.findtext("CODE") or "").strip(),
+                        (record.findtext("NUMBER") or "").strip())
+
+
+def read_number(data_xml: str) -> tuple[str, str]:
+    """CODE and NUMBER of the record in an exported document (ReadDataObject answer)."""
+    try:
+        root = parse_text(data_xml)
+    except BadDocument:
+        return "", ""
+    record = root[0] if len(root) else root
+    return (record.findtext("CODE") or "").strip(), (record.findtext("NUMBER") or "").strip()
+
+
+def compress(document: str) -> str:
+    """``dataXML`` for services configured for compressed strings: base64(gzip(ISO-8859-9))."""
+    packed = gzip.compress(encode_document(document), mtime=0)
+    return base64.b64encode(packed).decode("ascii")
+
+
+def decompress(text: str) -> str:
+    """The inverse of ``compress`` for answers; plain XML passes through unchanged."""
+    stripped = text.strip()
+    if not stripped or stripped.startswith("<"):
+        return text
+    try:
+        raw = gzip.decompress(base64.b64decode(stripped, validate=True))
+    except (ValueError, OSError, EOFError):
+        return text
+    declared = re.match(rb"\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)[\"']", raw)
+    encoding = declared.group(1).decode() if declared else "utf-8"
+    try:
+        return raw.decode(encoding)
+    except (LookupError, UnicodeDecodeError):
+        return raw.decode("utf-8", errors="replace")
+
+
+# -- requests ----------------------------------------------------------------------------------
+def soap_action(operation: str) -> str:
+    return f"{SERVICE_NS}{CONTRACT}/{operation}"
+
+
+def param_xml(integration_set: IntegrationSet) -> str:
+    """``paramXML``: the IData switches (defaults + the set's overrides) and the period."""
+    assert integration_set.logo is not None
+    return _param_xml(integration_set.code, integration_set.period_code,
+                      tuple(integration_set.logo.params.items()))
+
+
+@lru_cache(maxsize=256)
+def _param_xml(set_code: str, period: str, overrides: tuple[tuple[str, str], ...]) -> str:
+    values = dict(DEFAULT_PARAMS)
+    for name, value in overrides:
+        if not _PARAM_NAME.match(name):
+            raise MappingFailed(f"paramXML name {name!r} of set {set_code} is invalid")
+        values[name] = value
+    values.setdefault("Period", period)
+    root = etree.Element("Parameters")
+    for name, value in values.items():
+        etree.SubElement(root, name).text = value
+    return etree.tostring(root, encoding="unicode")
+
+
+def envelope(operation: str, fields: Sequence[tuple[str, str]],
+             cdata: frozenset[str] = frozenset({"dataXML", "paramXML"})) -> bytes:
+    """A SOAP 1.1 envelope calling ``operation`` with ``fields`` in the given order."""
+    nsmap = {"soapenv": SOAP_NS, "tem": SERVICE_NS}
+    env = etree.Element(f"{{{SOAP_NS}}}Envelope", nsmap=nsmap)
+    etree.SubElement(env, f"{{{SOAP_NS}}}Header")
+    body = etree.SubElement(env, f"{{{SOAP_NS}}}Body")
+    call = etree.SubElement(body, f"{{{SERVICE_NS}}}{operation}")
+    for name, value in fields:
+        element = etree.SubElement(call, f"{{{SERVICE_NS}}}{name}")
+        if value and name in cdata and "]]>" not in value:
+            element.text = etree.CDATA(value)
+        else:
+            element.text = value
+    return etree.tostring(env, encoding="utf-8")
+
+
+def _common(integration_set: IntegrationSet) -> list[tuple[str, str]]:
+    assert integration_set.logo is not None
+    return [
+        ("errorString", ""),
+        ("status", "0"),
+        ("LbsLoadPass", integration_set.logo.lbs_load_pass.get_secret_value()),
+        ("FirmNr", str(integration_set.firm)),
+        ("securityCode", integration_set.logo.security_code.get_secret_value()),
+    ]
+
+
+def _data_xml(integration_set: IntegrationSet, document: str) -> str:
+    assert integration_set.logo is not None
+    return compress(document) if integration_set.logo.compress else document
+
+
+def _request(integration_set: IntegrationSet, operation: str, body: bytes) -> Request:
+    assert integration_set.logo is not None
+    return Request(
+        "POST", URL(integration_set.logo.url),
+        {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{soap_action(operation)}"',
+         "Accept": "text/xml"},
+        body, what=f"LogoObjectService {operation}",
+    )
+
+
+def append_request(integration_set: IntegrationSet, data_type_: int, data_reference: int,
+                   document: str, *, operation: str = "AppendDataObject") -> Request:
+    """AppendDataObject (insert, or update with ``dataReference`` and ``DBOP="UPD"``) and
+    CalculateDataObject (same parameters, nothing saved)."""
+    fields = [
+        ("dataType", str(data_type_)),
+        ("dataReference", str(data_reference)),
+        ("dataXML", _data_xml(integration_set, document)),
+        ("paramXML", param_xml(integration_set)),
+        *_common(integration_set),
+    ]
+    return _request(integration_set, operation, envelope(operation, fields))
+
+
+def calculate_request(integration_set: IntegrationSet, data_type_: int, document: str) -> Request:
+    return append_request(integration_set, data_type_, 0, document,
+                          operation="CalculateDataObject")
+
+
+def read_request(integration_set: IntegrationSet, data_type_: int, data_reference: int) -> Request:
+    fields = [
+        ("dataType", str(data_type_)),
+        ("dataReference", str(data_reference)),
+        ("dataXML", ""),
+        ("paramXML", param_xml(integration_set)),
+        *_common(integration_set),
+    ]
+    return _request(integration_set, "ReadDataObject", envelope("ReadDataObject", fields))
+
+
+def delete_request(integration_set: IntegrationSet, data_type_: int, data_reference: int) -> Request:
+    fields = [("dataType", str(data_type_)), ("dataReference", str(data_reference)),
+              *_common(integration_set)]
+    return _request(integration_set, "DeleteDataObject", envelope("DeleteDataObject", fields))
+
+
+def info_request(integration_set: IntegrationSet) -> Request:
+    assert integration_set.logo is not None
+    fields = [("resultXML", ""),
+              ("securityCode", integration_set.logo.security_code.get_secret_value())]
+    return _request(integration_set, "getInfo", envelope("getInfo", fields))
+
+
+# -- answers -------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class LogoResult:
+    status: int
+    data_reference: int = 0
+    data_xml: str = ""
+    result_xml: str = ""
+    error_string: str = ""
+
+
+def _local(tag: object) -> str:
+    text = str(tag)
+    return text.rsplit("}", 1)[-1]
+
+
+def server_failure(message: str, *, write: bool, detail: str | None = None) -> IntegratorError:
+    """The service failed while handling the call: for a write its outcome is unknown."""
+    details = [Detail(detail, "erp")] if detail else []
+    if write:
+        return ErpCommitUncertain(message + "; the ERP may have saved the record", details=details)
+    return ErpUnavailable(message, details=details)
+
+
+def _fault(root: etree._Element) -> tuple[str, str] | None:
+    for element in root.iter():
+        if _local(element.tag) == "Fault":
+            code = ""
+            text = ""
+            for child in element.iter():
+                name = _local(child.tag)
+                if name == "faultcode" and not code:
+                    code = (child.text or "").strip()
+                elif name == "faultstring" and not text:
+                    text = (child.text or "").strip()
+                elif name == "Value" and not code:  # SOAP 1.2 shape, just in case
+                    code = (child.text or "").strip()
+            return code, text
+    return None
+
+
+def parse_answer(operation: str, reply: Reply, *, write: bool) -> LogoResult:
+    """Read a LogoObjectService answer; raise the classified error unless ``status == 3``."""
+    root: etree._Element | None
+    try:
+        root = _parse(reply.body) if reply.body.strip() else None
+    except BadDocument:
+        root = None
+    fault = _fault(root) if root is not None else None
+    if fault is not None:
+        code, text = fault
+        local = code.rsplit(":", 1)[-1]
+        if local in CLIENT_FAULTS:
+            raise ErpRejected(f"LogoObjectService refused the {operation} request ({code})",
+                              details=[Detail(text or code, "erp")])
+        raise server_failure(f"LogoObjectService failed on {operation} with a SOAP fault ({code})",
+                             write=write, detail=text or None)
+    if reply.status != 200:
+        raise server_failure(f"LogoObjectService answered {operation} with HTTP {reply.status}",
+                             write=write)
+    if root is None:
+        raise server_failure(f"LogoObjectService answered {operation} with something that is not "
+                             "SOAP", write=write)
+    answer = None
+    for element in root.iter():
+        if _local(element.tag) == f"{operation}Response":
+            answer = element
+            break
+    if answer is None:
+        raise server_failure(f"LogoObjectService's answer has no {operation}Response", write=write)
+    values: dict[str, str] = {}
+    for child in answer:
+        values.setdefault(_local(child.tag), child.text or "")
+    if operation == "getInfo":
+        result = values.get("resultXML") or values.get("getInfoResult") or ""
+        return LogoResult(SUCCESS, result_xml=decompress(result))
+    status_text = values.get("status", "").strip()
+    try:
+        status = int(status_text)
+    except ValueError:
+        raise server_failure(f"LogoObjectService's {operation} answer has no status", write=write,
+                             detail=status_text or None) from None
+    error_string = values.get("errorString", "").strip()
+    if status != SUCCESS:
+        raise rejection(operation, status, error_string)
+    reference_text = values.get("dataReference", "").strip()
+    return LogoResult(
+        status,
+        data_reference=int(reference_text) if reference_text.lstrip("-").isdigit() else 0,
+        data_xml=decompress(values.get("dataXML", "")),
+        result_xml=decompress(values.get("resultXML", "")),
+        error_string=error_string,
+    )
+
+
+def rejection(operation: str, status: int, error_string: str) -> ErpRejected:
+    """A refusal; on AppendDataObject (insert or update) SQLSTATE 23000 from a duplicate key is
+    ``ErpDuplicate``."""
+    text = error_string or f"status {status} without an errorString"
+    detail = [Detail(text, "erp")]
+    if operation == "AppendDataObject" and looks_duplicate(error_string):
+        return ErpDuplicate(f"Logo refused {operation}: the record already exists (SQLSTATE "
+                            f"{DUPLICATE_SQLSTATE})", details=detail)
+    return ErpRejected(f"Logo refused {operation} (status {status})", details=detail)
+
+
+def parse_info(result_xml: str) -> dict[str, str]:
+    """``getInfo``'s resultXML -> its leaf values (LogoObjectsVersion, ServiceVersion, FirmNr)."""
+    if not result_xml.strip():
+        return {}
+    try:
+        root = parse_text(result_xml)
+    except BadDocument:
+        return {"info": result_xml[:200]}
+    values: dict[str, str] = {}
+    for element in root.iter():
+        if len(element) == 0 and element.text and element.text.strip():
+            values[_local(element.tag)] = element.text.strip()
+    return values

@@ -1,0 +1,107 @@
+"""The simulators as the demo and ``integrator simulate`` run them (N8), and the gateway hub in the
+service app."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from erp_support import logo_payload, netsis_payload
+
+from integrator.app import init_app
+from integrator.config import ServiceConfig
+from integrator.demo import DemoEnvironment, demo_parts, load_demo_config
+from integrator.erp import ErpCall, ErpGateways
+from integrator.keys import ERP
+from integrator.sessions.manager import credentials_for
+
+CHECKOUT = Path(__file__).resolve().parents[2]
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_ports(count: int) -> int:
+    """A base port with ``count`` consecutive free ports (the demo derives its ports from one)."""
+    for _ in range(200):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = int(probe.getsockname()[1])
+        if base + count < 65535 and all(_free(base + i) for i in range(count)):
+            return base
+    raise RuntimeError("no free ports")
+
+
+async def test_demo_part_serves_the_demo_sets(tmp_path: Path, make_client: Any) -> None:
+    env = DemoEnvironment(port=free_ports(3), data_dir=tmp_path / "demo")
+    parts = demo_parts(env)
+    assert parts, "the simulators are part of the demo"
+    config = load_demo_config(env)
+    app = init_app(config)
+    for position, part in enumerate(parts):
+        app.cleanup_ctx.insert(position, part)
+    client = await make_client(config, app)
+    assert (env.data_dir / "tiger.db").exists()
+    assert (env.data_dir / "netsis.db").exists()
+    hub: ErpGateways = client.app[ERP]
+    by_code = {s.code: s for s in config.sets}
+    tiger, netsis = by_code["DEMO-TIGER"], by_code["DEMO-NETSIS"]
+    tiger_call = ErpCall(tiger, credentials_for(tiger, tiger.users[0]))
+    netsis_call = ErpCall(netsis, credentials_for(netsis, netsis.users[0]))
+
+    assert (await hub.for_set(tiger).ping(tiger_call)).details["FirmNr"] == "1"
+    await hub.for_set(netsis).ping(netsis_call)
+    key = await hub.for_set(tiger).create(tiger_call, "account", logo_payload("account"))
+    assert int(key.ref) > 0
+    key = await hub.for_set(netsis).create(netsis_call, "order", netsis_payload("order"))
+    assert key.number.startswith("S")
+
+
+async def test_the_service_app_holds_the_gateway_hub(make_client: Any) -> None:
+    client = await make_client(ServiceConfig())
+    assert isinstance(client.app[ERP], ErpGateways)
+
+
+def _exists(path: Path) -> bool:
+    return path.exists()
+
+
+@pytest.mark.slow
+async def test_integrator_simulate_runs_alone(tmp_path: Path) -> None:
+    base = free_ports(2)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "integrator", "simulate", "--logo-port", str(base),
+        "--netsis-port", str(base + 1), "--data-dir", str(tmp_path),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        cwd=str(CHECKOUT), env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        async with aiohttp.ClientSession() as session:
+            for _ in range(100):
+                with contextlib.suppress(aiohttp.ClientError):
+                    async with session.get(f"http://127.0.0.1:{base + 1}/api/v2/public/Ping") as r:
+                        if r.status == 200:
+                            break
+                await asyncio.sleep(0.1)
+            async with session.get(f"http://127.0.0.1:{base + 1}/api/v2/public/Version") as r:
+                assert (await r.json())["Data"] == "2.0.4.3"
+            async with session.get(f"http://127.0.0.1:{base}/_sim/stats") as r:
+                assert r.status == 200
+        assert _exists(tmp_path / "tiger.db")
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=20)
+    assert process.returncode == 0, stderr.decode()

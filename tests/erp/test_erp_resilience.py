@@ -1,0 +1,186 @@
+"""Resilience parts on their own (N5): the circuit breaker's states, the write limiter's queue, and
+how a transport failure is classified by whether the request left."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from yarl import URL
+
+from integrator.erp.resilience import CircuitBreaker, CircuitOpen, CircuitState, WriteLimiter
+from integrator.erp.transport import Request, exchange
+from integrator.errors import ErpCommitUncertain, ErpTimeout, ErpUnavailable
+from integrator.metrics import Metrics
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_breaker_opens_probes_and_closes() -> None:
+    metrics, clock = Metrics(), Clock()
+    breaker = CircuitBreaker("http://erp", failures=3, open_s=10, gauge=metrics.circuit_state,
+                             clock=clock)
+    gauge = metrics.circuit_state.labels("http://erp")
+    for _ in range(2):
+        assert breaker.allow() is False
+        breaker.failure()
+    assert breaker.state is CircuitState.CLOSED
+    breaker.success()  # a success resets the count
+    for _ in range(3):
+        breaker.allow()
+        breaker.failure()
+    assert breaker.state is CircuitState.OPEN
+    assert gauge._value.get() == 2
+    with pytest.raises(CircuitOpen) as raised:
+        breaker.allow()
+    assert raised.value.retryable is True
+    clock.now += 10
+    assert breaker.state is CircuitState.HALF_OPEN
+    assert breaker.allow() is True  # the probe
+    assert gauge._value.get() == 1
+    with pytest.raises(CircuitOpen, match="probe"):
+        breaker.allow()  # only one probe at a time
+    breaker.failure()  # the probe failed: open again
+    assert breaker.state is CircuitState.OPEN
+    clock.now += 10
+    assert breaker.allow() is True
+    breaker.success()
+    assert breaker.state is CircuitState.CLOSED
+    assert gauge._value.get() == 0
+    clock.now += 10
+    assert breaker.allow() is False
+
+
+def test_breaker_probe_that_is_cancelled_frees_the_slot() -> None:
+    clock = Clock()
+    breaker = CircuitBreaker("e", failures=1, open_s=1, gauge=Metrics().circuit_state, clock=clock)
+    breaker.allow()
+    breaker.failure()
+    clock.now += 1
+    probe = breaker.allow()
+    breaker.abandon(probe)
+    assert breaker.allow() is True
+
+
+async def test_limiter_seats_queue_and_wait_limit() -> None:
+    metrics = Metrics()
+    limiter = WriteLimiter("S", seats=2, queue=1, depth=metrics.write_queue_depth,
+                           in_flight=metrics.write_in_flight)
+    release = asyncio.Event()
+    order: list[str] = []
+
+    async def write(name: str) -> None:
+        async with limiter.seat(5):
+            order.append(name)
+            await release.wait()
+
+    tasks = [asyncio.ensure_future(write(n)) for n in ("a", "b", "c")]
+    await asyncio.sleep(0.01)
+    assert (limiter.in_flight, limiter.waiting) == (2, 1)
+    assert metrics.write_queue_depth.labels("S")._value.get() == 1
+    assert metrics.write_in_flight.labels("S")._value.get() == 2
+    with pytest.raises(ErpUnavailable, match="queue of set S is full") as raised:
+        async with limiter.seat(5):
+            pass
+    assert raised.value.retryable is True
+    release.set()
+    await asyncio.gather(*tasks)
+    assert order == ["a", "b", "c"]
+    assert (limiter.in_flight, limiter.waiting) == (0, 0)
+
+    blocker = asyncio.Event()
+    holders = [asyncio.ensure_future(_hold(limiter, blocker)) for _ in range(2)]
+    await asyncio.sleep(0.01)
+    with pytest.raises(ErpUnavailable, match=r"within 0\.05s"):
+        async with limiter.seat(0.05):
+            pass
+    assert limiter.waiting == 0
+    blocker.set()
+    await asyncio.gather(*holders)
+
+
+async def _hold(limiter: WriteLimiter, event: asyncio.Event) -> None:
+    async with limiter.seat(5):
+        await event.wait()
+
+
+# -- transport classification against a real local server --------------------------------------
+class Server:
+    def __init__(self) -> None:
+        self.hits = 0
+
+    async def slow(self, request: web.Request) -> web.Response:
+        self.hits += 1
+        await asyncio.sleep(1)
+        return web.Response(text="late")
+
+    async def drop(self, request: web.Request) -> web.Response:
+        self.hits += 1
+        await request.read()
+        assert request.transport is not None
+        request.transport.abort()
+        return web.Response(text="never")
+
+    async def ok(self, request: web.Request) -> web.Response:
+        self.hits += 1
+        return web.Response(text="fine", status=418)
+
+
+@pytest.fixture
+async def raw(aiohttp_server: Any) -> tuple[Server, Any]:
+    server = Server()
+    app = web.Application()
+    app.router.add_route("*", "/slow", server.slow)
+    app.router.add_route("*", "/drop", server.drop)
+    app.router.add_route("*", "/ok", server.ok)
+    return server, await aiohttp_server(app)
+
+
+def _request(test_server: Any, path: str, method: str = "POST") -> Request:
+    return Request(method, URL(str(test_server.make_url(path))), {}, b"{}", what="test call")
+
+
+async def test_exchange_classifies_by_whether_the_request_left(raw: tuple[Server, Any]) -> None:
+    _, test_server = raw
+    async with aiohttp.ClientSession() as session:
+        reply = await exchange(session, _request(test_server, "/ok"), write=True,
+                               connect_timeout_s=1, timeout_s=1)
+        assert (reply.status, reply.body) == (418, b"fine")
+        with pytest.raises(ErpCommitUncertain, match="may have saved"):
+            await exchange(session, _request(test_server, "/slow"), write=True,
+                           connect_timeout_s=1, timeout_s=0.2)
+        with pytest.raises(ErpTimeout):
+            await exchange(session, _request(test_server, "/slow", "GET"), write=False,
+                           connect_timeout_s=1, timeout_s=0.2)
+        with pytest.raises(ErpCommitUncertain, match="lost"):
+            await exchange(session, _request(test_server, "/drop"), write=True,
+                           connect_timeout_s=1, timeout_s=1)
+        with pytest.raises(ErpUnavailable) as lost:
+            await exchange(session, _request(test_server, "/drop", "GET"), write=False,
+                           connect_timeout_s=1, timeout_s=1)
+        assert not isinstance(lost.value, ErpCommitUncertain)
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE"])
+async def test_idempotent_http_methods_are_not_resent_for_a_write(raw: tuple[Server, Any],
+                                                                   method: str) -> None:
+    server, test_server = raw
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(ErpCommitUncertain):
+            await exchange(session, _request(test_server, "/drop", method), write=True,
+                           connect_timeout_s=1, timeout_s=1)
+        assert server.hits == 1  # aiohttp alone would have sent it twice
+        server.hits = 0
+        with pytest.raises(ErpUnavailable):
+            await exchange(session, _request(test_server, "/drop", "GET"), write=False,
+                           connect_timeout_s=1, timeout_s=1)
+        assert server.hits == 2  # a read may be re-sent by aiohttp: it changes nothing
