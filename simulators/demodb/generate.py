@@ -33,7 +33,7 @@ from typing import Any
 
 from simulators.demodb.schema import statements
 
-GENERATOR_VERSION = "3"
+GENERATOR_VERSION = "4"
 SEED = 20261123
 KINDS = ("tiger", "netsis")
 
@@ -677,6 +677,22 @@ def tiger_tables(world: World, seed: int = SEED) -> Tables:
     t["LG_001_01_GNTOTST"] = (["LOGICALREF", "STOCKREF", "INVENNO", "ONHAND", "RESERVED",
                                "ACTSORDER", "ACTPORDER", "TEMPIN", "TEMPOUT"], gn_rows)
 
+    # campaigns the LogoObjectService simulator applies in CalculateDataObject (F35)
+    t["LG_001_CAMPAIGN"] = (["LOGICALREF", "CODE", "NAME", "BEGDATE", "ENDDATE", "PRIORITY",
+                             "ACTIVE"], [
+        (1, "KIS2026", "KIŞ KAMPANYASI", _ts(YEAR_START), _ts(date(2026, 12, 31)), 1, 0),
+        (2, "TOPTAN50", "TOPTAN ALIM İNDİRİMİ", _ts(YEAR_START), _ts(date(2026, 12, 31)), 2, 0),
+        (3, "ESKI2025", "GEÇMİŞ KAMPANYA", _ts(date(2025, 1, 1)), _ts(date(2025, 3, 31)), 1, 0),
+    ])
+    campaign_lines: Rows = []
+    for p in world.products[::20]:  # every 20th product: 10 % from 10 units on
+        campaign_lines.append((len(campaign_lines) + 1, 1, len(campaign_lines) + 1, p.number + 1, 0,
+                               Decimal(10), Decimal(10)))
+    campaign_lines.append((len(campaign_lines) + 1, 2, 1, 0, 0, Decimal(50), Decimal(5)))
+    campaign_lines.append((len(campaign_lines) + 1, 3, 1, 0, 0, Decimal(1), Decimal(25)))
+    t["LG_001_CMPGNLINE"] = (["LOGICALREF", "CAMPAIGNREF", "LINENR", "ITEMREF", "CLIENTREF",
+                              "MINAMOUNT", "DISCRATE"], campaign_lines)
+
     t["LG_XT001_001"] = (["LOGICALREF", "PARLOGREF", "SEKTOR", "CRM_ID", "MUSTERI_SKORU"],
                          [(i + 1, number + 1, sector, f"F-{number:05d}", (number * 37) % 100)
                           for i, (number, sector) in enumerate(sorted(world.extension_sectors.items()))])
@@ -873,6 +889,13 @@ def netsis_tables(world: World, seed: int = SEED) -> Tables:
                 row = totals[(warehouse, pcode[ln.product])]
                 row[4] += ln.quantity
                 row[5] += ln.shipped
+    # the price system (FiyatSistemineGoreHesapla): every 10th product 5 % under its card price
+    t["TBLSTOKFIAT"] = (["FIYATNO", "STOKKODU", "FIYATGRUBU", "A_S", "FIYAT1", "FIYATDOVIZTIPI",
+                         "BASTAR", "BITTAR"],
+                        [(i + 1, pcode[p.number], "", "S",
+                          (p.price * Decimal("0.95")).quantize(Decimal("0.01")), 0,
+                          _ts(YEAR_START), _ts(date(2026, 12, 31)))
+                         for i, p in enumerate(world.products[::10])])
     t["TBLSTOKPH"] = (["SUBE_KODU", "DEPO_KODU", "STOK_KODU", "YAPKOD", "TOP_GIRIS_MIK",
                        "TOP_CIKIS_MIK", "TOP_GIRIS_TUT", "TOP_CIKIS_TUT", "MUS_TOP_SIPARIS",
                        "MUS_TOP_TESLIM"],

@@ -65,9 +65,22 @@ async def test_demo_part_serves_the_demo_sets(tmp_path: Path, make_client: Any) 
 
     assert (await hub.for_set(tiger).ping(tiger_call)).details["FirmNr"] == "1"
     await hub.for_set(netsis).ping(netsis_call)
-    key = await hub.for_set(tiger).create(tiger_call, "account", logo_payload("account"))
+    # the demo databases hold the generated data: use codes that exist there
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(env.data_dir / "tiger.db")) as db:
+        [payment] = db.execute("SELECT CODE FROM LG_001_PAYPLANS ORDER BY LOGICALREF LIMIT 1").fetchone()
+    with contextlib.closing(sqlite3.connect(env.data_dir / "netsis.db")) as db:
+        [account] = db.execute("SELECT CARI_KOD FROM TBLCASABIT ORDER BY CARI_KOD LIMIT 1").fetchone()
+        items = [r[0] for r in db.execute("SELECT STOK_KODU FROM TBLSTSABIT ORDER BY STOK_KODU LIMIT 2")]
+    account_xml = logo_payload("account").replace("<PAYMENT_CODE>30GUN<", f"<PAYMENT_CODE>{payment}<")
+    key = await hub.for_set(tiger).create(tiger_call, "account", account_xml)
     assert int(key.ref) > 0
-    key = await hub.for_set(netsis).create(netsis_call, "order", netsis_payload("order"))
+    order = netsis_payload("order")
+    order["FatUst"]["CariKod"] = account
+    for line, item in zip(order["Kalems"], items, strict=True):
+        line["StokKodu"] = item
+    key = await hub.for_set(netsis).create(netsis_call, "order", order)
     assert key.number.startswith("S")
 
 
