@@ -204,15 +204,21 @@ def _merge(defaults: Iterable[Rule], own: list[Rule]) -> tuple[Rule, ...]:
     own_crm = {rule.crm for rule in own}
     own_forward_keys = {rule.key for rule in own if rule.forward}
     merged: list[Rule] = []
+    placed: set[str] = set()
     for rule in defaults:
         if rule.crm in own_crm:
+            # the set's rules for this CRM field take the place of its defaults (document order)
+            if rule.crm not in placed:
+                placed.add(rule.crm)
+                merged.extend(r for r in own if r.crm == rule.crm)
             continue
         if rule.forward and rule.key in own_forward_keys:
             if not rule.backward:
                 continue
             rule = replace(rule, forward=False)
         merged.append(rule)
-    return (*merged, *own)
+    merged.extend(r for r in own if r.crm not in placed)
+    return tuple(merged)
 
 
 @dataclass(frozen=True, slots=True)
@@ -464,7 +470,7 @@ class Translator:
             raw = fields.get(rule.crm)
             if raw is None and not rule.has_default:
                 continue
-            if rule.if_empty and (rule.key in out or (
+            if rule.if_empty and (not values.is_empty(out.get(rule.key)) or (
                     current is not None and not values.is_empty(current.get(rule.key)))):
                 continue
             if rule.converters:
@@ -483,7 +489,8 @@ class Translator:
                     continue
             typed = self.typed(scope, raw, rule.type, f"{rule.crm} -> {rule.name}",
                                field_path(base, rule.crm))
-            if typed is not _PENDING:
+            if typed is not _PENDING and typed is not None:
+                # None: an empty value of a Netsis number/date/boolean, which cannot be empty
                 out[rule.key] = typed
         return out
 
@@ -599,7 +606,7 @@ def map_backward(rules: tuple[Rule, ...], read: Callable[[Rule], tuple[bool, Any
         present, raw = read(rule)
         if not present:
             continue
-        if rule.if_empty and (rule.crm in out or (
+        if rule.if_empty and (not values.is_empty(out.get(rule.crm)) or (
                 current is not None and not values.is_empty(current.get(rule.crm)))):
             continue
         text = convert(raw, rule.type)

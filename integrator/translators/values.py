@@ -15,8 +15,9 @@ time       packed ``H*2^24+M*2^16+S*2^8``   ``HH:MM:SS``
 boolean    ``1`` / ``0``                    ``true`` / ``false``
 =========  ===============================  =================================
 
-An empty CRM value (``""``, "the field is empty") stays empty: an empty element in Logo XML, ``""``
-for a Netsis string and ``null`` for any other Netsis type.
+An empty CRM value (``""``, "the field is empty") stays empty: an empty element in Logo XML and
+``""`` for a Netsis string. A Netsis number, date or boolean cannot be empty (NetOpenX binds them
+to non-nullable .NET types), so ``to_netsis`` returns ``None`` and the property is not written.
 
 Lenient input (``1.234,50``, ``evet``, ``23/11/2026``) is the job of the converters
 (``decimal``, ``bool``, ``date_from(...)``), so a set says explicitly what it accepts.

@@ -72,6 +72,7 @@ def update(entity: Entity, current_xml: str | bytes, record: CrmRecord,
     scope = Scope(record, None, ctx, plan, "", [], "update", current)
     fields = translator.assemble(scope, plan.header_forward)
     raise_if_failed(scope, f"{entity} {record.code or record.crm_id or ''}".strip())
+    fields.pop("CODE", None)  # the code is the link: an update never renames the card
     text = xml.merge_update(root, plural, singular, fields)
     bad = bad_char_logo(text)
     if bad is not None:
