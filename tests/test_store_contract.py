@@ -98,7 +98,8 @@ async def test_concurrent_versioned_puts_get_distinct_versions(store: Store) -> 
     versions = await asyncio.gather(*(store.put_versioned("v", str(i).encode()) for i in range(20)))
     assert sorted(versions) == list(range(1, 21))
     latest = await store.get_versioned("v")
-    assert latest is not None and latest[0] == 20
+    assert latest is not None
+    assert latest[0] == 20
 
 
 async def test_keys_by_prefix(store: Store) -> None:

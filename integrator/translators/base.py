@@ -165,7 +165,7 @@ def _resolve(mapping: FieldMapping, cat: EntityCatalog, *, line: bool, origin: s
             raise PlanError(f"{origin}.erp", f"{written!r} is not a JSON property name "
                                              "(Property or Section.Property)")
         section, prop = match.group(1), match.group(2)
-        if entry is None and section is None:
+        if entry is None:
             entry = cat.get(prop, line=line)
         if line:
             allowed: tuple[str, ...] = ("Kalems",)
