@@ -395,6 +395,8 @@ class Scope:
     operation: Operation
     current: Mapping[str, Any] | None = None
     index: int = 0  # 1-based position of a line
+    # values of the lines' document-level sources (warehouse, salesman): computed once
+    shared: dict[str, Any] | None = None
 
     def fail(self, text: str, path: str) -> None:
         if len(self.errors) < MAX_DETAILS:
@@ -421,6 +423,14 @@ class Translator:
 
     def __init__(self) -> None:
         self.child: Translator | None = self.children() if self.children is not None else None
+        self._prepared: dict[int, tuple[Plan, _Prepared]] = {}
+        self._bound: tuple[Callable[[Scope, dict[str, Any]], Mapping[str, Any]], ...] = tuple(
+            getattr(self, name) for name in self._mappings)
+        logo = self.family == "logo"
+        self._to: Callable[[str, FieldType], Any] = values.to_logo if logo else values.to_netsis
+        self._bad_char: Callable[[str], str | None] = (
+            values.bad_char_logo if logo else values.bad_char_netsis)
+        self._encoding = values.LOGO_ENCODING if logo else values.NETSIS_ENCODING
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -432,64 +442,77 @@ class Translator:
         cls._mappings = tuple(names)
 
     # -- typing one value for the target ------------------------------------------------------------
+    def convert(self, value: str, kind: FieldType) -> Any:
+        """``value`` typed for this ERP with its encoding checked; raises ``ValueRejected``."""
+        if kind == "string":
+            bad = self._bad_char(value)
+            if bad is not None:
+                raise ValueRejected(f"character {values.describe_char(bad)} cannot be carried "
+                                    f"in {self._encoding}")
+            return value
+        return self._to(value, kind)
+
     def typed(self, scope: Scope, value: str, kind: FieldType, what: str, path: str) -> Any:
-        """``value`` typed for this ERP, encoding checked; on failure records an error and
-        returns ``_PENDING`` (the caller skips the field)."""
+        """``convert``; on failure records an error and returns ``_PENDING`` (field skipped)."""
         try:
-            if self.family == "logo":
-                out: Any = values.to_logo(value, kind)
-                bad = values.bad_char_logo(out) if kind == "string" else None
-                encoding = values.LOGO_ENCODING
-            else:
-                out = values.to_netsis(value, kind)
-                bad = values.bad_char_netsis(out) if kind == "string" else None
-                encoding = values.NETSIS_ENCODING
+            return self.convert(value, kind)
         except ValueRejected as exc:
             scope.fail(f"{what}: {exc}", path)
             return _PENDING
-        if bad is not None:
-            scope.fail(f"{what}: character {values.describe_char(bad)} cannot be carried in "
-                       f"{encoding}", path)
-            return _PENDING
-        return out
 
-    def entry_type(self, scope: Scope, key: str) -> FieldType:
-        cat = scope.plan.catalog
-        name = key.rsplit(".", 1)[-1]
-        entry = cat.get(name, line=self.line_level)
-        return entry.type if entry is not None else "string"
+    def prepared(self, plan: Plan) -> _Prepared:
+        """The ``direct`` list and the required fields resolved against a plan (cached)."""
+        hit = self._prepared.get(id(plan))
+        if hit is not None and hit[0] is plan:
+            return hit[1]
+        cat = plan.catalog
+        direct = []
+        for source, key in self.direct:
+            entry = cat.get(key.rsplit(".", 1)[-1], line=self.line_level)
+            direct.append((source, key, entry.type if entry is not None else "string",
+                           source.path.startswith("/")))
+        rules = plan.line_forward if self.line_level else plan.header_forward
+        entries = cat.line_fields if self.line_level else cat.header_fields
+        required = []
+        for entry in entries:
+            if entry.required and not entry.managed:
+                key = self.key_of(entry)
+                required.append((key, entry.name,
+                                 next((r.crm for r in rules if r.key == key), None)))
+        prepared = _Prepared(tuple(direct), tuple(required))
+        if len(self._prepared) > 256:
+            self._prepared.clear()
+        self._prepared[id(plan)] = (plan, prepared)
+        return prepared
 
     # -- the mapped fields ---------------------------------------------------------------------------
     def mapped(self, scope: Scope, rules: tuple[Rule, ...]) -> dict[str, Any]:
         """Apply the forward rules to the scope's record: ERP key -> typed value."""
         out: dict[str, Any] = {}
-        fields = scope.record.fields
+        get = scope.record.fields.get
         current = scope.current
-        base = scope.path
+        bad_char = self._bad_char
+        convert = self.convert
         for rule in rules:
-            raw = fields.get(rule.crm)
+            raw = get(rule.crm)
             if raw is None and not rule.has_default:
                 continue
             if rule.if_empty and (not values.is_empty(out.get(rule.key)) or (
                     current is not None and not values.is_empty(current.get(rule.key)))):
                 continue
-            if rule.converters:
-                try:
+            try:
+                if rule.converters:
                     raw = run_forward(rule.converters, raw)
-                except ValueRejected as exc:
-                    scope.fail(f"{rule.crm} -> {rule.name}: {exc}", field_path(base, rule.crm))
+                if raw is None:
                     continue
-            if raw is None:
+                if rule.type == "string" and bad_char(raw) is None:
+                    out[rule.key] = raw  # the common case: text as is
+                    continue
+                typed = convert(raw, rule.type)
+            except ValueRejected as exc:
+                scope.fail(f"{rule.crm} -> {rule.name}: {exc}", field_path(scope.path, rule.crm))
                 continue
-            if rule.type == "string":
-                bad = (values.bad_char_logo(raw) if self.family == "logo"
-                       else values.bad_char_netsis(raw))
-                if bad is None:
-                    out[rule.key] = raw
-                    continue
-            typed = self.typed(scope, raw, rule.type, f"{rule.crm} -> {rule.name}",
-                               field_path(base, rule.crm))
-            if typed is not _PENDING and typed is not None:
+            if typed is not None:
                 # None: an empty value of a Netsis number/date/boolean, which cannot be empty
                 out[rule.key] = typed
         return out
@@ -497,48 +520,57 @@ class Translator:
     # -- assembling one record -----------------------------------------------------------------------
     def assemble(self, scope: Scope, rules: tuple[Rule, ...]) -> dict[str, Any]:
         """direct (const, managed, fallback) + mapped fields + @mapping fragments."""
+        prepared = self.prepared(scope.plan)
         out: dict[str, Any] = {}
-        pending: list[tuple[Source, str]] = []
+        pending: list[tuple[Source, str, FieldType]] = []
         insert = scope.operation == "insert"
-        for source, key in self.direct:
+        record, parent, ctx = scope.record, scope.parent, scope.ctx
+        shared = scope.shared
+        for source, key, kind, document_level in prepared.direct:
             if source.kind == "const":
                 if insert:
                     out[key] = source.value
             elif source.kind == "fallback":
                 if insert:
                     out[key] = _PENDING
-                    pending.append((source, key))
+                    pending.append((source, key, kind))
+            elif shared is not None and document_level and key in shared:
+                if shared[key] is not _PENDING:
+                    out[key] = shared[key]
             else:
                 assert source.fn is not None
-                raw = source.fn(scope.record, scope.parent, scope.ctx)
+                raw = source.fn(record, parent, ctx)
+                value: Any = _PENDING
                 if raw is None:
                     if source.required and insert:
                         scope.fail(source.required, _source_path(scope, source))
-                    continue
-                typed = self.typed(scope, raw, self.entry_type(scope, key), key,
-                                   _source_path(scope, source))
-                if typed is not _PENDING:
-                    out[key] = typed
+                else:
+                    try:
+                        value = out[key] = self.convert(raw, kind)
+                    except ValueRejected as exc:
+                        scope.fail(f"{key}: {exc}", _source_path(scope, source))
+                if shared is not None and document_level:
+                    shared[key] = value
         out.update(self.mapped(scope, rules))
-        for source, key in pending:
+        for source, key, kind in pending:
             if out.get(key) is _PENDING:
                 assert source.fn is not None
-                raw = source.fn(scope.record, scope.parent, scope.ctx)
+                raw = source.fn(record, parent, ctx)
                 typed = _PENDING if raw is None else self.typed(
-                    scope, raw, self.entry_type(scope, key), key, _source_path(scope, source))
+                    scope, raw, kind, key, _source_path(scope, source))
                 if typed is _PENDING:
                     del out[key]
                 else:
                     out[key] = typed
-        for name in self._mappings:
-            fragment: Mapping[str, Any] = getattr(self, name)(scope, out)
+        for method in self._bound:
+            fragment = method(scope, out)
             for key, value in fragment.items():
                 if value is None:
                     out.pop(key, None)
                 else:
                     out[key] = value
         if insert:
-            self.check_required(scope, rules, out)
+            self.check_required(scope, prepared, out)
         return out
 
     def lines(self, scope: Scope) -> list[dict[str, Any]]:
@@ -547,36 +579,42 @@ class Translator:
         assert child is not None
         rules = scope.plan.line_forward
         result = []
+        sub = Scope(scope.record, scope.record, scope.ctx, scope.plan, "", scope.errors, "insert",
+                    None, 0, {})
+        base = f"{scope.path}Lines/Line["
         for index, line in enumerate(scope.record.lines, 1):
-            sub = Scope(line, scope.record, scope.ctx, scope.plan,
-                        f"{scope.path}Lines/Line[{index}]/", scope.errors, "insert", None, index)
+            sub.record, sub.index, sub.path = line, index, f"{base}{index}]/"
             result.append(child.assemble(sub, rules))
         if not result:
             scope.fail("a document needs at least one line", f"{scope.path}Lines")
         return result
 
-    def check_required(self, scope: Scope, rules: tuple[Rule, ...], out: Mapping[str, Any]) -> None:
-        cat = scope.plan.catalog
-        entries = cat.line_fields if self.line_level else cat.header_fields
-        failed = {detail.path for detail in scope.errors}
-        for entry in entries:
-            if not entry.required or entry.managed:
+    def check_required(self, scope: Scope, prepared: _Prepared, out: Mapping[str, Any]) -> None:
+        failed: set[str | None] | None = None
+        for key, name, crm in prepared.required:
+            value = out.get(key)
+            if value is not None and not values.is_empty(value):
                 continue
-            key = self.key_of(entry)
-            if key in out and not values.is_empty(out[key]):
-                continue
-            crm = next((r.crm for r in rules if r.key == key and r.forward), None)
             if crm is None:
-                scope.fail(f"{entry.name} is required and no CRM field is mapped to it", scope.path
-                           + f"@{entry.name}")
-            elif field_path(scope.path, crm) not in failed:
-                scope.fail(f"{crm} -> {entry.name}: the ERP requires a value",
-                           field_path(scope.path, crm))
+                scope.fail(f"{name} is required and no CRM field is mapped to it",
+                           f"{scope.path}@{name}")
+                continue
+            path = field_path(scope.path, crm)
+            if failed is None:
+                failed = {detail.path for detail in scope.errors}
+            if path not in failed:
+                scope.fail(f"{crm} -> {name}: the ERP requires a value", path)
 
     def key_of(self, entry: CatalogField) -> str:
         if self.family == "netsis" and entry.section and entry.level != "line":
             return f"{entry.section}.{entry.name}"
         return entry.name
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    direct: tuple[tuple[Source, str, FieldType, bool], ...]  # (source, key, type, document-level)
+    required: tuple[tuple[str, str, str | None], ...]  # (key, ERP field, CRM field mapped or None)
 
 
 def raise_if_failed(scope: Scope, what: str) -> None:

@@ -142,10 +142,22 @@ def unpack_time(packed: int) -> time:
 
 
 def _decimal(value: str) -> Decimal:
+    return Decimal(_plain_decimal(value))
+
+
+def _plain_decimal(value: str) -> str:
+    """A checked decimal in plain notation, digits kept exactly: ``+07.50`` -> ``7.50``,
+    ``.5`` -> ``0.5``, ``5.`` -> ``5``. String operations only (this is the hot path)."""
+    if value.isascii() and value.replace(".", "", 1).isdigit() and value[-1] != "." and (
+            value[0] not in "0." or value == "0" or value[1] == "."):
+        return value  # already plain: 120.50, 0.125, 7
     text = value.strip()
     if not _DEC.fullmatch(text):
         raise ValueRejected(f"{value!r} is not a decimal number (use '.' as the decimal separator)")
-    return Decimal(text)
+    sign = "-" if text[0] == "-" else ""
+    whole, _, fraction = text.lstrip("+-").partition(".")
+    whole = whole.lstrip("0") or "0"
+    return f"{sign}{whole}.{fraction}" if fraction else f"{sign}{whole}"
 
 
 def _integer(value: str) -> int:
@@ -177,8 +189,10 @@ def to_logo(value: str, kind: FieldType) -> str:
     if value == "" or kind == "string":
         return value
     if kind == "decimal":
-        return format(_decimal(value), "f")
+        return _plain_decimal(value)
     if kind == "integer":
+        if value.isascii() and value.isdigit():
+            return value.lstrip("0") or "0"
         return str(_integer(value))
     if kind == "date":
         day, _ = parse_date(value)
@@ -195,15 +209,18 @@ def to_netsis(value: str, kind: FieldType) -> JsonValue:
     if value == "":
         return None
     if kind == "decimal":
-        number = _decimal(value)
-        if number == number.to_integral_value() and abs(number) < 10**15:
-            return int(number)
-        result = float(number)
-        if Decimal(repr(result)) != number:
+        text = _plain_decimal(value)
+        whole, _, fraction = text.lstrip("-").partition(".")
+        fraction = fraction.rstrip("0")
+        if not fraction and len(whole) <= 15:
+            return int(text.partition(".")[0])
+        result = float(text)
+        # up to 15 significant digits always survive a double; beyond that, check exactly
+        if len((whole + fraction).lstrip("0")) > 15 and Decimal(repr(result)) != Decimal(text):
             raise ValueRejected(f"{value!r} has more digits than a JSON number carries exactly")
         return result
     if kind == "integer":
-        return _integer(value)
+        return int(value) if value.isascii() and value.isdigit() else _integer(value)
     if kind == "date":
         day, _ = parse_date(value)
         return day.isoformat()

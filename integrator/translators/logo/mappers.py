@@ -172,7 +172,7 @@ class OrderTranslator(LogoTranslator):
         for line in self.lines(scope):
             rate = line.pop("DISCOUNT_RATE", None)
             result.append(line)
-            if rate not in (None, "") and float(rate) != 0:
+            if rate and rate.strip("0.+-"):  # a plain decimal that is not zero
                 result.append({"TYPE": "2", "DISCOUNT_RATE": rate})
         return {"TRANSACTIONS": result}
 

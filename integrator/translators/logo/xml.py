@@ -39,21 +39,42 @@ def escape(text: str) -> str:
             .replace("\r", "&#13;"))
 
 
+_TAGS: dict[tuple[str, str], tuple[str, str, str]] = {}
+
+
+def _tag(indent: str, tag: str) -> tuple[str, str, str]:
+    """(opening, closing, empty) text of a tag at an indentation (cached: tags repeat a lot)."""
+    found = _TAGS.get((indent, tag))
+    if found is None:
+        found = (f"{indent}<{tag}>", f"</{tag}>\n", f"{indent}<{tag}/>\n")
+        if len(_TAGS) < 4096:
+            _TAGS[(indent, tag)] = found
+    return found
+
+
 def _write(parts: list[str], fields: Fields, indent: str) -> None:
+    search = _ESCAPE.search
+    append = parts.append
     for tag, value in fields.items():
         if isinstance(value, list):
             item = CONTAINER_ITEMS[tag]
             inner = indent + "  "
-            parts.append(f"{indent}<{tag}>\n")
+            deeper = inner + "  "
+            opening, closing = f"{inner}<{item}>\n", f"{inner}</{item}>\n"
+            append(f"{indent}<{tag}>\n")
             for entry in value:
-                parts.append(f"{inner}<{item}>\n")
-                _write(parts, entry, inner + "  ")
-                parts.append(f"{inner}</{item}>\n")
-            parts.append(f"{indent}</{tag}>\n")
-        elif value == "":
-            parts.append(f"{indent}<{tag}/>\n")
+                append(opening)
+                _write(parts, entry, deeper)
+                append(closing)
+            append(f"{indent}</{tag}>\n")
+            continue
+        opening, closing, empty = _TAGS.get((indent, tag)) or _tag(indent, tag)
+        if value == "":
+            append(empty)
         else:
-            parts.append(f"{indent}<{tag}>{escape(value)}</{tag}>\n")
+            append(opening)
+            append(value if search(value) is None else escape(value))
+            append(closing)
 
 
 def render(plural: str, singular: str, dbop: str, fields: Fields) -> str:

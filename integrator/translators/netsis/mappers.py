@@ -22,7 +22,7 @@ from integrator.translators.base import (
     mapping,
 )
 from integrator.translators.catalog import NETSIS_DOC_TYPES, Entity
-from integrator.translators.values import canonical_decimal, to_netsis
+from integrator.translators.values import ValueRejected, canonical_decimal, to_netsis
 
 NET_PRICE_PLACES = Decimal("0.0001")  # STHAR_NF is DECIMAL(18,4)
 DISCOUNT_KEYS = ("STra_SatIsk", *(f"STra_SatIsk{n}" for n in range(2, 7)))
@@ -135,14 +135,29 @@ class LineTranslator(NetsisTranslator):
         gross = out.get("STra_BF")
         if "STra_NF" in out or gross is None:
             return {}
-        net = Decimal(repr(gross)) if isinstance(gross, float) else Decimal(gross)
-        for key in DISCOUNT_KEYS:
-            rate = out.get(key)
-            if rate is not None:
-                net *= (Decimal(100) - (Decimal(repr(rate)) if isinstance(rate, float)
-                                        else Decimal(rate))) / Decimal(100)
+        rates = [out[key] for key in DISCOUNT_KEYS if key in out]
+        if not any(rates):
+            return {"STra_NF": gross}
+        net = _decimal(gross)
+        for rate in rates:
+            net = net * (_HUNDRED - _decimal(rate)) / _HUNDRED
         net = net.quantize(NET_PRICE_PLACES, rounding=ROUND_HALF_UP)
-        return {"STra_NF": to_netsis(canonical_decimal(net), "decimal")}
+        if net == net.to_integral_value():
+            return {"STra_NF": int(net)}
+        if len(net.as_tuple().digits) <= 15:  # a double holds 15 significant digits exactly
+            return {"STra_NF": float(net)}
+        try:
+            return {"STra_NF": to_netsis(canonical_decimal(net), "decimal")}
+        except ValueRejected as exc:
+            scope.fail(f"STra_NF (net price): {exc}", f"{scope.path}Field[@name='UnitPrice']")
+            return {}
+
+
+_HUNDRED = Decimal(100)
+
+
+def _decimal(number: int | float) -> Decimal:
+    return Decimal(repr(number)) if isinstance(number, float) else Decimal(number)
 
 
 class DocumentTranslator(NetsisTranslator):
