@@ -164,9 +164,9 @@ def test_empty_netsis_numbers_are_left_unset_f8() -> None:
 
 def test_if_target_empty_against_the_current_record_on_insert_f8() -> None:
     own = tiger_set(mappings={"account": [{"crm": "City", "erp": "CITY", "copy": "if_target_empty"}]})
-    ctx = MappingContext.for_user(own).with_current({"CITY": "Ankara"}, operation="insert")
+    ctx = MappingContext.for_user(own).with_current({"CITY": "Ankara"})
     assert text_of(logo("account", ACCOUNT, ctx), "CITY") is None
-    ctx = MappingContext.for_user(own).with_current({"CITY": "  "}, operation="insert")
+    ctx = MappingContext.for_user(own).with_current({"CITY": "  "})
     assert text_of(logo("account", ACCOUNT, ctx), "CITY") == "Çorum"
 
 

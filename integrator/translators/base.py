@@ -11,7 +11,7 @@ A translator is a class per (ERP kind, entity):
 * ``children`` — the translator of a document's lines.
 
 The field mappings (the defaults of ``defaults.py`` overridden by the set's own, SPEC F8) are
-compiled once per set and entity into a ``Plan`` of ``Rule``\\ s and applied at run time with their
+compiled once per set and entity into a ``Plan`` of rules and applied at run time with their
 direction, copy mode and converters. Everything here is pure: no I/O, no clock, no globals beyond
 caches of compiled plans.
 """
@@ -72,7 +72,6 @@ class MappingContext:
     user: str | None = None
     salesman: str | None = None
     current: Mapping[str, Any] | None = None
-    operation: Operation = "insert"
 
     @classmethod
     def for_user(cls, integration_set: IntegrationSet, user: str | None = None,
@@ -85,9 +84,9 @@ class MappingContext:
         """The context of a request's session (``sessions.manager.resolve``)."""
         return cls(context.integration_set, context.user, context.salesman, **changes)
 
-    def with_current(self, current: Mapping[str, Any] | None,
-                     operation: Operation = "update") -> MappingContext:
-        return replace(self, current=current, operation=operation)
+    def with_current(self, current: Mapping[str, Any] | None) -> MappingContext:
+        """The same context with the ERP record as it is now (``if_target_empty`` on create)."""
+        return replace(self, current=current)
 
     @property
     def erp(self) -> str:
@@ -182,9 +181,10 @@ def _resolve(mapping: FieldMapping, cat: EntityCatalog, *, line: bool, origin: s
         level = "line" if line else "header"
     if entry is not None and mapping.direction != "erp_to_crm":
         if entry.managed:
-            raise PlanError(f"{origin}.erp", f"{entry.name} is filled by the service "
-                                             f"({entry.en.lower()}); it cannot be mapped from the "
-                                             "CRM (use direction erp_to_crm to read it)")
+            what = entry.en[0].lower() + entry.en[1:]
+            raise PlanError(f"{origin}.erp", f"{entry.name} is filled by the service ({what}); it "
+                                             "cannot be mapped from the CRM (use direction "
+                                             "erp_to_crm to read it)")
         if entry.readonly:
             raise PlanError(f"{origin}.erp", f"{entry.name} is computed by the ERP; map it with "
                                              "direction erp_to_crm")
