@@ -134,9 +134,7 @@ def _build_record(entity: Entity, plan: Plan, header: Mapping[str, Any],
     if entity in ("order", "dispatch"):
         arp = header.get("ARP_CODE")
         account = CrmRecord("Account", code=str(arp)) if arp not in (None, "") else None
-        wh = header.get("SOURCE_WH")
-        warehouse = int(str(wh)) if wh not in (None, "") and str(wh).strip().lstrip("-").isdigit() \
-            else None
+        warehouse = _whole_number(header.get("SOURCE_WH"))
         for index, line in enumerate(lines, 1):
             line_fields = map_backward(plan.line_backward, _reader(line), convert, current=None,
                                        errors=errors, path=_line_path(f"{source}/TRANSACTION[{index}]"))
@@ -148,6 +146,11 @@ def _build_record(entity: Entity, plan: Plan, header: Mapping[str, Any],
         raise MappingFailed(f"the ERP {entity} cannot be read into CRM fields", details=errors)
     return CrmRecord(kind, crm_id=crm_id, ref=ref, code=code, fields=MappingProxyType(fields),
                      account=account, warehouse=warehouse, lines=tuple(line_records))
+
+
+def _whole_number(value: Any) -> int | None:
+    text = str(value).strip() if value is not None else ""
+    return int(text) if text.lstrip("-").isdigit() else None
 
 
 def _opt(value: Any) -> str | None:
@@ -214,6 +217,3 @@ def reverse_rows(entity: Entity, row: Mapping[str, Any], ctx: MappingContext, *,
         crm_id=_opt(folded.get("DOCODE")) if document_entity else (current.crm_id if current
                                                                   else None))
 
-
-def entity_kind(entity: Entity) -> str:
-    return RECORD_KINDS[entity]
