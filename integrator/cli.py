@@ -121,6 +121,70 @@ def _sql_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _translate(args: argparse.Namespace) -> int:
+    """Print the ERP payload a CRM XML (stdin) would produce, without sending it (N9)."""
+    import json
+
+    from integrator.errors import IntegratorError
+    from integrator.inbound import parse_record
+    from integrator.translators import (
+        LogoDocument,
+        MappingContext,
+        translate,
+        translate_update,
+    )
+
+    try:
+        if args.config:
+            config = load_config(args.config)
+        else:
+            from integrator.demo import DemoEnvironment, load_demo_config
+
+            config = load_demo_config(DemoEnvironment(port=8080, data_dir=Path(".demo").resolve()))
+    except ConfigError as exc:
+        print(f"configuration is invalid:\n{exc}", file=sys.stderr)
+        return 1
+    integration_set = next((s for s in config.sets if s.code == args.set), None)
+    if integration_set is None:
+        known = ", ".join(s.code for s in config.sets) or "none"
+        print(f"error: no set {args.set!r} (sets: {known})", file=sys.stderr)
+        return 1
+    if args.user and integration_set.user(args.user) is None:
+        print(f"error: user {args.user!r} is not a member of set {args.set}", file=sys.stderr)
+        return 1
+    root = {"account": "Account", "product": "Product"}.get(args.entity, "Quote")
+    try:
+        record = parse_record(sys.stdin.buffer.read(), expected={root},
+                              max_depth=config.limits.max_xml_depth)
+        ctx = MappingContext.for_user(integration_set, args.user)
+        if args.update:
+            raw = Path(args.update).read_bytes()
+            current = raw if integration_set.is_logo else json.loads(raw)
+            document = translate_update(args.entity, record, ctx, current)
+        else:
+            document = translate(args.entity, record, ctx)
+    except IntegratorError as exc:
+        print(f"{exc.code}: {exc.message}", file=sys.stderr)
+        for detail in exc.details:
+            where = f"{detail.path}: " if detail.path else ""
+            print(f"  {where}{detail.text}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if isinstance(document, LogoDocument):
+        text = document.xml
+        note = (f"Logo AppendDataObject dataType {document.data_type} "
+                f"({document.root}/{document.record} DBOP={document.operation})")
+    else:
+        text = document.to_json(indent=2) + "\n"
+        note = f"NetOpenX REST {document.method} {document.path}"
+    sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.flush()
+    print(f"{integration_set.code} ({integration_set.erp}): {note}; not sent", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="integrator", description=__doc__)
     parser.add_argument("--version", action="version", version=f"crm-integrator {__version__}")
@@ -165,6 +229,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--firm", type=int, default=1, help="firm for LG_FFF_ tokens (default 1)")
     p.add_argument("--period", type=int, default=1, help="period for _PP_ tokens (default 1)")
     p.set_defaults(func=_sql_check)
+
+    p = sub.add_parser("translate", help="print the ERP payload of a CRM XML (stdin), not sent")
+    p.add_argument("--set", required=True, help="integration set code")
+    p.add_argument("--entity", required=True,
+                   choices=["account", "product", "order", "dispatch", "quote"])
+    p.add_argument("--config", help="service config YAML (default: the demo config)")
+    p.add_argument("--user", help="the acting CRM user (their salesman code is used)")
+    p.add_argument("--update", metavar="CURRENT",
+                   help="show the update of an account/product: the ERP's current record "
+                        "(Logo XML export, or the JSON Data of a Netsis GET)")
+    p.set_defaults(func=_translate)
     return parser
 
 

@@ -320,6 +320,12 @@ class IntegrationSet(Model):
                             f"mappings.{entity}[{i}] uses value table {table!r}, "
                             "which is not in value_tables"
                         )
+        # converters, ERP field names and managed fields, checked against the field catalog
+        from integrator.translators.base import mapping_problems
+
+        problems = mapping_problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     # -- derived values ---------------------------------------------------------------------

@@ -9,6 +9,7 @@ from lxml import etree
 from integrator.api.common import raw_xml_body, xml_response
 from integrator.keys import REGISTRY
 from integrator.sessions.setxml import set_from_element, set_to_element
+from integrator.translators import set_catalog
 
 routes = web.RouteTableDef()
 log = structlog.get_logger("integrator.sets")
@@ -44,6 +45,8 @@ async def put_set(request: web.Request) -> web.Response:
     log.info("set_saved", set=code, version=stored.version, created=created)
     saved = etree.Element("SetSaved", code=code, version=str(stored.version),
                           created="true" if created else "false")
+    if created:  # F6: the standard field catalog of every entity of the set's ERP kind
+        saved.extend(set_catalog(stored.integration_set))
     return xml_response(saved, status=201 if created else 200)
 
 

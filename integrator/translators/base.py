@@ -1,0 +1,659 @@
+"""The declarative mapping engine (OCA connector mappers, research/architecture.md A1).
+
+A translator is a class per (ERP kind, entity):
+
+* ``direct`` — fixed pairs ``(source, erp_field)``: constants written on insert (``const``), values
+  the service owns and a mapping may not replace (``managed``: links, the quote id, warehouse,
+  salesman, branch), and values used only when no mapping produced the field (``fallback``:
+  the account code from the link);
+* ``@mapping`` methods — small computed parts (a packed time from a datetime, the unit list of an
+  item, the Netsis net price), each returning a fragment that is merged in;
+* ``children`` — the translator of a document's lines.
+
+The field mappings (the defaults of ``defaults.py`` overridden by the set's own, SPEC F8) are
+compiled once per set and entity into a ``Plan`` of rules and applied at run time with their
+direction, copy mode and converters. Everything here is pure: no I/O, no clock, no globals beyond
+caches of compiled plans.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
+
+from integrator.config import FieldMapping, IntegrationSet
+from integrator.errors import Detail, MappingFailed
+from integrator.inbound import CrmRecord
+from integrator.translators import values
+from integrator.translators.catalog import DOCUMENTS, CatalogField, Entity, EntityCatalog, catalog
+from integrator.translators.converters import (
+    Converter,
+    ConverterError,
+    has_default,
+    parse_chain,
+    run_backward,
+    run_forward,
+)
+from integrator.translators.defaults import default_line_mappings, default_mappings
+from integrator.translators.values import FieldType, ValueRejected
+
+if TYPE_CHECKING:
+    from integrator.sessions.manager import Context
+
+Operation = Literal["insert", "update"]
+Family = Literal["logo", "netsis"]
+MAX_DETAILS = 50
+
+RECORD_KINDS: dict[str, str] = {
+    "account": "Account", "product": "Product", "order": "Quote", "dispatch": "Quote",
+    "quote": "Quote",
+}
+
+
+def family_of(erp: str) -> Family:
+    return "netsis" if erp == "netsis" else "logo"
+
+
+# -- the inputs -----------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class MappingContext:
+    """Everything a translation reads besides the CRM record itself (immutable).
+
+    ``current`` is the ERP record as it is now (for updates and copy mode ``if_target_empty``),
+    keyed by ERP field: Logo XML tags, Netsis properties qualified by their section
+    (``CariTemelBilgi.CARI_ISIM``); ``logo.current_values`` / ``netsis.current_values`` build it.
+    """
+
+    integration_set: IntegrationSet
+    user: str | None = None
+    salesman: str | None = None
+    current: Mapping[str, Any] | None = None
+
+    @classmethod
+    def for_user(cls, integration_set: IntegrationSet, user: str | None = None,
+                 **changes: Any) -> MappingContext:
+        member = integration_set.user(user) if user else None
+        return cls(integration_set, user, member.salesman if member else None, **changes)
+
+    @classmethod
+    def from_session(cls, context: Context, **changes: Any) -> MappingContext:
+        """The context of a request's session (``sessions.manager.resolve``)."""
+        return cls(context.integration_set, context.user, context.salesman, **changes)
+
+    def with_current(self, current: Mapping[str, Any] | None) -> MappingContext:
+        """The same context with the ERP record as it is now (``if_target_empty`` on create)."""
+        return replace(self, current=current)
+
+    @property
+    def erp(self) -> str:
+        return self.integration_set.erp
+
+    @property
+    def settings(self) -> Any:
+        return self.integration_set.settings
+
+
+# -- compiled mappings ----------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One field mapping, resolved against the catalog and with its converters parsed."""
+
+    crm: str
+    key: str                 # Logo: the XML tag; Netsis: "Section.Property" (or "Property")
+    name: str                # the ERP field name (tag / property)
+    level: str               # header | unit | line
+    type: FieldType
+    forward: bool
+    backward: bool
+    if_empty: bool
+    converters: tuple[Converter, ...]
+    has_default: bool
+    origin: str              # "default" or "mappings.account[2]" (for messages)
+    entry: CatalogField | None
+
+
+_LOGO_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NETSIS_NAME = re.compile(r"(?:([A-Za-z_][A-Za-z0-9_]*)\.)?([A-Za-z_][A-Za-z0-9_]*)")
+LOGO_STRUCTURE = frozenset({
+    "TRANSACTIONS", "TRANSACTION", "UNITS", "UNIT", "BARCODE_LIST", "BARCODE_LISTS", "DISPATCHES",
+    "PAYMENT_LIST", "DEFNFLDSLIST", "DEFNFLDS", "CAMPAIGN_INFOS", "GL_LINKS", "SUPPLIERS", "NOTES",
+    "AR_APS", "AR_AP", "ITEMS", "ITEM", "SALES_ORDERS", "ORDER_SLIP", "SALES_DISPATCHES", "DISPATCH",
+})
+NETSIS_SECTIONS: dict[str, tuple[str, ...]] = {
+    # entity: (main section, other sections)
+    "account": ("CariTemelBilgi", "CariEkBilgi"),
+    "product": ("StokTemelBilgi", "StokEkBilgi"),
+    "order": ("FatUst",), "dispatch": ("FatUst",), "quote": ("FatUst",),
+}
+
+
+class PlanError(ValueError):
+    """A field mapping cannot be compiled (a configuration error); ``where`` names it."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"{where}: {reason}")
+        self.where = where
+        self.reason = reason
+
+
+def _resolve(mapping: FieldMapping, cat: EntityCatalog, *, line: bool, origin: str,
+             value_tables: Mapping[str, Mapping[str, str]]) -> Rule:
+    """Resolve one mapping against a catalog. Raises ``PlanError``."""
+    family = family_of(cat.erp)
+    try:
+        chain = parse_chain(mapping.converters, value_tables)
+    except ConverterError as exc:
+        raise PlanError(f"{origin}.converters", str(exc)) from None
+    written = mapping.erp.strip()
+    entry = cat.get(written, line=line)
+    if family == "logo":
+        if entry is None and not _LOGO_NAME.fullmatch(written):
+            raise PlanError(f"{origin}.erp", f"{written!r} is not an XML tag name")
+        if entry is None and written.upper() in LOGO_STRUCTURE:
+            raise PlanError(f"{origin}.erp", f"{written} is part of the document structure, "
+                                             "not a field")
+        name = entry.name if entry else written
+        key, level = name, (entry.level if entry else ("line" if line else "header"))
+    else:
+        match = _NETSIS_NAME.fullmatch(written)
+        if match is None:
+            raise PlanError(f"{origin}.erp", f"{written!r} is not a JSON property name "
+                                             "(Property or Section.Property)")
+        section, prop = match.group(1), match.group(2)
+        if entry is None:
+            entry = cat.get(prop, line=line)
+        if line:
+            allowed: tuple[str, ...] = ("Kalems",)
+        else:
+            allowed = NETSIS_SECTIONS[cat.entity]
+        if section is not None and section not in allowed:
+            raise PlanError(f"{origin}.erp", f"section {section!r} is not one of "
+                                             + ", ".join(allowed))
+        if entry is not None and section is not None and entry.section != section:
+            raise PlanError(f"{origin}.erp", f"{entry.name} belongs to {entry.section}")
+        name = entry.name if entry else prop
+        sect = entry.section if entry else (section or allowed[0])
+        key = f"{sect}.{name}" if sect and not line else name
+        level = "line" if line else "header"
+    if entry is not None and mapping.direction != "erp_to_crm":
+        if entry.managed:
+            what = entry.en[0].lower() + entry.en[1:]
+            raise PlanError(f"{origin}.erp", f"{entry.name} is filled by the service ({what}); it "
+                                             "cannot be mapped from the CRM (use direction "
+                                             "erp_to_crm to read it)")
+        if entry.readonly:
+            raise PlanError(f"{origin}.erp", f"{entry.name} is computed by the ERP; map it with "
+                                             "direction erp_to_crm")
+    return Rule(
+        crm=mapping.crm, key=key, name=name, level=level,
+        type=entry.type if entry else "string",
+        forward=mapping.direction in ("crm_to_erp", "both"),
+        backward=mapping.direction in ("erp_to_crm", "both"),
+        if_empty=mapping.copy_mode == "if_target_empty",
+        converters=chain, has_default=has_default(chain), origin=origin, entry=entry,
+    )
+
+
+def _merge(defaults: Iterable[Rule], own: list[Rule]) -> tuple[Rule, ...]:
+    """Defaults first, then the set's rules; a set rule for a CRM field replaces every default for
+    that CRM field, and a set rule writing an ERP field takes it from the defaults' forward side."""
+    own_crm = {rule.crm for rule in own}
+    own_forward_keys = {rule.key for rule in own if rule.forward}
+    merged: list[Rule] = []
+    placed: set[str] = set()
+    for rule in defaults:
+        if rule.crm in own_crm:
+            # the set's rules for this CRM field take the place of its defaults (document order)
+            if rule.crm not in placed:
+                placed.add(rule.crm)
+                merged.extend(r for r in own if r.crm == rule.crm)
+            continue
+        if rule.forward and rule.key in own_forward_keys:
+            if not rule.backward:
+                continue
+            rule = replace(rule, forward=False)
+        merged.append(rule)
+    merged.extend(r for r in own if r.crm not in placed)
+    return tuple(merged)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The compiled mappings of one set for one entity."""
+
+    erp: str
+    entity: Entity
+    catalog: EntityCatalog
+    header: tuple[Rule, ...]
+    lines: tuple[Rule, ...]
+    header_forward: tuple[Rule, ...] = field(default=())
+    header_backward: tuple[Rule, ...] = field(default=())
+    line_forward: tuple[Rule, ...] = field(default=())
+    line_backward: tuple[Rule, ...] = field(default=())
+
+    @classmethod
+    def build(cls, erp: str, entity: Entity, header: tuple[Rule, ...],
+              lines: tuple[Rule, ...]) -> Plan:
+        cat = catalog(erp, entity)
+        assert cat is not None
+        return cls(erp, entity, cat, header, lines,
+                   tuple(r for r in header if r.forward), tuple(r for r in header if r.backward),
+                   tuple(r for r in lines if r.forward), tuple(r for r in lines if r.backward))
+
+    def crm_names(self) -> dict[tuple[str, str], list[str]]:
+        """(level, ERP field) -> the CRM fields written onto it (for the catalog's ``crm``)."""
+        names: dict[tuple[str, str], list[str]] = {}
+        for level, rules in (("header", self.header), ("line", self.lines)):
+            for rule in rules:
+                names.setdefault((level, rule.name), [])
+                if rule.crm not in names[(level, rule.name)]:
+                    names[(level, rule.name)].append(rule.crm)
+        return names
+
+
+def compile_plan(integration_set: IntegrationSet, entity: Entity) -> Plan:
+    """Compile the defaults and the set's mappings of ``entity``. Raises ``PlanError``."""
+    erp = integration_set.erp
+    cat = catalog(erp, entity)
+    if cat is None:
+        raise PlanError(entity, f"{entity} is not an ERP document of {erp}")
+    tables = integration_set.value_tables
+    defaults = [_resolve(m, cat, line=False, origin="default", value_tables=tables)
+                for m in default_mappings(erp, entity)]
+    own = [_resolve(m, cat, line=False, origin=f"mappings.{entity}[{i}]", value_tables=tables)
+           for i, m in enumerate(integration_set.mappings.for_entity(entity))]
+    lines: tuple[Rule, ...] = ()
+    if entity in DOCUMENTS:
+        line_defaults = [_resolve(m, cat, line=True, origin="default", value_tables=tables)
+                         for m in default_line_mappings(erp, entity)]
+        line_own = [_resolve(m, cat, line=True, origin=f"mappings.line[{i}]", value_tables=tables)
+                    for i, m in enumerate(integration_set.mappings.line)]
+        lines = _merge(line_defaults, line_own)
+    return Plan.build(erp, entity, _merge(defaults, own), lines)
+
+
+class _PlanCache:
+    """Compiled plans per (set object, entity). Sets are immutable models; the cache holds the set
+    it was built for, so an identity match is exact, and keeps the most recent few."""
+
+    def __init__(self, size: int = 128) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[int, str], tuple[IntegrationSet, Plan]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, integration_set: IntegrationSet, entity: Entity) -> Plan:
+        key = (id(integration_set), entity)
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None and hit[0] is integration_set:
+                self._items.move_to_end(key)
+                return hit[1]
+        plan = compile_plan(integration_set, entity)
+        with self._lock:
+            self._items[key] = (integration_set, plan)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return plan
+
+
+_PLANS = _PlanCache()
+
+
+def plan_for(integration_set: IntegrationSet, entity: Entity) -> Plan:
+    """The compiled plan (cached). A set that fails to compile raises ``MappingFailed``."""
+    try:
+        return _PLANS.get(integration_set, entity)
+    except PlanError as exc:
+        raise MappingFailed(f"set {integration_set.code}: the field mappings of {entity} are "
+                            "invalid", details=[Detail(exc.reason, "input", path=exc.where)]) from None
+
+
+def mapping_problems(integration_set: IntegrationSet) -> list[str]:
+    """Every problem of the set's field mappings (for config validation), as sentences."""
+    from integrator.translators.catalog import entities_for
+
+    problems: list[str] = []
+    supported = entities_for(integration_set.erp)
+    every: tuple[Entity, ...] = ("account", "product", "order", "dispatch", "quote")
+    for entity in every:
+        if integration_set.mappings.for_entity(entity) and entity not in supported:
+            problems.append(f"mappings.{entity}: {entity} is not an ERP document of "
+                            f"{integration_set.erp} (quotes exist only in Netsis)")
+    if integration_set.mappings.line and not any(e in DOCUMENTS for e in supported):
+        problems.append("mappings.line: no document entity")
+    for entity in supported:
+        try:
+            compile_plan(integration_set, entity)
+        except PlanError as exc:
+            if str(exc) not in problems:
+                problems.append(str(exc))
+    return problems
+
+
+# -- the declarative translator --------------------------------------------------------------------
+SourceFn = Callable[[CrmRecord, "CrmRecord | None", MappingContext], "str | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a ``direct`` value comes from."""
+
+    kind: Literal["const", "managed", "fallback"]
+    value: Any = None
+    fn: SourceFn | None = None
+    path: str = ""
+    required: str | None = None  # the message when a managed value is missing
+
+
+def const(value: Any) -> Source:
+    """A constant written on insert; a mapping of the field replaces it."""
+    return Source("const", value=value)
+
+
+def managed(fn: SourceFn, path: str, *, required: str | None = None) -> Source:
+    """A value the service owns (links, ids, warehouse, salesman); never from a mapping."""
+    return Source("managed", fn=fn, path=path, required=required)
+
+
+def fallback(fn: SourceFn, path: str) -> Source:
+    """Used only when no mapping produced the field."""
+    return Source("fallback", fn=fn, path=path)
+
+
+M = TypeVar("M", bound=Callable[..., Any])
+
+
+def mapping(method: M) -> M:
+    """Mark a translator method as a computed part: ``(self, scope, out) -> fragment``; a fragment
+    value of ``None`` removes the field."""
+    method.__dict__["_is_mapping"] = True
+    return method
+
+
+class _Pending:
+    __slots__ = ()
+
+
+_PENDING = _Pending()
+
+
+@dataclass(slots=True)
+class Scope:
+    """One translation in progress: the record (a header or a line), its parent document, the
+    context, where it sits in the CRM XML (for error paths) and the errors found so far."""
+
+    record: CrmRecord
+    parent: CrmRecord | None
+    ctx: MappingContext
+    plan: Plan
+    path: str
+    errors: list[Detail]
+    operation: Operation
+    current: Mapping[str, Any] | None = None
+    index: int = 0  # 1-based position of a line
+    # values of the lines' document-level sources (warehouse, salesman): computed once
+    shared: dict[str, Any] | None = None
+
+    def fail(self, text: str, path: str) -> None:
+        if len(self.errors) < MAX_DETAILS:
+            self.errors.append(Detail(text, "input", path=path))
+
+
+def _source_path(scope: Scope, source: Source) -> str:
+    """A source's path in the CRM XML: relative to the record, or absolute when it starts with /."""
+    return source.path[1:] if source.path.startswith("/") else scope.path + source.path
+
+
+def field_path(base: str, crm: str) -> str:
+    return f"{base}Field[@name='{crm}']"
+
+
+class Translator:
+    """Base of every translator; subclasses set ``direct``, ``children`` and ``@mapping``s."""
+
+    family: ClassVar[Family]
+    line_level: ClassVar[bool] = False
+    direct: ClassVar[tuple[tuple[Source, str], ...]] = ()
+    children: ClassVar[type[Translator] | None] = None
+    _mappings: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self) -> None:
+        self.child: Translator | None = self.children() if self.children is not None else None
+        self._prepared: dict[int, tuple[Plan, _Prepared]] = {}
+        self._bound: tuple[Callable[[Scope, dict[str, Any]], Mapping[str, Any]], ...] = tuple(
+            getattr(self, name) for name in self._mappings)
+        logo = self.family == "logo"
+        self._to: Callable[[str, FieldType], Any] = values.to_logo if logo else values.to_netsis
+        self._bad_char: Callable[[str], str | None] = (
+            values.bad_char_logo if logo else values.bad_char_netsis)
+        self._encoding = values.LOGO_ENCODING if logo else values.NETSIS_ENCODING
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        names: list[str] = []
+        for klass in reversed(cls.__mro__):
+            for name, attr in vars(klass).items():
+                if callable(attr) and getattr(attr, "_is_mapping", False) and name not in names:
+                    names.append(name)
+        cls._mappings = tuple(names)
+
+    # -- typing one value for the target ------------------------------------------------------------
+    def convert(self, value: str, kind: FieldType) -> Any:
+        """``value`` typed for this ERP with its encoding checked; raises ``ValueRejected``."""
+        if kind == "string":
+            bad = self._bad_char(value)
+            if bad is not None:
+                raise ValueRejected(f"character {values.describe_char(bad)} cannot be carried "
+                                    f"in {self._encoding}")
+            return value
+        return self._to(value, kind)
+
+    def typed(self, scope: Scope, value: str, kind: FieldType, what: str, path: str) -> Any:
+        """``convert``; on failure records an error and returns ``_PENDING`` (field skipped)."""
+        try:
+            return self.convert(value, kind)
+        except ValueRejected as exc:
+            scope.fail(f"{what}: {exc}", path)
+            return _PENDING
+
+    def prepared(self, plan: Plan) -> _Prepared:
+        """The ``direct`` list and the required fields resolved against a plan (cached)."""
+        hit = self._prepared.get(id(plan))
+        if hit is not None and hit[0] is plan:
+            return hit[1]
+        cat = plan.catalog
+        direct = []
+        for source, key in self.direct:
+            entry = cat.get(key.rsplit(".", 1)[-1], line=self.line_level)
+            direct.append((source, key, entry.type if entry is not None else "string",
+                           source.path.startswith("/")))
+        rules = plan.line_forward if self.line_level else plan.header_forward
+        entries = cat.line_fields if self.line_level else cat.header_fields
+        required = []
+        for entry in entries:
+            if entry.required and not entry.managed:
+                key = self.key_of(entry)
+                required.append((key, entry.name,
+                                 next((r.crm for r in rules if r.key == key), None)))
+        prepared = _Prepared(tuple(direct), tuple(required))
+        if len(self._prepared) > 256:
+            self._prepared.clear()
+        self._prepared[id(plan)] = (plan, prepared)
+        return prepared
+
+    # -- the mapped fields ---------------------------------------------------------------------------
+    def mapped(self, scope: Scope, rules: tuple[Rule, ...]) -> dict[str, Any]:
+        """Apply the forward rules to the scope's record: ERP key -> typed value."""
+        out: dict[str, Any] = {}
+        get = scope.record.fields.get
+        current = scope.current
+        bad_char = self._bad_char
+        convert = self.convert
+        for rule in rules:
+            raw = get(rule.crm)
+            if raw is None and not rule.has_default:
+                continue
+            if rule.if_empty and (not values.is_empty(out.get(rule.key)) or (
+                    current is not None and not values.is_empty(current.get(rule.key)))):
+                continue
+            try:
+                if rule.converters:
+                    raw = run_forward(rule.converters, raw)
+                if raw is None:
+                    continue
+                if rule.type == "string" and bad_char(raw) is None:
+                    out[rule.key] = raw  # the common case: text as is
+                    continue
+                typed = convert(raw, rule.type)
+            except ValueRejected as exc:
+                scope.fail(f"{rule.crm} -> {rule.name}: {exc}", field_path(scope.path, rule.crm))
+                continue
+            if typed is not None:
+                # None: an empty value of a Netsis number/date/boolean, which cannot be empty
+                out[rule.key] = typed
+        return out
+
+    # -- assembling one record -----------------------------------------------------------------------
+    def assemble(self, scope: Scope, rules: tuple[Rule, ...]) -> dict[str, Any]:
+        """direct (const, managed, fallback) + mapped fields + @mapping fragments."""
+        prepared = self.prepared(scope.plan)
+        out: dict[str, Any] = {}
+        pending: list[tuple[Source, str, FieldType]] = []
+        insert = scope.operation == "insert"
+        record, parent, ctx = scope.record, scope.parent, scope.ctx
+        shared = scope.shared
+        for source, key, kind, document_level in prepared.direct:
+            if source.kind == "const":
+                if insert:
+                    out[key] = source.value
+            elif source.kind == "fallback":
+                if insert:
+                    out[key] = _PENDING
+                    pending.append((source, key, kind))
+            elif shared is not None and document_level and key in shared:
+                if shared[key] is not _PENDING:
+                    out[key] = shared[key]
+            else:
+                assert source.fn is not None
+                raw = source.fn(record, parent, ctx)
+                value: Any = _PENDING
+                if raw is None:
+                    if source.required and insert:
+                        scope.fail(source.required, _source_path(scope, source))
+                else:
+                    try:
+                        value = out[key] = self.convert(raw, kind)
+                    except ValueRejected as exc:
+                        scope.fail(f"{key}: {exc}", _source_path(scope, source))
+                if shared is not None and document_level:
+                    shared[key] = value
+        out.update(self.mapped(scope, rules))
+        for source, key, kind in pending:
+            if out.get(key) is _PENDING:
+                assert source.fn is not None
+                raw = source.fn(record, parent, ctx)
+                typed = _PENDING if raw is None else self.typed(
+                    scope, raw, kind, key, _source_path(scope, source))
+                if typed is _PENDING:
+                    del out[key]
+                else:
+                    out[key] = typed
+        for method in self._bound:
+            fragment = method(scope, out)
+            for key, value in fragment.items():
+                if value is None:
+                    out.pop(key, None)
+                else:
+                    out[key] = value
+        if insert:
+            self.check_required(scope, prepared, out)
+        return out
+
+    def lines(self, scope: Scope) -> list[dict[str, Any]]:
+        """The document's lines, each assembled by the ``children`` translator."""
+        child = self.child
+        assert child is not None
+        rules = scope.plan.line_forward
+        result = []
+        sub = Scope(scope.record, scope.record, scope.ctx, scope.plan, "", scope.errors, "insert",
+                    None, 0, {})
+        base = f"{scope.path}Lines/Line["
+        for index, line in enumerate(scope.record.lines, 1):
+            sub.record, sub.index, sub.path = line, index, f"{base}{index}]/"
+            result.append(child.assemble(sub, rules))
+        if not result:
+            scope.fail("a document needs at least one line", f"{scope.path}Lines")
+        return result
+
+    def check_required(self, scope: Scope, prepared: _Prepared, out: Mapping[str, Any]) -> None:
+        failed: set[str | None] | None = None
+        for key, name, crm in prepared.required:
+            value = out.get(key)
+            if value is not None and not values.is_empty(value):
+                continue
+            if crm is None:
+                scope.fail(f"{name} is required and no CRM field is mapped to it",
+                           f"{scope.path}@{name}")
+                continue
+            path = field_path(scope.path, crm)
+            if failed is None:
+                failed = {detail.path for detail in scope.errors}
+            if path not in failed:
+                scope.fail(f"{crm} -> {name}: the ERP requires a value", path)
+
+    def key_of(self, entry: CatalogField) -> str:
+        if self.family == "netsis" and entry.section and entry.level != "line":
+            return f"{entry.section}.{entry.name}"
+        return entry.name
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    direct: tuple[tuple[Source, str, FieldType, bool], ...]  # (source, key, type, document-level)
+    required: tuple[tuple[str, str, str | None], ...]  # (key, ERP field, CRM field mapped or None)
+
+
+def raise_if_failed(scope: Scope, what: str) -> None:
+    if scope.errors:
+        count = len(scope.errors)
+        noun = "problem" if count == 1 else "problems"
+        more = "+" if count >= MAX_DETAILS else ""
+        raise MappingFailed(f"{what} cannot be mapped to {scope.ctx.erp} "
+                            f"({count}{more} {noun})", details=scope.errors)
+
+
+def check_kind(record: CrmRecord, entity: Entity) -> None:
+    from integrator.errors import ValidationFailed
+
+    expected = RECORD_KINDS[entity]
+    if record.kind != expected:
+        raise ValidationFailed(f"a {entity} is translated from <{expected}>, not <{record.kind}>")
+
+
+# -- reverse --------------------------------------------------------------------------------------
+def map_backward(rules: tuple[Rule, ...], read: Callable[[Rule], tuple[bool, Any]],
+                 convert: Callable[[Any, FieldType], str], *, current: Mapping[str, str] | None,
+                 errors: list[Detail], path: Callable[[Rule], str]) -> dict[str, str]:
+    """ERP values -> CRM fields for the rules with direction erp_to_crm or both."""
+    out: dict[str, str] = {}
+    for rule in rules:
+        present, raw = read(rule)
+        if not present:
+            continue
+        if rule.if_empty and (not values.is_empty(out.get(rule.crm)) or (
+                current is not None and not values.is_empty(current.get(rule.crm)))):
+            continue
+        text = convert(raw, rule.type)
+        if rule.converters:
+            try:
+                text = run_backward(rule.converters, text)
+            except ValueRejected as exc:
+                if len(errors) < MAX_DETAILS:
+                    errors.append(Detail(f"{rule.name} -> {rule.crm}: {exc}", "erp", path(rule)))
+                continue
+        out[rule.crm] = text
+    return out

@@ -1,0 +1,219 @@
+"""Tiger/Go (Logo Objects XML): build, update and read back documents."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+
+from lxml import etree
+
+from integrator.errors import Detail, MappingFailed
+from integrator.inbound import CrmRecord
+from integrator.translators.base import (
+    RECORD_KINDS,
+    MappingContext,
+    Plan,
+    Rule,
+    Scope,
+    check_kind,
+    map_backward,
+    plan_for,
+    raise_if_failed,
+)
+from integrator.translators.catalog import LOGO_ROOTS, CatalogField, Entity
+from integrator.translators.documents import LogoDocument
+from integrator.translators.logo import xml
+from integrator.translators.logo.mappers import TRANSLATORS
+from integrator.translators.values import bad_char_logo, describe_char, from_logo, from_sql
+
+__all__ = ["build", "current_values", "reverse_rows", "reverse_xml", "update"]
+
+
+def _translator(entity: Entity) -> Any:
+    found = TRANSLATORS.get(entity)
+    if found is None:
+        raise MappingFailed(f"{entity} is not an ERP document of Tiger/Go (quotes exist only in "
+                            "Netsis)")
+    return found
+
+
+def build(entity: Entity, record: CrmRecord, ctx: MappingContext) -> LogoDocument:
+    """The ``DBOP="INS"`` document for a CRM record."""
+    check_kind(record, entity)
+    translator = _translator(entity)
+    plan = plan_for(ctx.integration_set, entity)
+    scope = Scope(record, None, ctx, plan, "", [], "insert", ctx.current)
+    fields = translator.assemble(scope, plan.header_forward)
+    raise_if_failed(scope, f"{entity} {record.crm_id or record.code or ''}".strip())
+    plural, singular, data_type = LOGO_ROOTS[entity]
+    return LogoDocument(data_type, plural, singular, "INS", xml.render(plural, singular, "INS",
+                                                                       fields))
+
+
+def current_values(current_xml: str | bytes, entity: Entity) -> dict[str, str]:
+    """Tag -> text of an exported record's fields (for copy mode ``if_target_empty``)."""
+    plural, singular, _ = LOGO_ROOTS[entity]
+    return xml.leaf_values(xml.record_element(xml.parse(current_xml), plural, singular))
+
+
+def update(entity: Entity, current_xml: str | bytes, record: CrmRecord,
+           ctx: MappingContext) -> LogoDocument:
+    """The ``DBOP="UPD"`` document: the record as ReadDataObject exported it, with only the mapped
+    fields changed (``if_target_empty`` against the exported values). Cards only."""
+    check_kind(record, entity)
+    if entity not in ("account", "product"):
+        raise MappingFailed(f"a transferred {entity} is not updated; cancel and transfer again (F29)")
+    translator = _translator(entity)
+    plan = plan_for(ctx.integration_set, entity)
+    plural, singular, data_type = LOGO_ROOTS[entity]
+    root = xml.parse(current_xml)
+    current = xml.leaf_values(xml.record_element(root, plural, singular))
+    scope = Scope(record, None, ctx, plan, "", [], "update", current)
+    fields = translator.assemble(scope, plan.header_forward)
+    raise_if_failed(scope, f"{entity} {record.code or record.crm_id or ''}".strip())
+    fields.pop("CODE", None)  # the code is the link: an update never renames the card
+    text = xml.merge_update(root, plural, singular, fields)
+    bad = bad_char_logo(text)
+    if bad is not None:
+        raise MappingFailed("the current ERP record cannot be written back in ISO-8859-9",
+                            details=[Detail(f"character {describe_char(bad)}", "erp")])
+    return LogoDocument(data_type, plural, singular, "UPD", text)
+
+
+# -- reverse ----------------------------------------------------------------------------------------
+def _line_values(record_element: etree._Element) -> list[dict[str, str]]:
+    """Each item line's values; a discount line (TYPE 2) adds its rate to the line before it."""
+    lines: list[dict[str, str]] = []
+    for transaction in xml.items(record_element, "TRANSACTIONS"):
+        values = xml.leaf_values(transaction)
+        if values.get("TYPE", "").strip() == "2" and lines:
+            lines[-1].setdefault("DISCOUNT_RATE", values.get("DISCOUNT_RATE", ""))
+            continue
+        lines.append(values)
+    return lines
+
+
+def _unit_values(record_element: etree._Element) -> dict[str, str]:
+    unit = next(xml.items(record_element, "UNITS"), None)
+    if unit is None:
+        return {}
+    result = xml.leaf_values(unit)
+    barcode = next(xml.items(unit, "BARCODE_LIST"), None)
+    if barcode is not None:
+        result.update({"BARCODE": xml.leaf_values(barcode).get("BARCODE", "")})
+    return result
+
+
+def _reader(data: Mapping[str, Any]) -> Any:
+    def read(rule: Rule) -> tuple[bool, Any]:
+        return (rule.key in data, data.get(rule.key))
+
+    return read
+
+
+def _line_path(prefix: str) -> Callable[[Rule], str]:
+    def path(rule: Rule) -> str:
+        return f"{prefix}/{rule.key}"
+
+    return path
+
+
+def _build_record(entity: Entity, plan: Plan, header: Mapping[str, Any],
+                  lines: Sequence[Mapping[str, Any]], convert: Any, *,
+                  current: CrmRecord | None, source: str, ref: str | None, code: str | None,
+                  crm_id: str | None) -> CrmRecord:
+    errors: list[Detail] = []
+    fields = map_backward(plan.header_backward, _reader(header), convert,
+                          current=current.fields if current else None, errors=errors,
+                          path=lambda rule: f"{source}/{rule.key}")
+    kind = RECORD_KINDS[entity]
+    line_records: list[CrmRecord] = []
+    account = None
+    warehouse = None
+    if entity in ("order", "dispatch"):
+        arp = header.get("ARP_CODE")
+        account = CrmRecord("Account", code=str(arp)) if arp not in (None, "") else None
+        warehouse = _whole_number(header.get("SOURCE_WH"))
+        for index, line in enumerate(lines, 1):
+            line_fields = map_backward(plan.line_backward, _reader(line), convert, current=None,
+                                       errors=errors, path=_line_path(f"{source}/TRANSACTION[{index}]"))
+            master = line.get("MASTER_CODE")
+            product = CrmRecord("Product", code=str(master)) if master not in (None, "") else None
+            line_records.append(CrmRecord("Line", fields=MappingProxyType(line_fields),
+                                          product=product))
+    if errors:
+        raise MappingFailed(f"the ERP {entity} cannot be read into CRM fields", details=errors)
+    return CrmRecord(kind, crm_id=crm_id, ref=ref, code=code, fields=MappingProxyType(fields),
+                     account=account, warehouse=warehouse, lines=tuple(line_records))
+
+
+def _whole_number(value: Any) -> int | None:
+    text = str(value).strip() if value is not None else ""
+    return int(text) if text.lstrip("-").isdigit() else None
+
+
+def _opt(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def reverse_xml(entity: Entity, document: str | bytes, ctx: MappingContext, *,
+                current: CrmRecord | None = None) -> CrmRecord:
+    """A Logo XML record (ReadDataObject output) as a CRM record, honouring the mappings'
+    directions (``erp_to_crm``/``both``) and reversible converters. The link is
+    INTERNAL_REFERENCE (LOGICALREF) + CODE (cards) or NUMBER (documents)."""
+    plan = plan_for(ctx.integration_set, entity)
+    plural, singular, _ = LOGO_ROOTS[entity]
+    element = xml.record_element(xml.parse(document), plural, singular)
+    header: dict[str, Any] = xml.leaf_values(element)
+    if entity == "product":
+        for key, value in _unit_values(element).items():
+            header.setdefault(key, value)
+    lines = _line_values(element) if entity in ("order", "dispatch") else []
+    document_entity = entity in ("order", "dispatch")
+    return _build_record(
+        entity, plan, header, lines, from_logo, current=current, source=singular,
+        ref=_opt(header.get("INTERNAL_REFERENCE")) or _opt(header.get("LOGICALREF")),
+        code=_opt(header.get("NUMBER" if document_entity else "CODE")),
+        crm_id=_opt(header.get("DOC_NUMBER")) if document_entity else (current.crm_id if current
+                                                                     else None))
+
+
+def _row_view(plan: Plan, row: Mapping[str, Any], *, line: bool) -> dict[str, Any]:
+    """A SQL row re-keyed by ERP field (through the catalog's table/column), case-insensitively."""
+    folded = {str(k).upper(): v for k, v in row.items()}
+    cat = plan.catalog
+    view: dict[str, Any] = {}
+    rules = plan.line_backward if line else plan.header_backward
+    entries = cat.line_fields if line else cat.header_fields
+    wanted: dict[str, CatalogField | None] = {rule.key: rule.entry for rule in rules}
+    for field in entries:
+        wanted.setdefault(field.name, field)
+    for key, entry in wanted.items():
+        row_key = cat.row_key(entry) if entry is not None else key
+        if row_key is not None and row_key.upper() in folded:
+            view[key] = folded[row_key.upper()]
+    return view
+
+
+def reverse_rows(entity: Entity, row: Mapping[str, Any], ctx: MappingContext, *,
+                 lines: Sequence[Mapping[str, Any]] = (),
+                 current: CrmRecord | None = None) -> CrmRecord:
+    """A database row (column -> value, as in LG_FFF_CLCARD, LG_FFF_ITEMS, LG_FFF_PP_ORFICHE...)
+    as a CRM record; joined columns are expected under the ERP field's name (``ARP_CODE``).
+    The link is LOGICALREF + CODE (FICHENO for documents)."""
+    plan = plan_for(ctx.integration_set, entity)
+    header = _row_view(plan, row, line=False)
+    line_views = [_row_view(plan, line, line=True) for line in lines]
+    folded = {str(k).upper(): v for k, v in row.items()}
+    document_entity = entity in ("order", "dispatch")
+    return _build_record(
+        entity, plan, header, line_views, from_sql, current=current,
+        source=plan.catalog.main_table, ref=_opt(folded.get("LOGICALREF")),
+        code=_opt(folded.get("FICHENO" if document_entity else "CODE")),
+        crm_id=_opt(folded.get("DOCODE")) if document_entity else (current.crm_id if current
+                                                                  else None))
+

@@ -1,0 +1,211 @@
+"""Netsis (NetOpenX REST JSON): build, update and read back documents."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+
+from integrator.errors import Detail, MappingFailed
+from integrator.inbound import CrmRecord
+from integrator.translators.base import (
+    RECORD_KINDS,
+    MappingContext,
+    Plan,
+    Rule,
+    Scope,
+    check_kind,
+    map_backward,
+    plan_for,
+    raise_if_failed,
+)
+from integrator.translators.catalog import NETSIS_DOC_TYPES, NETSIS_RESOURCES, Entity
+from integrator.translators.documents import NetsisDocument
+from integrator.translators.netsis.mappers import TRANSLATORS, nest
+from integrator.translators.values import from_json, from_sql
+
+__all__ = ["build", "current_values", "reverse_json", "reverse_rows", "update"]
+
+CODE_KEYS: dict[str, str] = {
+    "account": "CariTemelBilgi.CARI_KOD", "product": "StokTemelBilgi.Stok_Kodu",
+}
+
+
+def build(entity: Entity, record: CrmRecord, ctx: MappingContext) -> NetsisDocument:
+    """The POST body for a CRM record (ARPs, Items, ItemSlips)."""
+    check_kind(record, entity)
+    translator = TRANSLATORS[entity]
+    plan = plan_for(ctx.integration_set, entity)
+    scope = Scope(record, None, ctx, plan, "", [], "insert", ctx.current)
+    fields = translator.assemble(scope, plan.header_forward)
+    raise_if_failed(scope, f"{entity} {record.crm_id or record.code or ''}".strip())
+    return NetsisDocument(NETSIS_RESOURCES[entity], "POST", nest(fields),
+                          document_type=NETSIS_DOC_TYPES.get(entity))
+
+
+def update(entity: Entity, record: CrmRecord, ctx: MappingContext,
+           current: Mapping[str, Any] | None = None) -> NetsisDocument:
+    """``PUT ARPs/{code}`` / ``PUT Items/{code}`` with only the mapped fields (and the key);
+    ``current`` (the ``Data`` of a GET) decides copy mode ``if_target_empty``. The code is the
+    record's link and is never changed by an update."""
+    check_kind(record, entity)
+    if entity not in CODE_KEYS:
+        raise MappingFailed(f"a transferred {entity} is not updated; cancel and transfer again (F29)")
+    key = record.code or record.ref
+    if not key:
+        raise MappingFailed(f"an update of a {entity} needs its link (code)",
+                            details=[Detail("the record has no code or ref", "input", "@code")])
+    translator = TRANSLATORS[entity]
+    plan = plan_for(ctx.integration_set, entity)
+    flat_current = current_values(current, entity, ctx) if current is not None else ctx.current
+    scope = Scope(record, None, ctx, plan, "", [], "update", flat_current)
+    fields = translator.assemble(scope, plan.header_forward)
+    raise_if_failed(scope, f"{entity} {key}")
+    code_key = CODE_KEYS[entity]
+    fields.pop(code_key, None)
+    body = nest({code_key: key, **fields})
+    if entity == "account":
+        body.setdefault("CariEkBilgi", {})["CARI_KOD"] = key
+    elif "StokEkBilgi" in body:
+        body["StokEkBilgi"]["Stok_Kodu"] = key
+    return NetsisDocument(NETSIS_RESOURCES[entity], "PUT", body, key=key)
+
+
+# -- reading ----------------------------------------------------------------------------------------
+def _canonical_keys(plan: Plan, *, line: bool) -> dict[str, str]:
+    """lower-case key -> the key the rules use (Netsis binds property names case-insensitively)."""
+    cat = plan.catalog
+    keys: dict[str, str] = {}
+    entries = cat.line_fields if line else cat.header_fields
+    for entry in entries:
+        key = entry.name if line or not entry.section else f"{entry.section}.{entry.name}"
+        keys[key.lower()] = key
+    for rule in plan.line_backward if line else plan.header_backward:
+        keys.setdefault(rule.key.lower(), rule.key)
+    return keys
+
+
+def _flatten(data: Mapping[str, Any], plan: Plan, *, line: bool) -> dict[str, Any]:
+    canonical = _canonical_keys(plan, line=line)
+    flat: dict[str, Any] = {}
+    for name, value in data.items():
+        if isinstance(value, Mapping):
+            for prop, inner in value.items():
+                if not isinstance(inner, Mapping | list):
+                    key = f"{name}.{prop}"
+                    flat[canonical.get(key.lower(), key)] = inner
+        elif not isinstance(value, list):
+            flat[canonical.get(str(name).lower(), str(name))] = value
+    return flat
+
+
+def current_values(data: Mapping[str, Any], entity: Entity,
+                   ctx: MappingContext) -> dict[str, Any]:
+    """The ``Data`` of a GET (ARPs/{code}, Items/{code}) flattened to "Section.Property" keys
+    (for copy mode ``if_target_empty``)."""
+    return _flatten(data, plan_for(ctx.integration_set, entity), line=False)
+
+
+def _reader(data: Mapping[str, Any]) -> Any:
+    def read(rule: Rule) -> tuple[bool, Any]:
+        return (rule.key in data, data.get(rule.key))
+
+    return read
+
+
+def _opt(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _line_path(prefix: str) -> Callable[[Rule], str]:
+    def path(rule: Rule) -> str:
+        return f"{prefix}/{rule.key}"
+
+    return path
+
+
+def _record(entity: Entity, plan: Plan, header: Mapping[str, Any],
+            lines: Sequence[Mapping[str, Any]], convert: Any, *, current: CrmRecord | None,
+            source: str, link: str | None, crm_id: str | None, account: str | None) -> CrmRecord:
+    errors: list[Detail] = []
+    fields = map_backward(plan.header_backward, _reader(header), convert,
+                          current=current.fields if current else None, errors=errors,
+                          path=lambda rule: f"{source}/{rule.key}")
+    line_records: list[CrmRecord] = []
+    for index, line in enumerate(lines, 1):
+        line_fields = map_backward(plan.line_backward, _reader(line), convert, current=None,
+                                   errors=errors, path=_line_path(f"{source}/Kalems[{index}]"))
+        stock = _opt(line.get("StokKodu"))
+        product = CrmRecord("Product", ref=stock, code=stock) if stock else None
+        line_records.append(CrmRecord("Line", fields=MappingProxyType(line_fields),
+                                      product=product))
+    if errors:
+        raise MappingFailed(f"the ERP {entity} cannot be read into CRM fields", details=errors)
+    document = entity in ("order", "dispatch", "quote")
+    return CrmRecord(
+        RECORD_KINDS[entity], crm_id=crm_id if document else (current.crm_id if current else None),
+        ref=link, code=link, fields=MappingProxyType(fields),
+        account=CrmRecord("Account", ref=account, code=account) if account else None,
+        lines=tuple(line_records))
+
+
+def reverse_json(entity: Entity, data: Mapping[str, Any], ctx: MappingContext, *,
+                 current: CrmRecord | None = None) -> CrmRecord:
+    """The ``Data`` of a NetOpenX GET as a CRM record; the link is CARI_KOD / STOK_KODU (documents:
+    FATIRS_NO, with the CRM quote id from EKACK1)."""
+    plan = plan_for(ctx.integration_set, entity)
+    header = _flatten(data, plan, line=False)
+    kalems = next((v for k, v in data.items() if str(k).lower() == "kalems"), None) or []
+    lines = [_flatten(line, plan, line=True) for line in kalems if isinstance(line, Mapping)]
+    if entity == "account":
+        link = _opt(header.get("CariTemelBilgi.CARI_KOD"))
+        crm_id = account = None
+    elif entity == "product":
+        link = _opt(header.get("StokTemelBilgi.Stok_Kodu"))
+        crm_id = account = None
+    else:
+        link = _opt(header.get("FatUst.FATIRS_NO"))
+        crm_id = _opt(header.get("FatUst.EKACK1"))
+        account = _opt(header.get("FatUst.CariKod"))
+    return _record(entity, plan, header, lines, from_json, current=current,
+                   source=NETSIS_RESOURCES[entity], link=link, crm_id=crm_id, account=account)
+
+
+def _row_view(plan: Plan, row: Mapping[str, Any], *, line: bool) -> dict[str, Any]:
+    folded = {str(k).upper(): v for k, v in row.items()}
+    cat = plan.catalog
+    view: dict[str, Any] = {}
+    rules = plan.line_backward if line else plan.header_backward
+    for rule in rules:
+        row_key = cat.row_key(rule.entry) if rule.entry is not None else rule.name
+        if row_key is not None and row_key.upper() in folded:
+            view[rule.key] = folded[row_key.upper()]
+    return view
+
+
+def reverse_rows(entity: Entity, row: Mapping[str, Any], ctx: MappingContext, *,
+                 lines: Sequence[Mapping[str, Any]] = (),
+                 current: CrmRecord | None = None) -> CrmRecord:
+    """A database row (TBLCASABIT [+ TBLCASABITEK], TBLSTSABIT, TBLSIPAMAS [+ TBLFATUEK] ...) as a
+    CRM record. Text is expected repaired already (the SQL layer's ``repair_turkish``)."""
+    plan = plan_for(ctx.integration_set, entity)
+    folded = {str(k).upper(): v for k, v in row.items()}
+    header = _row_view(plan, row, line=False)
+    line_views = [_row_view(plan, line, line=True) for line in lines]
+    for view, raw in zip(line_views, lines, strict=True):
+        stock = {str(k).upper(): v for k, v in raw.items()}.get("STOK_KODU")
+        if stock is not None:
+            view["StokKodu"] = stock
+    if entity == "account":
+        link, crm_id, account = _opt(folded.get("CARI_KOD")), None, None
+    elif entity == "product":
+        link, crm_id, account = _opt(folded.get("STOK_KODU")), None, None
+    else:
+        link = _opt(folded.get("FATIRS_NO"))
+        crm_id = _opt(folded.get("ACIK1"))
+        account = _opt(folded.get("CARI_KODU"))
+    return _record(entity, plan, header, line_views, from_sql, current=current,
+                   source=plan.catalog.main_table, link=link, crm_id=crm_id, account=account)
