@@ -30,9 +30,11 @@ FULL: dict[str, Any] = {
          "warehouses": [0, 5], "salesman": "S9", "transfer_type": "dispatch"},
         {"name": "ömer", "erp_user": "OMER", "warehouses": "all"},
     ],
-    "mappings": {e: [{"crm": f"{e}_crm", "erp": f"{e.upper()}_ERP", "direction": "erp_to_crm",
-                      "copy": "if_target_empty", "converters": ["upper_tr", "truncate(20)"]}]
-                 for e in ("account", "product", "order", "dispatch", "quote", "line")},
+    "mappings": {e: [{"crm": f"{e}_crm", "erp": erp, "direction": "erp_to_crm",
+                      "copy": "if_target_empty", "converters": ["upper_tr", "truncate(10)"]}]
+                 for e, erp in (("account", "AUXIL_CODE2"), ("product", "AUXIL_CODE2"),
+                                ("order", "NOTES2"), ("dispatch", "NOTES2"),
+                                ("line", "AUXIL_CODE"))},
     "value_tables": {"SECTOR": {"Gıda": "GID", "İnşaat": "INS"}},
     "sql": {
         "account_search": "SELECT 1 AS a", "product_search": "SELECT 2 AS b",
@@ -88,6 +90,11 @@ FULL_NETSIS: dict[str, Any] = {
     "netsis": {"url": "http://n:7070/api/v2/", "dbname": "DB1", "dbuser": "TS", "dbpassword": "np",
                "connect_timeout_s": 2, "timeout_s": 33},
     "database": {**FULL["database"], "writer_connection_string": None},
+    "mappings": {e: [{"crm": f"{e}_crm", "erp": erp, "direction": "crm_to_erp", "copy": "if_target_empty",
+                      "converters": ["trim"]}]
+                 for e, erp in (("account", "RAPOR_KODU2"), ("product", "Kod_2"),
+                                ("order", "KOD2"), ("dispatch", "KOD2"), ("quote", "KOD2"),
+                                ("line", "STra_ACIK"))},
 }
 
 
@@ -95,7 +102,7 @@ def test_fixtures_set_every_field() -> None:
     # a new field in any model must appear in a fixture, so the round trips below cover it
     allowed = {"users[1].default", "users[1].erp_password", "users[1].salesman",
                "users[1].transfer_type"}
-    assert set(_defaults_left(full_set())) <= allowed | {"netsis", "branch"}
+    assert set(_defaults_left(full_set())) <= allowed | {"netsis", "branch", "mappings.quote"}
     netsis_left = set(_defaults_left(IntegrationSet.model_validate(FULL_NETSIS)))
     assert netsis_left <= allowed | {"logo", "firm", "period", "extensions",
                                      "database.writer_connection_string"}
