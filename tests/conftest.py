@@ -116,7 +116,8 @@ def tiger_set(code: str = "TIGER-TEST", **overrides: Any) -> IntegrationSet:
         "logo": {"url": "http://127.0.0.1:9/LogoObjectService/Service",
                  "security_code": "sec-code-tiger-71c2"},
         "database": {"engine": "sqlite",
-                     "connection_string": "DRIVER={SQLite3};Database=/nonexistent.db;PWD=db-pw-tiger-55"},
+                     "connection_string":
+                         "DRIVER={SQLite3};Database=file:/nonexistent/missing.db?mode=ro;PWD=db-pw-tiger-55"},
         "credentials": {"mode": "shared", "user": "LOGO", "password": "logo-pw-shared-19"},
         "users": [{"name": "ayse", "default": True, "warehouses": [0, 1], "salesman": "S01"},
                   {"name": "mehmet", "warehouses": "all"}],
@@ -134,7 +135,7 @@ def netsis_set(code: str = "NETSIS-TEST", **overrides: Any) -> IntegrationSet:
         "netsis": {"url": "http://127.0.0.1:9/api/v2/", "dbname": "TESTDB",
                    "dbpassword": "netsis-db-pw-82"},
         "database": {"engine": "sqlite",
-                     "connection_string": "DRIVER={SQLite3};Database=/nonexistent.db"},
+                     "connection_string": "DRIVER={SQLite3};Database=file:/nonexistent/missing.db?mode=ro"},
         "credentials": {"mode": "per_user"},
         "users": [{"name": "ayse", "erp_user": "AYSE", "erp_password": "ayse-erp-pw-33",
                    "warehouses": [1, 2], "transfer_type": "quote"}],

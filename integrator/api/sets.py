@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import structlog
 from aiohttp import web
 from lxml import etree
 
 from integrator.api.common import raw_xml_body, xml_response
-from integrator.keys import REGISTRY
+from integrator.erp import ErpCall
+from integrator.errors import IntegratorError
+from integrator.keys import ERP, REGISTRY, SQL_ENGINE
 from integrator.sessions.setxml import set_from_element, set_to_element
 from integrator.translators import set_catalog
 
@@ -23,6 +28,48 @@ async def list_sets(request: web.Request) -> web.Response:
         etree.SubElement(root, "Set", code=s.code, name=s.name, erp=s.erp,
                          version=str(stored.version), source=stored.source)
     return xml_response(root)
+
+
+@routes.get("/v1/sets/{code}/health")
+async def set_health(request: web.Request) -> web.Response:
+    """N4: the set's ERP service and database, pinged at the same time, with timings.
+
+    ``200`` when both answer, ``503`` when either does not (the body says which and why)."""
+    stored = await request.app[REGISTRY].get(request.match_info["code"])
+    integration_set = stored.integration_set
+    gateway = request.app[ERP].for_set(integration_set)
+
+    async def erp_check() -> etree._Element:
+        check = etree.Element("Check", name="erp", kind=integration_set.erp)
+        started = time.perf_counter()
+        try:
+            info = await gateway.ping(ErpCall(integration_set))
+        except IntegratorError as exc:
+            check.set("status", "failed")
+            check.set("code", exc.code)
+            check.set("ms", f"{(time.perf_counter() - started) * 1000:.1f}")
+            check.text = exc.message
+            return check
+        check.set("status", "ok")
+        check.set("ms", f"{info.latency_s * 1000:.1f}")
+        for key, value in sorted(info.details.items()):
+            etree.SubElement(check, "Info", name=key).text = value
+        return check
+
+    async def db_check() -> etree._Element:
+        ping = await request.app[SQL_ENGINE].ping(integration_set)
+        check = etree.Element("Check", name="database", kind=integration_set.database.engine,
+                              status="ok" if ping.ok else "failed", ms=f"{ping.elapsed_ms:.1f}")
+        if not ping.ok:
+            check.text = ping.message
+        return check
+
+    checks = await asyncio.gather(erp_check(), db_check())
+    healthy = all(c.get("status") == "ok" for c in checks)
+    root = etree.Element("SetHealth", code=integration_set.code, version=str(stored.version),
+                         status="ok" if healthy else "failed")
+    root.extend(checks)
+    return xml_response(root, status=200 if healthy else 503)
 
 
 @routes.get("/v1/sets/{code}")
