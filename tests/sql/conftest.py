@@ -3,6 +3,7 @@ PostgreSQL (psqlODBC, a SELECT-only role), and sets that point at them."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,9 @@ from tests.conftest import PG_HOST, PG_PORT, need_service, netsis_set, tiger_set
 
 PG_SCALE = 0.1  # 60 accounts, 220 products: enough for the 200-product stock call
 PG_OWNER, PG_READER = "crm_sql_owner", "crm_sql_ro"
-PG_DATABASES = {"tiger": "crm_sql_tiger", "netsis": "crm_sql_netsis"}
+# one pair of databases per test process: runs on the same server (CI, several checkouts) never
+# drop each other's databases
+PG_DATABASES = {kind: f"crm_sql_{kind}_{os.getpid()}" for kind in ("tiger", "netsis")}
 
 NAMED_QUERIES_TIGER: dict[str, Any] = {
     "balance": {
