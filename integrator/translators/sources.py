@@ -9,6 +9,11 @@ from __future__ import annotations
 from integrator.inbound import CrmRecord
 from integrator.translators.base import MappingContext
 
+# what a document needs linked before it can go to the ERP (shared by Tiger/Go and Netsis)
+ACCOUNT_REQUIRED = ("the quote's account has no ERP code (link); transfer the account first or "
+                    "enable settings.auto_create_account")
+PRODUCT_REQUIRED = "the line's product has no ERP code (link); transfer the product first"
+
 
 def link_code(record: CrmRecord, parent: CrmRecord | None, ctx: MappingContext) -> str | None:
     """The ERP code of the record's own link (Tiger/Go ``CODE``)."""

@@ -107,7 +107,7 @@ class OrderLineTranslator(LogoTranslator):
     direct: ClassVar[tuple[tuple[Source, str], ...]] = (
         (const("0"), "TYPE"),                      # malzeme (item line)
         (managed(sources.product_code, "Product/@code",
-                 required="the line's product has no ERP code (link); transfer the product first"),
+                 required=sources.PRODUCT_REQUIRED),
          "MASTER_CODE"),
         (managed(sources.warehouse, "/@warehouse"), "SOURCE_WH"),
     )
@@ -118,14 +118,12 @@ class DispatchLineTranslator(OrderLineTranslator):
     direct: ClassVar[tuple[tuple[Source, str], ...]] = (
         (const("0"), "TYPE"),
         (managed(sources.product_code, "Product/@code",
-                 required="the line's product has no ERP code (link); transfer the product first"),
+                 required=sources.PRODUCT_REQUIRED),
          "MASTER_CODE"),
         (managed(sources.warehouse, "/@warehouse"), "SOURCEINDEX"),
     )
 
 
-_ACCOUNT_REQUIRED = ("the quote's account has no ERP code (link); transfer the account first or "
-                     "enable settings.auto_create_account")
 
 
 class OrderTranslator(LogoTranslator):
@@ -136,7 +134,7 @@ class OrderTranslator(LogoTranslator):
     direct: ClassVar[tuple[tuple[Source, str], ...]] = (
         (const("~"), "NUMBER"),                    # the ERP assigns the next number (F25)
         (managed(sources.quote_id, "@crmId", required="the quote has no crmId"), "DOC_NUMBER"),
-        (managed(sources.account_code, "Account/@code", required=_ACCOUNT_REQUIRED), "ARP_CODE"),
+        (managed(sources.account_code, "Account/@code", required=sources.ACCOUNT_REQUIRED), "ARP_CODE"),
         (managed(sources.warehouse, "@warehouse"), "SOURCE_WH"),
         (managed(sources.salesman, "@salesman"), "SALESMAN_CODE"),
         (const("4"), "ORDER_STATUS"),              # sevkedilebilir
@@ -187,7 +185,7 @@ class DispatchTranslator(OrderTranslator):
                  "@type"), "TYPE"),
         (const("~"), "NUMBER"),
         (managed(sources.quote_id, "@crmId", required="the quote has no crmId"), "DOC_NUMBER"),
-        (managed(sources.account_code, "Account/@code", required=_ACCOUNT_REQUIRED), "ARP_CODE"),
+        (managed(sources.account_code, "Account/@code", required=sources.ACCOUNT_REQUIRED), "ARP_CODE"),
         (managed(sources.warehouse, "@warehouse"), "SOURCE_WH"),
         (managed(sources.salesman, "@salesman"), "SALESMAN_CODE"),
     )

@@ -108,9 +108,6 @@ class ProductTranslator(NetsisTranslator):
         return {"StokEkBilgi.Stok_Kodu": code}
 
 
-_PRODUCT_REQUIRED = "the line's product has no ERP code (link); transfer the product first"
-_ACCOUNT_REQUIRED = ("the quote's account has no ERP code (link); transfer the account first or "
-                     "enable settings.auto_create_account")
 
 
 class LineTranslator(NetsisTranslator):
@@ -119,7 +116,7 @@ class LineTranslator(NetsisTranslator):
     entity: ClassVar[Entity] = "order"
     line_level = True
     direct: ClassVar[tuple[tuple[Source, str], ...]] = (
-        (managed(sources.product_key, "Product/@code", required=_PRODUCT_REQUIRED), "StokKodu"),
+        (managed(sources.product_key, "Product/@code", required=sources.PRODUCT_REQUIRED), "StokKodu"),
         (const(1), "Olcubr"),                      # the item's first unit
         (managed(sources.warehouse, "/@warehouse"), "DEPO_KODU"),
         (managed(sources.salesman, "/@salesman"), "Plasiyer_Kodu"),
@@ -178,7 +175,7 @@ class DocumentTranslator(NetsisTranslator):
             (managed(_price_option("by_stock_card"), ""), "StokKartinaGoreHesapla"),
             (managed(_price_option("by_price_system"), ""), "FiyatSistemineGoreHesapla"),
             (managed(sources.branch, "/@set"), "FatUst.Sube_Kodu"),
-            (managed(sources.account_key, "Account/@code", required=_ACCOUNT_REQUIRED),
+            (managed(sources.account_key, "Account/@code", required=sources.ACCOUNT_REQUIRED),
              "FatUst.CariKod"),
             (managed(_doc_type(entity), "/@as"), "FatUst.Tip"),
             (const(2), "FatUst.TIPI"),             # ft_Acik
