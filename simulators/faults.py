@@ -148,8 +148,15 @@ def fault_middleware(faults: Faults, counters: Counters, route_of: RouteOf,
         if fault is None:
             return await handler(request)
         if fault.kind == "latency":
-            await asyncio.sleep(fault.seconds)
-            return await handler(request)
+            # the request has arrived: like a real ERP, the work goes on (and commits) even when
+            # the client gives up waiting and the server is told to cancel the handler
+            await request.read()
+
+            async def slow() -> web.StreamResponse:
+                await asyncio.sleep(fault.seconds)
+                return await handler(request)
+
+            return await asyncio.shield(asyncio.ensure_future(slow()))
         if fault.kind == "reset":
             await request.read()
             drop_connection(request)
