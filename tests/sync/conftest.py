@@ -115,7 +115,8 @@ def make_demo(demo_files: Path, tmp_path: Path, aiohttp_server: Any,
 
     async def make(*, store: str | None = None, store_prefix: str | None = None,
                    settings: dict[str, Any] | None = None, sync: dict[str, Any] | None = None,
-                   erp_timeout_s: float | None = None, replicas: int = 1) -> Demo:
+                   limits: dict[str, Any] | None = None, erp_timeout_s: float | None = None,
+                   replicas: int = 1) -> Demo:
         data = tmp_path / "demo"
         data.mkdir(exist_ok=True)
         for name in ("tiger.db", "netsis.db"):
@@ -145,6 +146,8 @@ def make_demo(demo_files: Path, tmp_path: Path, aiohttp_server: Any,
             changes["store_prefix"] = store_prefix
         if sync:
             changes["sync"] = config.sync.model_copy(update=sync)
+        if limits:
+            changes["limits"] = config.limits.model_copy(update=limits)
         config = config.model_copy(update=changes)
         logo, netsis = logo_app[LOGO_SIM], netsis_app[NETSIS_SIM]
         erps = {
@@ -188,6 +191,10 @@ def account_xml(crm_id: str | None, fields: dict[str, str], *, ref: str = "", co
         attrs += f' set="{set_code}"'
     inner = "".join(f'<Field name="{name}">{_escape(value)}</Field>' for name, value in fields.items())
     return f"<{root}{attrs}>{inner}</{root}>"
+
+
+def bulk_xml(records: list[str], root: str = "Accounts") -> str:
+    return f"<{root}>{''.join(records)}</{root}>"
 
 
 def _escape(text: str) -> str:
