@@ -596,8 +596,16 @@ class SqlEngine:
         repair = db.repair_turkish
         timeout = db.login_timeout_s + db.query_timeout_s + BACKSTOP_SLACK_S
         state: dict[str, Any] = {}
+        # A hop whose awaiting coroutine was cancelled (a client that went away, the backstop)
+        # still runs to its end in its thread; the hops of one stream take turns on this lock,
+        # so ``close`` never touches the cursor while a fetch is still using it.
+        turn = threading.Lock()
 
         def open_cursor() -> tuple[Column, ...]:
+            with turn:
+                return _open_cursor()
+
+        def _open_cursor() -> tuple[Column, ...]:
             try:
                 connection, _ = pool.acquire()
             except pyodbc.Error as error:
@@ -621,6 +629,10 @@ class SqlEngine:
             return columns
 
         def fetch() -> list[tuple[Any, ...]]:
+            with turn:
+                return _fetch()
+
+        def _fetch() -> list[tuple[Any, ...]]:
             try:
                 self._metrics.sql_round_trips.labels(pool.set_code).inc()
                 raw = state["cursor"].fetchmany(batch_size)
@@ -631,6 +643,10 @@ class SqlEngine:
             return _convert(raw, state["converters"])
 
         def close() -> None:
+            with turn:
+                _close()
+
+        def _close() -> None:
             cursor = state.get("cursor")
             if cursor is not None:
                 try:

@@ -107,7 +107,7 @@ def _since(text: str | None) -> datetime | None:
         raise ValidationFailed("changed_since is compared with the ERP's local time stamps; send "
                                "it without a time zone", details=[Detail(raw, "input",
                                                                         path="changed_since")])
-    return moment
+    return moment.replace(microsecond=0)  # the ERPs stamp whole seconds (or milliseconds)
 
 
 def parse_query(query: Mapping[str, str], *, context: Context, entity: CardEntity,

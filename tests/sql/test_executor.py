@@ -132,6 +132,28 @@ async def test_stream_returns_the_connection_when_stopped_early(
     assert len(engine._pools[(tiger.code, stream_role)].idle) == 1
 
 
+async def test_stream_cancelled_during_a_fetch_closes_after_it(
+        engine: SqlEngine, sets: tuple[IntegrationSet, ...]) -> None:
+    """A consumer cancelled while a batch is being fetched (a bulk reader whose client went away):
+    the fetch goes on in its thread, and the cursor is closed only after it (not under it)."""
+    tiger = sets[0]
+    for _ in range(20):
+        async def consume() -> None:
+            async with contextlib.aclosing(engine.stream(
+                    tiger, "e", "SELECT C.CODE, C.DEFINITION_ FROM LG_FFF_CLCARD C",
+                    batch_size=3)) as batches:
+                async for _ in batches:
+                    await asyncio.sleep(0)
+
+        task = asyncio.ensure_future(consume())
+        await asyncio.sleep(0.002)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    await asyncio.sleep(0.1)
+    assert (await engine.query(tiger, "n", "SELECT 1 AS ONE")).rows == [(1,)]
+
+
 async def test_ping(engine: SqlEngine, sets: tuple[IntegrationSet, ...]) -> None:
     ping = await engine.ping(sets[0])
     assert ping.ok

@@ -18,7 +18,7 @@ from lxml import etree
 from pydantic import SecretStr
 
 from integrator.app import init_app
-from integrator.config import ServiceConfig, load_config
+from integrator.config import IntegrationSet, ServiceConfig, load_config
 from integrator.demo import DEMO_KEY, demo_config_dir
 from integrator.keys import METRICS
 from simulators.demodb.generate import ensure
@@ -110,13 +110,15 @@ def make_demo(demo_files: Path, tmp_path: Path, aiohttp_server: Any,
 
     ``settings`` changes the demo sets' ``settings`` (e.g. ``on_duplicate``); ``sync`` the
     service's ``sync`` section; ``store``/``store_prefix`` share a Redis store; ``replicas`` > 1
-    makes more service instances over the same simulators and store (``demo.replicas``).
+    makes more service instances over the same simulators and store (``demo.replicas``);
+    ``modify`` changes each demo set (mappings, SQL overrides).
     """
 
     async def make(*, store: str | None = None, store_prefix: str | None = None,
                    settings: dict[str, Any] | None = None, sync: dict[str, Any] | None = None,
                    limits: dict[str, Any] | None = None, erp_timeout_s: float | None = None,
-                   replicas: int = 1) -> Demo:
+                   replicas: int = 1,
+                   modify: Callable[[IntegrationSet], IntegrationSet] | None = None) -> Demo:
         data = tmp_path / "demo"
         data.mkdir(exist_ok=True)
         for name in ("tiger.db", "netsis.db"):
@@ -138,7 +140,8 @@ def make_demo(demo_files: Path, tmp_path: Path, aiohttp_server: Any,
                 update["logo"] = s.logo.model_copy(update={"timeout_s": erp_timeout_s})
             if erp_timeout_s is not None and s.netsis is not None:
                 update["netsis"] = s.netsis.model_copy(update={"timeout_s": erp_timeout_s})
-            sets.append(s.model_copy(update=update))
+            changed = s.model_copy(update=update)
+            sets.append(modify(changed) if modify is not None else changed)
         changes: dict[str, Any] = {"sets": sets}
         if store is not None:
             changes["store"] = SecretStr(store)
