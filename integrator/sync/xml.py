@@ -21,13 +21,22 @@ def clean(text: str) -> str:
 def record_element(record: CrmRecord) -> etree._Element:
     """``<Account ref code><Field name="Title">…</Field>…</Account>`` — the shape the CRM sends,
     with the link the ERP gave the record."""
-    element = etree.Element(record.kind, ref=clean(record.ref or ""), code=clean(record.code or ""))
+    fields = record.fields
+    # one scan of all the text decides whether any value needs cleaning (the bulk read's hot path)
+    dirty = _XML_ILLEGAL.search("".join((record.ref or "", record.code or "", record.crm_id or "",
+                                         *fields.keys(), *fields.values()))) is not None
+    fix = clean if dirty else _same
+    element = etree.Element(record.kind, ref=fix(record.ref or ""), code=fix(record.code or ""))
     if record.crm_id:
-        element.set("crmId", clean(record.crm_id))
-    for name, value in record.fields.items():
-        field = etree.SubElement(element, "Field", name=clean(name))
-        field.text = clean(value)
+        element.set("crmId", fix(record.crm_id))
+    sub = etree.SubElement
+    for name, value in fields.items():
+        sub(element, "Field", name=fix(name)).text = fix(value)
     return element
+
+
+def _same(text: str) -> str:
+    return text
 
 
 def link_element(saved: Saved) -> etree._Element:

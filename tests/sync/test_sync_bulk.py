@@ -89,7 +89,7 @@ async def test_bulk_1000_accounts_with_5_percent_erp_errors(demo: Demo, set_code
     assert {(r.get("status"), r.get("created")) for r in repeated} == {("ok", "false")}
     assert {str(r.get("crmId")): (r.get("ref"), r.get("code")) for r in repeated} == links
     assert account_rows(demo, set_code, PREFIX[set_code]) == 1000
-    status, record = await demo.get(set_code, f"/v1/accounts/{links['B-0777'][0]}")
+    _status, record = await demo.get(set_code, f"/v1/accounts/{links['B-0777'][0]}")
     assert fields_of(record)["Title"] == "GÜNCEL 777 ŞİRKETİ"
 
 
@@ -159,7 +159,7 @@ async def test_bulk_products(demo: Demo, set_code: str) -> None:
                for n in range(1, 21)]
     results = await bulk(demo, set_code, records, "/v1/products/bulk", "Products")
     assert {(r.get("status"), r.get("created")) for r in results} == {("ok", "true")}
-    status, record = await demo.get(set_code, f"/v1/products/{results[4].get('ref')}")
+    _status, record = await demo.get(set_code, f"/v1/products/{results[4].get('ref')}")
     assert fields_of(record)["Name"] == "ÜRÜN 5 ÇİKOLATA"
 
 

@@ -82,7 +82,7 @@ async def test_paging_returns_every_row_exactly_once(demo: Demo, set_code: str, 
 
 
 async def test_tiger_products_carry_their_unit_set_and_main_unit(demo: Demo) -> None:
-    status, root = await demo.get(TIGER, "/v1/products", {"limit": "5"})
+    _status, root = await demo.get(TIGER, "/v1/products", {"limit": "5"})
     fields = fields_of(root[0])
     assert fields["UnitSet"] and fields["Unit"] and fields["VatRate"]
 
