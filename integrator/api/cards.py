@@ -49,7 +49,11 @@ PRODUCT = Kind("product", "Product", "Products", "/v1/products")
 async def finish(work: Awaitable[T]) -> T:
     """Await ``work`` in its own task: should the handler be cancelled (a client that went away,
     with handler cancellation on), a started ERP write still completes and is remembered."""
-    return await asyncio.shield(asyncio.ensure_future(work))
+    task = asyncio.ensure_future(work)
+    # a task left running by a cancelled handler still has its outcome looked at (and logged by
+    # the sync layer), never reported as "exception was never retrieved"
+    task.add_done_callback(lambda done: done.cancelled() or done.exception())
+    return await asyncio.shield(task)
 
 
 def bulk_window(write_concurrency: int) -> int:

@@ -33,7 +33,6 @@ from integrator.erp import ErpCall, ErpGateways, ErpKey, Gateway, Payload
 from integrator.erp.logo import protocol as logo_protocol
 from integrator.erp.netsis import protocol as netsis_protocol
 from integrator.errors import (
-    DbUnavailable,
     Detail,
     ErpCommitUncertain,
     ErpDuplicate,
@@ -104,10 +103,10 @@ def check_set(context: Context, record: CrmRecord, entity: str) -> None:
     """F27 groundwork: a record that names the set it was linked under may only be written or read
     through a session on that set."""
     if record.set_code and record.set_code != context.set_code:
-        raise SetMismatch(
-            f"{entity} {record.crm_id or record.code or ''} belongs to set {record.set_code}; this "
-            f"session works on set {context.set_code}".replace("  ", " "),
-            details=[Detail(record.set_code, "input", path="@set")])
+        name = " ".join(part for part in (entity, record.crm_id or record.code) if part)
+        raise SetMismatch(f"{name} belongs to set {record.set_code}; this session works on set "
+                          f"{context.set_code}",
+                          details=[Detail(record.set_code, "input", path="@set")])
 
 
 def parse_ref(integration_set: IntegrationSet, ref: str) -> ErpKey:
@@ -314,7 +313,7 @@ class Cards:
         ``IsSuccessful: false``) in their own words; the database says for sure."""
         try:
             found = await self.by_ref(context, entity, key.ref)
-        except (DbUnavailable, IntegratorError):
+        except IntegratorError:  # the database cannot tell: the ERP's refusal stands
             return
         if found is None:
             raise NotFound(f"no {entity} with ref {key.ref!r} in set {context.set_code}",

@@ -279,3 +279,23 @@ async def test_a_create_without_crm_id_relies_on_the_erp_code(demo: Demo) -> Non
     status, error = await demo.post(TIGER, "/v1/accounts", body)
     assert (status, error.get("code")) == (422, "ERP_REJECTED")
     assert rows_with_code(demo, TIGER, code) == 1
+
+
+async def test_a_client_gone_during_a_create_loses_nothing(demo: Demo) -> None:
+    """The CRM gives up waiting (its handler is cancelled): the started create still finishes and
+    is remembered, so the CRM's retry updates it instead of creating it again."""
+    erp = demo.erps[TIGER]
+    erp.faults.set(erp.create_route, "latency", seconds=0.5, times=1)
+    code = CODES[TIGER] + "0011"
+    body = account_xml("F-GONE", {"Code": code, "Title": "BEKLEMEDEN GİDEN"})
+    with pytest.raises(asyncio.TimeoutError):
+        async with asyncio.timeout(0.1):
+            await demo.post(TIGER, "/v1/accounts", body)
+    for _ in range(50):
+        if demo.records_metric(TIGER, "account", "crm_to_erp", "created"):
+            break
+        await asyncio.sleep(0.05)
+    assert demo.records_metric(TIGER, "account", "crm_to_erp", "created") == 1
+    status, link = await demo.post(TIGER, "/v1/accounts", body)
+    assert (status, link.get("created")) == (200, "false")
+    assert rows_with_code(demo, TIGER, code) == 1
