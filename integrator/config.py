@@ -412,6 +412,23 @@ class OdbcSettings(Model):
     max_workers: int = Field(default=8, ge=1, le=256)
 
 
+class SyncSettings(Model):
+    """Account and product synchronisation (F9-F11, F16-F18, N5; docs/sync.md)."""
+
+    remember_ttl_s: int = Field(
+        default=7 * 24 * 3600, ge=60, le=366 * 24 * 3600,
+        description="how long a create is remembered per (set, entity, crmId): a repeat without "
+                    "the link becomes an update of the remembered record")
+    claim_wait_s: float = Field(
+        default=10.0, ge=0, le=300,
+        description="how long a create waits for a concurrent create of the same CRM record")
+    page_size: int = Field(default=1000, ge=1, le=1_000_000,
+                           description="records per bulk read page when the request names no limit")
+    read_batch: int = Field(default=500, ge=1, le=50_000,
+                            description="rows fetched from the database per round trip while "
+                                        "streaming a bulk read")
+
+
 class ServiceConfig(Model):
     listen: Listen = Field(default_factory=Listen)
     api_keys: list[ApiKey] = Field(default_factory=list)
@@ -427,6 +444,7 @@ class ServiceConfig(Model):
     http: HttpSettings = Field(default_factory=HttpSettings)
     odbc: OdbcSettings = Field(default_factory=OdbcSettings)
     erp: ErpSettings = Field(default_factory=ErpSettings)
+    sync: SyncSettings = Field(default_factory=SyncSettings)
     sets_dir: str | None = Field(default="sets", description="folder of set YAML files")
     sets: list[IntegrationSet] = Field(default_factory=list, description="loaded from sets_dir")
 

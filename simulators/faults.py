@@ -15,11 +15,17 @@ Logo, the Web API exception JSON for Netsis; nothing ran), ``business_error`` (t
 Logo status 4 / Netsis HTTP 200 ``IsSuccessful: false``), ``reset`` (the connection is closed
 without an answer before anything ran) and ``commit_drop`` (the request is processed and
 committed, then the connection is closed without an answer).
+
+Two selectors make a fault hit only some calls, deterministically: ``every=n`` hits the calls of the
+route whose number (the route's call counter, 1-based) is a multiple of n — 5 % of the calls with
+``every=20`` — and ``match`` (a regular expression) hits only calls whose request body contains a
+match (e.g. one record's code). ``times`` counts hits, not calls.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
@@ -39,6 +45,16 @@ class Fault:
     seconds: float = 0.0  # latency
     message: str = "simulated failure"  # business_error / soap_fault text
     times: int | None = None  # how many calls it hits; None = until cleared
+    every: int | None = None  # hit only call numbers that are multiples of this
+    match: str | None = None  # hit only calls whose body matches this regular expression
+
+    def selects(self, call: int, body: bytes | None) -> bool:
+        if self.every is not None and (call <= 0 or call % self.every):
+            return False
+        if self.match is not None:
+            text = (body or b"").decode("utf-8", errors="replace")
+            return re.search(self.match, text) is not None
+        return True
 
 
 class Faults:
@@ -48,10 +64,15 @@ class Faults:
         self._faults: dict[str, Fault] = {}
 
     def set(self, route: str, kind: FaultKind, *, seconds: float = 0.0,
-            message: str = "simulated failure", times: int | None = None) -> Fault:
+            message: str = "simulated failure", times: int | None = None,
+            every: int | None = None, match: str | None = None) -> Fault:
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; one of {', '.join(FAULT_KINDS)}")
-        fault = Fault(kind, seconds, message, times)
+        if every is not None and every < 1:
+            raise ValueError("every must be at least 1")
+        if match is not None:
+            re.compile(match)  # a bad expression is refused when the fault is set
+        fault = Fault(kind, seconds, message, times, every, match)
         self._faults[route] = fault
         return fault
 
@@ -61,11 +82,18 @@ class Faults:
         else:
             self._faults.pop(route, None)
 
-    def take(self, route: str) -> Fault | None:
+    def peek(self, route: str) -> Fault | None:
+        """The fault set for a route (or for every route), without taking a hit."""
+        key = route if route in self._faults else ANY_ROUTE if ANY_ROUTE in self._faults else None
+        return self._faults[key] if key is not None else None
+
+    def take(self, route: str, *, call: int = 0, body: bytes | None = None) -> Fault | None:
         key = route if route in self._faults else ANY_ROUTE if ANY_ROUTE in self._faults else None
         if key is None:
             return None
         fault = self._faults[key]
+        if (fault.every is not None or fault.match is not None) and not fault.selects(call, body):
+            return None
         if fault.times is not None:
             fault.times -= 1
             if fault.times <= 0:
@@ -113,12 +141,22 @@ def fault_middleware(faults: Faults, counters: Counters, route_of: RouteOf,
         if route is None:
             return await handler(request)
         counters.calls[route] += 1
-        fault = faults.take(route)
+        call = counters.calls[route]
+        pending = faults.peek(route)
+        body = await request.read() if pending is not None and pending.match is not None else None
+        fault = faults.take(route, call=call, body=body)
         if fault is None:
             return await handler(request)
         if fault.kind == "latency":
-            await asyncio.sleep(fault.seconds)
-            return await handler(request)
+            # the request has arrived: like a real ERP, the work goes on (and commits) even when
+            # the client gives up waiting and the server is told to cancel the handler
+            await request.read()
+
+            async def slow() -> web.StreamResponse:
+                await asyncio.sleep(fault.seconds)
+                return await handler(request)
+
+            return await asyncio.shield(asyncio.ensure_future(slow()))
         if fault.kind == "reset":
             await request.read()
             drop_connection(request)
@@ -148,8 +186,10 @@ def control_routes(faults: Faults, counters: Counters,
             fault = faults.set(request.match_info["route"], body["kind"],
                                seconds=float(body.get("seconds", 0)),
                                message=str(body.get("message", "simulated failure")),
-                               times=int(body["times"]) if body.get("times") is not None else None)
-        except (KeyError, ValueError, TypeError) as exc:
+                               times=int(body["times"]) if body.get("times") is not None else None,
+                               every=int(body["every"]) if body.get("every") is not None else None,
+                               match=str(body["match"]) if body.get("match") is not None else None)
+        except (KeyError, ValueError, TypeError, re.error) as exc:
             return web.json_response({"error": str(exc)}, status=400)
         return web.json_response(asdict(fault))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from typing import Any
 
@@ -73,6 +74,32 @@ async def test_stopping_early(finish_started: bool) -> None:
         assert sorted(finished) == sorted(started)  # started writes were allowed to finish
     else:
         assert len(finished) < len(started)
+
+
+async def test_a_cancelled_consumer_does_not_cancel_started_work() -> None:
+    """The consumer (a bulk handler) is cancelled while it waits for the oldest item: with
+    finish_started the started items still finish (a started ERP write may commit)."""
+    finished: list[int] = []
+    gate = asyncio.Event()
+
+    async def work(i: int) -> int:
+        await gate.wait()
+        finished.append(i)
+        return i
+
+    async def consume() -> None:
+        async for _ in in_order(range(10), work, window=3, finish_started=True):
+            pass
+
+    task = asyncio.create_task(consume())
+    await asyncio.sleep(0.01)  # three items started, the consumer waits for the first
+    task.cancel()
+    await asyncio.sleep(0.01)
+    gate.set()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await asyncio.sleep(0.01)
+    assert sorted(finished) == [0, 1, 2]
 
 
 async def test_xml_stream(aiohttp_client: Any) -> None:

@@ -114,13 +114,22 @@ async def in_order(items: Iterable[T] | AsyncIterable[T], work: Callable[[T], Aw
             for item in items:
                 yield item
 
+    async def head() -> R:
+        # the oldest item stays in ``pending`` until it is done, so that the cleanup below sees it;
+        # with finish_started it is awaited through a shield: a cancelled consumer (a handler
+        # cancelled because its client went away) must not cancel a started write with it
+        first = pending[0]
+        result = await (asyncio.shield(first) if finish_started else first)
+        pending.popleft()
+        return result
+
     try:
         async for item in source():
             pending.append(asyncio.ensure_future(work(item)))
             while len(pending) >= window or (pending and pending[0].done()):
-                yield await pending.popleft()
+                yield await head()
         while pending:
-            yield await pending.popleft()
+            yield await head()
     finally:
         if pending:
             if not finish_started:

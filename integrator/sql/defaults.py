@@ -19,7 +19,19 @@ product_stock                ``:refs`` (list), ``:codes`` (list), ``:all_warehou
                              product and warehouse; WAREHOUSE NULL for a product without stock)
 warehouses                   ``:all_warehouses``, ``:warehouses`` -> NR, NAME, ...
 salesmen                     -> CODE, NAME, ...
-account_list, product_list   ``:after`` (keyset: the last REF seen), ``:limit`` -> REF, CODE, ...
+account_list, product_list   bulk ERP -> CRM export (F11, F18), keyset pages: ``:after`` (the
+                             last key seen: LOGICALREF / CARI_KOD / STOK_KODU), ``:limit``,
+                             filters ``:any_code``/``:code_pattern`` (code prefix LIKE pattern),
+                             ``:any_name``/``:name_pattern`` (title/name contains),
+                             ``:any_change``/``:changed_since`` (created or changed since),
+                             ``:any_special``/``:special_code`` (SPECODE / RAPOR_KODU1 / KOD_1);
+                             ``:any_x = 1`` switches a filter off. Columns: the ERP's own
+                             column names (LG_FFF_CLCARD.DEFINITION_, TBLCASABIT.CARI_ISIM, ...)
+                             so that ``translators.read_row`` reads them through the mappings;
+                             joined columns under the ERP field's name (PAYMENT_CODE,
+                             UNITSET_CODE, UNIT_CODE)
+account_by_code,             ``:code`` / ``:ref`` -> REF, CODE: one card's link (reconciliation,
+account_by_ref, ...          ``on_duplicate: link``, NOT_FOUND checks); not overridable
 ============================ ==================================================================
 
 Tiger/Go statements use the table tokens (``LG_FFF_…``, ``LG_FFF_PP_…``, ``LV_FFF_PP_…``) and skip
@@ -34,7 +46,8 @@ from integrator.config import IntegrationSet
 
 StatementName = Literal[
     "account_search", "product_search", "account_list", "product_list", "account_statement",
-    "account_opening_balance", "product_stock", "warehouses", "salesmen",
+    "account_opening_balance", "product_stock", "warehouses", "salesmen", "account_by_code",
+    "account_by_ref", "product_by_code", "product_by_ref",
 ]
 
 LOGO: dict[str, str] = {
@@ -53,18 +66,54 @@ LEFT JOIN LG_FFF_UNITSETF U WITH (NOLOCK) ON U.LOGICALREF = I.UNITSETREF
 WHERE I.CODE <> N'ÿ' AND (I.CODE LIKE :code_pattern OR I.NAME LIKE :name_pattern)
 ORDER BY I.CODE""",
     "account_list": """
-SELECT TOP (:limit) C.LOGICALREF AS REF, C.CODE AS CODE, C.DEFINITION_ AS NAME,
-       C.TAXNR AS TAXNR, C.TAXOFFICE AS TAXOFFICE, C.ADDR1 AS ADDRESS, C.TOWN AS TOWN,
-       C.CITY AS CITY, C.TELNRS1 AS PHONE, C.EMAILADDR AS EMAIL, C.ACTIVE AS ACTIVE
+SELECT TOP (:limit) C.LOGICALREF, C.CARDTYPE, C.CODE, C.DEFINITION_, C.DEFINITION2, C.SPECODE,
+       C.SPECODE2, C.SPECODE3, C.SPECODE4, C.SPECODE5, C.CYPHCODE, C.ADDR1, C.ADDR2, C.DISTRICT,
+       C.TOWN, C.CITY, C.COUNTRY, C.COUNTRYCODE, C.POSTCODE, C.TELNRS1, C.TELNRS2, C.FAXNR,
+       C.EMAILADDR, C.WEBADDR, C.INCHARGE, C.TAXNR, C.TAXOFFICE, C.TAXOFFCODE, C.ISPERSCOMP,
+       C.TCKNO, C.NAME, C.SURNAME, C.TRADINGGRP, C.DISCRATE, C.ACCEPTEINV, C.PROFILEID,
+       C.PURCHBRWS, C.SALESBRWS, C.IMPBRWS, C.EXPBRWS, C.FINBRWS, P.CODE AS PAYMENT_CODE
 FROM LG_FFF_CLCARD C WITH (NOLOCK)
+LEFT JOIN LG_FFF_PAYPLANS P WITH (NOLOCK) ON P.LOGICALREF = C.PAYMENTREF
 WHERE C.LOGICALREF > :after AND C.CODE <> N'ÿ'
+  AND (:any_code = 1 OR C.CODE LIKE :code_pattern)
+  AND (:any_name = 1 OR C.DEFINITION_ LIKE :name_pattern)
+  AND (:any_change = 1 OR C.CAPIBLOCK_CREADEDDATE >= :changed_since
+       OR C.CAPIBLOCK_MODIFIEDDATE >= :changed_since)
+  AND (:any_special = 1 OR C.SPECODE = :special_code)
 ORDER BY C.LOGICALREF""",
     "product_list": """
-SELECT TOP (:limit) I.LOGICALREF AS REF, I.CODE AS CODE, I.NAME AS NAME, I.SELLVAT AS VAT,
-       I.ACTIVE AS ACTIVE
+SELECT TOP (:limit) I.LOGICALREF, I.CARDTYPE, I.CODE, I.NAME, I.NAME2, I.STGRPCODE,
+       I.PRODUCERCODE, I.SPECODE, I.SPECODE2, I.SPECODE3, I.SPECODE4, I.SPECODE5, I.CYPHCODE,
+       I.VAT, I.SELLVAT, I.RETURNVAT, I.SELLPRVAT, I.RETURNPRVAT, I.GTIPCODE, I.USEF_PURCHASING,
+       I.USEF_SALES, I.USEF_MM, U.CODE AS UNITSET_CODE, L.CODE AS UNIT_CODE, A.CONVFACT1,
+       A.CONVFACT2, A.BARCODE
 FROM LG_FFF_ITEMS I WITH (NOLOCK)
+LEFT JOIN LG_FFF_UNITSETF U WITH (NOLOCK) ON U.LOGICALREF = I.UNITSETREF
+LEFT JOIN LG_FFF_ITMUNITA A WITH (NOLOCK) ON A.ITEMREF = I.LOGICALREF AND A.LINENR = 1
+LEFT JOIN LG_FFF_UNITSETL L WITH (NOLOCK) ON L.LOGICALREF = A.UNITLINEREF
 WHERE I.LOGICALREF > :after AND I.CODE <> N'ÿ'
+  AND (:any_code = 1 OR I.CODE LIKE :code_pattern)
+  AND (:any_name = 1 OR I.NAME LIKE :name_pattern)
+  AND (:any_change = 1 OR I.CAPIBLOCK_CREADEDDATE >= :changed_since
+       OR I.CAPIBLOCK_MODIFIEDDATE >= :changed_since)
+  AND (:any_special = 1 OR I.SPECODE = :special_code)
 ORDER BY I.LOGICALREF""",
+    "account_by_code": """
+SELECT C.LOGICALREF AS REF, C.CODE AS CODE
+FROM LG_FFF_CLCARD C WITH (NOLOCK)
+WHERE C.CODE = :code AND C.CODE <> N'ÿ'""",
+    "account_by_ref": """
+SELECT C.LOGICALREF AS REF, C.CODE AS CODE
+FROM LG_FFF_CLCARD C WITH (NOLOCK)
+WHERE C.LOGICALREF = :ref AND C.CODE <> N'ÿ'""",
+    "product_by_code": """
+SELECT I.LOGICALREF AS REF, I.CODE AS CODE
+FROM LG_FFF_ITEMS I WITH (NOLOCK)
+WHERE I.CODE = :code AND I.CODE <> N'ÿ'""",
+    "product_by_ref": """
+SELECT I.LOGICALREF AS REF, I.CODE AS CODE
+FROM LG_FFF_ITEMS I WITH (NOLOCK)
+WHERE I.LOGICALREF = :ref AND I.CODE <> N'ÿ'""",
     "account_opening_balance": """
 SELECT C.LOGICALREF AS REF, C.CODE AS CODE, C.DEFINITION_ AS NAME,
        (SELECT SUM(CASE WHEN L.SIGN = 0 THEN L.AMOUNT ELSE -L.AMOUNT END)
@@ -118,18 +167,51 @@ FROM TBLSTSABIT S WITH (NOLOCK)
 WHERE S.STOK_KODU LIKE :code_pattern OR S.STOK_ADI LIKE :name_pattern
 ORDER BY S.STOK_KODU""",
     "account_list": """
-SELECT TOP (:limit) C.CARI_KOD AS REF, C.CARI_KOD AS CODE, C.CARI_ISIM AS NAME,
-       C.VERGI_NUMARASI AS TAXNR, C.VERGI_DAIRESI AS TAXOFFICE, C.CARI_ADRES AS ADDRESS,
-       C.CARI_ILCE AS TOWN, C.CARI_IL AS CITY, C.CARI_TEL AS PHONE, C.EMAIL AS EMAIL
+SELECT TOP (:limit) C.CARI_KOD, C.SUBE_KODU, C.ISLETME_KODU, C.CARI_ISIM, C.CARI_TIP, C.GRUP_KODU,
+       C.RAPOR_KODU1, C.RAPOR_KODU2, C.RAPOR_KODU3, C.RAPOR_KODU4, C.RAPOR_KODU5, C.CARI_ADRES,
+       C.CARI_IL, C.CARI_ILCE, C.ULKE_KODU, C.POSTAKODU, C.CARI_TEL, C.EMAIL, C.WEB,
+       C.VERGI_DAIRESI, C.VERGI_NUMARASI, C.PLASIYER_KODU, C.M_KOD, C.DOVIZ_TIPI, C.VADE_GUNU,
+       C.ISKONTO_ORANI, C.KOSULKODU, C.FIYATGRUBU, C.RISK_SINIRI, E.TCKIMLIKNO,
+       E.KULL1S, E.KULL2S, E.KULL3S, E.KULL4S, E.KULL5S, E.KULL6S, E.KULL7S, E.KULL8S,
+       E.KULL1N, E.KULL2N, E.KULL3N, E.KULL4N, E.KULL5N, E.KULL6N, E.KULL7N, E.KULL8N
 FROM TBLCASABIT C WITH (NOLOCK)
+LEFT JOIN TBLCASABITEK E WITH (NOLOCK) ON E.CARI_KOD = C.CARI_KOD
 WHERE C.CARI_KOD > :after
+  AND (:any_code = 1 OR C.CARI_KOD LIKE :code_pattern)
+  AND (:any_name = 1 OR C.CARI_ISIM LIKE :name_pattern)
+  AND (:any_change = 1 OR C.KAYITTARIHI >= :changed_since OR C.DUZELTMETARIHI >= :changed_since)
+  AND (:any_special = 1 OR C.RAPOR_KODU1 = :special_code)
 ORDER BY C.CARI_KOD""",
     "product_list": """
-SELECT TOP (:limit) S.STOK_KODU AS REF, S.STOK_KODU AS CODE, S.STOK_ADI AS NAME,
-       S.OLCU_BR1 AS UNIT, S.KDV_ORANI AS VAT
+SELECT TOP (:limit) S.STOK_KODU, S.SUBE_KODU, S.ISLETME_KODU, S.STOK_ADI, S.GRUP_KODU, S.KOD_1,
+       S.KOD_2, S.KOD_3, S.KOD_4, S.KOD_5, S.OLCU_BR1, S.OLCU_BR2, S.OLCU_BR3, S.SATIS_FIAT1,
+       S.SATIS_FIAT2, S.SATIS_FIAT3, S.SATIS_FIAT4, S.KDV_ORANI, S.DEPO_KODU, S.BARKOD1,
+       S.BARKOD2, S.BARKOD3, S.FIYATKODU, E.INGISIM,
+       E.KULL1S, E.KULL2S, E.KULL3S, E.KULL4S, E.KULL5S, E.KULL6S, E.KULL7S, E.KULL8S
 FROM TBLSTSABIT S WITH (NOLOCK)
+LEFT JOIN TBLSTSABITEK E WITH (NOLOCK) ON E.STOK_KODU = S.STOK_KODU
 WHERE S.STOK_KODU > :after
+  AND (:any_code = 1 OR S.STOK_KODU LIKE :code_pattern)
+  AND (:any_name = 1 OR S.STOK_ADI LIKE :name_pattern)
+  AND (:any_change = 1 OR S.KAYITTARIHI >= :changed_since OR S.DUZELTMETARIHI >= :changed_since)
+  AND (:any_special = 1 OR S.KOD_1 = :special_code)
 ORDER BY S.STOK_KODU""",
+    "account_by_code": """
+SELECT C.CARI_KOD AS REF, C.CARI_KOD AS CODE
+FROM TBLCASABIT C WITH (NOLOCK)
+WHERE C.CARI_KOD = :code""",
+    "account_by_ref": """
+SELECT C.CARI_KOD AS REF, C.CARI_KOD AS CODE
+FROM TBLCASABIT C WITH (NOLOCK)
+WHERE C.CARI_KOD = :ref""",
+    "product_by_code": """
+SELECT S.STOK_KODU AS REF, S.STOK_KODU AS CODE
+FROM TBLSTSABIT S WITH (NOLOCK)
+WHERE S.STOK_KODU = :code""",
+    "product_by_ref": """
+SELECT S.STOK_KODU AS REF, S.STOK_KODU AS CODE
+FROM TBLSTSABIT S WITH (NOLOCK)
+WHERE S.STOK_KODU = :ref""",
     "account_opening_balance": """
 SELECT C.CARI_KOD AS REF, C.CARI_KOD AS CODE, C.CARI_ISIM AS NAME,
        (SELECT SUM(H.BORC - H.ALACAK) FROM TBLCAHAR H WITH (NOLOCK)
@@ -174,5 +256,5 @@ def default_sql(erp: str, name: StatementName) -> str:
 
 def statement_sql(integration_set: IntegrationSet, name: StatementName) -> str:
     """The set's own statement when it defines one, else the default for its ERP kind."""
-    override: str | None = getattr(integration_set.sql, name)
+    override: str | None = getattr(integration_set.sql, name, None)
     return override if override else default_sql(integration_set.erp, name)

@@ -236,9 +236,66 @@ def _with_timeouts(connection_string: str, engine: str, query_timeout_s: int, ro
             cs += f"ConnSettings={{SET statement_timeout={query_timeout_s * 1000}}};"
         if role == "stream" and "usedeclarefetch" not in lowered:
             cs += "UseDeclareFetch=1;Fetch=1000;"  # a server cursor: constant client memory
-    elif engine == "sqlite" and "timeout=" not in lowered:
-        cs += f"Timeout={query_timeout_s * 1000};"  # busy wait bound (sqliteodbc: milliseconds)
+    elif engine == "sqlite":
+        if "timeout=" not in lowered:
+            cs += f"Timeout={query_timeout_s * 1000};"  # busy wait bound (sqliteodbc: milliseconds)
+        if role == "stream" and "stepapi=" not in lowered:
+            # step through the rows: without it sqliteodbc reads the whole result at execute
+            cs += "StepAPI=1;"
     return cs
+
+
+def _sqlite_literal(value: Any) -> str | None:
+    """A value as an SQLite literal, or None when it has no exact literal form here."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
+        return format(value, "f") if value.is_finite() else None
+    if isinstance(value, str):
+        return None if "\x00" in value else "'" + value.replace("'", "''") + "'"
+    if isinstance(value, datetime):
+        return None  # prepare() already turned whole-second datetimes into SQLite's text
+    if isinstance(value, date):
+        return f"'{value.isoformat()}'"
+    if isinstance(value, bytes | bytearray):
+        return f"X'{bytes(value).hex()}'"
+    return None
+
+
+def sqlite_literals(sql: str, values: Sequence[Any]) -> str | None:
+    """``sql`` with its ``?`` placeholders replaced by the values as SQLite literals, for streams.
+
+    The SQLite3 ODBC driver reads the whole result into memory at execute when the statement has
+    bound parameters (even with ``StepAPI=1``); without parameters it steps through the rows. The
+    placeholders are found with sqlglot's SQLite tokenizer (a ``?`` inside a string literal or a
+    comment is not a placeholder); strings are quoted by doubling ``'`` (SQLite has no backslash
+    escapes). None when a value has no exact literal form: the caller binds them as usual.
+    """
+    from sqlglot import TokenType
+    from sqlglot.dialects.sqlite import SQLite
+
+    try:
+        tokens = SQLite().tokenize(sql)
+    except SqlglotError:
+        return None
+    marks = [token for token in tokens if token.token_type == TokenType.PLACEHOLDER]
+    if len(marks) != len(values) or any(token.text != "?" for token in marks):
+        return None
+    parts: list[str] = []
+    position = 0
+    for token, value in zip(marks, values, strict=True):
+        literal = _sqlite_literal(value)
+        if literal is None:
+            return None
+        parts.append(sql[position:token.start])
+        parts.append(literal)
+        position = token.end + 1
+    parts.append(sql[position:])
+    return "".join(parts)
 
 
 # -- error mapping -------------------------------------------------------------------------------
@@ -418,7 +475,7 @@ class SqlEngine:
             raw = db.writer_connection_string.get_secret_value()
         else:
             raw = db.connection_string.get_secret_value()
-        if role == "stream" and db.engine != "postgres":
+        if role == "stream" and db.engine not in ("postgres", "sqlite"):
             role = "reader"
         cs = _with_timeouts(raw, db.engine, db.query_timeout_s, role)
         key = (integration_set.code, role)
@@ -596,8 +653,16 @@ class SqlEngine:
         repair = db.repair_turkish
         timeout = db.login_timeout_s + db.query_timeout_s + BACKSTOP_SLACK_S
         state: dict[str, Any] = {}
+        # A hop whose awaiting coroutine was cancelled (a client that went away, the backstop)
+        # still runs to its end in its thread; the hops of one stream take turns on this lock,
+        # so ``close`` never touches the cursor while a fetch is still using it.
+        turn = threading.Lock()
 
         def open_cursor() -> tuple[Column, ...]:
+            with turn:
+                return _open_cursor()
+
+        def _open_cursor() -> tuple[Column, ...]:
             try:
                 connection, _ = pool.acquire()
             except pyodbc.Error as error:
@@ -609,8 +674,13 @@ class SqlEngine:
             try:
                 plan = pool.plan(connection, statement.compiled)
                 self._metrics.sql_round_trips.labels(pool.set_code).inc()
-                cursor.execute(plan.sql if plan is not None else statement.compiled.sql,
-                               *statement.values)
+                sql = plan.sql if plan is not None else statement.compiled.sql
+                inlined = sqlite_literals(sql, statement.values) if pool.engine == "sqlite" \
+                    else None
+                if inlined is not None:
+                    cursor.execute(inlined)
+                else:
+                    cursor.execute(sql, *statement.values)
                 columns, converters = self._columns_and_converters(
                     pool, statement, cursor.description or (), repair, plan)
             except pyodbc.Error as error:
@@ -621,6 +691,10 @@ class SqlEngine:
             return columns
 
         def fetch() -> list[tuple[Any, ...]]:
+            with turn:
+                return _fetch()
+
+        def _fetch() -> list[tuple[Any, ...]]:
             try:
                 self._metrics.sql_round_trips.labels(pool.set_code).inc()
                 raw = state["cursor"].fetchmany(batch_size)
@@ -631,6 +705,10 @@ class SqlEngine:
             return _convert(raw, state["converters"])
 
         def close() -> None:
+            with turn:
+                _close()
+
+        def _close() -> None:
             cursor = state.get("cursor")
             if cursor is not None:
                 try:

@@ -338,9 +338,13 @@ class TigerModel:
             for unit in units:
                 code = unit.findtext("UNIT_CODE") or ""
                 line = self._ref("unit", code, "UNIT_CODE", unitset=unitset)
+                # a unit's barcodes are a list: BARCODE_LIST/BARCODE/BARCODE (the first is kept);
+                # a bare UNIT/BARCODE is accepted too
+                barcode = unit.findtext("BARCODE_LIST/BARCODE/BARCODE") or \
+                    unit.findtext("BARCODE") or ""
                 entries.append((line, parse_number(unit.findtext("CONV_FACT1") or "1", "CONV_FACT1"),
                                 parse_number(unit.findtext("CONV_FACT2") or "1", "CONV_FACT2"),
-                                unit.findtext("BARCODE") or ""))
+                                barcode.strip()))
         else:
             for line_row in self.conn.execute(
                     "SELECT LOGICALREF, CONVFACT1, CONVFACT2 FROM LG_001_UNITSETL WHERE "
@@ -716,7 +720,8 @@ class TigerModel:
                 etree.SubElement(element, "CONV_FACT1").text = number_text(unit["CONVFACT1"])
                 etree.SubElement(element, "CONV_FACT2").text = number_text(unit["CONVFACT2"])
                 if unit["BARCODE"]:
-                    etree.SubElement(element, "BARCODE").text = unit["BARCODE"]
+                    listed = etree.SubElement(etree.SubElement(element, "BARCODE_LIST"), "BARCODE")
+                    etree.SubElement(listed, "BARCODE").text = unit["BARCODE"]
         return DECLARATION + etree.tostring(root, encoding="unicode")
 
     # -- export --------------------------------------------------------------------------------------

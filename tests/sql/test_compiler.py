@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,12 +21,19 @@ from integrator.sql.tokens import resolve_name
 GOLDEN = Path(__file__).parent.parent / "golden"
 ENGINES: tuple[DbEngine, ...] = ("mssql", "sqlite", "postgres")
 
+LIST_FILTERS: dict[str, object] = {
+    "any_code": 0, "code_pattern": "AB%", "any_name": 1, "name_pattern": "%", "any_change": 1,
+    "changed_since": datetime(1900, 1, 1), "any_special": 1, "special_code": ""}
 # the values each default statement is called with (their shape is what compilation sees)
 SAMPLE_VALUES: dict[str, dict[str, object]] = {
     "account_search": {"limit": 200, "code_pattern": "AB%", "name_pattern": "%AB%"},
     "product_search": {"limit": 200, "code_pattern": "AB%", "name_pattern": "%AB%"},
-    "account_list": {"limit": 500, "after": 0},
-    "product_list": {"limit": 500, "after": 0},
+    "account_list": {"limit": 500, "after": 0, **LIST_FILTERS},
+    "product_list": {"limit": 500, "after": 0, **LIST_FILTERS},
+    "account_by_code": {"code": "120.01.001"},
+    "account_by_ref": {"ref": 2},
+    "product_by_code": {"code": "MLZ-001"},
+    "product_by_ref": {"ref": 2},
     "account_opening_balance": {"ref": 2, "date_from": date(2026, 1, 1)},
     "account_statement": {"ref": 2, "date_from": date(2026, 1, 1), "date_to_next": date(2026, 2, 1)},
     "product_stock": {"refs": [2, 3], "codes": ["X"], "all_warehouses": 0, "warehouses": [0, 1]},

@@ -18,7 +18,7 @@ from integrator.config import IntegrationSet
 from integrator.errors import DbUnavailable, SqlRejected
 from integrator.metrics import Metrics
 from integrator.sql.compiler import Compiled
-from integrator.sql.executor import SqlEngine, Statement
+from integrator.sql.executor import SqlEngine, Statement, sqlite_literals
 from tests.sql.conftest import pg_netsis_set, pg_tiger_set, sqlite_netsis_set, sqlite_tiger_set
 
 
@@ -117,7 +117,7 @@ async def test_stream_holds_one_connection_and_yields_batches(
     assert all(s == 7 for s in sizes[:-1])
     # one execute + one fetch per batch + the final empty fetch (+1 for the COUNT query)
     assert round_trips(engine, tiger.code) - before == 1 + len(sizes) + 1 + 1
-    stream_role = "stream" if tiger.database.engine == "postgres" else "reader"
+    stream_role = "stream"  # PostgreSQL: a server cursor; SQLite: StepAPI
     assert len(engine._pools[(tiger.code, stream_role)].idle) >= 1
 
 
@@ -128,8 +128,59 @@ async def test_stream_returns_the_connection_when_stopped_early(
                                                  batch_size=5)) as batches:
         async for _ in batches:
             break
-    stream_role = "stream" if tiger.database.engine == "postgres" else "reader"
+    stream_role = "stream"  # PostgreSQL: a server cursor; SQLite: StepAPI
     assert len(engine._pools[(tiger.code, stream_role)].idle) == 1
+
+
+async def test_stream_cancelled_during_a_fetch_closes_after_it(
+        engine: SqlEngine, sets: tuple[IntegrationSet, ...]) -> None:
+    """A consumer cancelled while a batch is being fetched (a bulk reader whose client went away):
+    the fetch goes on in its thread, and the cursor is closed only after it (not under it)."""
+    tiger = sets[0]
+    for _ in range(20):
+        async def consume() -> None:
+            async with contextlib.aclosing(engine.stream(
+                    tiger, "e", "SELECT C.CODE, C.DEFINITION_ FROM LG_FFF_CLCARD C",
+                    batch_size=3)) as batches:
+                async for _ in batches:
+                    await asyncio.sleep(0)
+
+        task = asyncio.ensure_future(consume())
+        await asyncio.sleep(0.002)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    await asyncio.sleep(0.1)
+    assert (await engine.query(tiger, "n", "SELECT 1 AS ONE")).rows == [(1,)]
+
+
+def test_sqlite_literals_for_streams() -> None:
+    sql = "SELECT '?' AS Q, C.CODE FROM T C WHERE C.A > ? AND C.B LIKE ? /* ? */ AND C.D = ? LIMIT ?"
+    assert sqlite_literals(sql, [0, "O'Reilly %", date(2026, 1, 2), 5]) == (
+        "SELECT '?' AS Q, C.CODE FROM T C WHERE C.A > 0 AND C.B LIKE 'O''Reilly %' /* ? */ "
+        "AND C.D = '2026-01-02' LIMIT 5")
+    assert sqlite_literals("SELECT ? , ?", [None, Decimal("1.50")]) == "SELECT NULL , 1.50"
+    assert sqlite_literals("SELECT ?", [True]) == "SELECT 1"
+    assert sqlite_literals("SELECT ?", []) is None                      # count mismatch: bind
+    assert sqlite_literals("SELECT ?", ["a\x00b"]) is None             # no literal form: bind
+    assert sqlite_literals("SELECT ?", [datetime(2026, 1, 1, 1, 2, 3, 4)]) is None
+
+
+@pytest.mark.odbc
+async def test_sqlite_streams_give_the_rows_bound_parameters_give(engine: SqlEngine,
+                                                                  demo_dir: Path) -> None:
+    """Streams on SQLite inline their parameters (the driver buffers a parameterised result)."""
+    tiger = sqlite_tiger_set(demo_dir / "tiger.db")
+    sql = ("SELECT C.LOGICALREF, C.CODE, C.DEFINITION_ FROM LG_FFF_CLCARD C "
+           "WHERE C.LOGICALREF > :after AND (C.DEFINITION_ LIKE :name OR C.CODE = :code) "
+           "ORDER BY C.LOGICALREF")
+    values = {"after": 3, "name": "%İŞ%", "code": "x'; DROP TABLE LG_001_CLCARD; --"}
+    bound = await engine.query(tiger, "q", sql, values, max_rows=100000)
+    streamed = []
+    async with contextlib.aclosing(engine.stream(tiger, "s", sql, values, batch_size=50)) as batches:
+        async for batch in batches:
+            streamed.extend(batch.rows)
+    assert streamed == bound.rows and streamed
 
 
 async def test_ping(engine: SqlEngine, sets: tuple[IntegrationSet, ...]) -> None:

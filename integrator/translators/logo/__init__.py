@@ -182,21 +182,37 @@ def reverse_xml(entity: Entity, document: str | bytes, ctx: MappingContext, *,
                                                                      else None))
 
 
-def _row_view(plan: Plan, row: Mapping[str, Any], *, line: bool) -> dict[str, Any]:
-    """A SQL row re-keyed by ERP field (through the catalog's table/column), case-insensitively."""
-    folded = {str(k).upper(): v for k, v in row.items()}
+_ROW_KEYS: dict[tuple[int, bool], tuple[Plan, tuple[tuple[str, str], ...]]] = {}
+_ROW_KEYS_MAX = 256
+
+
+def _row_keys(plan: Plan, line: bool) -> tuple[tuple[str, str], ...]:
+    """(ERP field, upper-case row key) pairs of a plan, computed once per plan (a bulk export reads
+    100,000 rows with the same plan)."""
+    cached = _ROW_KEYS.get((id(plan), line))
+    if cached is not None and cached[0] is plan:  # the plan is held, so its id is not reused
+        return cached[1]
     cat = plan.catalog
-    view: dict[str, Any] = {}
     rules = plan.line_backward if line else plan.header_backward
     entries = cat.line_fields if line else cat.header_fields
     wanted: dict[str, CatalogField | None] = {rule.key: rule.entry for rule in rules}
     for field in entries:
         wanted.setdefault(field.name, field)
+    pairs = []
     for key, entry in wanted.items():
         row_key = cat.row_key(entry) if entry is not None else key
-        if row_key is not None and row_key.upper() in folded:
-            view[key] = folded[row_key.upper()]
-    return view
+        if row_key is not None:
+            pairs.append((key, row_key.upper()))
+    if len(_ROW_KEYS) >= _ROW_KEYS_MAX:
+        _ROW_KEYS.clear()
+    _ROW_KEYS[(id(plan), line)] = (plan, tuple(pairs))
+    return tuple(pairs)
+
+
+def _row_view(plan: Plan, row: Mapping[str, Any], *, line: bool) -> dict[str, Any]:
+    """A SQL row re-keyed by ERP field (through the catalog's table/column), case-insensitively."""
+    folded = {str(k).upper(): v for k, v in row.items()}
+    return {key: folded[row_key] for key, row_key in _row_keys(plan, line) if row_key in folded}
 
 
 def reverse_rows(entity: Entity, row: Mapping[str, Any], ctx: MappingContext, *,

@@ -1,0 +1,284 @@
+"""bench/sync: account synchronisation through the whole service (F9, F11). Prints, asserts
+nothing. Run: ``.venv/bin/python bench/sync.py [--sizes 10000 100000] [--creates 300]``.
+
+1. Bulk ERP -> CRM: ``GET /v1/accounts?limit=N`` streamed (chunked XML) from a Tiger database with
+   N extra accounts (the demo data plus a bench-only filler, SQLite through the SQLite3 ODBC
+   driver). The service runs in its own process; the client reads the stream in chunks and
+   counts records while a sampler reads the service's RSS from /proc every 10 ms. Prints
+   records/s and the peak RSS growth over the service's resting size, for each N — constant
+   memory means the growth does not depend on N (target: under 50 MB).
+2. Single-account create: ``POST /v1/accounts`` through the service against a direct
+   ``gateway.create`` of a ready payload, both to the same LogoObjectService simulator (its own
+   process), alternating, from one run; prints the medians and their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import http.client
+import logging
+import multiprocessing
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import aiohttp
+import structlog
+from aiohttp import web
+
+from integrator.app import init_app
+from integrator.config import IntegrationSet, ServiceConfig
+from integrator.erp import ErpCall, ErpGateways
+from integrator.inbound import parse_record
+from integrator.metrics import Metrics
+from integrator.middlewares import hash_key
+from integrator.sessions.manager import credentials_for
+from integrator.sessions.registry import set_to_json
+from integrator.sync.cards import payload_of
+from integrator.translators import MappingContext, translate
+from simulators.demodb.generate import ensure
+from simulators.logo.app import LogoSimConfig, create_logo_app
+
+KEY = "bench-key"
+SECURITY = "bench-security-code"
+CONTEXT = multiprocessing.get_context("fork")
+
+
+def make_set(db: Path, logo_url: str) -> IntegrationSet:
+    return IntegrationSet.model_validate({
+        "code": "BENCH-TIGER", "erp": "tiger", "firm": 1, "period": 1,
+        "logo": {"url": logo_url, "security_code": SECURITY, "timeout_s": 30},
+        "database": {"engine": "sqlite", "query_timeout_s": 60,
+                     "connection_string": f"DRIVER={{SQLite3}};Database=file:{db}?mode=ro"},
+        "credentials": {"mode": "shared", "user": "LOGO", "password": "x"},
+        "users": [{"name": "bench", "default": True, "warehouses": "all"}],
+    })
+
+
+def fill(db: Path, count: int) -> None:
+    """Bench-only filler: ``count`` more accounts in LG_001_CLCARD (Turkish titles, cities)."""
+    cities = ["İSTANBUL", "İZMİR", "ŞANLIURFA", "ÇANAKKALE", "MUĞLA", "ANKARA"]
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        start = conn.execute("SELECT MAX(LOGICALREF) FROM LG_001_CLCARD").fetchone()[0] + 1
+        rows = [(start + i, f"B{i:08d}", f"ÇAĞDAŞ ŞİŞLİ TİCARET {i} A.Ş.", cities[i % len(cities)],
+                 "Şişli", f"{1000000000 + i}", "ŞİŞLİ", "0212 555 00 00", f"b{i}@örnek.com.tr",
+                 "2026-01-02 10:00:00") for i in range(count)]
+        conn.executemany(
+            "INSERT INTO LG_001_CLCARD (LOGICALREF, CODE, DEFINITION_, CITY, TOWN, TAXNR, TAXOFFICE, "
+            "TELNRS1, EMAILADDR, CAPIBLOCK_CREADEDDATE) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        conn.commit()
+
+
+async def _site(app: web.Application) -> int:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    server = site._server
+    assert server is not None
+    return int(server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+
+
+def quiet() -> None:
+    """Warnings only: the service logs one line per request and per record otherwise."""
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    logging.disable(logging.INFO)
+
+
+def serve_service(set_json: str, ports: Any) -> None:
+    integration_set = IntegrationSet.model_validate_json(set_json)
+    config = ServiceConfig.model_validate({
+        "api_keys": [{"name": "bench", "sha256": hash_key(KEY)}], "store": "memory",
+        "logging": {"access_log": False, "level": "WARNING"}, "sets": []})
+    config = config.model_copy(update={"sets": [integration_set]})
+
+    async def run() -> None:
+        ports.put(await _site(init_app(config)))
+        await asyncio.Event().wait()
+
+    quiet()
+    asyncio.run(run())
+
+
+def serve_logo(db: str, ports: Any) -> None:
+    async def run() -> None:
+        ports.put(await _site(create_logo_app(LogoSimConfig(Path(db), security_code=SECURITY))))
+        await asyncio.Event().wait()
+
+    asyncio.run(run())
+
+
+def start(target: Any, *args: Any) -> tuple[Any, int]:
+    ports = CONTEXT.Queue()
+    child = CONTEXT.Process(target=target, args=(*args, ports), daemon=True)
+    child.start()
+    return child, int(ports.get(timeout=60))
+
+
+def rss_kb(pid: int) -> int:
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def session(port: int) -> dict[str, str]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    auth = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/xml"}
+    connection.request("POST", "/v1/sessions", body='<OpenSession user="bench"/>', headers=auth)
+    text = connection.getresponse().read().decode()
+    connection.close()
+    return {**auth, "X-Session": text.split('id="')[1].split('"')[0]}
+
+
+def stream_accounts(port: int, headers: dict[str, str], limit: int, pid: int
+                    ) -> tuple[int, float, int, int]:
+    """(records, seconds, resting RSS KiB, peak RSS KiB during the stream)."""
+    resting = rss_kb(pid)
+    peak = resting
+    running = True
+
+    def sample() -> None:
+        nonlocal peak
+        while running:
+            peak = max(peak, rss_kb(pid))
+            time.sleep(0.01)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    started = time.perf_counter()
+    connection.request("GET", f"/v1/accounts?limit={limit}", headers=headers)
+    response = connection.getresponse()
+    records = 0
+    tail = b""
+    while True:
+        chunk = response.read1(1 << 16)
+        if not chunk:
+            break
+        data = tail + chunk
+        records += data.count(b"<Account ")
+        tail = data[-16:]
+        records -= tail.count(b"<Account ")  # counted again with the next chunk
+    records += tail.count(b"<Account ")
+    elapsed = time.perf_counter() - started
+    running = False
+    sampler.join()
+    connection.close()
+    if response.status != 200 or b"<Error" in tail:
+        raise SystemExit(f"the stream failed (HTTP {response.status})")
+    return records, elapsed, resting, peak
+
+
+def bulk_read(sizes: list[int]) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="bench-sync-"))
+    try:
+        ensure(folder)
+        db = folder / "tiger.db"
+        fill(db, max(sizes))
+        child, port = start(serve_service, set_to_json(make_set(db, "http://127.0.0.1:9/")).decode())
+        try:
+            headers = session(port)
+            stream_accounts(port, headers, 2000, child.pid)  # warm-up: pools, compiled SQL
+            print(f"bulk ERP -> CRM: GET /v1/accounts streamed, SQLite demo + {max(sizes):,} "
+                  "accounts, service in its own process")
+            for size in sizes:
+                records, elapsed, resting, peak = stream_accounts(port, headers, size, child.pid)
+                print(f"  limit {size:>7,}: {records:>7,} records in {elapsed:6.2f} s = "
+                      f"{records / elapsed:>8,.0f} records/s; RSS resting {resting / 1024:6.1f} MB,"
+                      f" peak growth {(peak - resting) / 1024:5.1f} MB   (target < 50 MB)")
+        finally:
+            child.terminate()
+            child.join(5)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+async def creates(count: int) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="bench-sync-create-"))
+    try:
+        ensure(folder)
+        logo, logo_port = start(serve_logo, str(folder / "tiger.db"))
+        url = f"http://127.0.0.1:{logo_port}/LogoObjectService/Service"
+        integration_set = make_set(folder / "tiger.db", url)
+        service, port = start(serve_service, set_to_json(integration_set).decode())
+        try:
+            await _paired_creates(integration_set, port, count)
+        finally:
+            for child in (service, logo):
+                child.terminate()
+                child.join(5)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+async def _paired_creates(integration_set: IntegrationSet, port: int, count: int) -> None:
+    async with aiohttp.ClientSession() as http:
+        headers = session(port)
+        hub = ErpGateways(http, Metrics())
+        gateway = hub.for_set(integration_set)
+        member = integration_set.users[0]
+        call = ErpCall(integration_set, credentials_for(integration_set, member))
+        ctx = MappingContext.for_user(integration_set, member.name)
+        base = f"http://127.0.0.1:{port}/v1/accounts"
+
+        def body(n: int, kind: str) -> str:
+            return (f'<Account crmId="{kind}-{n}"><Field name="Code">{kind}.{n:06d}</Field>'
+                    f'<Field name="Title">ÇAĞDAŞ ŞİŞLİ GIDA {n} A.Ş.</Field>'
+                    '<Field name="TaxOffice">Şişli</Field><Field name="City">İSTANBUL</Field></Account>')
+
+        async def through_service(n: int) -> float:
+            started = time.perf_counter()
+            async with http.post(base, data=body(n, "S").encode(), headers=headers) as response:
+                await response.read()
+                if response.status != 201:
+                    raise SystemExit(f"service create failed: HTTP {response.status}")
+            return time.perf_counter() - started
+
+        async def direct(n: int) -> float:
+            record = parse_record(body(n, "D").encode(), expected={"Account"}, max_depth=32)
+            payload = payload_of(translate("account", record, ctx))
+            started = time.perf_counter()
+            await gateway.create(call, "account", payload)
+            return time.perf_counter() - started
+
+        for n in range(20):  # warm up both paths
+            await through_service(100000 + n)
+            await direct(100000 + n)
+        service_times: list[float] = []
+        direct_times: list[float] = []
+        for n in range(count):
+            service_times.append(await through_service(n))
+            direct_times.append(await direct(n))
+        s, d = statistics.median(service_times), statistics.median(direct_times)
+        print(f"\nsingle-account create, {count} each, alternating, one LogoObjectService simulator "
+              "(own process)")
+        print(f"  POST /v1/accounts through the service: median {s * 1000:7.2f} ms")
+        print(f"  direct gateway.create (payload ready):  median {d * 1000:7.2f} ms")
+        print(f"  ratio service / direct: {s / d:5.2f}x   (service adds {(s - d) * 1000:.2f} ms: "
+              "HTTP, auth, session, XSD, mapping, claim + link in the store)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--creates", type=int, default=300)
+    args = parser.parse_args()
+    quiet()
+    bulk_read(sorted(args.sizes))
+    asyncio.run(creates(args.creates))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,355 @@
+"""Accounts and products between the CRM and the ERP, one record at a time (F9, F10, F16, F17,
+F27 groundwork, N5; docs/sync.md).
+
+``Cards`` composes the building blocks — the set's mappings (``integrator.translators``), the ERP
+gateway (``integrator.erp``), the read-only SQL engine (``integrator.sql``) and the shared store
+(``integrator.sync.ledger``) — into the rules of a transfer:
+
+* a CRM record without a link is created; with a link it is updated (Tiger/Go: read, change the
+  mapped fields, ``DBOP="UPD"``; Netsis: ``PUT``), and the answer is the ERP's link and code;
+* never a duplicate: a per-record claim while a create runs, every create remembered per
+  (set, entity, crmId) so a repeat becomes an update, a write with an unknown outcome reconciled by
+  looking its code up in the ERP database, never sent blindly again;
+* a duplicate ERP code is refused (``ERP_REJECTED``) or, with ``settings.on_duplicate: link``, the
+  existing record is linked and updated;
+* reads go through the gateway (authoritative) and back through the reverse mapping.
+
+Every record transfer is counted (``integrator_records_total``) and logged once (set, entity,
+crmId, outcome; never field values).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+import structlog
+from aiohttp import web
+
+from integrator.config import IntegrationSet, SyncSettings
+from integrator.erp import ErpCall, ErpGateways, ErpKey, Gateway, Payload
+from integrator.erp.logo import protocol as logo_protocol
+from integrator.erp.netsis import protocol as netsis_protocol
+from integrator.errors import (
+    Detail,
+    ErpCommitUncertain,
+    ErpDuplicate,
+    ErpRejected,
+    IntegratorError,
+    Internal,
+    NotFound,
+    SetMismatch,
+    ValidationFailed,
+)
+from integrator.inbound import CrmRecord
+from integrator.keys import CONFIG, ERP, METRICS, SQL_ENGINE, STORE
+from integrator.metrics import Metrics
+from integrator.sessions.manager import Context
+from integrator.sql.defaults import StatementName, statement_sql
+from integrator.sql.executor import SqlEngine
+from integrator.sql.lookups import base_values
+from integrator.sync.ledger import Ledger, RecordId
+from integrator.translators import (
+    Document,
+    LogoDocument,
+    MappingContext,
+    plan_for,
+    read_document,
+    translate,
+    translate_update,
+)
+
+CardEntity = Literal["account", "product"]
+ENTITIES: tuple[CardEntity, ...] = ("account", "product")
+Direction = Literal["crm_to_erp", "erp_to_crm"]
+How = Literal["created", "updated", "linked", "reconciled"]
+
+log = structlog.get_logger("integrator.sync")
+
+TIGER_REF_DIGITS = 12
+NETSIS_CODE_MAX = 35
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """The outcome of one CRM -> ERP transfer: the ERP's link, and how it came about.
+
+    ``created`` is true when the ERP record was created for this CRM record by this request (or
+    by an earlier attempt of it whose answer was lost and which reconciliation found)."""
+
+    key: ErpKey
+    created: bool
+    how: How
+
+
+# -- payloads: what the translators build vs. what the gateways take (in one place) ------------
+def payload_of(document: Document) -> Payload:
+    """The gateway payload of a translated document: Logo XML text, or the Netsis JSON body."""
+    if isinstance(document, LogoDocument):
+        return document.xml
+    return document.body
+
+
+def document_code(entity: CardEntity, document: Document) -> str:
+    """The ERP code a create payload carries (CODE / CARI_KOD / Stok_Kodu)."""
+    if isinstance(document, LogoDocument):
+        return logo_protocol.inspect_document(document.xml, entity, document.operation).code
+    return netsis_protocol.check_card(entity, document.body)
+
+
+def check_set(context: Context, record: CrmRecord, entity: str) -> None:
+    """F27 groundwork: a record that names the set it was linked under may only be written or read
+    through a session on that set."""
+    if record.set_code and record.set_code != context.set_code:
+        name = " ".join(part for part in (entity, record.crm_id or record.code) if part)
+        raise SetMismatch(f"{name} belongs to set {record.set_code}; this session works on set "
+                          f"{context.set_code}",
+                          details=[Detail(record.set_code, "input", path="@set")])
+
+
+def parse_ref(integration_set: IntegrationSet, ref: str) -> ErpKey:
+    """A link's ref as the ERP key: Tiger/Go LOGICALREF (a positive integer), Netsis the code."""
+    text = ref.strip()
+    if integration_set.is_logo:
+        if not text.isdigit() or len(text) > TIGER_REF_DIGITS or int(text) <= 0:
+            raise ValidationFailed(f"ref {ref!r} is not a LOGICALREF (a positive integer)",
+                                   details=[Detail(ref, "input", path="@ref")])
+        return ErpKey(str(int(text)))
+    if not text or len(text) > NETSIS_CODE_MAX:
+        raise ValidationFailed(f"ref {ref!r} is not a Netsis code (1-{NETSIS_CODE_MAX} characters)",
+                               details=[Detail(ref, "input", path="@ref")])
+    return ErpKey(text, code=text)
+
+
+class Cards:
+    """Account and product transfers of one application (cheap: build one per request)."""
+
+    def __init__(self, gateways: ErpGateways, engine: SqlEngine, ledger: Ledger, metrics: Metrics,
+                 settings: SyncSettings) -> None:
+        self.gateways = gateways
+        self.engine = engine
+        self.ledger = ledger
+        self.metrics = metrics
+        self.settings = settings
+
+    @classmethod
+    def of(cls, app: web.Application) -> Cards:
+        settings = app[CONFIG].sync
+        ledger = Ledger(app[STORE], remember_ttl_s=settings.remember_ttl_s,
+                        claim_wait_s=settings.claim_wait_s)
+        return cls(app[ERP], app[SQL_ENGINE], ledger, app[METRICS], settings)
+
+    # -- bookkeeping ----------------------------------------------------------------------------
+    def count(self, context: Context, entity: str, direction: Direction, result: str,
+              amount: int = 1) -> None:
+        if amount:
+            self.metrics.records.labels(context.set_code, entity, direction, result).inc(amount)
+
+    def _done(self, context: Context, entity: str, direction: Direction, record: CrmRecord | None,
+              outcome: str, started: float, ref: str | None = None) -> None:
+        self.count(context, entity, direction, outcome)
+        log.info("record_transfer", set=context.set_code, entity=entity, direction=direction,
+                 crm_id=record.crm_id if record is not None else None, ref=ref, outcome=outcome,
+                 duration_ms=round((time.perf_counter() - started) * 1000, 2))
+
+    # -- CRM -> ERP -----------------------------------------------------------------------------
+    async def save(self, context: Context, entity: CardEntity, record: CrmRecord) -> Saved:
+        """Create or update the ERP record of one CRM record (F9, F16); the ERP's link."""
+        started = time.perf_counter()
+        try:
+            check_set(context, record, entity)
+            saved = await self._save(context, entity, record)
+        except IntegratorError as error:
+            self._done(context, entity, "crm_to_erp", record, error.code.lower(), started,
+                       ref=record.ref)
+            raise
+        self._done(context, entity, "crm_to_erp", record, saved.how, started, ref=saved.key.ref)
+        return saved
+
+    async def _save(self, context: Context, entity: CardEntity, record: CrmRecord) -> Saved:
+        if record.has_link:
+            key = await self._link_key(context, entity, record)
+            return Saved(await self._update(context, entity, key, record), False, "updated")
+        if not record.crm_id:  # nothing to remember it by: the ERP's unique code is the guard
+            return await self._create(context, entity, record, None)
+        rid = RecordId(context.set_code, entity, record.crm_id)
+        async with self.ledger.claim(rid, ttl_s=self._claim_ttl(context.integration_set)):
+            remembered = await self.ledger.remembered(rid)
+            if remembered is not None:
+                try:
+                    key = await self._update(context, entity, remembered, record)
+                except NotFound:  # deleted in the ERP since: create it again
+                    await self.ledger.forget(rid)
+                else:
+                    await self.ledger.remember(rid, key)
+                    return Saved(key, False, "updated")
+            pending = await self.ledger.pending(rid)
+            if pending is not None:  # an earlier create of this record ended uncertain
+                found = await self.by_code(context, entity, pending)
+                await self.ledger.clear_pending(rid)
+                if found is not None:
+                    await self.ledger.remember(rid, found)
+                    return Saved(found, True, "reconciled")
+            return await self._create(context, entity, record, rid)
+
+    def _claim_ttl(self, integration_set: IntegrationSet) -> float:
+        """A little above the longest a create can hold its claim: a write seat, a read and a write
+        (each bounded by the ERP timeout) and two database lookups."""
+        endpoint = self.gateways.for_set(integration_set).endpoint(integration_set)
+        return 3 * endpoint.timeout_s + 2 * integration_set.database.query_timeout_s + 5.0
+
+    async def _create(self, context: Context, entity: CardEntity, record: CrmRecord,
+                      rid: RecordId | None) -> Saved:
+        ctx = MappingContext.from_session(context)
+        document = translate(entity, record, ctx)
+        code = document_code(entity, document)
+        gateway, call = self._gateway(context)
+        try:
+            key = await gateway.create(call, entity, payload_of(document))
+        except ErpDuplicate as duplicate:
+            return await self._duplicate(context, entity, record, rid, code, duplicate)
+        except ErpCommitUncertain:
+            found = await self._quiet_by_code(context, entity, code)
+            if found is not None:  # it was committed: link it, never write it again
+                if rid is not None:
+                    await self.ledger.remember(rid, found)
+                return Saved(found, True, "reconciled")
+            if rid is not None:  # the retry looks again before it writes
+                await self.ledger.mark_pending(rid, code)
+            raise
+        key = ErpKey(key.ref, code=key.code or code)
+        if rid is not None:
+            await self.ledger.remember(rid, key)
+        return Saved(key, True, "created")
+
+    async def _duplicate(self, context: Context, entity: CardEntity, record: CrmRecord,
+                         rid: RecordId | None, code: str, duplicate: ErpDuplicate) -> Saved:
+        s = context.integration_set
+        if s.settings.on_duplicate != "link":
+            raise ErpRejected(
+                f"an ERP {entity} with code {code!r} already exists in set {s.code}; send its "
+                f"link (ref/code) to update it, or set settings.on_duplicate: link",
+                details=list(duplicate.details))
+        existing = await self.by_code(context, entity, code)
+        if existing is None:  # the ERP says it exists, the database does not show it (yet)
+            raise duplicate
+        key = await self._update(context, entity, existing, record)
+        if rid is not None:
+            await self.ledger.remember(rid, key)
+        return Saved(key, False, "linked")
+
+    async def _link_key(self, context: Context, entity: CardEntity, record: CrmRecord) -> ErpKey:
+        """The ERP key of a record's link: Tiger/Go by ref (LOGICALREF), or by code when only the
+        code is sent; Netsis by code (the code wins over ref)."""
+        s = context.integration_set
+        if s.is_logo:
+            if record.ref:
+                key = parse_ref(s, record.ref)
+                return ErpKey(key.ref, code=record.code or "")
+            assert record.code is not None
+            found = await self.by_code(context, entity, record.code)
+            if found is None:
+                raise NotFound(f"no {entity} with code {record.code!r} in set {s.code}",
+                               details=[Detail(record.code, "input", path="@code")])
+            return found
+        return parse_ref(s, record.code or record.ref or "")
+
+    async def _update(self, context: Context, entity: CardEntity, key: ErpKey,
+                      record: CrmRecord) -> ErpKey:
+        """Tiger/Go: ReadDataObject -> the mapped fields changed, ``DBOP="UPD"`` ->
+        AppendDataObject (ERP-only fields stay as they are). Netsis: ``PUT`` of the mapped fields
+        (the current record is read first only when a mapping copies ``if_target_empty``)."""
+        s = context.integration_set
+        ctx = MappingContext.from_session(context)
+        linked = dataclasses.replace(record, ref=key.ref, code=key.code or record.code)
+        gateway, call = self._gateway(context)
+        if s.is_logo:
+            current = await self._read_raw(context, entity, key)
+            if not isinstance(current, str):
+                raise Internal("the Logo gateway did not return the exported XML")
+            document = translate_update(entity, linked, ctx, current)
+            updated = await gateway.update(call, entity, key, payload_of(document))
+            return ErpKey(updated.ref or key.ref, code=updated.code or key.code)
+        existing = None
+        if any(rule.if_empty for rule in plan_for(s, entity).header_forward):
+            read = await self._read_raw(context, entity, key)
+            existing = read if isinstance(read, dict) else None
+        document = translate_update(entity, linked, ctx, existing)
+        try:
+            updated = await gateway.update(call, entity, key, payload_of(document))
+        except ErpRejected as error:
+            if not isinstance(error, ErpDuplicate):
+                await self._raise_if_missing(context, entity, key, error)
+            raise
+        return ErpKey(updated.ref or key.ref, code=updated.code or key.code or key.ref)
+
+    # -- ERP -> CRM -----------------------------------------------------------------------------
+    async def read(self, context: Context, entity: CardEntity, ref: str) -> CrmRecord:
+        """One ERP record through the gateway, back in CRM fields (F10, F17)."""
+        started = time.perf_counter()
+        try:
+            key = parse_ref(context.integration_set, ref)
+            payload = await self._read_raw(context, entity, key)
+            record = read_document(entity, payload, MappingContext.from_session(context))
+        except IntegratorError as error:
+            self._done(context, entity, "erp_to_crm", None, error.code.lower(), started, ref=ref)
+            raise
+        self._done(context, entity, "erp_to_crm", None, "ok", started, ref=record.ref)
+        return record
+
+    async def _read_raw(self, context: Context, entity: CardEntity, key: ErpKey) -> Payload:
+        gateway, call = self._gateway(context)
+        try:
+            return await gateway.read(call, entity, key)
+        except ErpRejected as error:
+            await self._raise_if_missing(context, entity, key, error)
+            raise
+
+    async def _raise_if_missing(self, context: Context, entity: CardEntity, key: ErpKey,
+                                error: ErpRejected) -> None:
+        """The ERPs answer "not found" as a business refusal (Logo status 4, Netsis
+        ``IsSuccessful: false``) in their own words; the database says for sure."""
+        try:
+            found = await self.by_ref(context, entity, key.ref)
+        except IntegratorError:  # the database cannot tell: the ERP's refusal stands
+            return
+        if found is None:
+            raise NotFound(f"no {entity} with ref {key.ref!r} in set {context.set_code}",
+                           details=list(error.details)) from None
+
+    # -- the ERP database (read-only) ------------------------------------------------------------
+    async def by_code(self, context: Context, entity: CardEntity, code: str) -> ErpKey | None:
+        """The link of the card with this code (Tiger/Go: its LOGICALREF), or None."""
+        return await self._lookup(context, f"{entity}_by_code", {"code": code})  # type: ignore[arg-type]
+
+    async def by_ref(self, context: Context, entity: CardEntity, ref: str) -> ErpKey | None:
+        value: int | str = int(ref) if context.integration_set.is_logo else ref
+        return await self._lookup(context, f"{entity}_by_ref", {"ref": value})  # type: ignore[arg-type]
+
+    async def _quiet_by_code(self, context: Context, entity: CardEntity,
+                             code: str) -> ErpKey | None:
+        """``by_code`` for reconciliation: a database that cannot answer means "not known"."""
+        try:
+            return await self.by_code(context, entity, code)
+        except IntegratorError as error:
+            log.warning("sync_reconcile_failed", set=context.set_code, entity=entity,
+                        code=error.code)
+            return None
+
+    async def _lookup(self, context: Context, name: StatementName,
+                      values: dict[str, int | str]) -> ErpKey | None:
+        s = context.integration_set
+        result = await self.engine.query(s, name, statement_sql(s, name),
+                                         {**base_values(context), **values}, max_rows=2)
+        row = result.first()
+        if row is None:
+            return None
+        folded = {k.upper(): v for k, v in row.items()}
+        ref = str(folded.get("REF", "")).strip()
+        code = str(folded.get("CODE") or "").strip()
+        return ErpKey(ref, code=code) if ref else None
+
+    def _gateway(self, context: Context) -> tuple[Gateway, ErpCall]:
+        return self.gateways.for_set(context.integration_set), ErpCall.of(context)

@@ -1,0 +1,131 @@
+"""What the service keeps about CRM -> ERP creates, in the shared store (N5, N6; docs/sync.md).
+
+Three kinds of entries per (set, entity, crmId), all with a time to live:
+
+* **claim** — a short lock (``set_if_absent``) held while a create of that CRM record runs, so two
+  concurrent calls for the same record, on any replica, cannot both create it. The second waits
+  (bounded by ``sync.claim_wait_s``), then goes on or answers a retryable error;
+* **link** — the ERP key of a record this service created for the CRM record (``sync.remember_ttl_s``,
+  default 7 days): a later create of the same crmId without a link becomes an update, so a repeated
+  bulk (whose answers a dropped client never saw) creates nothing twice;
+* **pending** — the ERP code of a create whose outcome was unknown (``ERP_COMMIT_UNCERTAIN``) and
+  not found in the ERP database right away: the next create of that crmId looks the code up again
+  before it writes.
+
+The store is the only shared state; the ERP database stays the authority (reconciliation reads it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import secrets
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import structlog
+
+from integrator.erp import ErpKey
+from integrator.errors import ErpCommitUncertain, IntegratorError
+from integrator.sessions.store import Store
+
+log = structlog.get_logger("integrator.sync")
+
+PREFIX = "sync:"
+POLL_FIRST_S = 0.02
+POLL_MAX_S = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class RecordId:
+    """One CRM record within one set: what claims, links and pending marks are kept for."""
+
+    set_code: str
+    entity: str
+    crm_id: str
+
+    def key(self, kind: str) -> str:
+        return f"{PREFIX}{kind}:{self.set_code}:{self.entity}:{self.crm_id}"
+
+
+class Ledger:
+    """Claims, remembered links and pending reconciliations of CRM -> ERP creates."""
+
+    def __init__(self, store: Store, *, remember_ttl_s: float, claim_wait_s: float) -> None:
+        self._store = store
+        self._remember_ttl_s = remember_ttl_s
+        self._claim_wait_s = claim_wait_s
+
+    @contextlib.asynccontextmanager
+    async def claim(self, rid: RecordId, *, ttl_s: float) -> AsyncIterator[None]:
+        """Hold the claim of one CRM record while its create runs (across replicas).
+
+        Waits up to ``claim_wait_s`` for a concurrent holder; then refuses with a retryable
+        ``ERP_COMMIT_UNCERTAIN`` (the other call's write is in flight and its outcome unknown here;
+        a retry finds its result). The claim expires after ``ttl_s`` should its holder die.
+        """
+        key = rid.key("claim")
+        token = secrets.token_hex(16).encode()
+        deadline = time.monotonic() + self._claim_wait_s
+        delay = POLL_FIRST_S
+        while not await self._store.set_if_absent(key, token, ttl_s=ttl_s):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ErpCommitUncertain(
+                    f"another request is creating {rid.entity} {rid.crm_id!r} in set "
+                    f"{rid.set_code} right now; its outcome is not known yet. Retry: the retry "
+                    "links the record that request created")
+            await asyncio.sleep(min(delay, remaining))
+            delay = min(delay * 2, POLL_MAX_S)
+        try:
+            yield
+        finally:
+            try:
+                await asyncio.shield(self._store.delete_if_equal(key, token))
+            except IntegratorError as error:  # the claim expires by itself
+                log.warning("sync_claim_not_released", set=rid.set_code, entity=rid.entity,
+                            code=error.code)
+
+    async def remembered(self, rid: RecordId) -> ErpKey | None:
+        raw = await self._store.get(rid.key("link"))
+        return _key_from(raw)
+
+    async def remember(self, rid: RecordId, key: ErpKey) -> None:
+        """Keep the link of a record this service created (never raises: the ERP record exists
+        and the caller gets its link either way)."""
+        value = json.dumps({"ref": key.ref, "code": key.code}).encode()
+        try:
+            await self._store.set(rid.key("link"), value, ttl_s=self._remember_ttl_s)
+        except IntegratorError as error:
+            log.warning("sync_link_not_remembered", set=rid.set_code, entity=rid.entity,
+                        crm_id=rid.crm_id, code=error.code)
+
+    async def forget(self, rid: RecordId) -> None:
+        await self._store.delete(rid.key("link"))
+
+    async def pending(self, rid: RecordId) -> str | None:
+        raw = await self._store.get(rid.key("pending"))
+        return raw.decode() if raw else None
+
+    async def mark_pending(self, rid: RecordId, code: str) -> None:
+        try:
+            await self._store.set(rid.key("pending"), code.encode(), ttl_s=self._remember_ttl_s)
+        except IntegratorError as error:
+            log.warning("sync_pending_not_marked", set=rid.set_code, entity=rid.entity,
+                        crm_id=rid.crm_id, code=error.code)
+
+    async def clear_pending(self, rid: RecordId) -> None:
+        await self._store.delete(rid.key("pending"))
+
+
+def _key_from(raw: bytes | None) -> ErpKey | None:
+    if not raw:
+        return None
+    try:
+        data = json.loads(raw)
+        ref = str(data["ref"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    return ErpKey(ref, code=str(data.get("code") or "")) if ref else None

@@ -1,0 +1,302 @@
+"""Bulk ERP -> CRM reads of accounts and products (F11, F18; docs/sync.md).
+
+``GET /v1/accounts?code=&title=&changed_since=&special_code=&limit=&cursor=`` streams the set's
+``account_list`` statement (``product_list``: ``name`` instead of ``title``) through the read-only
+SQL engine in batches on one connection, turns each row into a CRM record with the set's mappings
+(``translators.read_row``) and writes it out at once: memory does not grow with the count.
+
+Pages are keyset pages (``LOGICALREF`` / ``CARI_KOD`` / ``STOK_KODU`` greater than the last key
+seen). The cursor of the next page is opaque to the CRM: the last key, the set, the entity and a
+digest of the filters, with an integrity check, so a cursor that was changed, cut, or belongs to
+other filters or another set is refused (``VALIDATION``).
+
+Filters: ``code`` (prefix) and ``title``/``name`` (contains) follow the search's Turkish case rules
+— a LIKE superset in SQL (``sql.lookups.like_pattern``), then the exact Turkish comparison here;
+``changed_since`` (created or changed at or after, ERP local time); ``special_code`` (equal to
+SPECODE / RAPOR_KODU1 / KOD_1).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import hashlib
+import hmac
+import json
+from collections.abc import AsyncGenerator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, cast
+
+import structlog
+from lxml import etree
+
+from integrator.errors import Detail, IntegratorError, SqlRejected, ValidationFailed, error_element
+from integrator.sessions.manager import Context
+from integrator.sql.defaults import StatementName, statement_sql
+from integrator.sql.executor import Result
+from integrator.sql.lookups import base_values, like_pattern, turkish_fold
+from integrator.sql.params import ParamValue
+from integrator.sync.cards import CardEntity, Cards
+from integrator.sync.xml import clean, page_element, record_element
+from integrator.translators import MappingContext, read_row
+
+log = structlog.get_logger("integrator.sync")
+
+CURSOR_VERSION = 1
+CURSOR_MAX = 512
+# an integrity check, not a secret: a cursor only names a position the session may read anyway
+_CURSOR_KEY = b"crm-integrator keyset cursor v1"
+FILTER_MAX = 100
+NO_DATE = datetime(1900, 1, 1)
+POST_FILTER_FETCH = 10  # with a Turkish post-filter, scan up to this many rows per page record
+POST_FILTER_SCAN_MIN = 10_000  # ... and at least this many
+
+# (ERP family, entity) -> (keyset column, code column, name column) of the default statements
+COLUMNS: dict[tuple[str, str], tuple[str, str, str]] = {
+    ("logo", "account"): ("LOGICALREF", "CODE", "DEFINITION_"),
+    ("logo", "product"): ("LOGICALREF", "CODE", "NAME"),
+    ("netsis", "account"): ("CARI_KOD", "CARI_KOD", "CARI_ISIM"),
+    ("netsis", "product"): ("STOK_KODU", "STOK_KODU", "STOK_ADI"),
+}
+NAME_PARAMETER: dict[str, str] = {"account": "title", "product": "name"}
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    code: str | None
+    name: str | None
+    changed_since: datetime | None
+    special_code: str | None
+    limit: int
+    after: int | str | None  # from the cursor; None = from the start
+
+    def digest(self) -> str:
+        """What a cursor is bound to besides its key: the filters."""
+        parts = [self.code or "", self.name or "",
+                 self.changed_since.isoformat() if self.changed_since else "",
+                 self.special_code or ""]
+        return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:16]
+
+
+# -- the request ---------------------------------------------------------------------------------
+def _text_filter(query: Mapping[str, str], name: str) -> str | None:
+    value = query.get(name)
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if len(value) > FILTER_MAX:
+        raise ValidationFailed(f"{name} is longer than {FILTER_MAX} characters",
+                               details=[Detail(value[:40], "input", path=name)])
+    return value
+
+
+def _since(text: str | None) -> datetime | None:
+    if text is None or not text.strip():
+        return None
+    raw = text.strip()
+    try:
+        moment = (datetime.combine(date.fromisoformat(raw), datetime.min.time()) if len(raw) == 10
+                  else datetime.fromisoformat(raw))
+    except ValueError:
+        raise ValidationFailed("changed_since must be a date YYYY-MM-DD or a date-time "
+                               "YYYY-MM-DDTHH:MM:SS", details=[Detail(raw, "input",
+                                                                     path="changed_since")]) from None
+    if moment.tzinfo is not None:
+        raise ValidationFailed("changed_since is compared with the ERP's local time stamps; send "
+                               "it without a time zone", details=[Detail(raw, "input",
+                                                                        path="changed_since")])
+    return moment.replace(microsecond=0)  # the ERPs stamp whole seconds (or milliseconds)
+
+
+def parse_query(query: Mapping[str, str], *, context: Context, entity: CardEntity,
+                default_limit: int, max_limit: int) -> ListQuery:
+    """The filters, page size and cursor of a bulk read request (``VALIDATION`` when wrong)."""
+    name_parameter = NAME_PARAMETER[entity]
+    known = {"code", name_parameter, "changed_since", "special_code", "limit", "cursor"}
+    unknown = sorted(set(query) - known)
+    if unknown:
+        raise ValidationFailed(f"unknown parameter {', '.join(unknown)}",
+                               details=[Detail(f"known: {', '.join(sorted(known))}", "input")])
+    raw_limit = query.get("limit", "").strip()
+    if raw_limit:
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= max_limit:
+            raise ValidationFailed(f"limit must be an integer from 1 to {max_limit}",
+                                   details=[Detail(raw_limit[:20], "input", path="limit")])
+        limit = int(raw_limit)
+    else:
+        limit = min(default_limit, max_limit)
+    draft = ListQuery(_text_filter(query, "code"), _text_filter(query, name_parameter),
+                      _since(query.get("changed_since")), _text_filter(query, "special_code"),
+                      limit, None)
+    cursor = query.get("cursor", "").strip()
+    if not cursor:
+        return draft
+    after = decode_cursor(cursor, set_code=context.set_code, entity=entity,
+                          digest=draft.digest(), numeric=context.integration_set.is_logo)
+    return ListQuery(draft.code, draft.name, draft.changed_since, draft.special_code, limit, after)
+
+
+# -- the cursor ------------------------------------------------------------------------------------
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _mac(payload: bytes) -> bytes:
+    return hmac.new(_CURSOR_KEY, payload, hashlib.sha256).digest()[:16]
+
+
+def encode_cursor(*, set_code: str, entity: str, digest: str, after: int | str) -> str:
+    payload = json.dumps([CURSOR_VERSION, set_code, entity, digest, after], ensure_ascii=False,
+                         separators=(",", ":")).encode()
+    return f"{_b64(payload)}.{_b64(_mac(payload))}"
+
+
+def decode_cursor(cursor: str, *, set_code: str, entity: str, digest: str,
+                  numeric: bool) -> int | str:
+    """The last key of the previous page; ``VALIDATION`` for anything that is not a cursor this
+    service issued for the same set, entity and filters."""
+
+    def refuse(why: str) -> ValidationFailed:
+        return ValidationFailed(f"the cursor is not valid: {why}; start again without a cursor",
+                                details=[Detail(cursor[:60], "input", path="cursor")])
+
+    if len(cursor) > CURSOR_MAX or cursor.count(".") != 1:
+        raise refuse("it is not a cursor of this service")
+    body, mac = cursor.split(".")
+    try:
+        payload, given = _unb64(body), _unb64(mac)
+    except (binascii.Error, ValueError):
+        raise refuse("it is not a cursor of this service") from None
+    if not hmac.compare_digest(given, _mac(payload)):
+        raise refuse("it was changed or cut")
+    try:
+        version, cursor_set, cursor_entity, cursor_digest, after = json.loads(payload)
+    except (ValueError, TypeError):
+        raise refuse("it cannot be read") from None
+    if version != CURSOR_VERSION:
+        raise refuse("it was issued by another version of the service")
+    if cursor_set != set_code or cursor_entity != entity:
+        raise refuse(f"it belongs to a {cursor_entity} list of set {cursor_set}")
+    if cursor_digest != digest:
+        raise refuse("it belongs to other filters; send the filters of the first page")
+    if numeric and not (isinstance(after, int) and not isinstance(after, bool)):
+        raise refuse("its key is not a LOGICALREF")
+    if not numeric and not isinstance(after, str):
+        raise refuse("its key is not a code")
+    return cast("int | str", after)
+
+
+# -- the statement ---------------------------------------------------------------------------------
+def statement_values(context: Context, query: ListQuery, fetch: int) -> dict[str, ParamValue]:
+    logo = context.integration_set.is_logo
+    after: int | str = query.after if query.after is not None else (0 if logo else "")
+    return {
+        **base_values(context),
+        "after": after,
+        "limit": fetch,
+        "any_code": 0 if query.code else 1,
+        "code_pattern": like_pattern(query.code) + "%" if query.code else "%",
+        "any_name": 0 if query.name else 1,
+        "name_pattern": "%" + like_pattern(query.name) + "%" if query.name else "%",
+        "any_change": 0 if query.changed_since else 1,
+        "changed_since": query.changed_since or NO_DATE,
+        "any_special": 0 if query.special_code else 1,
+        "special_code": query.special_code or "",
+    }
+
+
+def _matches(query: ListQuery, code: Any, name: Any) -> bool:
+    """The exact Turkish case-insensitive filter (the SQL pattern is a superset)."""
+    if query.code and (code is None or not turkish_fold(str(code)).startswith(
+            turkish_fold(query.code))):
+        return False
+    return not (query.name and (name is None or turkish_fold(query.name) not in turkish_fold(
+        str(name))))
+
+
+def _position(names: list[str], column: str) -> int | None:
+    upper = [n.upper() for n in names]
+    return upper.index(column) if column in upper else None
+
+
+async def records(cards: Cards, context: Context, entity: CardEntity, query: ListQuery, *,
+                  batch_size: int) -> AsyncGenerator[etree._Element, None]:
+    """The page's record elements, then one ``<Page count more cursor/>`` element.
+
+    A row the mappings cannot read is written as the record with an ``<Error>`` inside (the page
+    goes on); the first element is only produced once the statement runs, so a statement or
+    database failure is an ordinary error answer, not a broken stream.
+    """
+    s = context.integration_set
+    family = "logo" if s.is_logo else "netsis"
+    key_column, code_column, name_column = COLUMNS[(family, entity)]
+    filtered = bool(query.code or query.name)
+    fetch = max(query.limit * POST_FILTER_FETCH, POST_FILTER_SCAN_MIN) if filtered else query.limit
+    name: StatementName = "account_list" if entity == "account" else "product_list"
+    ctx = MappingContext.from_session(context)
+    kind = "Account" if entity == "account" else "Product"
+    emitted = scanned = 0
+    failed: dict[str, int] = {}
+    last_scanned: int | str | None = None
+    last_emitted: int | str | None = None
+    full = False
+    try:
+        stream = cards.engine.stream(s, name, statement_sql(s, name),
+                                     statement_values(context, query, fetch), batch_size=batch_size)
+        async with contextlib.aclosing(cast("AsyncGenerator[Result, None]", stream)) as batches:
+            positions: tuple[int, int | None, int | None] | None = None
+            columns: list[str] = []
+            async for batch in batches:
+                if positions is None:
+                    columns = list(batch.names)
+                    key_at = _position(columns, key_column)
+                    if key_at is None:
+                        raise SqlRejected(f"the set's {name} statement must return the {key_column} "
+                                          "column (the keyset key)")
+                    positions = (key_at, _position(columns, code_column),
+                                 _position(columns, name_column))
+                key_at, code_at, name_at = positions
+                for row in batch.rows:
+                    scanned += 1
+                    key = row[key_at]
+                    last_scanned = int(key) if s.is_logo else str(key)
+                    if filtered and not _matches(
+                            query, row[code_at] if code_at is not None else None,
+                            row[name_at] if name_at is not None else None):
+                        continue
+                    try:
+                        record = read_row(entity, dict(zip(columns, row, strict=True)), ctx)
+                        element = record_element(record)
+                    except IntegratorError as error:
+                        failed[error.code.lower()] = failed.get(error.code.lower(), 0) + 1
+                        element = etree.Element(kind, ref=clean(str(key)))
+                        element.append(error_element(error, "-"))
+                    yield element
+                    emitted += 1
+                    last_emitted = last_scanned
+                    if emitted >= query.limit:
+                        full = True
+                        break
+                if full:
+                    break
+        if full:
+            after = last_emitted
+        elif scanned >= fetch:
+            after = last_scanned
+        else:
+            after = None
+        cursor = None if after is None else encode_cursor(
+            set_code=context.set_code, entity=entity, digest=query.digest(), after=after)
+        yield page_element(emitted, cursor)
+    finally:
+        cards.count(context, entity, "erp_to_crm", "ok", emitted - sum(failed.values()))
+        for code, amount in failed.items():
+            cards.count(context, entity, "erp_to_crm", code, amount)
+        log.info("records_listed", set=context.set_code, entity=entity, direction="erp_to_crm",
+                 count=emitted, failed=sum(failed.values()), scanned=scanned)
