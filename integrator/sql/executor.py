@@ -463,10 +463,22 @@ class SqlEngine:
         self._executor = executor
         self._metrics = metrics
         self._pools: dict[tuple[str, Role], _Pool] = {}
+        # (set, role) -> (the database section the pool was last resolved for, the pool): a set
+        # that has not changed skips rebuilding and hashing its connection string on every call
+        self._resolved: dict[tuple[str, Role], tuple[object, _Pool]] = {}
         self._lock = threading.Lock()
 
     # -- pools --
     def _pool(self, integration_set: IntegrationSet, role: Role) -> _Pool:
+        db = integration_set.database
+        resolved = self._resolved.get((integration_set.code, role))
+        if resolved is not None and resolved[0] is db:
+            return resolved[1]
+        pool = self._resolve_pool(integration_set, role)
+        self._resolved[(integration_set.code, role)] = (db, pool)
+        return pool
+
+    def _resolve_pool(self, integration_set: IntegrationSet, role: Role) -> _Pool:
         db = integration_set.database
         if role == "writer":
             if db.writer_connection_string is None:
@@ -495,6 +507,7 @@ class SqlEngine:
         with self._lock:
             pools = list(self._pools.values())
             self._pools.clear()
+            self._resolved.clear()
         for pool in pools:
             pool.close()
 

@@ -98,6 +98,24 @@ async def test_connections_are_reused_per_set(engine: SqlEngine,
     assert len(pool.idle) == 1
 
 
+@pytest.mark.odbc
+async def test_a_changed_set_gets_new_connections(engine: SqlEngine, demo_dir: Path) -> None:
+    """The pool is looked up by the set's identity on the hot path; a set pushed again with
+    another database must reach that database at once (and the old connections are closed)."""
+    tiger = sqlite_tiger_set(demo_dir / "tiger.db")
+    first = await engine.query(tiger, "x", "SELECT COUNT(*) AS N FROM LG_FFF_CLCARD")
+    assert first.rows[0][0] > 0
+    old_pool = engine._pools[(tiger.code, "reader")]
+    moved = sqlite_tiger_set(demo_dir / "netsis.db")  # same code, another database
+    assert moved.code == tiger.code
+    with pytest.raises(SqlRejected):  # netsis.db has no LG_001_CLCARD: the new database answers
+        await engine.query(moved, "x", "SELECT COUNT(*) AS N FROM LG_FFF_CLCARD")
+    assert engine._pools[(tiger.code, "reader")] is not old_pool
+    assert not old_pool.idle
+    again = await engine.query(tiger, "x", "SELECT COUNT(*) AS N FROM LG_FFF_CLCARD")
+    assert again.rows == first.rows
+
+
 async def test_stream_holds_one_connection_and_yields_batches(
         engine: SqlEngine, sets: tuple[IntegrationSet, ...]) -> None:
     tiger = sets[0]
