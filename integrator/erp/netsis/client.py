@@ -159,20 +159,15 @@ class NetsisGateway(Gateway):
         """Send with the cached token; on 401 drop it, log in once and send once more."""
         credentials = self._credentials(call)
         key = (call.set_code, credentials.user)
-        cached = await self._token(call, credentials)
-        reply = await self._send(call, operation, build(cached.token), write=write)
-        try:
-            return protocol.parse_envelope(operation, reply, write=write)
-        except TokenRefused:
-            self.tokens.drop(key, cached)
-        cached = await self._token(call, credentials)
-        reply = await self._send(call, operation, build(cached.token), write=write)
-        try:
-            return protocol.parse_envelope(operation, reply, write=write)
-        except TokenRefused:
-            self.tokens.drop(key, cached)
-            raise ErpRejected(f"NetOpenX refused a fresh token for {operation} (HTTP 401); check "
-                              f"the ERP login of user {credentials.user!r}") from None
+        for _ in range(2):  # a 401 is refused before any work: sending again cannot duplicate
+            cached = await self._token(call, credentials)
+            reply = await self._send(call, operation, build(cached.token), write=write)
+            try:
+                return protocol.parse_envelope(operation, reply, write=write)
+            except TokenRefused:
+                self.tokens.drop(key, cached)
+        raise ErpRejected(f"NetOpenX refused a fresh token for {operation} (HTTP 401); check "
+                          f"the ERP login of user {credentials.user!r}")
 
     # -- the interface -----------------------------------------------------------------------
     async def create(self, call: ErpCall, entity: Entity, payload: Payload) -> ErpKey:
