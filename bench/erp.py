@@ -23,11 +23,11 @@ from pathlib import Path
 
 import aiohttp
 import structlog
-from aiohttp import web
 from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.common import listen
 from integrator.config import IntegrationSet
 from integrator.erp import ErpCall, ErpGateways, ErpKey
 from integrator.erp.logo import protocol as logo_protocol
@@ -40,17 +40,6 @@ from simulators.logo.app import LOGO_SIM, LogoSimConfig, create_logo_app
 from simulators.netsis.app import NETSIS_SIM, NetsisSimConfig, create_netsis_app
 
 SECURITY = "bench-security-code"
-
-
-async def _serve(app: web.Application) -> tuple[web.AppRunner, int]:
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    server = site._server
-    assert server is not None
-    port = int(server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
-    return runner, port
 
 
 async def _paired(calls: int, gateway: Callable[[], Awaitable[object]],
@@ -83,8 +72,8 @@ async def main(calls: int, concurrency: int) -> None:
     logo_app = create_logo_app(LogoSimConfig(tiger_db, security_code=SECURITY))
     netsis_app = create_netsis_app(NetsisSimConfig(netsis_db, dbname="BENCH",
                                                    users={"BENCH": "bench-pw"}))
-    logo_runner, logo_port = await _serve(logo_app)
-    netsis_runner, netsis_port = await _serve(netsis_app)
+    logo_runner, logo_port = await listen(logo_app)
+    netsis_runner, netsis_port = await listen(netsis_app)
     logo_url = f"http://127.0.0.1:{logo_port}/LogoObjectService/Service"
     netsis_url = f"http://127.0.0.1:{netsis_port}/api/v2/"
     common = {"database": {"engine": "sqlite", "connection_string": "x"},

@@ -31,13 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pyodbc
 from aiohttp import web
 
-from integrator.app import init_app
-from integrator.config import IntegrationSet, ServiceConfig
-from integrator.middlewares import hash_key
+from bench.common import KEY, serve_forever, serve_service, start
+from integrator.config import IntegrationSet
 from integrator.sql.compiler import compile_for
 from integrator.sql.validator import analyse
 
-KEY = "bench-key"
 ONE_ROW = "SELECT C.CODE, C.DEFINITION_, C.TAXNR FROM LG_FFF_CLCARD C WHERE C.LOGICALREF = :ref"
 BODY = '<Query><Account ref="2"/></Query>'
 
@@ -63,25 +61,6 @@ def timed(fn: Callable[[], Any], n: int) -> list[float]:
     return out
 
 
-def _serve(set_json: str, ports: Any) -> None:
-    """The service in a child process (its own event loop and core), port reported back."""
-    integration_set = IntegrationSet.model_validate_json(set_json)
-    config = ServiceConfig.model_validate({
-        "api_keys": [{"name": "bench", "sha256": hash_key(KEY)}], "store": "memory",
-        "logging": {"access_log": False, "level": "WARNING"}, "sets": []})
-    config = config.model_copy(update={"sets": [integration_set]})
-
-    async def run() -> None:
-        runner = web.AppRunner(init_app(config), access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        ports.put(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
-        await asyncio.Event().wait()
-
-    asyncio.run(run())
-
-
 def _serve_floor(ports: Any) -> None:
     """A bare aiohttp application in a child process: ``/floor`` and ``/floor-hop``."""
     from concurrent.futures import ThreadPoolExecutor
@@ -97,32 +76,19 @@ def _serve_floor(ports: Any) -> None:
         await asyncio.get_running_loop().run_in_executor(executor, int)
         return await floor(request)
 
-    async def run() -> None:
-        app = web.Application()
-        app.router.add_post("/floor", floor)
-        app.router.add_post("/floor-hop", floor_hop)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        ports.put(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
-        await asyncio.Event().wait()
-
-    asyncio.run(run())
+    app = web.Application()
+    app.router.add_post("/floor", floor)
+    app.router.add_post("/floor-hop", floor_hop)
+    serve_forever(app, ports)
 
 
 def _client_times(target: Callable[..., None], args: tuple[Any, ...], path: str, n: int,
                   *, session: bool) -> list[float]:
     """Sequential POSTs on one keep-alive connection to a server run in a child process."""
     import http.client
-    import multiprocessing
 
-    context = multiprocessing.get_context("fork")
-    ports = context.Queue()
-    child = context.Process(target=target, args=(*args, ports), daemon=True)
-    child.start()
+    child, port = start(target, *args)
     try:
-        port = ports.get(timeout=30)
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         headers = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/xml"}
         if session:
@@ -151,7 +117,7 @@ def _client_times(target: Callable[..., None], args: tuple[Any, ...], path: str,
 def endpoint_times(integration_set: IntegrationSet, n: int) -> list[float]:
     from integrator.sessions.registry import set_to_json
 
-    return _client_times(_serve, (set_to_json(integration_set).decode(),), "/v1/queries/one_row",
+    return _client_times(serve_service, (set_to_json(integration_set).decode(),), "/v1/queries/one_row",
                          n, session=True)
 
 

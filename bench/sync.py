@@ -18,8 +18,6 @@ import argparse
 import asyncio
 import contextlib
 import http.client
-import logging
-import multiprocessing
 import shutil
 import sqlite3
 import statistics
@@ -33,15 +31,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import aiohttp
-import structlog
-from aiohttp import web
 
-from integrator.app import init_app
-from integrator.config import IntegrationSet, ServiceConfig
+from bench.common import KEY, quiet, serve_forever, serve_service, start
+from integrator.config import IntegrationSet
 from integrator.erp import ErpCall, ErpGateways
 from integrator.inbound import parse_record
 from integrator.metrics import Metrics
-from integrator.middlewares import hash_key
 from integrator.sessions.manager import credentials_for
 from integrator.sessions.registry import set_to_json
 from integrator.sync.cards import payload_of
@@ -49,9 +44,7 @@ from integrator.translators import MappingContext, translate
 from simulators.demodb.generate import ensure
 from simulators.logo.app import LogoSimConfig, create_logo_app
 
-KEY = "bench-key"
 SECURITY = "bench-security-code"
-CONTEXT = multiprocessing.get_context("fork")
 
 
 def make_set(db: Path, logo_url: str) -> IntegrationSet:
@@ -79,50 +72,8 @@ def fill(db: Path, count: int) -> None:
         conn.commit()
 
 
-async def _site(app: web.Application) -> int:
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    server = site._server
-    assert server is not None
-    return int(server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
-
-
-def quiet() -> None:
-    """Warnings only: the service logs one line per request and per record otherwise."""
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
-    logging.disable(logging.INFO)
-
-
-def serve_service(set_json: str, ports: Any) -> None:
-    integration_set = IntegrationSet.model_validate_json(set_json)
-    config = ServiceConfig.model_validate({
-        "api_keys": [{"name": "bench", "sha256": hash_key(KEY)}], "store": "memory",
-        "logging": {"access_log": False, "level": "WARNING"}, "sets": []})
-    config = config.model_copy(update={"sets": [integration_set]})
-
-    async def run() -> None:
-        ports.put(await _site(init_app(config)))
-        await asyncio.Event().wait()
-
-    quiet()
-    asyncio.run(run())
-
-
 def serve_logo(db: str, ports: Any) -> None:
-    async def run() -> None:
-        ports.put(await _site(create_logo_app(LogoSimConfig(Path(db), security_code=SECURITY))))
-        await asyncio.Event().wait()
-
-    asyncio.run(run())
-
-
-def start(target: Any, *args: Any) -> tuple[Any, int]:
-    ports = CONTEXT.Queue()
-    child = CONTEXT.Process(target=target, args=(*args, ports), daemon=True)
-    child.start()
-    return child, int(ports.get(timeout=60))
+    serve_forever(create_logo_app(LogoSimConfig(Path(db), security_code=SECURITY)), ports)
 
 
 def rss_kb(pid: int) -> int:
