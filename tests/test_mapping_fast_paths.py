@@ -1,18 +1,21 @@
 """The translators' fast paths give exactly what the general code gives (F8, N7).
 
 The hot path of a 500-line document takes shortcuts: compiled per-type writers with ASCII fast
-paths. Each is checked here against the general code on arbitrary input; timings are measured by
-``bench/translate.py``, never asserted.
+paths and an integer computation of the Netsis net price. Each is checked here against the
+general code on arbitrary input; timings are measured by ``bench/translate.py``, never asserted.
 """
 
 from __future__ import annotations
 
 import string
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from integrator.translators.netsis.mappers import _net_price
 from integrator.translators.values import (
     FIELD_TYPES,
     FieldType,
@@ -73,3 +76,44 @@ def test_writers_equal_the_general_conversion_f8_n7(value: str, kind: FieldType,
     except ValueRejected as exc:
         got = ("rejected", str(exc))
     assert got == reference(family, kind, value)
+
+
+def net_price_reference(gross: int | float, rates: list[int | float]) -> Any:
+    """The Netsis net price in Decimal steps (docs/mapping.md section 8)."""
+    def dec(number: int | float) -> Decimal:
+        return Decimal(repr(number)) if isinstance(number, float) else Decimal(number)
+
+    net = dec(gross)
+    for rate in rates:
+        net = net * (Decimal(100) - dec(rate)) / Decimal(100)
+    net = net.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    if net == net.to_integral_value():
+        return int(net)
+    return float(net) if len(net.as_tuple().digits) <= 15 else None
+
+
+number = st.one_of(
+    st.integers(min_value=-10**16, max_value=10**16),
+    st.decimals(min_value=Decimal("-1e6"), max_value=Decimal("1e6"), places=5,
+                allow_nan=False, allow_infinity=False).map(lambda d: float(d)),  # halves at 4 places
+    st.integers(min_value=0, max_value=2000).map(lambda n: n / 8),
+    st.decimals(min_value=Decimal("-1e12"), max_value=Decimal("1e12"), places=4,
+                allow_nan=False, allow_infinity=False).map(lambda d: float(d)),
+    st.floats(allow_nan=False, allow_infinity=False, width=64),
+    st.sampled_from([0, 0.0, -0.0, 1, 7.5, 10, 12.5, 33.3333, 100, 150, 1e-7, 1e22, 2.675]),
+)
+
+
+@SETTINGS
+@given(gross=number, rates=st.lists(number | st.sampled_from([0, 10, 50, 100]), min_size=1,
+                                    max_size=6))
+def test_the_integer_net_price_equals_the_decimal_steps_f8(gross: int | float,
+                                                           rates: list[int | float]) -> None:
+    fast = _net_price(gross, rates)
+    if fast is None:
+        return  # left to the Decimal steps themselves
+    try:
+        expected = net_price_reference(gross, rates)
+    except InvalidOperation:
+        pytest.fail(f"the fast path answered {fast!r} where the Decimal steps refuse")
+    assert (type(fast), fast) == (type(expected), expected)
