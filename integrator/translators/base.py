@@ -432,6 +432,8 @@ class Scope:
     # the ``direct`` fields every line of the document starts from (constants, document-level
     # values, a placeholder for each value read from the line), built after the first line
     template: dict[str, Any] | None = None
+    # the lines' steps, each with this document's memo of the values it has written
+    steps: tuple[_Step, ...] | None = None
 
     def fail(self, text: str, path: str) -> None:
         if len(self.errors) < MAX_DETAILS:
@@ -449,8 +451,9 @@ def field_path(base: str, crm: str) -> str:
 
 # (source, key, writer of the field's type, document-level)
 _Direct = tuple[Source, str, Writer, bool]
-# (CRM field, ERP key, the rule's forward function, if_target_empty, has a default, message label)
-_Step = tuple[str, str, Forward, bool, bool, str]
+# (CRM field, ERP key, the rule's forward function, if_target_empty, has a default, message label,
+#  memo: CRM value -> ERP value, kept for one document's lines, or None)
+_Step = tuple[str, str, Forward, bool, bool, str, "dict[str | None, Any] | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -508,7 +511,7 @@ class Translator:
                            source.path.startswith("/")))
         rules = plan.line_forward if self.line_level else plan.header_forward
         steps = tuple((rule.crm, rule.key, rule.write, rule.if_empty, rule.has_default,
-                       f"{rule.crm} -> {rule.name}") for rule in rules)
+                       f"{rule.crm} -> {rule.name}", None) for rule in rules)
         entries = cat.line_fields if self.line_level else cat.header_fields
         required = []
         for entry in entries:
@@ -528,31 +531,45 @@ class Translator:
 
     # -- the mapped fields ---------------------------------------------------------------------------
     def mapped(self, scope: Scope, program: _Program) -> dict[str, Any]:
-        """Apply the forward rules to the scope's record: ERP key -> typed value."""
+        """Apply the forward rules to the scope's record: ERP key -> typed value.
+
+        A document's lines repeat their values (units, VAT rates, discounts), so each line step
+        remembers what it wrote for a CRM value during the document (``Scope.steps``); the
+        forward functions are pure, and a value they refuse is not remembered.
+        """
         out: dict[str, Any] = {}
-        get = scope.record.fields.get
+        fields = scope.record.fields
         current = scope.current
-        for crm, key, write, if_empty, defaulted, label in program.steps:
-            raw = get(crm)
-            if raw is None and not defaulted:
+        steps = program.steps if scope.steps is None else scope.steps
+        for crm, key, write, if_empty, defaulted, label, memo in steps:
+            if crm in fields:
+                raw: str | None = fields[crm]
+            elif defaulted:
+                raw = None
+            else:
                 continue
             if if_empty and (not values.is_empty(out.get(key)) or (
                     current is not None and not values.is_empty(current.get(key)))):
                 continue
-            try:
-                value = write(raw)
-            except ValueRejected as exc:
-                scope.fail(f"{label}: {exc}", field_path(scope.path, crm))
-                continue
+            value = _PENDING if memo is None else memo.get(raw, _PENDING)
+            if value is _PENDING:
+                try:
+                    value = write(raw)
+                except ValueRejected as exc:
+                    scope.fail(f"{label}: {exc}", field_path(scope.path, crm))
+                    continue
+                if memo is not None:
+                    memo[raw] = value
             if value is not None:
                 # None: no value after the converters, or an empty Netsis number/date/boolean
                 out[key] = value
         return out
 
     # -- assembling one record -----------------------------------------------------------------------
-    def assemble(self, scope: Scope) -> dict[str, Any]:
+    def assemble(self, scope: Scope, program: _Program | None = None) -> dict[str, Any]:
         """direct (const, managed, fallback) + mapped fields + @mapping fragments."""
-        program = self.program(scope.plan)
+        if program is None:
+            program = self.program(scope.plan)
         insert = scope.operation == "insert"
         template = scope.template
         if template is not None and insert:
@@ -600,8 +617,12 @@ class Translator:
                     out.pop(key, None)
                 else:
                     out[key] = value
-        if insert and program.required:
-            self.check_required(scope, program, out)
+        if insert:
+            for key, _, _ in program.required:
+                value = out.get(key)
+                if value is None or (value.__class__ is str and (not value or value.isspace())):
+                    self.check_required(scope, program, out)  # something is missing: say what
+                    break
         return out
 
     def _direct(self, scope: Scope, program: _Program, insert: bool) -> dict[str, Any]:
@@ -656,13 +677,16 @@ class Translator:
         child = self.child
         assert child is not None
         assemble = child.assemble
+        program = child.program(scope.plan)
         result = []
         sub = Scope(scope.record, scope.record, scope.ctx, scope.plan, "", scope.errors, "insert",
                     None, 0, {})
+        sub.steps = tuple((crm, key, write, if_empty, defaulted, label, {})
+                          for crm, key, write, if_empty, defaulted, label, _ in program.steps)
         base = f"{scope.path}Lines/Line["
         for index, line in enumerate(scope.record.lines, 1):
             sub.record, sub.index, sub.path = line, index, f"{base}{index}]/"
-            result.append(assemble(sub))
+            result.append(assemble(sub, program))
         if not result:
             scope.fail("a document needs at least one line", f"{scope.path}Lines")
         return result

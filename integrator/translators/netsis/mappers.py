@@ -132,7 +132,10 @@ class LineTranslator(NetsisTranslator):
         gross = out.get("STra_BF")
         if "STra_NF" in out or gross is None:
             return {}
-        rates = [out[key] for key in DISCOUNT_KEYS if key in out]
+        rates = []
+        for key in DISCOUNT_KEYS:
+            if key in out:
+                rates.append(out[key])
         if not any(rates):
             return {"STra_NF": gross}
         exact = _net_price(gross, rates)
@@ -170,11 +173,13 @@ def _scaled(number: object) -> tuple[int, int] | None:
     if type(number) is int:
         return number, 0
     if type(number) is float:
-        text = repr(number)
-        whole, dot, fraction = text.partition(".")
+        whole, dot, fraction = repr(number).partition(".")
         if dot and fraction.isdigit():
             return int(whole + fraction), len(fraction)
     return None
+
+
+_POWERS: tuple[int, ...] = tuple(10 ** n for n in range(40))
 
 
 def _net_price(gross: object, rates: list[Any]) -> int | float | None:
@@ -188,16 +193,20 @@ def _net_price(gross: object, rates: list[Any]) -> int | float | None:
         return None
     numerator, places = scaled
     for rate in rates:
+        if type(rate) is int:  # the common case: a whole percentage
+            numerator *= 100 - rate
+            places += 2
+            continue
         factor = _scaled(rate)
         if factor is None:
             return None
-        coefficient, decimals = factor
-        numerator *= 100 * 10 ** decimals - coefficient
+        coefficient, decimals = factor  # repr writes at most 21 decimals without an exponent
+        numerator *= 100 * _POWERS[decimals] - coefficient
         places += decimals + 2
     magnitude = abs(numerator)
-    if magnitude >= _EXACT_LIMIT:
+    if magnitude >= _EXACT_LIMIT or places >= len(_POWERS):
         return None
-    denominator: int = 10 ** places
+    denominator = _POWERS[places]
     units, rest = divmod(magnitude * 10_000, denominator)  # units of 0.0001
     if 2 * rest >= denominator:
         units += 1  # ROUND_HALF_UP: half away from zero
