@@ -1,8 +1,9 @@
 """The translators' fast paths give exactly what the general code gives (F8, N7).
 
 The hot path of a 500-line document takes shortcuts: compiled per-type writers with ASCII fast
-paths and an integer computation of the Netsis net price. Each is checked here against the
-general code on arbitrary input; timings are measured by ``bench/translate.py``, never asserted.
+paths, an integer computation of the Netsis net price, and one ``%`` template per Logo line. Each
+is checked here against the general code or an independent reference on arbitrary input;
+timings are measured by ``bench/translate.py``, never asserted.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
+from integrator.translators.logo import xml
 from integrator.translators.netsis.mappers import _net_price
 from integrator.translators.values import (
     FIELD_TYPES,
@@ -117,3 +120,28 @@ def test_the_integer_net_price_equals_the_decimal_steps_f8(gross: int | float,
     except InvalidOperation:
         pytest.fail(f"the fast path answered {fast!r} where the Decimal steps refuse")
     assert (type(fast), fast) == (type(expected), expected)
+
+
+logo_text = st.text(alphabet=string.ascii_letters + "İıŞşĞğ &<>\r\n\t\"'", max_size=12)
+
+
+@SETTINGS
+@given(lines=st.lists(st.dictionaries(st.sampled_from(["TYPE", "QUANTITY", "PRICE", "UNIT_CODE",
+                                                         "DESCRIPTION", "VAT_RATE"]),
+                                        logo_text, max_size=6), max_size=5),
+       header=logo_text)
+def test_logo_lines_render_as_their_values_n7(lines: list[dict[str, str]], header: str) -> None:
+    """Every line, with or without empty values and characters to escape, parses back to exactly
+    its tags and values (an empty value is an empty element)."""
+    text = xml.render("SALES_ORDERS", "ORDER_SLIP", "INS",
+                      {"NOTES1": header, "TRANSACTIONS": lines})
+    root = etree.fromstring(text.encode("iso-8859-9"))
+    slip = root[0]
+    assert (slip.findtext("NOTES1") or "") == header
+    transactions = slip.findall("TRANSACTIONS/TRANSACTION")
+    assert len(transactions) == len(lines)
+    for line, element in zip(lines, transactions, strict=True):
+        assert [child.tag for child in element] == list(line)
+        assert [child.text or "" for child in element] == list(line.values())
+        for child, value in zip(element, line.values(), strict=True):
+            assert (child.text is None) == (value == "")
