@@ -61,8 +61,8 @@ def _tag(indent: str, tag: str) -> tuple[str, str, str]:
 def _item_template(templates: dict[tuple[str, ...], str], indent: str, item: str,
                    tags: tuple[str, ...]) -> str:
     """The text of a flat item (``<TRANSACTION>`` and its fields) with ``%s`` for each value, or
-    "" when one of its tags is a sub-list."""
-    if any(tag in CONTAINER_ITEMS for tag in tags):
+    "" when one of its tags is a sub-list (or, never for an XML name, holds a ``%``)."""
+    if any(tag in CONTAINER_ITEMS or "%" in tag for tag in tags):
         template = ""
     else:
         inner = indent + "  "
@@ -74,22 +74,42 @@ def _item_template(templates: dict[tuple[str, ...], str], indent: str, item: str
 
 
 def _write_items(parts: list[str], item: str, entries: list[Fields], indent: str) -> None:
-    """The items of a sub-list. The items of a document share their tags, so each one whose values
-    are all non-empty is rendered by one ``%`` of a cached template, after one escaping check."""
+    """The items of a sub-list (the lines of a document).
+
+    The lines of a document share their tags, so the whole list is usually one ``%`` of the
+    lines' cached templates with every value, after one escaping check over all the values. A
+    list with an empty value (an empty element, ``<TAG/>``) or an item with a sub-list of its own
+    goes item by item.
+    """
     templates = _ITEMS.setdefault((indent, item), {})
+    layout: list[str] = []
+    texts: list[str] = []
+    for entry in entries:
+        tags = tuple(entry)
+        template = templates.get(tags)
+        if template is None:
+            template = _item_template(templates, indent, item, tags)
+        if not template:
+            break
+        layout.append(template)
+        texts.extend(entry.values())
+    else:
+        if "" not in texts:
+            joined = "".join(texts)
+            if "&" in joined or "<" in joined or ">" in joined or "\r" in joined:
+                texts = [escape(text) for text in texts]
+            parts.append("".join(layout) % tuple(texts))
+            return
     search = _ESCAPE.search
     append = parts.append
     for entry in entries:
-        texts = tuple(entry.values())
-        if "" not in texts:  # an empty value is an empty element (<TAG/>): written field by field
-            tags = tuple(entry)
-            template = templates.get(tags)
-            if template is None:
-                template = _item_template(templates, indent, item, tags)
+        values = tuple(entry.values())
+        if "" not in values:
+            template = templates.get(tuple(entry))
             if template:
-                if search("".join(texts)) is not None:
-                    texts = tuple(escape(text) for text in texts)
-                append(template % texts)
+                if search("".join(values)) is not None:
+                    values = tuple(escape(text) for text in values)
+                append(template % values)
                 continue
         append(f"{indent}<{item}>\n")
         _write(parts, entry, indent + "  ")
