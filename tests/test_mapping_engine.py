@@ -297,6 +297,22 @@ def test_every_problem_is_reported_at_once_f8() -> None:
     assert "3 problems" in error.message
 
 
+def test_a_value_repeated_on_every_line_is_written_and_refused_on_every_line_f8() -> None:
+    """Lines remember what they wrote for a value during a document, never what they refused."""
+    line = ('<Line><Product code="M{i}"/><Field name="Quantity">{q}</Field>'
+            '<Field name="UnitPrice">10.5</Field><Field name="Notes">{note}</Field></Line>')
+    lines = "".join(line.format(i=i, q="beş" if i % 2 else "5", note="Soğuk € zincir")
+                    for i in range(4))
+    xml = QUOTE.split("<Lines>")[0] + f"<Lines>{lines}</Lines></Quote>"
+    error = failure("order", xml, MappingContext.for_user(tiger_set()))
+    assert [d.path for d in error.details] == [
+        f"Lines/Line[{i}]/Field[@name='{name}']" for i in (1, 2, 3, 4)
+        for name in (("Quantity", "Notes") if i % 2 == 0 else ("Notes",))]
+    body = netsis("order", xml.replace("beş", "5"), MappingContext.for_user(netsis_set()))
+    assert [(k["STra_GCMIK"], k["STra_BF"], k["STra_ACIK"], k["Sira"]) for k in body["Kalems"]] \
+        == [(5, 10.5, "Soğuk € zincir", i) for i in (1, 2, 3, 4)]
+
+
 def test_wrong_record_kind_and_entity_f8() -> None:
     with pytest.raises(ValidationFailed):
         translate("order", record(ACCOUNT, "account"), MappingContext.for_user(tiger_set()))

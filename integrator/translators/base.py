@@ -23,7 +23,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, cast
 
 from integrator.config import FieldMapping, IntegrationSet
 from integrator.errors import Detail, MappingFailed
@@ -36,10 +36,9 @@ from integrator.translators.converters import (
     has_default,
     parse_chain,
     run_backward,
-    run_forward,
 )
 from integrator.translators.defaults import default_line_mappings, default_mappings
-from integrator.translators.values import FieldType, ValueRejected
+from integrator.translators.values import FieldType, ValueRejected, Writer
 
 if TYPE_CHECKING:
     from integrator.sessions.manager import Context
@@ -98,9 +97,17 @@ class MappingContext:
 
 
 # -- compiled mappings ----------------------------------------------------------------------------
+Forward = Callable[[str | None], Any]
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """One field mapping, resolved against the catalog and with its converters parsed."""
+    """One field mapping, resolved against the catalog and with its converters parsed.
+
+    ``write`` is the rule's whole forward path compiled into one function: the converters left to
+    right, then the value typed for the ERP field with the target encoding checked (raises
+    ``ValueRejected``; ``None`` means the field is not written).
+    """
 
     crm: str
     key: str                 # Logo: the XML tag; Netsis: "Section.Property" (or "Property")
@@ -114,6 +121,30 @@ class Rule:
     has_default: bool
     origin: str              # "default" or "mappings.account[2]" (for messages)
     entry: CatalogField | None
+    write: Forward = field(compare=False, repr=False)
+
+
+def _forward(chain: tuple[Converter, ...], typed: Writer) -> Forward:
+    """Converters then typing, as one function (built once per rule, run once per value)."""
+    if not chain:
+        # a field the CRM did not send is skipped before this when no converter supplies a default
+        return cast(Forward, typed)
+    if len(chain) == 1:
+        convert = chain[0].forward
+
+        def one(raw: str | None) -> Any:
+            value = convert(raw)
+            return None if value is None else typed(value)
+
+        return one
+    steps = tuple(converter.forward for converter in chain)
+
+    def many(raw: str | None) -> Any:
+        for step in steps:
+            raw = step(raw)
+        return None if raw is None else typed(raw)
+
+    return many
 
 
 _LOGO_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -188,13 +219,14 @@ def _resolve(mapping: FieldMapping, cat: EntityCatalog, *, line: bool, origin: s
         if entry.readonly:
             raise PlanError(f"{origin}.erp", f"{entry.name} is computed by the ERP; map it with "
                                              "direction erp_to_crm")
+    kind: FieldType = entry.type if entry else "string"
     return Rule(
-        crm=mapping.crm, key=key, name=name, level=level,
-        type=entry.type if entry else "string",
+        crm=mapping.crm, key=key, name=name, level=level, type=kind,
         forward=mapping.direction in ("crm_to_erp", "both"),
         backward=mapping.direction in ("erp_to_crm", "both"),
         if_empty=mapping.copy_mode == "if_target_empty",
         converters=chain, has_default=has_default(chain), origin=origin, entry=entry,
+        write=_forward(chain, values.writer(family, kind)),
     )
 
 
@@ -397,6 +429,11 @@ class Scope:
     index: int = 0  # 1-based position of a line
     # values of the lines' document-level sources (warehouse, salesman): computed once
     shared: dict[str, Any] | None = None
+    # the ``direct`` fields every line of the document starts from (constants, document-level
+    # values, a placeholder for each value read from the line), built after the first line
+    template: dict[str, Any] | None = None
+    # the lines' steps, each with this document's memo of the values it has written
+    steps: tuple[_Step, ...] | None = None
 
     def fail(self, text: str, path: str) -> None:
         if len(self.errors) < MAX_DETAILS:
@@ -412,8 +449,32 @@ def field_path(base: str, crm: str) -> str:
     return f"{base}Field[@name='{crm}']"
 
 
+# (source, key, writer of the field's type, document-level)
+_Direct = tuple[Source, str, Writer, bool]
+# (CRM field, ERP key, the rule's forward function, if_target_empty, has a default, message label,
+#  memo: CRM value -> ERP value, kept for one document's lines, or None)
+_Step = tuple[str, str, Forward, bool, bool, str, "dict[str | None, Any] | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Program:
+    """What a translator does for one plan, compiled once (``Translator.program``): the ``direct``
+    list resolved against the catalog, the forward rules as flat steps, the required fields."""
+
+    direct: tuple[_Direct, ...]
+    per_record: tuple[_Direct, ...]  # managed sources read from each line (not document-level)
+    fallbacks: tuple[_Direct, ...]
+    steps: tuple[_Step, ...]
+    required: tuple[tuple[str, str, str | None], ...]  # (key, ERP field, CRM field or None)
+
+
 class Translator:
-    """Base of every translator; subclasses set ``direct``, ``children`` and ``@mapping``s."""
+    """Base of every translator; subclasses set ``direct``, ``children`` and ``@mapping``s.
+
+    The declarations are compiled once per plan into a ``_Program`` (flat tuples and the rules'
+    compiled forward functions); ``assemble`` runs it for each record. A document's lines start
+    from a template of their shared ``direct`` fields, built after the first line.
+    """
 
     family: ClassVar[Family]
     line_level: ClassVar[bool] = False
@@ -423,14 +484,9 @@ class Translator:
 
     def __init__(self) -> None:
         self.child: Translator | None = self.children() if self.children is not None else None
-        self._prepared: dict[int, tuple[Plan, _Prepared]] = {}
+        self._programs: dict[int, tuple[Plan, _Program]] = {}
         self._bound: tuple[Callable[[Scope, dict[str, Any]], Mapping[str, Any]], ...] = tuple(
             getattr(self, name) for name in self._mappings)
-        logo = self.family == "logo"
-        self._to: Callable[[str, FieldType], Any] = values.to_logo if logo else values.to_netsis
-        self._bad_char: Callable[[str], str | None] = (
-            values.bad_char_logo if logo else values.bad_char_netsis)
-        self._encoding = values.LOGO_ENCODING if logo else values.NETSIS_ENCODING
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -441,37 +497,21 @@ class Translator:
                     names.append(name)
         cls._mappings = tuple(names)
 
-    # -- typing one value for the target ------------------------------------------------------------
-    def convert(self, value: str, kind: FieldType) -> Any:
-        """``value`` typed for this ERP with its encoding checked; raises ``ValueRejected``."""
-        if kind == "string":
-            bad = self._bad_char(value)
-            if bad is not None:
-                raise ValueRejected(f"character {values.describe_char(bad)} cannot be carried "
-                                    f"in {self._encoding}")
-            return value
-        return self._to(value, kind)
-
-    def typed(self, scope: Scope, value: str, kind: FieldType, what: str, path: str) -> Any:
-        """``convert``; on failure records an error and returns ``_PENDING`` (field skipped)."""
-        try:
-            return self.convert(value, kind)
-        except ValueRejected as exc:
-            scope.fail(f"{what}: {exc}", path)
-            return _PENDING
-
-    def prepared(self, plan: Plan) -> _Prepared:
-        """The ``direct`` list and the required fields resolved against a plan (cached)."""
-        hit = self._prepared.get(id(plan))
+    def program(self, plan: Plan) -> _Program:
+        """The translator compiled against a plan (cached per plan object)."""
+        hit = self._programs.get(id(plan))
         if hit is not None and hit[0] is plan:
             return hit[1]
         cat = plan.catalog
-        direct = []
+        direct: list[_Direct] = []
         for source, key in self.direct:
             entry = cat.get(key.rsplit(".", 1)[-1], line=self.line_level)
-            direct.append((source, key, entry.type if entry is not None else "string",
+            kind: FieldType = entry.type if entry is not None else "string"
+            direct.append((source, key, values.writer(self.family, kind),
                            source.path.startswith("/")))
         rules = plan.line_forward if self.line_level else plan.header_forward
+        steps = tuple((rule.crm, rule.key, rule.write, rule.if_empty, rule.has_default,
+                       f"{rule.crm} -> {rule.name}", None) for rule in rules)
         entries = cat.line_fields if self.line_level else cat.header_fields
         required = []
         for entry in entries:
@@ -479,61 +519,126 @@ class Translator:
                 key = self.key_of(entry)
                 required.append((key, entry.name,
                                  next((r.crm for r in rules if r.key == key), None)))
-        prepared = _Prepared(tuple(direct), tuple(required))
-        if len(self._prepared) > 256:
-            self._prepared.clear()
-        self._prepared[id(plan)] = (plan, prepared)
-        return prepared
+        program = _Program(
+            tuple(direct),
+            tuple(d for d in direct if d[0].kind == "managed" and not d[3]),
+            tuple(d for d in direct if d[0].kind == "fallback"),
+            steps, tuple(required))
+        if len(self._programs) > 256:
+            self._programs.clear()
+        self._programs[id(plan)] = (plan, program)
+        return program
 
     # -- the mapped fields ---------------------------------------------------------------------------
-    def mapped(self, scope: Scope, rules: tuple[Rule, ...]) -> dict[str, Any]:
-        """Apply the forward rules to the scope's record: ERP key -> typed value."""
+    def mapped(self, scope: Scope, program: _Program) -> dict[str, Any]:
+        """Apply the forward rules to the scope's record: ERP key -> typed value.
+
+        A document's lines repeat their values (units, VAT rates, discounts), so each line step
+        remembers what it wrote for a CRM value during the document (``Scope.steps``); the
+        forward functions are pure, and a value they refuse is not remembered.
+        """
         out: dict[str, Any] = {}
-        get = scope.record.fields.get
+        fields = scope.record.fields
         current = scope.current
-        bad_char = self._bad_char
-        convert = self.convert
-        for rule in rules:
-            raw = get(rule.crm)
-            if raw is None and not rule.has_default:
+        steps = program.steps if scope.steps is None else scope.steps
+        for crm, key, write, if_empty, defaulted, label, memo in steps:
+            if crm in fields:
+                raw: str | None = fields[crm]
+            elif defaulted:
+                raw = None
+            else:
                 continue
-            if rule.if_empty and (not values.is_empty(out.get(rule.key)) or (
-                    current is not None and not values.is_empty(current.get(rule.key)))):
+            if if_empty and (not values.is_empty(out.get(key)) or (
+                    current is not None and not values.is_empty(current.get(key)))):
                 continue
-            try:
-                if rule.converters:
-                    raw = run_forward(rule.converters, raw)
-                if raw is None:
+            value = _PENDING if memo is None else memo.get(raw, _PENDING)
+            if value is _PENDING:
+                try:
+                    value = write(raw)
+                except ValueRejected as exc:
+                    scope.fail(f"{label}: {exc}", field_path(scope.path, crm))
                     continue
-                if rule.type == "string" and bad_char(raw) is None:
-                    out[rule.key] = raw  # the common case: text as is
-                    continue
-                typed = convert(raw, rule.type)
-            except ValueRejected as exc:
-                scope.fail(f"{rule.crm} -> {rule.name}: {exc}", field_path(scope.path, rule.crm))
-                continue
-            if typed is not None:
-                # None: an empty value of a Netsis number/date/boolean, which cannot be empty
-                out[rule.key] = typed
+                if memo is not None:
+                    memo[raw] = value
+            if value is not None:
+                # None: no value after the converters, or an empty Netsis number/date/boolean
+                out[key] = value
         return out
 
     # -- assembling one record -----------------------------------------------------------------------
-    def assemble(self, scope: Scope, rules: tuple[Rule, ...]) -> dict[str, Any]:
+    def assemble(self, scope: Scope, program: _Program | None = None) -> dict[str, Any]:
         """direct (const, managed, fallback) + mapped fields + @mapping fragments."""
-        prepared = self.prepared(scope.plan)
-        out: dict[str, Any] = {}
-        pending: list[tuple[Source, str, FieldType]] = []
+        if program is None:
+            program = self.program(scope.plan)
         insert = scope.operation == "insert"
+        template = scope.template
+        if template is not None and insert:
+            out = template.copy()
+            record, parent, ctx = scope.record, scope.parent, scope.ctx
+            for source, key, write, _ in program.per_record:
+                assert source.fn is not None
+                raw = source.fn(record, parent, ctx)
+                if raw is None:
+                    del out[key]
+                    if source.required:
+                        scope.fail(source.required, scope.path + source.path)
+                    continue
+                try:
+                    out[key] = write(raw)
+                except ValueRejected as exc:
+                    del out[key]
+                    scope.fail(f"{key}: {exc}", scope.path + source.path)
+        else:
+            out = self._direct(scope, program, insert)
+            if scope.shared is not None and insert:
+                scope.template = self._template(program, scope.shared)
+        mapped = self.mapped(scope, program)
+        if mapped:
+            out.update(mapped)
+        if insert:
+            for source, key, write, _ in program.fallbacks:
+                if out.get(key) is _PENDING:
+                    assert source.fn is not None
+                    raw = source.fn(scope.record, scope.parent, scope.ctx)
+                    typed: Any = _PENDING
+                    if raw is not None:
+                        try:
+                            typed = write(raw)
+                        except ValueRejected as exc:
+                            scope.fail(f"{key}: {exc}", _source_path(scope, source))
+                    if typed is _PENDING:
+                        del out[key]
+                    else:
+                        out[key] = typed
+        for method in self._bound:
+            fragment = method(scope, out)
+            for key, value in fragment.items():
+                if value is None:
+                    out.pop(key, None)
+                else:
+                    out[key] = value
+        if insert:
+            for key, _, _ in program.required:
+                value = out.get(key)
+                if value is None or (value.__class__ is str and (not value or value.isspace())):
+                    self.check_required(scope, program, out)  # something is missing: say what
+                    break
+        return out
+
+    def _direct(self, scope: Scope, program: _Program, insert: bool) -> dict[str, Any]:
+        """The ``direct`` fields of one record, in declaration order (a fallback is a placeholder
+        until the mapped fields are known); a line records its document-level values in
+        ``scope.shared``."""
+        out: dict[str, Any] = {}
         record, parent, ctx = scope.record, scope.parent, scope.ctx
         shared = scope.shared
-        for source, key, kind, document_level in prepared.direct:
+        for source, key, write, document_level in program.direct:
             if source.kind == "const":
                 if insert:
                     out[key] = source.value
             elif source.kind == "fallback":
                 if insert:
                     out[key] = _PENDING
-                    pending.append((source, key, kind))
             elif shared is not None and document_level and key in shared:
                 if shared[key] is not _PENDING:
                     out[key] = shared[key]
@@ -546,52 +651,49 @@ class Translator:
                         scope.fail(source.required, _source_path(scope, source))
                 else:
                     try:
-                        value = out[key] = self.convert(raw, kind)
+                        value = out[key] = write(raw)
                     except ValueRejected as exc:
                         scope.fail(f"{key}: {exc}", _source_path(scope, source))
                 if shared is not None and document_level:
                     shared[key] = value
-        out.update(self.mapped(scope, rules))
-        for source, key, kind in pending:
-            if out.get(key) is _PENDING:
-                assert source.fn is not None
-                raw = source.fn(record, parent, ctx)
-                typed = _PENDING if raw is None else self.typed(
-                    scope, raw, kind, key, _source_path(scope, source))
-                if typed is _PENDING:
-                    del out[key]
-                else:
-                    out[key] = typed
-        for method in self._bound:
-            fragment = method(scope, out)
-            for key, value in fragment.items():
-                if value is None:
-                    out.pop(key, None)
-                else:
-                    out[key] = value
-        if insert:
-            self.check_required(scope, prepared, out)
         return out
+
+    @staticmethod
+    def _template(program: _Program, shared: Mapping[str, Any]) -> dict[str, Any]:
+        """The ``direct`` fields every further line starts from, in declaration order: constants,
+        document-level values, and a placeholder for each value read from the line itself."""
+        template: dict[str, Any] = {}
+        for source, key, _, document_level in program.direct:
+            if source.kind == "const":
+                template[key] = source.value
+            elif source.kind == "fallback" or not document_level:
+                template[key] = _PENDING
+            elif shared.get(key, _PENDING) is not _PENDING:
+                template[key] = shared[key]
+        return template
 
     def lines(self, scope: Scope) -> list[dict[str, Any]]:
         """The document's lines, each assembled by the ``children`` translator."""
         child = self.child
         assert child is not None
-        rules = scope.plan.line_forward
+        assemble = child.assemble
+        program = child.program(scope.plan)
         result = []
         sub = Scope(scope.record, scope.record, scope.ctx, scope.plan, "", scope.errors, "insert",
                     None, 0, {})
+        sub.steps = tuple((crm, key, write, if_empty, defaulted, label, {})
+                          for crm, key, write, if_empty, defaulted, label, _ in program.steps)
         base = f"{scope.path}Lines/Line["
         for index, line in enumerate(scope.record.lines, 1):
             sub.record, sub.index, sub.path = line, index, f"{base}{index}]/"
-            result.append(child.assemble(sub, rules))
+            result.append(assemble(sub, program))
         if not result:
             scope.fail("a document needs at least one line", f"{scope.path}Lines")
         return result
 
-    def check_required(self, scope: Scope, prepared: _Prepared, out: Mapping[str, Any]) -> None:
+    def check_required(self, scope: Scope, program: _Program, out: Mapping[str, Any]) -> None:
         failed: set[str | None] | None = None
-        for key, name, crm in prepared.required:
+        for key, name, crm in program.required:
             value = out.get(key)
             if value is not None and not values.is_empty(value):
                 continue
@@ -609,12 +711,6 @@ class Translator:
         if self.family == "netsis" and entry.section and entry.level != "line":
             return f"{entry.section}.{entry.name}"
         return entry.name
-
-
-@dataclass(frozen=True, slots=True)
-class _Prepared:
-    direct: tuple[tuple[Source, str, FieldType, bool], ...]  # (source, key, type, document-level)
-    required: tuple[tuple[str, str, str | None], ...]  # (key, ERP field, CRM field mapped or None)
 
 
 def raise_if_failed(scope: Scope, what: str) -> None:

@@ -88,7 +88,12 @@ _FALSE_WORDS = frozenset({"0", "false", "f", "no", "n", "hayır", "hayir", "h", 
                           "yok", ""})
 
 
+_PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
 def _lenient_decimal(value: str) -> str:
+    if value.isascii() and value.replace(".", "", 1).isdigit():
+        return value  # already plain: 7, 7.5, .5 (the common case)
     text = value.strip().replace(" ", "").replace("\u00a0", "")
     if not text:
         return ""
@@ -104,7 +109,7 @@ def _lenient_decimal(value: str) -> str:
         text = text.replace(",", ".")
     elif text.count(".") > 1:
         text = text.replace(".", "")  # 1.234.567 (thousands separators only)
-    if not re.fullmatch(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", text):
+    if not _PLAIN_DECIMAL.fullmatch(text):
         raise ValueRejected(f"{value!r} is not a decimal number")
     return text.lstrip("+")
 

@@ -31,6 +31,7 @@ being lost.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
@@ -227,6 +228,90 @@ def to_netsis(value: str, kind: FieldType) -> JsonValue:
     if kind == "time":
         return parse_time(value).isoformat()
     return _boolean(value)
+
+
+# -- writers: the forward path of one field type, specialised once ------------------------------
+# ``writer(family, kind)`` is ``to_logo``/``to_netsis`` for one field type with the target encoding
+# checked for text, as one function the compiled mapping plans call per value. The common cases
+# (printable ASCII text, plain decimals) take a fast path; everything else goes the general way,
+# so the results are those of ``to_logo``/``to_netsis`` and ``bad_char_*``.
+Writer = Callable[[str], Any]
+
+
+def _rejected_char(char: str, encoding: str) -> ValueRejected:
+    return ValueRejected(f"character {describe_char(char)} cannot be carried in {encoding}")
+
+
+def _logo_text(value: str) -> str:
+    if value.isascii() and value.isprintable():  # no control characters, nothing to look up
+        return value
+    found = _LOGO_BAD.search(value)
+    if found is not None:
+        raise _rejected_char(found.group(), LOGO_ENCODING)
+    return value
+
+
+def _netsis_text(value: str) -> str:
+    if value.isascii():  # cp1254 carries every ASCII character
+        return value
+    found = _NETSIS_BAD.search(value)
+    if found is not None:
+        raise _rejected_char(found.group(), NETSIS_ENCODING)
+    return value
+
+
+def _logo_decimal(value: str) -> str:
+    return _plain_decimal(value) if value else value
+
+
+def _logo_integer(value: str) -> str:
+    if value.isascii() and value.isdigit():
+        return value.lstrip("0") or "0"
+    return to_logo(value, "integer")
+
+
+def _netsis_decimal(value: str) -> JsonValue:
+    if value.isascii():
+        if value.isdigit():  # 20, 007
+            if len(value) <= 15:
+                return int(value)
+        else:
+            whole, _, fraction = value.partition(".")
+            if whole.isdigit() and fraction.isdigit():  # 120.50, 0.125
+                fraction = fraction.rstrip("0")
+                if not fraction:
+                    if len(whole) <= 15:
+                        return int(whole)
+                elif len(whole.lstrip("0")) + len(fraction) <= 15:  # a double holds it exactly
+                    return float(value)
+    return to_netsis(value, "decimal")
+
+
+def _netsis_integer(value: str) -> JsonValue:
+    if value.isascii() and value.isdigit():
+        return int(value)
+    return to_netsis(value, "integer")
+
+
+def _general(to: Callable[[str, FieldType], Any], kind: FieldType) -> Writer:
+    def write(value: str) -> Any:
+        return to(value, kind)
+
+    return write
+
+
+_WRITERS: dict[tuple[str, FieldType], Writer] = {
+    ("logo", "string"): _logo_text, ("netsis", "string"): _netsis_text,
+    ("logo", "decimal"): _logo_decimal, ("netsis", "decimal"): _netsis_decimal,
+    ("logo", "integer"): _logo_integer, ("netsis", "integer"): _netsis_integer,
+    **{("logo", kind): _general(to_logo, kind) for kind in ("date", "time", "boolean")},
+    **{("netsis", kind): _general(to_netsis, kind) for kind in ("date", "time", "boolean")},
+}
+
+
+def writer(family: Literal["logo", "netsis"], kind: FieldType) -> Writer:
+    """CRM text -> the value of a ``kind`` field of the ERP family; raises ``ValueRejected``."""
+    return _WRITERS[(family, kind)]
 
 
 # -- reverse: ERP value -> CRM text -------------------------------------------------------------

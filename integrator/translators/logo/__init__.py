@@ -44,7 +44,7 @@ def build(entity: Entity, record: CrmRecord, ctx: MappingContext) -> LogoDocumen
     translator = _translator(entity)
     plan = plan_for(ctx.integration_set, entity)
     scope = Scope(record, None, ctx, plan, "", [], "insert", ctx.current)
-    fields = translator.assemble(scope, plan.header_forward)
+    fields = translator.assemble(scope)
     raise_if_failed(scope, f"{entity} {record.crm_id or record.code or ''}".strip())
     plural, singular, data_type = LOGO_ROOTS[entity]
     return LogoDocument(data_type, plural, singular, "INS", xml.render(plural, singular, "INS",
@@ -70,7 +70,7 @@ def update(entity: Entity, current_xml: str | bytes, record: CrmRecord,
     root = xml.parse(current_xml)
     current = xml.leaf_values(xml.record_element(root, plural, singular))
     scope = Scope(record, None, ctx, plan, "", [], "update", current)
-    fields = translator.assemble(scope, plan.header_forward)
+    fields = translator.assemble(scope)
     raise_if_failed(scope, f"{entity} {record.code or record.crm_id or ''}".strip())
     fields.pop("CODE", None)  # the code is the link: an update never renames the card
     text = xml.merge_update(root, plural, singular, fields)

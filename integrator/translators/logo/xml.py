@@ -39,17 +39,81 @@ def escape(text: str) -> str:
             .replace("\r", "&#13;"))
 
 
-_TAGS: dict[tuple[str, str], tuple[str, str, str]] = {}
+_CACHE_MAX = 4096
+# indentation -> tag -> (opening, closing, empty element) text
+_TAGS: dict[str, dict[str, tuple[str, str, str]]] = {}
+# (indentation, item tag) -> the tags of a flat item, in order -> the item's text with a %s for
+# each value ("" when the item has a sub-list of its own)
+_ITEMS: dict[tuple[str, str], dict[tuple[str, ...], str]] = {}
 
 
 def _tag(indent: str, tag: str) -> tuple[str, str, str]:
     """(opening, closing, empty) text of a tag at an indentation (cached: tags repeat a lot)."""
-    found = _TAGS.get((indent, tag))
+    level = _TAGS.setdefault(indent, {})
+    found = level.get(tag)
     if found is None:
         found = (f"{indent}<{tag}>", f"</{tag}>\n", f"{indent}<{tag}/>\n")
-        if len(_TAGS) < 4096:
-            _TAGS[(indent, tag)] = found
+        if len(level) < _CACHE_MAX:
+            level[tag] = found
     return found
+
+
+def _item_template(templates: dict[tuple[str, ...], str], indent: str, item: str,
+                   tags: tuple[str, ...]) -> str:
+    """The text of a flat item (``<TRANSACTION>`` and its fields) with ``%s`` for each value, or
+    "" when one of its tags is a sub-list (or, never for an XML name, holds a ``%``)."""
+    if any(tag in CONTAINER_ITEMS or "%" in tag for tag in tags):
+        template = ""
+    else:
+        inner = indent + "  "
+        fields = "".join(f"{inner}<{tag}>%s</{tag}>\n" for tag in tags)
+        template = f"{indent}<{item}>\n{fields}{indent}</{item}>\n"
+    if len(templates) < _CACHE_MAX:
+        templates[tags] = template
+    return template
+
+
+def _write_items(parts: list[str], item: str, entries: list[Fields], indent: str) -> None:
+    """The items of a sub-list (the lines of a document).
+
+    The lines of a document share their tags, so the whole list is usually one ``%`` of the
+    lines' cached templates with every value, after one escaping check over all the values. A
+    list with an empty value (an empty element, ``<TAG/>``) or an item with a sub-list of its own
+    goes item by item.
+    """
+    templates = _ITEMS.setdefault((indent, item), {})
+    layout: list[str] = []
+    texts: list[str] = []
+    for entry in entries:
+        tags = tuple(entry)
+        template = templates.get(tags)
+        if template is None:
+            template = _item_template(templates, indent, item, tags)
+        if not template:
+            break
+        layout.append(template)
+        texts.extend(entry.values())
+    else:
+        if "" not in texts:
+            joined = "".join(texts)
+            if "&" in joined or "<" in joined or ">" in joined or "\r" in joined:
+                texts = [escape(text) for text in texts]
+            parts.append("".join(layout) % tuple(texts))
+            return
+    search = _ESCAPE.search
+    append = parts.append
+    for entry in entries:
+        values = tuple(entry.values())
+        if "" not in values:
+            template = templates.get(tuple(entry))
+            if template:
+                if search("".join(values)) is not None:
+                    values = tuple(escape(text) for text in values)
+                append(template % values)
+                continue
+        append(f"{indent}<{item}>\n")
+        _write(parts, entry, indent + "  ")
+        append(f"{indent}</{item}>\n")
 
 
 def _write(parts: list[str], fields: Fields, indent: str) -> None:
@@ -57,18 +121,11 @@ def _write(parts: list[str], fields: Fields, indent: str) -> None:
     append = parts.append
     for tag, value in fields.items():
         if isinstance(value, list):
-            item = CONTAINER_ITEMS[tag]
-            inner = indent + "  "
-            deeper = inner + "  "
-            opening, closing = f"{inner}<{item}>\n", f"{inner}</{item}>\n"
             append(f"{indent}<{tag}>\n")
-            for entry in value:
-                append(opening)
-                _write(parts, entry, deeper)
-                append(closing)
+            _write_items(parts, CONTAINER_ITEMS[tag], value, indent + "  ")
             append(f"{indent}</{tag}>\n")
             continue
-        opening, closing, empty = _TAGS.get((indent, tag)) or _tag(indent, tag)
+        opening, closing, empty = _tag(indent, tag)
         if value == "":
             append(empty)
         else:

@@ -37,7 +37,7 @@ def build(entity: Entity, record: CrmRecord, ctx: MappingContext) -> NetsisDocum
     translator = TRANSLATORS[entity]
     plan = plan_for(ctx.integration_set, entity)
     scope = Scope(record, None, ctx, plan, "", [], "insert", ctx.current)
-    fields = translator.assemble(scope, plan.header_forward)
+    fields = translator.assemble(scope)
     raise_if_failed(scope, f"{entity} {record.crm_id or record.code or ''}".strip())
     return NetsisDocument(NETSIS_RESOURCES[entity], "POST", nest(fields),
                           document_type=NETSIS_DOC_TYPES.get(entity))
@@ -59,7 +59,7 @@ def update(entity: Entity, record: CrmRecord, ctx: MappingContext,
     plan = plan_for(ctx.integration_set, entity)
     flat_current = current_values(current, entity, ctx) if current is not None else ctx.current
     scope = Scope(record, None, ctx, plan, "", [], "update", flat_current)
-    fields = translator.assemble(scope, plan.header_forward)
+    fields = translator.assemble(scope)
     raise_if_failed(scope, f"{entity} {key}")
     code_key = CODE_KEYS[entity]
     fields.pop(code_key, None)

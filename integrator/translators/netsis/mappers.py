@@ -132,9 +132,15 @@ class LineTranslator(NetsisTranslator):
         gross = out.get("STra_BF")
         if "STra_NF" in out or gross is None:
             return {}
-        rates = [out[key] for key in DISCOUNT_KEYS if key in out]
+        rates = []
+        for key in DISCOUNT_KEYS:
+            if key in out:
+                rates.append(out[key])
         if not any(rates):
             return {"STra_NF": gross}
+        exact = _net_price(gross, rates)
+        if exact is not None:
+            return {"STra_NF": exact}
         net = _decimal(gross)
         for rate in rates:
             net = net * (_HUNDRED - _decimal(rate)) / _HUNDRED
@@ -155,6 +161,61 @@ _HUNDRED = Decimal(100)
 
 def _decimal(number: int | float) -> Decimal:
     return Decimal(repr(number)) if isinstance(number, float) else Decimal(number)
+
+
+_EXACT_LIMIT = 10 ** 28  # the Decimal context's precision: below it every step is exact
+_DOUBLE_LIMIT = 10 ** 15  # a double holds 15 significant digits exactly
+
+
+def _scaled(number: object) -> tuple[int, int] | None:
+    """An int or float as (coefficient, decimal places), the value ``_decimal`` reads; None for
+    anything else (a bool, a float written with an exponent, inf, nan)."""
+    if type(number) is int:
+        return number, 0
+    if type(number) is float:
+        whole, dot, fraction = repr(number).partition(".")
+        if dot and fraction.isdigit():
+            return int(whole + fraction), len(fraction)
+    return None
+
+
+_POWERS: tuple[int, ...] = tuple(10 ** n for n in range(40))
+
+
+def _net_price(gross: object, rates: list[Any]) -> int | float | None:
+    """``net_price`` in integers: gross * prod(100 - rate) / 100^n, rounded half-up to 4 places.
+
+    The same value as the Decimal steps whenever they are exact (every intermediate coefficient
+    under 28 digits) and the result has at most 15 digits; None leaves the rest to them.
+    """
+    scaled = _scaled(gross)
+    if scaled is None:
+        return None
+    numerator, places = scaled
+    for rate in rates:
+        if type(rate) is int:  # the common case: a whole percentage
+            numerator *= 100 - rate
+            places += 2
+            continue
+        factor = _scaled(rate)
+        if factor is None:
+            return None
+        coefficient, decimals = factor  # repr writes at most 21 decimals without an exponent
+        numerator *= 100 * _POWERS[decimals] - coefficient
+        places += decimals + 2
+    magnitude = abs(numerator)
+    if magnitude >= _EXACT_LIMIT or places >= len(_POWERS):
+        return None
+    denominator = _POWERS[places]
+    units, rest = divmod(magnitude * 10_000, denominator)  # units of 0.0001
+    if 2 * rest >= denominator:
+        units += 1  # ROUND_HALF_UP: half away from zero
+    if units >= _DOUBLE_LIMIT:
+        return None
+    if units % 10_000 == 0:
+        whole = units // 10_000
+        return whole if numerator >= 0 else -whole
+    return (units if numerator >= 0 else -units) / 10_000
 
 
 class DocumentTranslator(NetsisTranslator):
