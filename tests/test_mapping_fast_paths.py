@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from integrator.translators.logo import xml
-from integrator.translators.netsis.mappers import _net_price
+from integrator.translators.netsis.mappers import _net_price, _scaled
 from integrator.translators.values import (
     FIELD_TYPES,
     FieldType,
@@ -100,6 +100,7 @@ number = st.one_of(
     st.decimals(min_value=Decimal("-1e6"), max_value=Decimal("1e6"), places=5,
                 allow_nan=False, allow_infinity=False).map(lambda d: float(d)),  # halves at 4 places
     st.integers(min_value=0, max_value=2000).map(lambda n: n / 8),
+    st.integers(min_value=10**13, max_value=10**17).map(lambda n: n / 10_000),  # 15 to 17 digits
     st.decimals(min_value=Decimal("-1e12"), max_value=Decimal("1e12"), places=4,
                 allow_nan=False, allow_infinity=False).map(lambda d: float(d)),
     st.floats(allow_nan=False, allow_infinity=False, width=64),
@@ -120,6 +121,16 @@ def test_the_integer_net_price_equals_the_decimal_steps_f8(gross: int | float,
     except InvalidOperation:
         pytest.fail(f"the fast path answered {fast!r} where the Decimal steps refuse")
     assert (type(fast), fast) == (type(expected), expected)
+
+
+@SETTINGS
+@given(value=number)
+def test_numbers_are_read_as_their_shortest_decimal_f8(value: int | float) -> None:
+    """The net price reads a JSON number as the decimal its repr writes (``Decimal(repr(x))``)."""
+    scaled = _scaled(value)
+    if scaled is not None:
+        coefficient, places = scaled
+        assert Decimal(coefficient).scaleb(-places) == Decimal(repr(value))
 
 
 logo_text = st.text(alphabet=string.ascii_letters + "İıŞşĞğ &<>\r\n\t\"'", max_size=12)
