@@ -1,9 +1,9 @@
 """The translators' fast paths give exactly what the general code gives (F8, N7).
 
 The hot path of a 500-line document takes shortcuts: compiled per-type writers with ASCII fast
-paths, an integer computation of the Netsis net price, and one ``%`` template per Logo line. Each
-is checked here against the general code or an independent reference on arbitrary input;
-timings are measured by ``bench/translate.py``, never asserted.
+paths, an integer computation of the Netsis net price, and Logo lines rendered from cached text
+around their values. Each is checked here against the general code or an independent reference
+on arbitrary input; timings are measured by ``bench/translate.py``, never asserted.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from integrator.translators.logo import xml
-from integrator.translators.netsis.mappers import _net_price
+from integrator.translators.netsis.mappers import _net_price, _scaled
 from integrator.translators.values import (
     FIELD_TYPES,
     FieldType,
@@ -100,6 +100,7 @@ number = st.one_of(
     st.decimals(min_value=Decimal("-1e6"), max_value=Decimal("1e6"), places=5,
                 allow_nan=False, allow_infinity=False).map(lambda d: float(d)),  # halves at 4 places
     st.integers(min_value=0, max_value=2000).map(lambda n: n / 8),
+    st.integers(min_value=10**13, max_value=10**17).map(lambda n: n / 10_000),  # 15 to 17 digits
     st.decimals(min_value=Decimal("-1e12"), max_value=Decimal("1e12"), places=4,
                 allow_nan=False, allow_infinity=False).map(lambda d: float(d)),
     st.floats(allow_nan=False, allow_infinity=False, width=64),
@@ -122,7 +123,30 @@ def test_the_integer_net_price_equals_the_decimal_steps_f8(gross: int | float,
     assert (type(fast), fast) == (type(expected), expected)
 
 
+@SETTINGS
+@given(value=number)
+def test_numbers_are_read_as_their_shortest_decimal_f8(value: int | float) -> None:
+    """The net price reads a JSON number as the decimal its repr writes (``Decimal(repr(x))``)."""
+    scaled = _scaled(value)
+    if scaled is not None:
+        coefficient, places = scaled
+        assert Decimal(coefficient).scaleb(-places) == Decimal(repr(value))
+
+
 logo_text = st.text(alphabet=string.ascii_letters + "İıŞşĞğ &<>\r\n\t\"'", max_size=12)
+
+
+def reference_items(lines: list[dict[str, str]]) -> str:
+    """The documented text of a TRANSACTIONS list, written out field by field."""
+    def field(tag: str, value: str) -> str:
+        if value == "":
+            return f"        <{tag}/>\n"
+        text = (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                .replace("\r", "&#13;"))
+        return f"        <{tag}>{text}</{tag}>\n"
+
+    return "".join("      <TRANSACTION>\n" + "".join(field(t, v) for t, v in line.items())
+                   + "      </TRANSACTION>\n" for line in lines)
 
 
 @SETTINGS
@@ -131,10 +155,12 @@ logo_text = st.text(alphabet=string.ascii_letters + "İıŞşĞğ &<>\r\n\t\"'",
                                         logo_text, max_size=6), max_size=5),
        header=logo_text)
 def test_logo_lines_render_as_their_values_n7(lines: list[dict[str, str]], header: str) -> None:
-    """Every line, with or without empty values and characters to escape, parses back to exactly
-    its tags and values (an empty value is an empty element)."""
+    """Every line, with or without empty values and characters to escape, is written as the
+    documented text and parses back to exactly its tags and values (an empty value is an empty
+    element, ``<TAG/>``)."""
     text = xml.render("SALES_ORDERS", "ORDER_SLIP", "INS",
                       {"NOTES1": header, "TRANSACTIONS": lines})
+    assert f"    <TRANSACTIONS>\n{reference_items(lines)}    </TRANSACTIONS>\n" in text
     root = etree.fromstring(text.encode("iso-8859-9"))
     slip = root[0]
     assert (slip.findtext("NOTES1") or "") == header

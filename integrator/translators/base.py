@@ -422,7 +422,7 @@ class Scope:
     parent: CrmRecord | None
     ctx: MappingContext
     plan: Plan
-    path: str
+    base: str  # the path of the record, or of its document for a line (see ``path``)
     errors: list[Detail]
     operation: Operation
     current: Mapping[str, Any] | None = None
@@ -434,6 +434,12 @@ class Scope:
     template: dict[str, Any] | None = None
     # the lines' steps, each with this document's memo of the values it has written
     steps: tuple[_Step, ...] | None = None
+
+    @property
+    def path(self) -> str:
+        """Where the record sits in the CRM XML (``Lines/Line[2]/`` for a line); made only when
+        an error needs it."""
+        return f"{self.base}Lines/Line[{self.index}]/" if self.index else self.base
 
     def fail(self, text: str, path: str) -> None:
         if len(self.errors) < MAX_DETAILS:
@@ -466,6 +472,7 @@ class _Program:
     fallbacks: tuple[_Direct, ...]
     steps: tuple[_Step, ...]
     required: tuple[tuple[str, str, str | None], ...]  # (key, ERP field, CRM field or None)
+    copies_if_empty: bool  # a step copies only into an empty field (it must see the mapped ones)
 
 
 class Translator:
@@ -523,21 +530,24 @@ class Translator:
             tuple(direct),
             tuple(d for d in direct if d[0].kind == "managed" and not d[3]),
             tuple(d for d in direct if d[0].kind == "fallback"),
-            steps, tuple(required))
+            steps, tuple(required), any(step[3] for step in steps))
         if len(self._programs) > 256:
             self._programs.clear()
         self._programs[id(plan)] = (plan, program)
         return program
 
     # -- the mapped fields ---------------------------------------------------------------------------
-    def mapped(self, scope: Scope, program: _Program) -> dict[str, Any]:
-        """Apply the forward rules to the scope's record: ERP key -> typed value.
+    def mapped(self, scope: Scope, program: _Program,
+               out: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Apply the forward rules to the scope's record: ERP key -> typed value, into ``out`` when
+        given (a rule copying ``if_target_empty`` looks at the mapped values only, so not then).
 
         A document's lines repeat their values (units, VAT rates, discounts), so each line step
         remembers what it wrote for a CRM value during the document (``Scope.steps``); the
         forward functions are pure, and a value they refuse is not remembered.
         """
-        out: dict[str, Any] = {}
+        if out is None:
+            out = {}
         fields = scope.record.fields
         current = scope.current
         steps = program.steps if scope.steps is None else scope.steps
@@ -592,9 +602,10 @@ class Translator:
             out = self._direct(scope, program, insert)
             if scope.shared is not None and insert:
                 scope.template = self._template(program, scope.shared)
-        mapped = self.mapped(scope, program)
-        if mapped:
-            out.update(mapped)
+        if program.copies_if_empty:
+            out.update(self.mapped(scope, program))
+        else:
+            self.mapped(scope, program, out)
         if insert:
             for source, key, write, _ in program.fallbacks:
                 if out.get(key) is _PENDING:
@@ -679,13 +690,12 @@ class Translator:
         assemble = child.assemble
         program = child.program(scope.plan)
         result = []
-        sub = Scope(scope.record, scope.record, scope.ctx, scope.plan, "", scope.errors, "insert",
-                    None, 0, {})
+        sub = Scope(scope.record, scope.record, scope.ctx, scope.plan, scope.path, scope.errors,
+                    "insert", None, 0, {})
         sub.steps = tuple((crm, key, write, if_empty, defaulted, label, {})
                           for crm, key, write, if_empty, defaulted, label, _ in program.steps)
-        base = f"{scope.path}Lines/Line["
         for index, line in enumerate(scope.record.lines, 1):
-            sub.record, sub.index, sub.path = line, index, f"{base}{index}]/"
+            sub.record, sub.index = line, index
             result.append(assemble(sub, program))
         if not result:
             scope.fail("a document needs at least one line", f"{scope.path}Lines")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from itertools import pairwise
 from typing import Any
 
 from lxml import etree
@@ -42,9 +43,9 @@ def escape(text: str) -> str:
 _CACHE_MAX = 4096
 # indentation -> tag -> (opening, closing, empty element) text
 _TAGS: dict[str, dict[str, tuple[str, str, str]]] = {}
-# (indentation, item tag) -> the tags of a flat item, in order -> the item's text with a %s for
-# each value ("" when the item has a sub-list of its own)
-_ITEMS: dict[tuple[str, str], dict[tuple[str, ...], str]] = {}
+# (indentation, item tag) -> the tags of a flat item, in order -> the text around its values
+# (() when the item has a sub-list of its own)
+_ITEMS: dict[tuple[str, str], dict[tuple[str, ...], tuple[str, ...]]] = {}
 
 
 def _tag(indent: str, tag: str) -> tuple[str, str, str]:
@@ -58,59 +59,68 @@ def _tag(indent: str, tag: str) -> tuple[str, str, str]:
     return found
 
 
-def _item_template(templates: dict[tuple[str, ...], str], indent: str, item: str,
-                   tags: tuple[str, ...]) -> str:
-    """The text of a flat item (``<TRANSACTION>`` and its fields) with ``%s`` for each value, or
-    "" when one of its tags is a sub-list (or, never for an XML name, holds a ``%``)."""
-    if any(tag in CONTAINER_ITEMS or "%" in tag for tag in tags):
-        template = ""
+def _item_pieces(templates: dict[tuple[str, ...], tuple[str, ...]], indent: str, item: str,
+                 tags: tuple[str, ...]) -> tuple[str, ...]:
+    """The text around the values of a flat item (``<TRANSACTION>`` and its fields): one piece
+    more than it has values; () when one of its tags is a sub-list."""
+    if any(tag in CONTAINER_ITEMS for tag in tags):
+        pieces: tuple[str, ...] = ()
+    elif not tags:
+        pieces = (f"{indent}<{item}>\n{indent}</{item}>\n",)
     else:
         inner = indent + "  "
-        fields = "".join(f"{inner}<{tag}>%s</{tag}>\n" for tag in tags)
-        template = f"{indent}<{item}>\n{fields}{indent}</{item}>\n"
+        pieces = (f"{indent}<{item}>\n{inner}<{tags[0]}>",
+                  *(f"</{before}>\n{inner}<{after}>" for before, after in pairwise(tags)),
+                  f"</{tags[-1]}>\n{indent}</{item}>\n")
     if len(templates) < _CACHE_MAX:
-        templates[tags] = template
-    return template
+        templates[tags] = pieces
+    return pieces
 
 
 def _write_items(parts: list[str], item: str, entries: list[Fields], indent: str) -> None:
     """The items of a sub-list (the lines of a document).
 
-    The lines of a document share their tags, so the whole list is usually one ``%`` of the
-    lines' cached templates with every value, after one escaping check over all the values. A
-    list with an empty value (an empty element, ``<TAG/>``) or an item with a sub-list of its own
-    goes item by item.
+    The lines of a document share their tags, so the text around their values comes from a cache
+    and the whole list is those pieces interleaved with the values (two slice assignments), after
+    one escaping check over all the values. A list with an empty value (an empty element,
+    ``<TAG/>``) or an item with a sub-list of its own goes item by item.
     """
     templates = _ITEMS.setdefault((indent, item), {})
-    layout: list[str] = []
-    texts: list[str] = []
+    pieces: list[str] = []
+    texts: list[str] = []  # each item's values and a "" where its last piece goes
     for entry in entries:
         tags = tuple(entry)
-        template = templates.get(tags)
-        if template is None:
-            template = _item_template(templates, indent, item, tags)
-        if not template:
+        around = templates.get(tags)
+        if around is None:
+            around = _item_pieces(templates, indent, item, tags)
+        if not around:
             break
-        layout.append(template)
+        pieces.extend(around)
         texts.extend(entry.values())
+        texts.append("")
     else:
-        if "" not in texts:
+        if texts.count("") == len(entries):  # no empty value
             joined = "".join(texts)
             if "&" in joined or "<" in joined or ">" in joined or "\r" in joined:
                 texts = [escape(text) for text in texts]
-            parts.append("".join(layout) % tuple(texts))
+            text = [""] * (2 * len(texts))
+            text[::2] = pieces
+            text[1::2] = texts
+            parts.extend(text)
             return
     search = _ESCAPE.search
     append = parts.append
     for entry in entries:
         values = tuple(entry.values())
-        if "" not in values:
-            template = templates.get(tuple(entry))
-            if template:
-                if search("".join(values)) is not None:
-                    values = tuple(escape(text) for text in values)
-                append(template % values)
-                continue
+        around = templates.get(tuple(entry))
+        if around and "" not in values:
+            if search("".join(values)) is not None:
+                values = tuple(escape(text) for text in values)
+            text = [""] * (2 * len(around) - 1)
+            text[::2] = around
+            text[1::2] = values
+            parts.extend(text)
+            continue
         append(f"{indent}<{item}>\n")
         _write(parts, entry, indent + "  ")
         append(f"{indent}</{item}>\n")

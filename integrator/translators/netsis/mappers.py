@@ -165,6 +165,7 @@ def _decimal(number: int | float) -> Decimal:
 
 _EXACT_LIMIT = 10 ** 28  # the Decimal context's precision: below it every step is exact
 _DOUBLE_LIMIT = 10 ** 15  # a double holds 15 significant digits exactly
+_SCALED_LIMIT = 1e11  # 10^11 with 4 decimals: 15 digits
 
 
 def _scaled(number: object) -> tuple[int, int] | None:
@@ -173,6 +174,13 @@ def _scaled(number: object) -> tuple[int, int] | None:
     if type(number) is int:
         return number, 0
     if type(number) is float:
+        if -_SCALED_LIMIT < number < _SCALED_LIMIT:
+            # the common case, at most 4 decimals, without repr: the double is the one nearest to
+            # units/10^4, and no other decimal of at most 15 significant digits rounds to it, so
+            # that is also the value repr writes
+            units = round(number * 10_000)
+            if units / 10_000 == number:
+                return units, 4
         whole, dot, fraction = repr(number).partition(".")
         if dot and fraction.isdigit():
             return int(whole + fraction), len(fraction)
