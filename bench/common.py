@@ -10,9 +10,9 @@ from typing import Any
 import structlog
 from aiohttp import web
 
+from integrator.api.middlewares import hash_key
 from integrator.app import init_app
 from integrator.config import IntegrationSet, ServiceConfig
-from integrator.middlewares import hash_key
 
 KEY = "bench-key"
 FORK = multiprocessing.get_context("fork")

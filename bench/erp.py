@@ -29,12 +29,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import listen
 from integrator.config import IntegrationSet
-from integrator.erp import ErpCall, ErpGateways, ErpKey
+from integrator.erp.gateway import ErpCall
+from integrator.erp.hub import ErpGateways
 from integrator.erp.logo import protocol as logo_protocol
 from integrator.erp.netsis import protocol as netsis_protocol
-from integrator.erp.transport import Request
+from integrator.erp.wire import Request
 from integrator.metrics import Metrics
-from integrator.sessions.manager import ErpCredentials
+from integrator.model import ErpCredentials, ErpKey
 from simulators.fixtures import create_netsis_db, create_tiger_db
 from simulators.logo.app import LOGO_SIM, LogoSimConfig, create_logo_app
 from simulators.netsis.app import NETSIS_SIM, NetsisSimConfig, create_netsis_app

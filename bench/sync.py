@@ -33,13 +33,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import aiohttp
 
 from bench.common import KEY, quiet, serve_forever, serve_service, start
+from integrator.api.inbound import parse_record
 from integrator.config import IntegrationSet
-from integrator.erp import ErpCall, ErpGateways
-from integrator.inbound import parse_record
+from integrator.erp.gateway import ErpCall
+from integrator.erp.hub import ErpGateways
 from integrator.metrics import Metrics
-from integrator.sessions.manager import credentials_for
+from integrator.model import credentials_for
 from integrator.sessions.registry import set_to_json
-from integrator.sync.cards import payload_of
 from integrator.translators import MappingContext, translate
 from simulators.demodb.generate import ensure
 from simulators.logo.app import LogoSimConfig, create_logo_app
@@ -199,9 +199,9 @@ async def _paired_creates(integration_set: IntegrationSet, port: int, count: int
 
         async def direct(n: int) -> float:
             record = parse_record(body(n, "D").encode(), expected={"Account"}, max_depth=32)
-            payload = payload_of(translate("account", record, ctx))
+            document = translate("account", record, ctx)
             started = time.perf_counter()
-            await gateway.create(call, "account", payload)
+            await gateway.create(call, document)
             return time.perf_counter() - started
 
         for n in range(20):  # warm up both paths

@@ -25,10 +25,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from integrator.api.inbound import parse_record  # noqa: E402
 from integrator.config import IntegrationSet, load_set_file  # noqa: E402
-from integrator.demo import DemoEnvironment, load_demo_config  # noqa: E402
-from integrator.inbound import CrmRecord, parse_record  # noqa: E402
+from integrator.model import CrmRecord  # noqa: E402
 from integrator.translators import MappingContext, translate  # noqa: E402
+from simulators.demo import DemoEnvironment, load_demo_config  # noqa: E402
 
 TARGET_MS = 5.0
 

@@ -14,11 +14,9 @@ import structlog
 from aiohttp import web
 
 from integrator.api import setup_routes
-from integrator.config import ServiceConfig
-from integrator.erp import erp_gateways
-from integrator.errors import error_middleware
-from integrator.keys import (
+from integrator.api.keys import (
     CONFIG,
+    ERP,
     HTTP,
     METRICS,
     ODBC_EXECUTOR,
@@ -27,12 +25,16 @@ from integrator.keys import (
     SQL_ENGINE,
     STORE,
 )
+from integrator.api.middlewares import authenticate, error_middleware, observe
+from integrator.config import ConfigError, Problem, ServiceConfig
+from integrator.erp.hub import ErpGateways
 from integrator.metrics import Metrics
-from integrator.middlewares import authenticate, observe
+from integrator.services.sets import set_problems
 from integrator.sessions.manager import SessionManager
 from integrator.sessions.registry import SetRegistry
 from integrator.sessions.seal import Sealer
 from integrator.sessions.store import open_store
+from integrator.sql.engine import SqlEngine
 
 log = structlog.get_logger("integrator.app")
 
@@ -49,6 +51,12 @@ async def http_session(app: web.Application) -> AsyncIterator[None]:
     await session.close()
 
 
+async def erp_gateways(app: web.Application) -> AsyncIterator[None]:
+    """The ERP gateway hub on top of the shared ClientSession (after ``http_session``)."""
+    app[ERP] = ErpGateways(app[HTTP], app[METRICS], app[CONFIG].erp)
+    yield
+
+
 async def odbc_executor(app: web.Application) -> AsyncIterator[None]:
     executor = ThreadPoolExecutor(max_workers=app[CONFIG].odbc.max_workers,
                                   thread_name_prefix="odbc")
@@ -59,8 +67,6 @@ async def odbc_executor(app: web.Application) -> AsyncIterator[None]:
 
 async def sql_engine(app: web.Application) -> AsyncIterator[None]:
     """The read-only SQL engine (integrator.sql): per-set connection pools on the ODBC executor."""
-    from integrator.sql.executor import SqlEngine
-
     engine = SqlEngine(app[ODBC_EXECUTOR], app[METRICS])
     app[SQL_ENGINE] = engine
     yield
@@ -83,7 +89,17 @@ async def store(app: web.Application) -> AsyncIterator[None]:
     await opened.close()
 
 
+def check_file_sets(config: ServiceConfig) -> None:
+    """Every set of the configuration passes the checks a set needs (``services.sets``), also when
+    the config was built without them; ``ConfigError`` names each problem."""
+    problems = [Problem(f"set {s.code}", "", problem)
+                for s in config.sets for problem in set_problems(s)]
+    if problems:
+        raise ConfigError(problems)
+
+
 def init_app(config: ServiceConfig) -> web.Application:
+    check_file_sets(config)
     app = web.Application(
         client_max_size=config.limits.max_body_bytes,
         middlewares=[observe, error_middleware, authenticate],

@@ -1,25 +1,35 @@
-"""The ``integrator`` command: serve, demo, simulate, check-config, hash-key, new-store-key,
-sql-check, translate."""
+"""The ``integrator`` command: serve, check-config, hash-key, new-store-key, sql-check, translate.
+
+The embedded demo is not part of the production package: ``./run demo`` starts it from a checkout
+of the repository."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import hashlib
+import json
+import os
 import sys
 from pathlib import Path
 
 from aiohttp import web
 
 from integrator import __version__, logs
+from integrator.api.inbound import parse_record
 from integrator.app import init_app
-from integrator.config import ConfigError, load_config, summary
+from integrator.config import ConfigError, Problem, ServiceConfig, load_config, summary
+from integrator.errors import IntegratorError
+from integrator.model import LogoDocument
+from integrator.services.sets import set_problems
+from integrator.sessions.seal import new_key
+from integrator.sql.compiler import compile_sql
+from integrator.sql.validator import validate
+from integrator.translators import MappingContext, translate, translate_update
 
 
 def _serve(args: argparse.Namespace) -> int:
     try:
-        config = load_config(args.config)
+        config = load_config(args.config, check=set_problems)
     except ConfigError as exc:
         print(f"configuration is invalid:\n{exc}", file=sys.stderr)
         return 1
@@ -29,49 +39,9 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo(args: argparse.Namespace) -> int:
-    from integrator.demo import DEMO_KEY, DemoEnvironment, demo_parts, load_demo_config
-
-    env = DemoEnvironment(port=args.port, data_dir=Path(args.data_dir).resolve())
-    config = load_demo_config(env)
-    logs.configure(config.logging.level, config.logging.format)
-    app = init_app(config)
-    for position, part in enumerate(demo_parts(env)):
-        app.cleanup_ctx.insert(position, part)
-    print(f"crm-integrator demo on http://127.0.0.1:{env.port}  (API key: {DEMO_KEY}, "
-          "demo only)", file=sys.stderr, flush=True)
-    web.run_app(app, host="127.0.0.1", port=env.port, access_log=None, print=None)
-    return 0
-
-
-def _simulate(args: argparse.Namespace) -> int:
-    """Run the LogoObjectService and NetOpenX REST simulators alone (tests by hand, benchmarks)."""
-    from integrator.demo import DemoEnvironment, load_demo_config
-    from simulators.runner import serve_forever
-
-    data_dir = Path(args.data_dir).resolve()
-    try:
-        if args.config:
-            sets = load_config(args.config).sets
-        else:
-            sets = load_demo_config(DemoEnvironment(port=args.logo_port - 1, data_dir=data_dir)).sets
-    except ConfigError as exc:
-        print(f"configuration is invalid:\n{exc}", file=sys.stderr)
-        return 1
-    logs.configure("INFO", "console")
-    print(f"LogoObjectService simulator on http://{args.host}:{args.logo_port}, NetOpenX REST "
-          f"simulator on http://{args.host}:{args.netsis_port}/api/v2/ (data in {data_dir}); "
-          "Ctrl-C stops", file=sys.stderr, flush=True)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_forever(host=args.host, logo_port=args.logo_port,
-                                  netsis_port=args.netsis_port, data_dir=data_dir, sets=sets,
-                                  token_lifetime_s=args.token_lifetime))
-    return 0
-
-
 def _check_config(args: argparse.Namespace) -> int:
     try:
-        config = load_config(args.path)
+        config = load_config(args.path, check=set_problems)
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
@@ -91,18 +61,12 @@ def _hash_key(args: argparse.Namespace) -> int:
 
 
 def _new_store_key(args: argparse.Namespace) -> int:
-    from integrator.sessions.seal import new_key
-
     print(new_key())
     return 0
 
 
 def _sql_check(args: argparse.Namespace) -> int:
     """N9: is this SQL accepted as one read-only SELECT, and why not."""
-    from integrator.errors import IntegratorError
-    from integrator.sql.compiler import compile_sql
-    from integrator.sql.validator import validate
-
     sql = sys.stdin.read() if args.sql == "-" else args.sql
     verdict = validate(sql)
     if not verdict.accepted:
@@ -123,24 +87,8 @@ def _sql_check(args: argparse.Namespace) -> int:
 
 def _translate(args: argparse.Namespace) -> int:
     """Print the ERP payload a CRM XML (stdin) would produce, without sending it (N9)."""
-    import json
-
-    from integrator.errors import IntegratorError
-    from integrator.inbound import parse_record
-    from integrator.translators import (
-        LogoDocument,
-        MappingContext,
-        translate,
-        translate_update,
-    )
-
     try:
-        if args.config:
-            config = load_config(args.config)
-        else:
-            from integrator.demo import DemoEnvironment, load_demo_config
-
-            config = load_demo_config(DemoEnvironment(port=8080, data_dir=Path(".demo").resolve()))
+        config = _translate_config(args.config)
     except ConfigError as exc:
         print(f"configuration is invalid:\n{exc}", file=sys.stderr)
         return 1
@@ -185,6 +133,23 @@ def _translate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _translate_config(path: str | None) -> ServiceConfig:
+    """The config named, else $INTEGRATOR_CONFIG, else the demo config of the checkout (its sets
+    need no running demo to translate)."""
+    if path is None:
+        path = os.environ.get("INTEGRATOR_CONFIG")
+    if path is None:
+        for folder in (Path(__file__).resolve().parents[1], Path.cwd()):
+            candidate = folder / "config" / "demo" / "service.yaml"
+            if candidate.is_file():
+                path = str(candidate)
+                break
+    if path is None:
+        raise ConfigError([Problem("--config", "", "no configuration given and no "
+                                                   "config/demo/service.yaml found")])
+    return load_config(path, check=set_problems)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="integrator", description=__doc__)
     parser.add_argument("--version", action="version", version=f"crm-integrator {__version__}")
@@ -193,22 +158,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="run the service")
     p.add_argument("--config", required=True, help="service config YAML")
     p.set_defaults(func=_serve)
-
-    p = sub.add_parser("demo", help="run the embedded demo on 127.0.0.1")
-    p.add_argument("--port", type=int, default=8080)
-    p.add_argument("--data-dir", default=".demo", help="where the demo databases are written")
-    p.set_defaults(func=_demo)
-
-    p = sub.add_parser("simulate", help="run the ERP simulators (LogoObjectService, NetOpenX REST)")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--logo-port", type=int, default=8081)
-    p.add_argument("--netsis-port", type=int, default=8082)
-    p.add_argument("--data-dir", default=".demo", help="where the demo databases live")
-    p.add_argument("--config", help="service config whose sets give the simulators their "
-                                    "credentials (default: the demo sets)")
-    p.add_argument("--token-lifetime", type=float, default=1200.0,
-                   help="NetOpenX token lifetime in seconds")
-    p.set_defaults(func=_simulate)
 
     p = sub.add_parser("check-config", help="validate a service config and its sets")
     p.add_argument("path")
@@ -234,7 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", required=True, help="integration set code")
     p.add_argument("--entity", required=True,
                    choices=["account", "product", "order", "dispatch", "quote"])
-    p.add_argument("--config", help="service config YAML (default: the demo config)")
+    p.add_argument("--config", help="service config YAML (default: $INTEGRATOR_CONFIG, else "
+                                    "config/demo/service.yaml of the checkout)")
     p.add_argument("--user", help="the acting CRM user (their salesman code is used)")
     p.add_argument("--update", metavar="CURRENT",
                    help="show the update of an account/product: the ERP's current record "

@@ -1,23 +1,17 @@
-"""One exception tree for every error the service reports (SPEC §5), and the middleware that
-renders it as the XML error body.
+"""One exception tree for every error the service reports (SPEC §5).
 
 Each class carries its stable ``code``, the HTTP ``status`` and whether a retry is safe. Code that
-detects a problem raises the matching class; nothing else builds error responses.
+detects a problem raises the matching class; the API layer renders it as the XML error body
+(``integrator.api.render``, ``integrator.api.middlewares``). This module imports nothing else.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
-import structlog
-from aiohttp import web
-from lxml import etree
-
 DetailSource = Literal["erp", "sql", "input"]
-
-log = structlog.get_logger("integrator.errors")
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,79 +173,3 @@ ALL_ERRORS: tuple[type[IntegratorError], ...] = (
     StoreUnavailable,
     Internal,
 )
-
-
-def error_element(error: IntegratorError, request_id: str) -> etree._Element:
-    root = etree.Element(
-        "Error",
-        code=error.code,
-        status=str(error.status),
-        retryable="true" if error.retryable else "false",
-        requestId=request_id,
-    )
-    etree.SubElement(root, "Message").text = error.message
-    for item in error.details:
-        el = etree.SubElement(root, "Detail", source=item.source)
-        if item.path is not None:
-            el.set("path", item.path)
-        if item.line is not None:
-            el.set("line", str(item.line))
-        el.text = item.text
-    return root
-
-
-def error_response(error: IntegratorError, request_id: str) -> web.Response:
-    body = etree.tostring(error_element(error, request_id), encoding="UTF-8", xml_declaration=True)
-    headers = {"X-Request-Id": request_id}
-    if isinstance(error, Unauthenticated | SessionExpired):
-        headers["WWW-Authenticate"] = 'Bearer realm="crm-integrator"'
-    return web.Response(
-        body=body, status=error.status, content_type="application/xml", charset="utf-8",
-        headers=headers,
-    )
-
-
-_HTTP_TO_ERROR: dict[int, type[IntegratorError]] = {
-    400: BadXml,
-    401: Unauthenticated,
-    403: Forbidden,
-    404: NotFound,
-    405: MethodNotAllowed,
-    413: BadXml,
-}
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-def request_id_of(request: web.Request) -> str:
-    from integrator.keys import REQUEST_ID
-
-    return str(request.get(REQUEST_ID, "-"))
-
-
-@web.middleware
-async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Turn every exception into the XML error body. Never leaks a traceback to the caller."""
-    try:
-        return await handler(request)
-    except IntegratorError as exc:
-        if exc.status >= 500:
-            log.warning("request_failed", code=exc.code, error=exc.message)
-        return error_response(exc, request_id_of(request))
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise
-        cls = _HTTP_TO_ERROR.get(exc.status, Internal)
-        if exc.status == 413:
-            message = "request body exceeds the configured size limit"
-        elif exc.status == 404:
-            message = f"no route for {request.method} {request.path}"
-        elif exc.status == 405:
-            message = f"method {request.method} is not allowed on {request.path}"
-        else:
-            message = exc.reason
-        mapped = cls(message)
-        return error_response(mapped, request_id_of(request))
-    except Exception:
-        log.exception("unhandled_exception")
-        return error_response(Internal("internal error; see the service log"), request_id_of(request))

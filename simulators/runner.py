@@ -1,4 +1,4 @@
-"""Run the ERP simulators: alone (``integrator simulate``) or inside ``integrator demo``.
+"""Run the ERP simulators: alone (``python -m simulators``) or inside the demo (``simulators.demo``).
 
 The simulators take their credentials from the demo sets (config/demo/sets): the Logo simulator
 accepts the DEMO-TIGER securityCode, firm and period; the NetOpenX simulator the DEMO-NETSIS
@@ -10,7 +10,6 @@ small fixture data of ``simulators.fixtures``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,27 +109,6 @@ async def start(*, host: str, logo_port: int, netsis_port: int, logo: LogoSimCon
     log.info("simulators_started", logo=f"http://{host}:{logo_port}{logo.path}",
              netsis=f"http://{host}:{netsis_port}/api/v2/")
     return Running(runners, logo_app, netsis_app)
-
-
-def demo_part(env: object) -> Callable[[web.Application], AsyncIterator[None]]:
-    """The cleanup context that runs both simulators for ``integrator demo`` (after the demo
-    databases exist; creates them when no earlier part did)."""
-    from integrator.demo import DemoEnvironment, load_demo_config
-
-    assert isinstance(env, DemoEnvironment)
-
-    async def simulators(app: web.Application) -> AsyncIterator[None]:
-        tiger, netsis = ensure_databases(env.data_dir)
-        sets = load_demo_config(env).sets
-        running = await start(host="127.0.0.1", logo_port=env.logo_port,
-                              netsis_port=env.netsis_port, logo=logo_config(sets, tiger),
-                              netsis=netsis_config(sets, netsis))
-        try:
-            yield
-        finally:
-            await running.stop()
-
-    return simulators
 
 
 async def serve_forever(*, host: str, logo_port: int, netsis_port: int, data_dir: Path,

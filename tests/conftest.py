@@ -19,9 +19,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from integrator.api.middlewares import hash_key
+from integrator.services.sets import checked_context
 from integrator.app import init_app
 from integrator.config import IntegrationSet, ServiceConfig
-from integrator.middlewares import hash_key
 
 REQUIRE_SERVICES = os.environ.get("INTEGRATOR_REQUIRE_SERVICES") == "1"
 REQUIRED_MARKERS = [m for m in os.environ.get("INTEGRATOR_REQUIRE_MARKERS", "").split(",") if m]
@@ -123,7 +124,7 @@ def tiger_set(code: str = "TIGER-TEST", **overrides: Any) -> IntegrationSet:
                   {"name": "mehmet", "warehouses": "all"}],
     }
     data.update(overrides)
-    return IntegrationSet.model_validate(data)
+    return IntegrationSet.model_validate(data, context=checked_context())
 
 
 def netsis_set(code: str = "NETSIS-TEST", **overrides: Any) -> IntegrationSet:
@@ -141,7 +142,7 @@ def netsis_set(code: str = "NETSIS-TEST", **overrides: Any) -> IntegrationSet:
                    "warehouses": [1, 2], "transfer_type": "quote"}],
     }
     data.update(overrides)
-    return IntegrationSet.model_validate(data)
+    return IntegrationSet.model_validate(data, context=checked_context())
 
 
 def service_config(*, sets: list[IntegrationSet] | None = None, **overrides: Any) -> ServiceConfig:

@@ -9,8 +9,9 @@ from typing import Any
 
 from lxml import etree
 
+from integrator.api.inbound import parse_record
 from integrator.config import IntegrationSet, load_set_file
-from integrator.inbound import CrmRecord, parse_record
+from integrator.model import CrmRecord
 from integrator.translators import MappingContext
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -8,7 +8,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from lxml import etree
 
-from integrator.middlewares import caller_for, hash_key
+from integrator.api.middlewares import caller_for, hash_key
 from tests.conftest import API_KEY, service_config
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from integrator.demo import DEMO_KEY
+from simulators.demo import DEMO_KEY
 
 
 def free_port_block(size: int = 3) -> int:
@@ -55,7 +55,7 @@ def test_demo_comes_up_ready(tmp_path: Path) -> None:
     port = free_port_block()
     log = (tmp_path / "demo.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "integrator", "demo", "--port", str(port), "--data-dir",
+        [sys.executable, "-m", "simulators.demo", "--port", str(port), "--data-dir",
          str(tmp_path / "demo")],
         stdout=log, stderr=subprocess.STDOUT)
     try:

@@ -188,7 +188,7 @@ def test_check_config_cli(tmp_path: Path) -> None:
 
 
 def test_demo_config_is_valid() -> None:
-    from integrator.demo import DemoEnvironment, load_demo_config
+    from simulators.demo import DemoEnvironment, load_demo_config
 
     cfg = load_demo_config(DemoEnvironment(port=18080, data_dir=Path("/tmp/demo-x")))
     codes = {s.code: s for s in cfg.sets}

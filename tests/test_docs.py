@@ -7,8 +7,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from integrator.api.setxml import _dict_value, _is_dict, _is_model, _list_item, _unwrap
 from integrator.config import IntegrationSet, Mappings
-from integrator.sessions.setxml import _dict_value, _is_dict, _is_model, _list_item, _unwrap
 
 REPO = Path(__file__).resolve().parents[1]
 

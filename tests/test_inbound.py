@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from integrator.api.inbound import parse_record, parse_records
 from integrator.errors import BadXml, ValidationFailed
-from integrator.inbound import parse_record, parse_records
 
 QUOTE = """<?xml version="1.0" encoding="UTF-8"?>
 <Quote crmId="Q-77" revision="3" set="TIGER-MERKEZ" warehouse="1">

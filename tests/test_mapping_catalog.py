@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from integrator.sessions.setxml import set_to_element
+from integrator.api.setxml import set_to_element
 from integrator.translators import catalog, entities_for, plan_for
 from integrator.translators.catalog import all_catalogs
 from simulators.demodb.schema import statements

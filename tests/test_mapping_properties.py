@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from integrator.errors import MappingFailed
-from integrator.inbound import CrmRecord
+from integrator.model import CrmRecord
 from integrator.translators import (
     LogoDocument,
     MappingContext,

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from integrator.errors import MappingFailed
-from integrator.inbound import CrmRecord
+from integrator.model import CrmRecord
 from integrator.translators import LogoDocument, NetsisDocument, read_document, read_row, translate
 from simulators.demodb.schema import statements
 from tests.mapping_support import GOLDEN, context, record

@@ -9,7 +9,7 @@ import redis.asyncio as aioredis
 from lxml import etree
 from pydantic import SecretStr, ValidationError
 
-from integrator.keys import STORE
+from integrator.api.keys import STORE
 from integrator.sessions.seal import SealBroken, Sealer, new_key
 from tests.conftest import AUTH, service_config
 from tests.test_sets_api import SECRETS, body

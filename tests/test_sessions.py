@@ -9,7 +9,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from lxml import etree
 
-from integrator.keys import SESSIONS
+from integrator.api.keys import SESSIONS
 from tests.conftest import AUTH, netsis_set, open_session, service_config, tiger_set
 
 
@@ -133,7 +133,7 @@ async def test_open_validation(client: TestClient[Any, Any], body: str) -> None:
 
 
 async def test_session_ids_are_stored_hashed(client: TestClient[Any, Any]) -> None:
-    from integrator.keys import STORE
+    from integrator.api.keys import STORE
 
     session = await open_session(client, "ayse")
     keys = await client.app[STORE].keys("sessions:")

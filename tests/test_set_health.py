@@ -8,7 +8,7 @@ from typing import Any
 from lxml import etree
 
 from integrator.app import init_app
-from integrator.demo import DEMO_KEY, DemoEnvironment, demo_parts, load_demo_config
+from simulators.demo import DEMO_KEY, DemoEnvironment, demo_parts, load_demo_config
 from tests.conftest import AUTH
 from tests.test_cli import free_port_block
 

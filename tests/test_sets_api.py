@@ -80,7 +80,7 @@ async def test_get_then_put_back_keeps_secrets(client: TestClient[Any, Any]) -> 
     assert status == 200 and saved.get("version") == "2"
     # the session resolver sees the real ERP password again
     session = await open_session(client, "ayse", "NETSIS-ANK")
-    from integrator.keys import SESSIONS
+    from integrator.api.keys import SESSIONS
 
     context = await client.app[SESSIONS].resolve(session)
     assert context.credentials.user == "AYSE"

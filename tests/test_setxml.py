@@ -8,9 +8,9 @@ import pytest
 from lxml import etree
 from pydantic import BaseModel, SecretStr
 
+from integrator.api.setxml import set_from_element, set_to_element
 from integrator.config import MASK, IntegrationSet
 from integrator.errors import ValidationFailed
-from integrator.sessions.setxml import set_from_element, set_to_element
 
 FULL: dict[str, Any] = {
     "code": "FULL-1",

@@ -1,8 +1,9 @@
 """Accounts and products, CRM <-> ERP, single and bulk (F9-F11, F16-F18; docs/sync.md).
 
-Thin: resolve the session, parse and validate the body, hand the records to ``integrator.sync``,
-write the answer. Fixed paths (``/bulk``) are registered before ``/{ref}``; the search routes of
-``api.lookups`` are registered before this module.
+Thin: resolve the session, parse and validate the body, hand the records to
+``integrator.services`` (``cards``, ``listing``), render the answer (``api.render``). Fixed paths
+(``/bulk``) are registered before ``/{ref}``; the search routes of ``api.lookups`` are registered
+before this module.
 """
 
 from __future__ import annotations
@@ -17,15 +18,15 @@ import structlog
 from aiohttp import web
 from lxml import etree
 
+from integrator.api import render
 from integrator.api.common import xml_body, xml_response
+from integrator.api.context import cards, resolve
+from integrator.api.inbound import record_from_element
+from integrator.api.keys import CONFIG, REQUEST_ID
 from integrator.api.streaming import XmlStream, in_order
 from integrator.errors import Detail, IntegratorError, Internal, ValidationFailed
-from integrator.inbound import CrmRecord, record_from_element
-from integrator.keys import CONFIG, REQUEST_ID
-from integrator.sessions.manager import resolve
-from integrator.sync import listing
-from integrator.sync.cards import CardEntity, Cards
-from integrator.sync.xml import link_element, record_element, result_element
+from integrator.model import CardEntity, CrmRecord
+from integrator.services import listing
 
 routes = web.RouteTableDef()
 log = structlog.get_logger("integrator.sync")
@@ -66,8 +67,8 @@ def save_handler(kind: Kind) -> Handler:
     async def handler(request: web.Request) -> web.StreamResponse:
         context = await resolve(request)
         record = record_from_element(await xml_body(request, {kind.record}))
-        saved = await finish(Cards.of(request.app).save(context, kind.entity, record))
-        return xml_response(link_element(saved), status=201 if saved.created else 200)
+        saved = await finish(cards(request.app).save(context, kind.entity, record))
+        return xml_response(render.link_element(saved), status=201 if saved.created else 200)
 
     handler.__doc__ = (f"F9/F16: create (no link) or update (link) the ERP {kind.entity}; answers "
                        "<Link ref code created/>.")
@@ -83,20 +84,20 @@ def bulk_handler(kind: Kind) -> Handler:
         if len(records) > limit:
             raise ValidationFailed(f"a bulk request holds at most {limit} records; this one holds "
                                    f"{len(records)}", details=[Detail(str(len(records)), "input")])
-        cards = Cards.of(request.app)
+        service = cards(request.app)
         request_id = request.get(REQUEST_ID, "-")
 
         async def work(item: tuple[int, CrmRecord]) -> etree._Element:
             index, record = item
             try:
-                saved = await cards.save(context, kind.entity, record)
+                saved = await service.save(context, kind.entity, record)
             except IntegratorError as error:
-                return result_element(index, record, error=error, request_id=request_id)
+                return render.result_element(index, record, error=error, request_id=request_id)
             except Exception:  # one record's bug never stops the others
                 log.exception("bulk_record_failed", entity=kind.entity, index=index)
-                return result_element(index, record, request_id=request_id,
-                                      error=Internal("internal error; see the service log"))
-            return result_element(index, record, saved=saved)
+                return render.result_element(index, record, request_id=request_id,
+                                             error=Internal("internal error; see the service log"))
+            return render.result_element(index, record, saved=saved)
 
         window = bulk_window(context.integration_set.settings.write_concurrency)
         stream = XmlStream(request, "Results", {"set": context.set_code, "entity": kind.entity,
@@ -123,8 +124,8 @@ def bulk_handler(kind: Kind) -> Handler:
 def read_handler(kind: Kind) -> Handler:
     async def handler(request: web.Request) -> web.StreamResponse:
         context = await resolve(request)
-        record = await Cards.of(request.app).read(context, kind.entity, request.match_info["ref"])
-        return xml_response(record_element(record))
+        record = await cards(request.app).read(context, kind.entity, request.match_info["ref"])
+        return xml_response(render.record_element(record))
 
     handler.__doc__ = f"F10/F17: one ERP {kind.entity} (through the gateway) as a CRM record."
     return handler
@@ -137,16 +138,16 @@ def list_handler(kind: Kind) -> Handler:
         query = listing.parse_query(request.query, context=context, entity=kind.entity,
                                     default_limit=config.sync.page_size,
                                     max_limit=config.limits.max_bulk_records)
-        elements = listing.records(Cards.of(request.app), context, kind.entity, query,
-                                   batch_size=config.sync.read_batch)
-        async with contextlib.aclosing(elements):
-            first = await anext(elements)  # the statement runs before the answer starts
+        items = listing.records(cards(request.app), context, kind.entity, query,
+                                batch_size=config.sync.read_batch)
+        async with contextlib.aclosing(items):
+            first = await anext(items)  # the statement runs before the answer starts
             stream = XmlStream(request, kind.plural, {"set": context.set_code}, flush_every=256)
             try:
                 async with stream:
-                    await stream.write(first)
-                    async for element in elements:
-                        await stream.write(element)
+                    await stream.write(_listed(first))
+                    async for item in items:
+                        await stream.write(_listed(item))
             except ConnectionResetError:
                 log.info("list_client_gone", entity=kind.entity)
         return stream.response
@@ -154,6 +155,14 @@ def list_handler(kind: Kind) -> Handler:
     handler.__doc__ = (f"F11/F18: bulk ERP -> CRM read of {kind.plural}, streamed, with a keyset "
                        "cursor.")
     return handler
+
+
+def _listed(item: listing.Listed) -> etree._Element:
+    if isinstance(item, listing.Page):
+        return render.page_element(item)
+    if isinstance(item, listing.RowFailure):
+        return render.failed_record_element(item.kind, item.key, item.error)
+    return render.record_element(item)
 
 
 for _kind in (ACCOUNT, PRODUCT):

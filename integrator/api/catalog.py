@@ -10,8 +10,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from integrator.api.common import xml_response
+from integrator.api.render import catalog_element
 from integrator.errors import NotFound
-from integrator.translators import catalog, catalog_element, entities_for
+from integrator.translators import catalog, entities_for
 
 routes = web.RouteTableDef()
 

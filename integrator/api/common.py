@@ -7,9 +7,11 @@ from collections.abc import Collection
 from aiohttp import web
 from lxml import etree
 
+from integrator.api.inbound import parse_body
+from integrator.api.keys import CONFIG
+from integrator.api.render import to_bytes
 from integrator.errors import BadXml
-from integrator.inbound import parse_body, parse_xml
-from integrator.keys import CONFIG
+from integrator.model.xml import parse_xml
 
 XML_CONTENT_TYPE = "application/xml"
 
@@ -35,10 +37,6 @@ async def raw_xml_body(request: web.Request) -> etree._Element:
     validation, such as integration sets)."""
     body = await read_body(request)
     return parse_xml(body, max_depth=request.app[CONFIG].limits.max_xml_depth)
-
-
-def to_bytes(element: etree._Element) -> bytes:
-    return etree.tostring(element, encoding="UTF-8", xml_declaration=True)
 
 
 def xml_response(element: etree._Element, *, status: int = 200) -> web.Response:

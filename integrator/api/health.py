@@ -5,36 +5,32 @@ from __future__ import annotations
 from importlib import resources
 
 from aiohttp import web
-from lxml import etree
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from integrator.api.common import xml_response
+from integrator.api.keys import METRICS, REGISTRY, SESSIONS, STORE
+from integrator.api.render import health_element
 from integrator.errors import IntegratorError
-from integrator.keys import METRICS, REGISTRY, SESSIONS, STORE
 
 routes = web.RouteTableDef()
 
 
 @routes.get("/health/live")
 async def live(request: web.Request) -> web.Response:
-    return xml_response(etree.Element("Health", status="ok"))
+    return xml_response(health_element({}))
 
 
 @routes.get("/health/ready")
 async def ready(request: web.Request) -> web.Response:
     """Ready when the configuration is loaded (it is, or the app would not exist) and the store
     answers."""
-    root = etree.Element("Health", status="ok")
-    etree.SubElement(root, "Check", name="config", status="ok")
-    check = etree.SubElement(root, "Check", name="store", status="ok")
+    store_problem: str | None = None
     try:
         await request.app[STORE].ping()
     except IntegratorError as exc:
-        check.set("status", "failed")
-        check.text = exc.message
-        root.set("status", "failed")
-        return xml_response(root, status=503)
-    return xml_response(root)
+        store_problem = exc.message
+    root = health_element({"config": None, "store": store_problem})
+    return xml_response(root, status=503 if store_problem is not None else 200)
 
 
 @routes.get("/metrics")

@@ -1,18 +1,20 @@
 """Read-only SQL endpoints and the one custom-field write (F4, F5, F7, F12-F14, F19-F21, F31).
 
-Thin: resolve the session, parse the request, call ``integrator.sql.lookups``, render XML rows.
+Thin: resolve the session, parse the request, call ``integrator.services.lookups``, render XML rows.
 """
 
 from __future__ import annotations
 
 from aiohttp import web
+from lxml import etree
 
+from integrator.api import render
 from integrator.api.common import xml_body, xml_response
+from integrator.api.context import resolve
+from integrator.api.keys import SQL_ENGINE
 from integrator.errors import ValidationFailed
-from integrator.keys import SQL_ENGINE
-from integrator.sessions.manager import resolve
-from integrator.sql import lookups
-from integrator.sql.rows import rows_element
+from integrator.model import CardEntity
+from integrator.services import lookups
 
 routes = web.RouteTableDef()
 
@@ -24,11 +26,11 @@ def _limit(request: web.Request) -> int:
     return int(raw)
 
 
-async def _search(request: web.Request, entity: lookups.Entity) -> web.Response:
+async def _search(request: web.Request, entity: CardEntity) -> web.Response:
     context = await resolve(request)
     found = await lookups.search(request.app[SQL_ENGINE], context, entity,
                                  request.query.get("q", ""), _limit(request))
-    return xml_response(lookups.search_element(found))
+    return xml_response(render.search_element(found))
 
 
 @routes.get("/v1/accounts/search")
@@ -51,7 +53,7 @@ async def account_statement(request: web.Request) -> web.Response:
     date_to = lookups.parse_day("to", request.query.get("to"))
     result = await lookups.statement(request.app[SQL_ENGINE], context, request.match_info["ref"],
                                      date_from, date_to)
-    return xml_response(lookups.statement_element(result))
+    return xml_response(render.statement_element(result))
 
 
 def _warehouse(value: str | None) -> int | None:
@@ -70,7 +72,7 @@ async def product_stock(request: web.Request) -> web.Response:
     key = lookups.ProductKey(request.match_info["ref"], None)
     found = await lookups.stock(request.app[SQL_ENGINE], context, [key],
                                 _warehouse(request.query.get("warehouse")))
-    return xml_response(lookups.stock_element(found))
+    return xml_response(render.stock_element(found))
 
 
 @routes.post("/v1/products/stock")
@@ -82,21 +84,23 @@ async def products_stock(request: web.Request) -> web.Response:
             for p in body.findall("Product")]
     found = await lookups.stock(request.app[SQL_ENGINE], context, keys,
                                 _warehouse(body.get("warehouse")))
-    return xml_response(lookups.stock_element(found))
+    return xml_response(render.stock_element(found))
 
 
 @routes.get("/v1/warehouses")
 async def warehouses(request: web.Request) -> web.Response:
     """F5: the ERP's warehouses the user is permitted on."""
     context = await resolve(request)
-    return xml_response(rows_element(await lookups.warehouses(request.app[SQL_ENGINE], context)))
+    return xml_response(render.rows_element(
+        await lookups.warehouses(request.app[SQL_ENGINE], context)))
 
 
 @routes.get("/v1/salesmen")
 async def salesmen(request: web.Request) -> web.Response:
     """F7: the ERP's salesmen."""
     context = await resolve(request)
-    return xml_response(rows_element(await lookups.salesmen(request.app[SQL_ENGINE], context)))
+    return xml_response(render.rows_element(
+        await lookups.salesmen(request.app[SQL_ENGINE], context)))
 
 
 @routes.post("/v1/queries/{name}")
@@ -105,16 +109,32 @@ async def named_query(request: web.Request) -> web.Response:
     context = await resolve(request)
     body = await xml_body(request, {"Query"})
     result = await lookups.named_query(request.app[SQL_ENGINE], context,
-                                       request.match_info["name"], body)
-    return xml_response(rows_element(result))
+                                       request.match_info["name"], _query_request(body))
+    return xml_response(render.rows_element(result))
 
 
-async def _extensions(request: web.Request, entity: lookups.Entity) -> web.Response:
+def _query_request(body: etree._Element) -> lookups.QueryRequest:
+    """``<Query><Account|Product ref code/>?<Param name>value</Param>*</Query>`` as data."""
+    link_el = body.find("Account")
+    if link_el is None:
+        link_el = body.find("Product")
+    link = None
+    if link_el is not None:
+        link = lookups.QueryLink(str(link_el.tag), link_el.get("ref"), link_el.get("code"))
+    params = {str(p.get("name")): (p.text or "") for p in body.findall("Param")}
+    return lookups.QueryRequest(link, params)
+
+
+async def _extensions(request: web.Request, entity: CardEntity) -> web.Response:
     context = await resolve(request)
     body = await xml_body(request, {"Extensions"})
     ref = request.match_info["ref"]
-    outcome = await lookups.write_extensions(request.app[SQL_ENGINE], context, entity, ref, body)
-    return xml_response(lookups.outcome_element(entity, ref, outcome))
+    tables = [lookups.ExtensionTable(str(table.get("name")),
+                                     [(str(f.get("name")), f.text or "")
+                                      for f in table.findall("Field")])
+              for table in body.findall("Table")]
+    outcome = await lookups.write_extensions(request.app[SQL_ENGINE], context, entity, ref, tables)
+    return xml_response(render.extensions_element(entity, ref, outcome))
 
 
 @routes.put("/v1/accounts/{ref}/extensions")

@@ -4,23 +4,14 @@ from __future__ import annotations
 
 import structlog
 from aiohttp import web
-from lxml import etree
 
+from integrator.api import render
 from integrator.api.common import xml_body, xml_response
-from integrator.keys import SESSIONS
-from integrator.sessions.manager import OpenedSession, resolve
+from integrator.api.context import resolve
+from integrator.api.keys import SESSIONS
 
 routes = web.RouteTableDef()
 log = structlog.get_logger("integrator.sessions")
-
-
-def _session_element(opened: OpenedSession, *, with_id: bool) -> etree._Element:
-    s = opened.stored_set.integration_set
-    element = etree.Element("Session", user=opened.user, set=s.code, erp=s.erp,
-                            idleTtl=str(opened.idle_ttl_s))
-    if with_id:
-        element.set("id", opened.session_id)
-    return element
 
 
 @routes.post("/v1/sessions")
@@ -28,7 +19,7 @@ async def open_session(request: web.Request) -> web.Response:
     body = await xml_body(request, {"OpenSession"})
     opened = await request.app[SESSIONS].open(str(body.get("user")), body.get("set") or None)
     log.info("session_opened", user=opened.user, set=opened.stored_set.code)
-    return xml_response(_session_element(opened, with_id=True), status=201)
+    return xml_response(render.session_element(opened, with_id=True), status=201)
 
 
 @routes.put("/v1/sessions/{id}/set")
@@ -36,7 +27,7 @@ async def switch_set(request: web.Request) -> web.Response:
     body = await xml_body(request, {"SwitchSet"})
     opened = await request.app[SESSIONS].switch(request.match_info["id"], str(body.get("set")))
     log.info("session_switched", user=opened.user, set=opened.stored_set.code)
-    return xml_response(_session_element(opened, with_id=False))
+    return xml_response(render.session_element(opened, with_id=False))
 
 
 @routes.delete("/v1/sessions/{id}")
@@ -50,9 +41,4 @@ async def close_session(request: web.Request) -> web.Response:
 async def current_session(request: web.Request) -> web.Response:
     """Who am I: the user and active set of the session in ``X-Session`` (also keeps it alive)."""
     context = await resolve(request)
-    s = context.integration_set
-    element = etree.Element("Session", user=context.user, set=s.code, erp=s.erp,
-                            transferType=context.transfer_type)
-    if context.salesman:
-        element.set("salesman", context.salesman)
-    return xml_response(element)
+    return xml_response(render.current_session_element(context))

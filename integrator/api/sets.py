@@ -9,12 +9,14 @@ import structlog
 from aiohttp import web
 from lxml import etree
 
+from integrator.api import render
 from integrator.api.common import raw_xml_body, xml_response
-from integrator.erp import ErpCall
+from integrator.api.keys import ERP, REGISTRY, SQL_ENGINE
+from integrator.api.setxml import set_from_element, set_to_element
+from integrator.erp.gateway import ErpCall
 from integrator.errors import IntegratorError
-from integrator.keys import ERP, REGISTRY, SQL_ENGINE
-from integrator.sessions.setxml import set_from_element, set_to_element
-from integrator.translators import set_catalog
+from integrator.services.sets import set_problems
+from integrator.translators import set_catalogs
 
 routes = web.RouteTableDef()
 log = structlog.get_logger("integrator.sets")
@@ -22,12 +24,7 @@ log = structlog.get_logger("integrator.sets")
 
 @routes.get("/v1/sets")
 async def list_sets(request: web.Request) -> web.Response:
-    root = etree.Element("Sets")
-    for stored in await request.app[REGISTRY].all():
-        s = stored.integration_set
-        etree.SubElement(root, "Set", code=s.code, name=s.name, erp=s.erp,
-                         version=str(stored.version), source=stored.source)
-    return xml_response(root)
+    return xml_response(render.sets_element(await request.app[REGISTRY].all()))
 
 
 @routes.get("/v1/sets/{code}/health")
@@ -40,36 +37,24 @@ async def set_health(request: web.Request) -> web.Response:
     gateway = request.app[ERP].for_set(integration_set)
 
     async def erp_check() -> etree._Element:
-        check = etree.Element("Check", name="erp", kind=integration_set.erp)
         started = time.perf_counter()
         try:
             info = await gateway.ping(ErpCall(integration_set))
         except IntegratorError as exc:
-            check.set("status", "failed")
-            check.set("code", exc.code)
-            check.set("ms", f"{(time.perf_counter() - started) * 1000:.1f}")
-            check.text = exc.message
-            return check
-        check.set("status", "ok")
-        check.set("ms", f"{info.latency_s * 1000:.1f}")
-        for key, value in sorted(info.details.items()):
-            etree.SubElement(check, "Info", name=key).text = value
-        return check
+            return render.check_element("erp", integration_set.erp, ok=False, code=exc.code,
+                                        ms=(time.perf_counter() - started) * 1000,
+                                        message=exc.message)
+        return render.check_element("erp", integration_set.erp, ok=True,
+                                    ms=info.latency_s * 1000, info=info.details)
 
     async def db_check() -> etree._Element:
         ping = await request.app[SQL_ENGINE].ping(integration_set)
-        check = etree.Element("Check", name="database", kind=integration_set.database.engine,
-                              status="ok" if ping.ok else "failed", ms=f"{ping.elapsed_ms:.1f}")
-        if not ping.ok:
-            check.text = ping.message
-        return check
+        return render.check_element("database", integration_set.database.engine, ok=ping.ok,
+                                    ms=ping.elapsed_ms, message=None if ping.ok else ping.message)
 
     checks = await asyncio.gather(erp_check(), db_check())
-    healthy = all(c.get("status") == "ok" for c in checks)
-    root = etree.Element("SetHealth", code=integration_set.code, version=str(stored.version),
-                         status="ok" if healthy else "failed")
-    root.extend(checks)
-    return xml_response(root, status=200 if healthy else 503)
+    root = render.set_health_element(stored, checks)
+    return xml_response(root, status=200 if root.get("status") == "ok" else 503)
 
 
 @routes.get("/v1/sets/{code}")
@@ -86,14 +71,16 @@ async def put_set(request: web.Request) -> web.Response:
     root = await raw_xml_body(request)
     current = await registry.find(code)
     integration_set = set_from_element(
-        root, code=code, current=current.integration_set if current else None)
+        root, code=code, current=current.integration_set if current else None, check=set_problems)
     stored = await registry.put(integration_set)
     created = current is None
     log.info("set_saved", set=code, version=stored.version, created=created)
-    saved = etree.Element("SetSaved", code=code, version=str(stored.version),
-                          created="true" if created else "false")
+    catalogs = []
     if created:  # F6: the standard field catalog of every entity of the set's ERP kind
-        saved.extend(set_catalog(stored.integration_set))
+        catalogs = [render.catalog_element(c.catalog, firm=c.firm, period=c.period,
+                                           crm_names=c.crm_names)
+                    for c in set_catalogs(stored.integration_set)]
+    saved = render.set_saved_element(stored, created=created, catalogs=catalogs)
     return xml_response(saved, status=201 if created else 200)
 
 

@@ -16,8 +16,9 @@ import structlog
 from aiohttp import web
 from lxml import etree
 
-from integrator.errors import IntegratorError, Internal, error_element
-from integrator.keys import REQUEST_ID
+from integrator.api.keys import REQUEST_ID
+from integrator.api.render import error_element
+from integrator.errors import IntegratorError, Internal
 
 log = structlog.get_logger("integrator.stream")
 

@@ -16,32 +16,12 @@ request middleware that makes a lost answer final.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-
 import aiohttp
 from yarl import URL
 
 from integrator.erp.resilience import RequestNotSent
+from integrator.erp.wire import Reply, Request
 from integrator.errors import ErpCommitUncertain, ErpTimeout, ErpUnavailable
-
-
-@dataclass(frozen=True, slots=True)
-class Request:
-    """One HTTP request to an ERP (built by a protocol module, sent by ``exchange``)."""
-
-    method: str
-    url: URL
-    headers: Mapping[str, str] = field(repr=False)  # may carry a bearer token
-    body: bytes | None = field(default=None, repr=False)  # may carry a password or securityCode
-    what: str = ""  # "LogoObjectService AppendDataObject", for messages (never holds secrets)
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    status: int
-    body: bytes
-    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 class AnswerLost(aiohttp.ClientConnectionError):

@@ -15,11 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import structlog
-from aiohttp import web
-from pydantic import SecretStr
-
-from integrator.config import IntegrationSet, SetUser, TransferType
+from integrator.config import SetUser
 from integrator.errors import (
     Detail,
     Forbidden,
@@ -27,48 +23,12 @@ from integrator.errors import (
     SessionExpired,
     ValidationFailed,
 )
-from integrator.keys import CONTEXT, SESSIONS
-from integrator.sessions.registry import SetRegistry, StoredSet
+from integrator.model import Context, StoredSet, credentials_for
+from integrator.sessions.registry import SetRegistry
 from integrator.sessions.store import Store
 
 SESSION_KEY = "sessions:"
-SESSION_HEADER = "X-Session"
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
-
-
-@dataclass(frozen=True, slots=True)
-class ErpCredentials:
-    """The ERP login used for this CRM user on this set (per user, or the set's shared user)."""
-
-    user: str
-    password: SecretStr
-
-
-@dataclass(frozen=True, slots=True)
-class Context:
-    """Who acts, on which set, with which ERP login: what every user-facing handler works with."""
-
-    session_ref: str  # a short, non-secret reference to the session (for logs)
-    user: str
-    stored_set: StoredSet
-    member: SetUser
-    credentials: ErpCredentials
-
-    @property
-    def integration_set(self) -> IntegrationSet:
-        return self.stored_set.integration_set
-
-    @property
-    def set_code(self) -> str:
-        return self.stored_set.code
-
-    @property
-    def transfer_type(self) -> TransferType:
-        return self.member.transfer_type or self.integration_set.settings.default_transfer_type
-
-    @property
-    def salesman(self) -> str | None:
-        return self.member.salesman
 
 
 def _key(session_id: str) -> str:
@@ -77,13 +37,6 @@ def _key(session_id: str) -> str:
 
 def _ref(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()[:12]
-
-
-def credentials_for(integration_set: IntegrationSet, member: SetUser) -> ErpCredentials:
-    cred = integration_set.credentials
-    if cred.mode == "shared":
-        return ErpCredentials(cred.user or "", cred.password or SecretStr(""))
-    return ErpCredentials(member.erp_user or "", member.erp_password or SecretStr(""))
 
 
 def _member(stored: StoredSet, user: str) -> SetUser:
@@ -173,16 +126,3 @@ class SessionManager:
 
     async def count(self) -> int:
         return len(await self._store.keys(SESSION_KEY))
-
-
-async def resolve(request: web.Request) -> Context:
-    """The reusable resolver for handlers that act for a user: ``X-Session`` -> ``Context``."""
-    session_id = request.headers.get(SESSION_HEADER)
-    if not session_id:
-        raise ValidationFailed(f"this call acts for a user: send the {SESSION_HEADER} header "
-                               "of an open session")
-    context = await request.app[SESSIONS].resolve(session_id)
-    request[CONTEXT] = context
-    structlog.contextvars.bind_contextvars(set=context.set_code, user=context.user,
-                                           session=context.session_ref)
-    return context

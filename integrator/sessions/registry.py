@@ -9,29 +9,18 @@ when the version moved.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, SecretStr
 
 from integrator.config import IntegrationSet
 from integrator.errors import Forbidden, NotFound
+from integrator.model import StoredSet
+from integrator.model.context import Source
 from integrator.sessions.seal import Sealer
 from integrator.sessions.store import Store
 
 SET_KEY = "sets:"
-Source = Literal["file", "api"]
-
-
-@dataclass(frozen=True, slots=True)
-class StoredSet:
-    integration_set: IntegrationSet
-    version: int
-    source: Source
-
-    @property
-    def code(self) -> str:
-        return self.integration_set.code
 
 
 def _reveal(value: Any) -> Any:

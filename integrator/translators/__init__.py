@@ -3,13 +3,18 @@
 Pure functions only: a CRM record + the set (and the acting user, the current ERP record) in, an
 ERP payload out, or the reverse. No I/O anywhere in this package.
 
-* ``translate(entity, record, ctx)`` — the create payload: a ``LogoDocument`` (Tiger/Go XML +
-  dataType) or a ``NetsisDocument`` (JSON body + route);
+* ``translate(entity, record, ctx)`` — the create document: a ``LogoDocument`` (Tiger/Go XML) or a
+  ``NetsisDocument`` (JSON body + route), the typed contract with the gateways (``model.documents``);
 * ``translate_update(entity, record, ctx, current)`` — Tiger/Go: the exported record with only the
   mapped fields changed and ``DBOP="UPD"``; Netsis: ``PUT ARPs/{code}`` of the mapped fields;
 * ``read_document`` / ``read_row`` — ERP payloads (Logo XML, Netsis JSON) and database rows back
   into CRM records;
-* ``catalog`` / ``entities_for`` — the standard field catalog.
+* ``catalog`` / ``entities_for`` / ``set_catalogs`` — the standard field catalog.
+
+Modules: ``context`` (``MappingContext``), ``plan`` (compiled mappings), ``engine`` (the
+declarative translator), ``reverse`` (ERP -> CRM), ``values`` and ``converters`` (one writer per
+value type, the closed converter registry), ``catalog`` and ``defaults`` (data), ``sources`` (the
+values the service owns), ``logo`` and ``netsis`` (the two ERP families).
 
 Failures raise ``MappingFailed`` (MAPPING, 422) with one ``Detail`` per field, its ``path`` pointing
 into the CRM XML (``Lines/Line[2]/Field[@name='Quantity']``).
@@ -18,37 +23,21 @@ into the CRM XML (``Lines/Line[2]/Field[@name='Quantity']``).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
-
-from lxml import etree
 
 from integrator.config import IntegrationSet
 from integrator.errors import MappingFailed
-from integrator.inbound import CrmRecord
+from integrator.model import ENTITIES, CrmRecord, Document, Entity, LogoDocument, NetsisDocument
 from integrator.translators import logo, netsis
-from integrator.translators.base import (
-    MappingContext,
-    Plan,
-    PlanError,
-    family_of,
-    mapping_problems,
-    plan_for,
-)
-from integrator.translators.catalog import (
-    ENTITIES,
-    CatalogField,
-    Entity,
-    EntityCatalog,
-    catalog,
-    catalog_element,
-    entities_for,
-)
-from integrator.translators.documents import Document, LogoDocument, NetsisDocument
+from integrator.translators.catalog import CatalogField, EntityCatalog, catalog, entities_for
+from integrator.translators.context import MappingContext, family_of
+from integrator.translators.plan import Plan, PlanError, mapping_problems, plan_for
 
 __all__ = [
     "ENTITIES", "REGISTRY", "CatalogField", "Document", "Entity", "EntityCatalog", "LogoDocument",
-    "MappingContext", "NetsisDocument", "Plan", "PlanError", "catalog", "catalog_element",
-    "entities_for", "mapping_problems", "plan_for", "read_document", "read_row", "set_catalog",
+    "MappingContext", "NetsisDocument", "Plan", "PlanError", "SetCatalog", "catalog",
+    "entities_for", "mapping_problems", "plan_for", "read_document", "read_row", "set_catalogs",
     "translate", "translate_update",
 ]
 
@@ -111,10 +100,21 @@ def read_row(entity: Entity, row: Mapping[str, Any], ctx: MappingContext, *,
     return netsis.reverse_rows(entity, row, ctx, lines=lines, current=current)
 
 
-def set_catalog(integration_set: IntegrationSet) -> list[etree._Element]:
-    """The catalog of every entity of a set's ERP kind, with the set's firm/period in the table
-    names and the CRM fields mapped onto each field (``<Catalog>`` elements)."""
-    elements = []
+@dataclass(frozen=True, slots=True)
+class SetCatalog:
+    """The catalog of one entity of a set: with the set's firm/period for the table names and the
+    CRM fields mapped onto each field ((level, ERP field) -> CRM fields; None when the set's
+    mappings of the entity do not compile)."""
+
+    catalog: EntityCatalog
+    firm: str | None
+    period: str | None
+    crm_names: dict[tuple[str, str], list[str]] | None
+
+
+def set_catalogs(integration_set: IntegrationSet) -> list[SetCatalog]:
+    """The catalog of every entity of a set's ERP kind (F6)."""
+    result = []
     firm = integration_set.firm_code if integration_set.firm is not None else None
     period = integration_set.period_code if integration_set.period is not None else None
     for entity in entities_for(integration_set.erp):
@@ -125,5 +125,5 @@ def set_catalog(integration_set: IntegrationSet) -> list[etree._Element]:
                 integration_set, entity).crm_names()
         except MappingFailed:  # a set that does not compile still shows its catalog
             names = None
-        elements.append(catalog_element(cat, firm=firm, period=period, crm_names=names))
-    return elements
+        result.append(SetCatalog(cat, firm, period, names))
+    return result

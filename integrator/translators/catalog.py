@@ -13,7 +13,7 @@ One entry serves three purposes:
 
 Tables are written with the firm/period tokens of the SQL layer (``LG_FFF_CLCARD``,
 ``LG_FFF_PP_ORFICHE``); ``for_set`` fills in a set's firm and period. Lengths are those of the demo
-schema (``simulators/demodb/schema.py``), which follows Logo's data dictionary; real installations
+schema of the demo databases, which follows Logo's data dictionary; real installations
 differ between versions (research/logo-tiger.md §4.2), so they are shown, not enforced — except for
 the CRM quote id, whose field must hold it whole (``DOC_NUMBER`` / ``EKACK1``).
 
@@ -27,15 +27,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal
 
-from lxml import etree
-
+from integrator.model import ENTITIES, Entity
+from integrator.model.wire import LOGO_ROOTS, NETSIS_DOC_TYPES, NETSIS_RESOURCES
 from integrator.translators.values import FieldType
 
 Level = Literal["header", "line", "unit"]
-Entity = Literal["account", "product", "order", "dispatch", "quote"]
 ERP_KINDS: tuple[str, ...] = ("tiger", "go", "netsis")
-ENTITIES: tuple[Entity, ...] = ("account", "product", "order", "dispatch", "quote")
-DOCUMENTS: frozenset[str] = frozenset({"order", "dispatch", "quote"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -400,7 +397,6 @@ _NETSIS_DOC_TABLES: dict[str, tuple[str, str, str]] = {
     "dispatch": ("TBLFATUIRS", "TBLSTHAR", "3"),
     "quote": ("TBLTEKLIFMAS", "TBLTEKLIFTRA", "H"),
 }
-NETSIS_DOC_TYPES: dict[str, int] = {"order": 7, "dispatch": 2, "quote": 15}  # JTFaturaTip
 
 
 def _netsis_document(entity: Entity) -> tuple[CatalogField, ...]:
@@ -496,21 +492,9 @@ def _netsis_document(entity: Entity) -> tuple[CatalogField, ...]:
 
 
 # -- the catalogs ---------------------------------------------------------------------------------
-LOGO_ROOTS: dict[str, tuple[str, str, int]] = {
-    # entity: (plural root, record element, dataType)
-    "account": ("AR_APS", "AR_AP", 30),
-    "product": ("ITEMS", "ITEM", 0),
-    "order": ("SALES_ORDERS", "ORDER_SLIP", 3),
-    "dispatch": ("SALES_DISPATCHES", "DISPATCH", 17),
-}
-NETSIS_RESOURCES: dict[str, str] = {
-    "account": "ARPs", "product": "Items", "order": "ItemSlips", "dispatch": "ItemSlips",
-    "quote": "ItemSlips",
-}
-
-
 def _logo_catalog(erp: str, entity: Entity) -> EntityCatalog:
-    plural, singular, data_type = LOGO_ROOTS[entity]
+    wire = LOGO_ROOTS[entity]
+    plural, singular, data_type = wire.plural, wire.singular, wire.data_type
     if entity == "account":
         return EntityCatalog(erp, entity, _logo_account(), f"{plural}/{singular}", data_type, CLCARD)
     if entity == "product":
@@ -530,6 +514,7 @@ def _netsis_catalog(entity: Entity) -> EntityCatalog:
         return EntityCatalog("netsis", entity, _netsis_product(), resource, None, "TBLSTSABIT",
                              ext_tables=frozenset({"TBLSTSABITEK"}))
     head, line, _ = _NETSIS_DOC_TABLES[entity]
+    assert entity in NETSIS_DOC_TYPES
     return EntityCatalog("netsis", entity, _netsis_document(entity), resource,
                          NETSIS_DOC_TYPES[entity], head, line, frozenset({"TBLFATUEK"}))
 
@@ -558,47 +543,6 @@ def require_catalog(erp: str, entity: str) -> EntityCatalog:
     if found is None:
         raise KeyError(f"no catalog for {erp}/{entity}")
     return found
-
-
-# -- XML rendering (GET /v1/catalog, PUT /v1/sets) --------------------------------------------------
-def _table_name(table: str, firm: str | None, period: str | None) -> str:
-    if firm is not None:
-        table = table.replace("LG_FFF_PP_", f"LG_{firm}_{period or 'PP'}_").replace(
-            "LG_FFF_", f"LG_{firm}_")
-    return table
-
-
-def catalog_element(cat: EntityCatalog, *, firm: str | None = None, period: str | None = None,
-                    crm_names: dict[tuple[str, str], list[str]] | None = None) -> etree._Element:
-    """``<Catalog erp entity root dataType><Field .../>...</Catalog>``.
-
-    ``crm_names`` maps (level, ERP field) to the CRM fields mapped onto it (defaults and the set's
-    own mappings), shown as the ``crm`` attribute.
-    """
-    root = etree.Element("Catalog", erp=cat.erp, entity=cat.entity, root=cat.root)
-    if cat.data_type is not None:
-        root.set("dataType" if cat.erp != "netsis" else "documentType", str(cat.data_type))
-    for entry in cat.fields:
-        el = etree.SubElement(root, "Field", name=entry.name, type=entry.type,
-                              level=entry.level, required="true" if entry.required else "false")
-        if entry.length is not None:
-            el.set("length", str(entry.length))
-        if entry.section:
-            el.set("section", entry.section)
-        if entry.managed:
-            el.set("managed", "true")
-        if entry.readonly:
-            el.set("readonly", "true")
-        if entry.table is not None and entry.column is not None:
-            el.set("table", _table_name(entry.table, firm, period))
-            el.set("column", entry.column)
-        if crm_names:
-            names = crm_names.get(("line" if entry.level == "line" else "header", entry.name))
-            if names:
-                el.set("crm", " ".join(names))
-        etree.SubElement(el, "Description", lang="tr").text = entry.tr
-        etree.SubElement(el, "Description", lang="en").text = entry.en
-    return root
 
 
 def all_catalogs() -> Iterable[EntityCatalog]:

@@ -6,8 +6,8 @@ Each takes (record, parent document or None, context) and returns text or None.
 
 from __future__ import annotations
 
-from integrator.inbound import CrmRecord
-from integrator.translators.base import MappingContext
+from integrator.model import CrmRecord
+from integrator.translators.context import MappingContext
 
 # what a document needs linked before it can go to the ERP (shared by Tiger/Go and Netsis)
 ACCOUNT_REQUIRED = ("the quote's account has no ERP code (link); transfer the account first or "

@@ -17,7 +17,7 @@ boolean    ``1`` / ``0``                    ``true`` / ``false``
 
 An empty CRM value (``""``, "the field is empty") stays empty: an empty element in Logo XML and
 ``""`` for a Netsis string. A Netsis number, date or boolean cannot be empty (NetOpenX binds them
-to non-nullable .NET types), so ``to_netsis`` returns ``None`` and the property is not written.
+to non-nullable .NET types), so its writer returns ``None`` and the property is not written.
 
 Lenient input (``1.234,50``, ``evet``, ``23/11/2026``) is the job of the converters
 (``decimal``, ``bool``, ``date_from(...)``), so a set says explicitly what it accepts.
@@ -35,6 +35,8 @@ from collections.abc import Callable
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
+
+from integrator.model import wire
 
 FieldType = Literal["string", "integer", "decimal", "date", "time", "boolean"]
 FIELD_TYPES: tuple[FieldType, ...] = ("string", "integer", "decimal", "date", "time", "boolean")
@@ -63,7 +65,7 @@ def _charset_class(codec: str, *, xml: bool) -> re.Pattern[str]:
     return re.compile(f"[^{ranges}]")
 
 
-LOGO_ENCODING = "ISO-8859-9"
+LOGO_ENCODING = wire.LOGO_ENCODING
 NETSIS_ENCODING = "cp1254"
 _LOGO_BAD = _charset_class("iso-8859-9", xml=True)
 _NETSIS_BAD = _charset_class("cp1254", xml=False)
@@ -184,57 +186,9 @@ def canonical_decimal(number: Decimal) -> str:
     return format(number.normalize(), "f")
 
 
-# -- forward: CRM text -> ERP value -------------------------------------------------------------
-def to_logo(value: str, kind: FieldType) -> str:
-    """A CRM value as the text of a Logo XML element."""
-    if value == "" or kind == "string":
-        return value
-    if kind == "decimal":
-        return _plain_decimal(value)
-    if kind == "integer":
-        if value.isascii() and value.isdigit():
-            return value.lstrip("0") or "0"
-        return str(_integer(value))
-    if kind == "date":
-        day, _ = parse_date(value)
-        return f"{day.day:02d}.{day.month:02d}.{day.year:04d}"
-    if kind == "time":
-        return str(pack_time(parse_time(value)))
-    return "1" if _boolean(value) else "0"
-
-
-def to_netsis(value: str, kind: FieldType) -> JsonValue:
-    """A CRM value as a Netsis JSON value (decimals exact or rejected)."""
-    if kind == "string":
-        return value
-    if value == "":
-        return None
-    if kind == "decimal":
-        text = _plain_decimal(value)
-        whole, _, fraction = text.lstrip("-").partition(".")
-        fraction = fraction.rstrip("0")
-        if not fraction and len(whole) <= 15:
-            return int(text.partition(".")[0])
-        result = float(text)
-        # up to 15 significant digits always survive a double; beyond that, check exactly
-        if len((whole + fraction).lstrip("0")) > 15 and Decimal(repr(result)) != Decimal(text):
-            raise ValueRejected(f"{value!r} has more digits than a JSON number carries exactly")
-        return result
-    if kind == "integer":
-        return int(value) if value.isascii() and value.isdigit() else _integer(value)
-    if kind == "date":
-        day, _ = parse_date(value)
-        return day.isoformat()
-    if kind == "time":
-        return parse_time(value).isoformat()
-    return _boolean(value)
-
-
-# -- writers: the forward path of one field type, specialised once ------------------------------
-# ``writer(family, kind)`` is ``to_logo``/``to_netsis`` for one field type with the target encoding
-# checked for text, as one function the compiled mapping plans call per value. The common cases
-# (printable ASCII text, plain decimals) take a fast path; everything else goes the general way,
-# so the results are those of ``to_logo``/``to_netsis`` and ``bad_char_*``.
+# -- forward: CRM text -> ERP value, one writer per ERP family and field type ----------------------
+# ``writer(family, kind)`` is the function the compiled mapping plans call per value. The common
+# cases (printable ASCII text, plain decimals) are decided first inside each writer.
 Writer = Callable[[str], Any]
 
 
@@ -251,6 +205,33 @@ def _logo_text(value: str) -> str:
     return value
 
 
+def _logo_decimal(value: str) -> str:
+    return _plain_decimal(value) if value else value
+
+
+def _logo_integer(value: str) -> str:
+    if value.isascii() and value.isdigit():
+        return value.lstrip("0") or "0"
+    return str(_integer(value)) if value else value
+
+
+def _logo_date(value: str) -> str:
+    if not value:
+        return value
+    day, _ = parse_date(value)
+    return f"{day.day:02d}.{day.month:02d}.{day.year:04d}"
+
+
+def _logo_time(value: str) -> str:
+    return str(pack_time(parse_time(value))) if value else value
+
+
+def _logo_boolean(value: str) -> str:
+    if not value:
+        return value
+    return "1" if _boolean(value) else "0"
+
+
 def _netsis_text(value: str) -> str:
     if value.isascii():  # cp1254 carries every ASCII character
         return value
@@ -260,58 +241,62 @@ def _netsis_text(value: str) -> str:
     return value
 
 
-def _logo_decimal(value: str) -> str:
-    return _plain_decimal(value) if value else value
-
-
-def _logo_integer(value: str) -> str:
-    if value.isascii() and value.isdigit():
-        return value.lstrip("0") or "0"
-    return to_logo(value, "integer")
-
-
 def _netsis_decimal(value: str) -> JsonValue:
-    if value.isascii():
-        if value.isdigit():  # 20, 007
-            if len(value) <= 15:
-                return int(value)
-        else:
-            whole, _, fraction = value.partition(".")
-            if whole.isdigit() and fraction.isdigit():  # 120.50, 0.125
-                fraction = fraction.rstrip("0")
-                if not fraction:
-                    if len(whole) <= 15:
-                        return int(whole)
-                elif len(whole.lstrip("0")) + len(fraction) <= 15:  # a double holds it exactly
-                    return float(value)
-    return to_netsis(value, "decimal")
+    """A JSON number that is exactly the CRM decimal: an int when whole (up to 15 digits), else a
+    double when it holds the value exactly, else ``ValueRejected``."""
+    if value == "":
+        return None
+    text = _plain_decimal(value)
+    whole, _, fraction = text.lstrip("-").partition(".")
+    fraction = fraction.rstrip("0")
+    if not fraction and len(whole) <= 15:
+        return int(text.partition(".")[0])
+    result = float(text)
+    # up to 15 significant digits always survive a double; beyond that, check exactly
+    if len((whole + fraction).lstrip("0")) > 15 and Decimal(repr(result)) != Decimal(text):
+        raise ValueRejected(f"{value!r} has more digits than a JSON number carries exactly")
+    return result
 
 
 def _netsis_integer(value: str) -> JsonValue:
     if value.isascii() and value.isdigit():
         return int(value)
-    return to_netsis(value, "integer")
+    return _integer(value) if value else None
 
 
-def _general(to: Callable[[str, FieldType], Any], kind: FieldType) -> Writer:
-    def write(value: str) -> Any:
-        return to(value, kind)
+def _netsis_date(value: str) -> JsonValue:
+    return parse_date(value)[0].isoformat() if value else None
 
-    return write
+
+def _netsis_time(value: str) -> JsonValue:
+    return parse_time(value).isoformat() if value else None
+
+
+def _netsis_boolean(value: str) -> JsonValue:
+    return _boolean(value) if value else None
 
 
 _WRITERS: dict[tuple[str, FieldType], Writer] = {
-    ("logo", "string"): _logo_text, ("netsis", "string"): _netsis_text,
-    ("logo", "decimal"): _logo_decimal, ("netsis", "decimal"): _netsis_decimal,
-    ("logo", "integer"): _logo_integer, ("netsis", "integer"): _netsis_integer,
-    **{("logo", kind): _general(to_logo, kind) for kind in ("date", "time", "boolean")},
-    **{("netsis", kind): _general(to_netsis, kind) for kind in ("date", "time", "boolean")},
+    ("logo", "string"): _logo_text, ("logo", "decimal"): _logo_decimal,
+    ("logo", "integer"): _logo_integer, ("logo", "date"): _logo_date,
+    ("logo", "time"): _logo_time, ("logo", "boolean"): _logo_boolean,
+    ("netsis", "string"): _netsis_text, ("netsis", "decimal"): _netsis_decimal,
+    ("netsis", "integer"): _netsis_integer, ("netsis", "date"): _netsis_date,
+    ("netsis", "time"): _netsis_time, ("netsis", "boolean"): _netsis_boolean,
 }
 
 
 def writer(family: Literal["logo", "netsis"], kind: FieldType) -> Writer:
-    """CRM text -> the value of a ``kind`` field of the ERP family; raises ``ValueRejected``."""
+    """CRM text -> the value of a ``kind`` field of the ERP family; raises ``ValueRejected``.
+
+    An empty CRM value stays empty for Logo (an empty element) and is ``None`` (not written) for
+    a Netsis number, date or boolean."""
     return _WRITERS[(family, kind)]
+
+
+def netsis_number(number: Decimal) -> JsonValue:
+    """A computed decimal (the Netsis net price) as a JSON number, exactly or ``ValueRejected``."""
+    return _netsis_decimal(canonical_decimal(number))
 
 
 # -- reverse: ERP value -> CRM text -------------------------------------------------------------

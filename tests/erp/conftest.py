@@ -24,7 +24,7 @@ from erp_support import (
 )
 
 from integrator.config import ErpSettings
-from integrator.erp import ErpGateways
+from integrator.erp.hub import ErpGateways
 from integrator.metrics import Metrics
 from simulators.fixtures import create_netsis_db, create_tiger_db
 from simulators.logo.app import LOGO_SIM, LogoSimConfig, create_logo_app

@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import SecretStr
 
 from integrator.config import ErpSettings, IntegrationSet
-from integrator.erp import ErpCall, ErpGateways, Gateway, Payload
+from integrator.erp.gateway import ErpCall, Gateway
+from integrator.erp.hub import ErpGateways
+from integrator.erp.netsis.protocol import fatura_tip, prop
 from integrator.metrics import Metrics
-from integrator.sessions.manager import ErpCredentials
+from integrator.model import Document, Entity, ErpCredentials, LogoDocument, NetsisDocument
 
 HERE = Path(__file__).parent
 PAYLOADS = HERE / "payloads"
@@ -86,6 +89,35 @@ def netsis_payload(name: str) -> dict[str, Any]:
     return data
 
 
+def _tag(text: str, tag: str) -> str:
+    found = re.search(rf"<{tag}>([^<]*)</{tag}>", text)
+    return found.group(1).strip() if found else ""
+
+
+def document(entity: Entity, payload: str | dict[str, Any], *, update: bool = False) -> Document:
+    """A hand-built payload (tests/erp/payloads, or a real client's body) as the typed document a
+    translator would hand the gateway: Logo XML text -> ``LogoDocument``, Netsis JSON ->
+    ``NetsisDocument``. The facts the translator would know are read off the test's own text."""
+    if isinstance(payload, str):
+        dbop = re.search(r'DBOP="(\w+)"', payload)
+        operation: Literal["INS", "UPD"] = "UPD" if (dbop and dbop.group(1) == "UPD") else "INS"
+        if update and dbop is None:
+            operation = "UPD"
+        return LogoDocument(entity, operation, payload, code=_tag(payload, "CODE"),
+                            number=_tag(payload, "NUMBER"),
+                            crm_id=_tag(payload, "DOC_NUMBER") or None)
+    header = prop(payload, "FatUst")
+    header = header if isinstance(header, dict) else {}
+    section = prop(payload, "CariTemelBilgi" if entity == "account" else "StokTemelBilgi")
+    code = ""
+    if isinstance(section, dict):
+        code = str(prop(section, "CARI_KOD" if entity == "account" else "Stok_Kodu") or "")
+    return NetsisDocument(
+        entity, "PUT" if update else "POST", payload, key=code or None if update else None,
+        document_type=fatura_tip(prop(payload, "FaturaTip")), code=code,
+        account=str(prop(header, "CariKod") or ""), crm_id=str(prop(header, "EKACK1") or "") or None)
+
+
 def check_golden(name: str, actual: str) -> None:
     """Compare with tests/erp/golden/<name>; ``UPDATE_GOLDEN=1`` rewrites the file."""
     path = GOLDEN / name
@@ -127,7 +159,7 @@ class Erp:
                                              "connect_timeout_s": connect_timeout_s})
         return self.with_set(self.integration_set.model_copy(update={section: changed}))
 
-    def payload(self, name: str, **swap: str) -> Payload:
+    def payload(self, name: str, **swap: str) -> Any:
         if self.kind == "logo":
             text = logo_payload(name)
             for old, new in swap.items():

@@ -7,10 +7,9 @@ import asyncio
 from typing import Any
 
 import pytest
-from erp_support import QUOTE_ID, Erp
+from erp_support import QUOTE_ID, Erp, document
 from lxml import etree
 
-from integrator.erp import ErpKey
 from integrator.erp.netsis.client import NetsisGateway
 from integrator.errors import (
     ErpDuplicate,
@@ -20,6 +19,7 @@ from integrator.errors import (
     MappingFailed,
     ValidationFailed,
 )
+from integrator.model import ErpKey
 from simulators.db import from_netsis
 
 ACCOUNT = {"logo": "120.01.900", "netsis": "120-01-900"}
@@ -53,7 +53,7 @@ async def test_ping_reports_latency_and_version(erp: Erp) -> None:
 
 async def test_account_create_read_update_delete(erp: Erp) -> None:
     gateway, call, code = erp.gateway, erp.call, ACCOUNT[erp.kind]
-    key = await gateway.create(call, "account", erp.payload("account"))
+    key = await gateway.create(call, document("account", erp.payload("account")))
     assert key.code == code
     if erp.kind == "logo":
         assert int(key.ref) > 0  # the new LOGICALREF
@@ -68,7 +68,7 @@ async def test_account_create_read_update_delete(erp: Erp) -> None:
         assert stored["CARI_ISIM"] == "ÞÝÞLÝ ÇAÐDAÞ GIDA SANAYÝ A.Þ."
         assert from_netsis(stored["CARI_ISIM"]) == TITLE
 
-    updated = await gateway.update(call, "account", key, erp.payload("account_update"))
+    updated = await gateway.update(call, key, document("account", erp.payload("account_update"), update=True))
     assert updated.ref == key.ref
     exported = await gateway.read(call, "account", key)
     assert title_of(erp, exported) == NEW_TITLE
@@ -88,7 +88,7 @@ async def test_account_create_read_update_delete(erp: Erp) -> None:
 
 async def test_product_create_read_update_delete(erp: Erp) -> None:
     gateway, call = erp.gateway, erp.call
-    key = await gateway.create(call, "product", erp.payload("product"))
+    key = await gateway.create(call, document("product", erp.payload("product")))
     assert key.code == PRODUCT[erp.kind]
     exported = await gateway.read(call, "product", key)
     if erp.kind == "logo":
@@ -98,7 +98,7 @@ async def test_product_create_read_update_delete(erp: Erp) -> None:
         assert root.findtext("ITEM/UNITSET_CODE") == "05"
     else:
         assert exported["StokTemelBilgi"]["Stok_Adi"] == "TÜRK KAHVESİ 250 G"  # type: ignore[index]
-    await gateway.update(call, "product", key, erp.payload("product_update"))
+    await gateway.update(call, key, document("product", erp.payload("product_update"), update=True))
     exported = await gateway.read(call, "product", key)
     assert "500" in str(exported)
     await gateway.delete(call, "product", key)
@@ -108,8 +108,8 @@ async def test_product_create_read_update_delete(erp: Erp) -> None:
 
 async def test_order_gets_the_next_number_and_keeps_the_crm_id(erp: Erp) -> None:
     gateway, call = erp.gateway, erp.call
-    first = await gateway.create(call, "order", erp.payload("order"))
-    second = await gateway.create(call, "order", erp.payload("order", **{QUOTE_ID: "Q-1002"}))
+    first = await gateway.create(call, document("order", erp.payload("order")))
+    second = await gateway.create(call, document("order", erp.payload("order", **{QUOTE_ID: "Q-1002"})))
     if erp.kind == "logo":
         assert (first.number, second.number) == ("00000001", "00000002")
     else:
@@ -129,14 +129,14 @@ async def test_order_gets_the_next_number_and_keeps_the_crm_id(erp: Erp) -> None
 
 async def test_order_update_replaces_the_lines(erp: Erp) -> None:
     gateway, call = erp.gateway, erp.call
-    key = await gateway.create(call, "order", erp.payload("order"))
+    key = await gateway.create(call, document("order", erp.payload("order")))
     if erp.kind == "logo":
         changed = erp.payload("order").replace('DBOP="INS"', 'DBOP="UPD"')  # type: ignore[union-attr]
         changed = changed.replace("<QUANTITY>12</QUANTITY>", "<QUANTITY>7</QUANTITY>")
     else:
         changed = erp.payload("order")
         changed["Kalems"][0]["STra_GCMIK"] = 7  # type: ignore[index]
-    updated = await gateway.update(call, "order", key, changed)
+    updated = await gateway.update(call, key, document("order", changed, update=True))
     assert updated.number == key.number
     assert lines_of(erp, await gateway.read(call, "order", key))[0][1] == 7.0
     assert erp.documents(QUOTE_ID) == 1
@@ -144,7 +144,7 @@ async def test_order_update_replaces_the_lines(erp: Erp) -> None:
 
 async def test_dispatch_create_read_delete(erp: Erp) -> None:
     gateway, call = erp.gateway, erp.call
-    key = await gateway.create(call, "dispatch", erp.payload("dispatch"))
+    key = await gateway.create(call, document("dispatch", erp.payload("dispatch")))
     assert key.number
     assert erp.documents(QUOTE_ID, "dispatch") == 1
     exported = await gateway.read(call, "dispatch", key)
@@ -156,9 +156,9 @@ async def test_dispatch_create_read_delete(erp: Erp) -> None:
 async def test_quote_is_a_document_only_on_netsis(erp: Erp) -> None:
     if erp.kind == "logo":
         with pytest.raises(ValidationFailed, match="only on Netsis"):
-            await erp.gateway.create(erp.call, "quote", "<x/>")
+            await erp.gateway.create(erp.call, document("quote", "<x/>"))
         return
-    key = await erp.gateway.create(erp.call, "quote", erp.payload("quote"))
+    key = await erp.gateway.create(erp.call, document("quote", erp.payload("quote")))
     assert key.number == "T00000000000001"
     assert erp.documents(QUOTE_ID, "quote") == 1
     exported = await erp.gateway.read(erp.call, "quote", key)
@@ -171,8 +171,8 @@ async def test_calculate_prices_without_saving(erp: Erp) -> None:
     gateway, call = erp.gateway, erp.call
     if erp.kind == "logo":
         # no PRICE on line 2 -> price card (95, or 90 for this account); MLZ-001 x12 -> campaign 5%
-        document = erp.payload("order")
-        computed = await gateway.calculate(call, "order", document)
+        order = erp.payload("order")
+        computed = await gateway.calculate(call, document("order", order))
         root = etree.fromstring(computed.encode("iso8859_9"))  # type: ignore[union-attr]
         lines = root.findall("ORDER_SLIP/TRANSACTIONS/TRANSACTION")
         assert [line.findtext("TYPE") for line in lines] == ["0", "2", "0"]
@@ -182,23 +182,23 @@ async def test_calculate_prices_without_saving(erp: Erp) -> None:
         assert root.findtext("ORDER_SLIP/TOTAL_DISCOUNTS") == "72.3"
         assert erp.documents(QUOTE_ID) == 0
     else:
-        document = erp.payload("order", **{'"120-01-001"': '"120-01-002"'})
-        document.update(KosulluHesapla=True, StokKartinaGoreHesapla=True)  # type: ignore[union-attr]
-        computed = await gateway.calculate(call, "order", document)
+        order = erp.payload("order", **{'"120-01-001"': '"120-01-002"'})
+        order.update(KosulluHesapla=True, StokKartinaGoreHesapla=True)
+        computed = await gateway.calculate(call, document("order", order))
         first = computed["Kalems"][0]  # type: ignore[index]
         assert first["STra_BF"] == 115  # stock card, the account's price list 2
         assert first["STra_SatIsk"] == 5  # the account's discount (conditional pricing)
         assert first["STra_NF"] == 109.25
-        document["FiyatSistemineGoreHesapla"] = True  # type: ignore[index]
-        computed = await gateway.calculate(call, "order", document)
+        order["FiyatSistemineGoreHesapla"] = True
+        computed = await gateway.calculate(call, document("order", order))
         assert computed["Kalems"][0]["STra_BF"] == 110  # type: ignore[index]  # price system
         assert erp.documents(QUOTE_ID) == 0
 
 
 async def test_duplicate_code_is_recognisable(erp: Erp) -> None:
-    await erp.gateway.create(erp.call, "account", erp.payload("account"))
+    await erp.gateway.create(erp.call, document("account", erp.payload("account")))
     with pytest.raises(ErpDuplicate) as raised:
-        await erp.gateway.create(erp.call, "account", erp.payload("account"))
+        await erp.gateway.create(erp.call, document("account", erp.payload("account")))
     error = raised.value
     assert error.code == "ERP_REJECTED"
     assert error.retryable is False
@@ -210,7 +210,7 @@ async def test_duplicate_code_is_recognisable(erp: Erp) -> None:
 async def test_business_rejection_carries_the_erp_message(erp: Erp) -> None:
     swap = {"120.01.001": "120.99.999"} if erp.kind == "logo" else {"120-01-001": "120-99-999"}
     with pytest.raises(ErpRejected) as raised:
-        await erp.gateway.create(erp.call, "order", erp.payload("order", **swap))
+        await erp.gateway.create(erp.call, document("order", erp.payload("order", **swap)))
     assert not isinstance(raised.value, ErpDuplicate)
     assert raised.value.status == 422
     assert "999" in raised.value.details[0].text
@@ -220,25 +220,26 @@ async def test_business_rejection_carries_the_erp_message(erp: Erp) -> None:
 async def test_payload_of_the_wrong_shape_is_a_mapping_error(erp: Erp) -> None:
     wrong: Any = {"x": 1} if erp.kind == "logo" else "<AR_APS/>"
     with pytest.raises(MappingFailed):
-        await erp.gateway.create(erp.call, "account", wrong)
+        await erp.gateway.create(erp.call, document("account", wrong))
     if erp.kind == "logo":
         no_declaration = str(erp.payload("account")).split("?>", 1)[1]
         with pytest.raises(MappingFailed, match="ISO-8859-9"):
-            await erp.gateway.create(erp.call, "account", no_declaration)
+            await erp.gateway.create(erp.call, document("account", no_declaration))
         with pytest.raises(MappingFailed, match="DBOP"):
-            await erp.gateway.update(erp.call, "account", ErpKey("2"), erp.payload("account"))
+            await erp.gateway.update(erp.call, ErpKey("2"),
+                                     document("account", erp.payload("account"), update=True))
     else:
         order = erp.payload("order")
         order["FaturaTip"] = 2  # type: ignore[index]
         with pytest.raises(MappingFailed, match="FaturaTip"):
-            await erp.gateway.create(erp.call, "order", order)
+            await erp.gateway.create(erp.call, document("order", order))
     assert erp.calls(erp.route("create")) == 0  # nothing was sent
 
 
 async def test_metrics_by_set_and_operation(erp: Erp) -> None:
-    await erp.gateway.create(erp.call, "account", erp.payload("account"))
+    await erp.gateway.create(erp.call, document("account", erp.payload("account")))
     with pytest.raises(ErpDuplicate):
-        await erp.gateway.create(erp.call, "account", erp.payload("account"))
+        await erp.gateway.create(erp.call, document("account", erp.payload("account")))
     calls = erp.metrics.erp_calls
     code = erp.integration_set.code
     assert calls.labels(code, "create_account", "ok")._value.get() == 1
@@ -258,7 +259,7 @@ async def test_refused_connection_is_retried_then_unavailable(erp: Erp) -> None:
     closed = erp.with_set(erp.integration_set.model_copy(
         update={section: service.model_copy(update={"url": url})}))
     with pytest.raises(ErpUnavailable) as raised:
-        await closed.gateway.create(closed.call, "account", closed.payload("account"))
+        await closed.gateway.create(closed.call, document("account", closed.payload("account")))
     assert raised.value.retryable is True
     assert "nothing was sent" in raised.value.message
     operation = "create_account" if erp.kind == "logo" else "login"
@@ -282,14 +283,14 @@ async def test_write_queue_full_is_unavailable_and_retryable(erp: Erp) -> None:
     gateway, call = limited.gateway, limited.call
     payloads = [limited.payload("account", **{ACCOUNT[erp.kind]: ACCOUNT[erp.kind] + str(i)})
                 for i in range(3)]
-    first = asyncio.ensure_future(gateway.create(call, "account", payloads[0]))
+    first = asyncio.ensure_future(gateway.create(call, document("account", payloads[0])))
     await asyncio.sleep(0.05)
-    second = asyncio.ensure_future(gateway.create(call, "account", payloads[1]))
+    second = asyncio.ensure_future(gateway.create(call, document("account", payloads[1])))
     await asyncio.sleep(0.05)
     depth = erp.metrics.write_queue_depth.labels(erp.integration_set.code)._value.get()
     assert depth == 1
     with pytest.raises(ErpUnavailable, match="queue") as raised:
-        await gateway.create(call, "account", payloads[2])
+        await gateway.create(call, document("account", payloads[2]))
     assert raised.value.retryable is True
     await asyncio.gather(first, second)
     assert erp.metrics.write_queue_depth.labels(erp.integration_set.code)._value.get() == 0
@@ -298,14 +299,14 @@ async def test_write_queue_full_is_unavailable_and_retryable(erp: Erp) -> None:
 
 async def test_circuit_opens_after_failures_and_recovers(erp: Erp) -> None:
     from integrator.config import ErpSettings
-    from integrator.erp import ErpGateways
+    from integrator.erp.hub import ErpGateways
 
     hub = ErpGateways(erp.hub.http, erp.metrics, ErpSettings(
         breaker_failures=3, breaker_open_s=0.3, retry_attempts=1, retry_wait_initial_s=0,
         retry_wait_max_s=0))
     probe = Erp(erp.kind, hub, erp.metrics, erp.integration_set, erp.simulator, erp.db_path,
                 erp.credentials)
-    key = await probe.gateway.create(probe.call, "account", probe.payload("account"))
+    key = await probe.gateway.create(probe.call, document("account", probe.payload("account")))
     route = probe.route("read", "account")
     erp.simulator.faults.set(route, "http_500")
     for _ in range(3):
@@ -334,7 +335,7 @@ async def test_netsis_new_number_and_risk(netsis: Erp) -> None:
     gateway = netsis.hub.netsis_for(netsis.integration_set)
     assert isinstance(gateway, NetsisGateway)
     assert await gateway.new_number(netsis.call, "order") == "S00000000000001"
-    await gateway.create(netsis.call, "order", netsis.payload("order"))
+    await gateway.create(netsis.call, document("order", netsis.payload("order")))
     assert await gateway.new_number(netsis.call, "order", "S") == "S00000000000002"
     risk = await gateway.risk(netsis.call, "120-01-001")
     # balance 12500 - 2500 plus the open order just saved (gross 1636, discounts 0, VAT 308.2)
@@ -350,7 +351,7 @@ async def test_netsis_only_operations_refuse_logo_sets(logo: Erp) -> None:
 
 async def test_logo_compressed_data_xml(make_erp: Any) -> None:
     erp: Erp = await make_erp("logo", compress=True)
-    key = await erp.gateway.create(erp.call, "order", erp.payload("order"))
+    key = await erp.gateway.create(erp.call, document("order", erp.payload("order")))
     assert key.number == "00000001"
     exported = await erp.gateway.read(erp.call, "order", key)
     assert str(exported).startswith('<?xml version="1.0" encoding="ISO-8859-9"?>')

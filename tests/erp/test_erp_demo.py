@@ -1,4 +1,4 @@
-"""The simulators as the demo and ``integrator simulate`` run them (N8), and the gateway hub in the
+"""The simulators as the demo and ``python -m simulators`` run them (N8), and the gateway hub in the
 service app."""
 
 from __future__ import annotations
@@ -14,14 +14,15 @@ from typing import Any
 
 import aiohttp
 import pytest
-from erp_support import logo_payload, netsis_payload
+from erp_support import document, logo_payload, netsis_payload
 
+from integrator.api.keys import ERP
 from integrator.app import init_app
 from integrator.config import ServiceConfig
-from integrator.demo import DemoEnvironment, demo_parts, load_demo_config
-from integrator.erp import ErpCall, ErpGateways
-from integrator.keys import ERP
-from integrator.sessions.manager import credentials_for
+from integrator.erp.gateway import ErpCall
+from integrator.erp.hub import ErpGateways
+from integrator.model import credentials_for
+from simulators.demo import DemoEnvironment, demo_parts, load_demo_config
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 
@@ -74,13 +75,13 @@ async def test_demo_part_serves_the_demo_sets(tmp_path: Path, make_client: Any) 
         [account] = db.execute("SELECT CARI_KOD FROM TBLCASABIT ORDER BY CARI_KOD LIMIT 1").fetchone()
         items = [r[0] for r in db.execute("SELECT STOK_KODU FROM TBLSTSABIT ORDER BY STOK_KODU LIMIT 2")]
     account_xml = logo_payload("account").replace("<PAYMENT_CODE>30GUN<", f"<PAYMENT_CODE>{payment}<")
-    key = await hub.for_set(tiger).create(tiger_call, "account", account_xml)
+    key = await hub.for_set(tiger).create(tiger_call, document("account", account_xml))
     assert int(key.ref) > 0
     order = netsis_payload("order")
     order["FatUst"]["CariKod"] = account
     for line, item in zip(order["Kalems"], items, strict=True):
         line["StokKodu"] = item
-    key = await hub.for_set(netsis).create(netsis_call, "order", order)
+    key = await hub.for_set(netsis).create(netsis_call, document("order", order))
     assert key.number.startswith("S")
 
 
@@ -94,10 +95,10 @@ def _exists(path: Path) -> bool:
 
 
 @pytest.mark.slow
-async def test_integrator_simulate_runs_alone(tmp_path: Path) -> None:
+async def test_simulators_run_alone(tmp_path: Path) -> None:
     base = free_ports(2)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "integrator", "simulate", "--logo-port", str(base),
+        sys.executable, "-m", "simulators", "--logo-port", str(base),
         "--netsis-port", str(base + 1), "--data-dir", str(tmp_path),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         cwd=str(CHECKOUT), env={**os.environ, "PYTHONUNBUFFERED": "1"})

@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from erp_support import QUOTE_ID, Erp
+from erp_support import QUOTE_ID, Erp, document
 
-from integrator.erp import ErpKey
 from integrator.errors import (
     ErpCommitUncertain,
     ErpRejected,
@@ -16,6 +15,7 @@ from integrator.errors import (
     ErpUnavailable,
     IntegratorError,
 )
+from integrator.model import ErpKey
 
 UNCERTAIN = (ErpCommitUncertain, "ERP_COMMIT_UNCERTAIN", True)
 UNAVAILABLE = (ErpUnavailable, "ERP_UNAVAILABLE", True)
@@ -43,9 +43,9 @@ CASES = [(fault, operation) for fault, row in MATRIX.items() for operation in ro
 async def _run(erp: Erp, operation: str, key: ErpKey | None) -> Any:
     gateway, call = erp.gateway, erp.call
     if operation == "create":
-        return await gateway.create(call, "order", erp.payload("order"))
+        return await gateway.create(call, document("order", erp.payload("order")))
     if operation == "calculate":
-        return await gateway.calculate(call, "order", erp.payload("order"))
+        return await gateway.calculate(call, document("order", erp.payload("order")))
     assert key is not None
     if operation == "read":
         return await gateway.read(call, "order", key)
@@ -57,7 +57,7 @@ async def test_fault_matrix(erp: Erp, fault: str, operation: str) -> None:
     expected_class, code, retryable = MATRIX[fault][operation]
     key = None
     if operation in ("read", "delete"):
-        key = await erp.gateway.create(erp.call, "order", erp.payload("order"))
+        key = await erp.gateway.create(erp.call, document("order", erp.payload("order")))
     before = erp.documents(QUOTE_ID)
     erp = erp.with_timeouts(0.5)  # the latency fault (1.5 s) outlasts it
     route = erp.route(operation)
@@ -95,7 +95,7 @@ async def test_commit_then_drop_on_create_leaves_exactly_one_record(erp: Erp) ->
     the one record."""
     erp.simulator.faults.set(erp.route("create"), "commit_drop", times=1)
     with pytest.raises(ErpCommitUncertain) as raised:
-        await erp.gateway.create(erp.call, "order", erp.payload("order"))
+        await erp.gateway.create(erp.call, document("order", erp.payload("order")))
     assert raised.value.code == "ERP_COMMIT_UNCERTAIN"
     assert raised.value.retryable is True
     assert raised.value.status == 504
@@ -109,7 +109,7 @@ async def test_commit_then_drop_on_create_leaves_exactly_one_record(erp: Erp) ->
 async def test_card_write_with_lost_answer_is_not_resent(erp: Erp) -> None:
     """PUT/DELETE are idempotent to HTTP, so aiohttp would re-send them once on a dropped
     connection; the gateway must not let that happen to an ERP write."""
-    key = await erp.gateway.create(erp.call, "account", erp.payload("account"))
+    key = await erp.gateway.create(erp.call, document("account", erp.payload("account")))
     route = erp.route("delete", "account")
     erp.simulator.faults.set(route, "commit_drop")
     with pytest.raises(ErpCommitUncertain):

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import base64
 import gzip
+from dataclasses import replace
 
 import pytest
-from erp_support import check_golden, logo_payload, tiger_set
+from erp_support import check_golden, document, logo_payload, netsis_payload, tiger_set
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
 from integrator.erp.logo import protocol
-from integrator.erp.transport import Reply, Request
+from integrator.erp.wire import Reply, Request
 from integrator.errors import (
     ErpCommitUncertain,
     ErpDuplicate,
@@ -21,6 +22,8 @@ from integrator.errors import (
     ErpUnavailable,
     MappingFailed,
 )
+from integrator.model import LogoDocument
+from integrator.model.wire import LOGO_DECLARATION, LOGO_ROOTS
 
 URL = "http://logo.example:8010/LogoObjectService/Service"
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -50,8 +53,7 @@ def fault(code: str, text: str) -> Reply:
                                               ("order", "order"), ("dispatch", "dispatch")])
 def test_append_envelopes(name: str, entity: str) -> None:
     document = logo_payload(name)
-    facts = protocol.inspect_document(document, entity, "INS")
-    request = protocol.append_request(tiger_set(URL), facts.data_type, 0, document)
+    request = protocol.append_request(tiger_set(URL), LOGO_ROOTS[entity].data_type, 0, document)
     check_golden(f"logo/append_{name}.http", dump(request))
 
 
@@ -105,7 +107,7 @@ def test_any_turkish_text_survives_the_envelope(text: str) -> None:
     etree.SubElement(record, "TITLE").text = text
     root = etree.Element("AR_APS")
     root.append(record)
-    document = protocol.DECLARATION + etree.tostring(root, encoding="unicode")
+    document = LOGO_DECLARATION + etree.tostring(root, encoding="unicode")
     request = protocol.append_request(tiger_set(URL), 30, 0, document)
     assert request.body is not None
     received = etree.fromstring(request.body).findtext(".//{http://tempuri.org/}dataXML")
@@ -114,23 +116,23 @@ def test_any_turkish_text_survives_the_envelope(text: str) -> None:
 
 # -- documents ---------------------------------------------------------------------------------
 def test_document_checks() -> None:
-    account = logo_payload("account")
-    facts = protocol.inspect_document(account, "account", "INS")
-    assert (facts.data_type, facts.code, facts.dbop) == (30, "120.01.900", "INS")
-    assert protocol.inspect_document(logo_payload("order"), "order", "INS").number == "~"
+    """The gateway reads what it needs off the typed document (never the text again) and refuses
+    a document that does not fit the call."""
+    account = document("account", logo_payload("account"))
+    assert isinstance(account, LogoDocument)
+    facts = protocol.check_document(account, "INS")
+    assert (facts.data_type, facts.code, facts.operation) == (30, "120.01.900", "INS")
+    order = protocol.check_document(document("order", logo_payload("order")), "INS")
+    assert (order.data_type, order.number, order.crm_id) == (3, "~", "Q-1001")
     with pytest.raises(MappingFailed, match="DBOP"):
-        protocol.inspect_document(account, "account", "UPD")
-    with pytest.raises(MappingFailed, match="AR_APS"):
-        protocol.inspect_document(logo_payload("order"), "account", "INS")
-    with pytest.raises(MappingFailed, match="ISO-8859-9"):
-        protocol.inspect_document(account.replace("ŞİŞLİ", "€ ŞİŞLİ"), "account", "INS")
+        protocol.check_document(account, "UPD")
+    with pytest.raises(MappingFailed, match="LogoDocument"):
+        protocol.check_document(document("account", netsis_payload("account")), "INS")
     with pytest.raises(MappingFailed, match="start with"):
-        protocol.inspect_document(account.replace("ISO-8859-9", "UTF-8"), "account", "INS")
-    with pytest.raises(MappingFailed, match="well-formed"):
-        protocol.inspect_document(protocol.DECLARATION + "<AR_APS><AR_AP>", "account", "INS")
-    with pytest.raises(MappingFailed):
-        protocol.inspect_document(protocol.DECLARATION + '<!DOCTYPE x [<!ENTITY e "x">]>'
-                                  "<AR_APS/>", "account", "INS")
+        protocol.check_document(replace(account, xml=account.xml.replace("ISO-8859-9", "UTF-8")),
+                                "INS")
+    with pytest.raises(MappingFailed, match="ISO-8859-9"):
+        protocol.encode_document(account.xml.replace("ŞİŞLİ", "€ ŞİŞLİ"))
 
 
 def test_compress_round_trip() -> None:
@@ -146,7 +148,7 @@ def test_success_answers() -> None:
                                    "<dataReference>4711</dataReference><errorString/>"
                                    "<status>3</status>"), write=True)
     assert (result.status, result.data_reference) == (3, 4711)
-    exported = protocol.DECLARATION + "<AR_APS><AR_AP><CODE>C1</CODE></AR_AP></AR_APS>"
+    exported = LOGO_DECLARATION + "<AR_APS><AR_AP><CODE>C1</CODE></AR_AP></AR_APS>"
     escaped = exported.replace("<", "&lt;").replace(">", "&gt;")
     result = protocol.parse_answer("ReadDataObject", answer(
         "ReadDataObject", f"<dataXML>{escaped}</dataXML><status>3</status>"), write=False)

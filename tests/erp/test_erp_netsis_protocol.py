@@ -6,12 +6,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from erp_support import check_golden, credentials, netsis_payload, netsis_set
+from erp_support import check_golden, credentials, document, netsis_payload, netsis_set
 from pydantic import SecretStr
 
-from integrator.erp import ErpKey
 from integrator.erp.netsis import protocol
-from integrator.erp.transport import Reply, Request
+from integrator.erp.wire import Reply, Request
 from integrator.errors import (
     ErpCommitUncertain,
     ErpDuplicate,
@@ -19,6 +18,7 @@ from integrator.errors import (
     ErpUnavailable,
     MappingFailed,
 )
+from integrator.model import ErpKey
 
 URL = "http://netsis.example:7070/api/v2/"
 TOKEN = SecretStr("test-token-5f2a")
@@ -92,20 +92,25 @@ def test_document_id_escapes_each_part() -> None:
     assert str(card.url).endswith("/ARPs/120%2F01%20001")
 
 
-# -- payload checks -------------------------------------------------------------------------------
-def test_payload_checks() -> None:
+# -- document checks ------------------------------------------------------------------------------
+def test_document_checks() -> None:
     order = netsis_payload("order")
-    assert protocol.check_slip("order", order) == "120-01-001"
-    assert protocol.check_slip("order", {**order, "FaturaTip": "ftSSip"}) == "120-01-001"
+    doc = protocol.check_document(document("order", order), "POST")
+    assert (doc.resource, doc.document_type, doc.account, doc.crm_id) == (
+        "ItemSlips", 7, "120-01-001", "Q-1001")
+    assert protocol.check_document(document("order", {**order, "FaturaTip": "ftSSip"}), "POST")
     camel = {"faturaTip": 7, "fatUst": {"cariKod": "C1"}, "kalems": []}
-    assert protocol.check_slip("order", camel) == "C1"  # the server binds case-insensitively
+    assert protocol.check_document(document("order", camel), "POST").account == "C1"
     with pytest.raises(MappingFailed, match="FaturaTip 2"):
-        protocol.check_slip("dispatch", order)
+        protocol.check_document(document("dispatch", order), "POST")
     with pytest.raises(MappingFailed, match="CariKod"):
-        protocol.check_slip("order", {**order, "FatUst": {}})
-    with pytest.raises(MappingFailed, match="CariTemelBilgi"):
-        protocol.check_card("account", {"StokTemelBilgi": {}})
-    assert protocol.check_card("product", netsis_payload("product")) == "STK900"
+        protocol.check_document(document("order", {**order, "FatUst": {}}), "POST")
+    with pytest.raises(MappingFailed, match="PUT"):
+        protocol.check_document(document("order", order), "PUT")
+    with pytest.raises(MappingFailed, match="NetsisDocument"):
+        protocol.check_document(document("account", "<AR_APS/>"), "POST")
+    product = protocol.check_document(document("product", netsis_payload("product")), "POST")
+    assert product.code == "STK900"
     assert protocol.fatura_tip("ftSatTeklif") == 15
     assert protocol.fatura_tip(True) is None
     assert protocol.json_body({"a": Decimal("120.50"), "b": Decimal("3"),

@@ -8,10 +8,11 @@ import asyncio
 from typing import Any
 
 import pytest
-from erp_support import Erp, credentials
+from erp_support import Erp, credentials, document
 
-from integrator.erp import ErpCall, ErpKey
+from integrator.erp.gateway import ErpCall
 from integrator.errors import ErpRejected
+from integrator.model import ErpKey
 
 ACCOUNT = ErpKey("120-01-001", code="120-01-001")
 
@@ -67,7 +68,7 @@ async def test_401_causes_one_relogin_and_one_retry(netsis: Erp) -> None:
 async def test_401_on_a_write_is_safe_to_send_again(netsis: Erp) -> None:
     await netsis.gateway.read(netsis.call, "account", ACCOUNT)
     netsis.simulator.revoke_tokens()
-    key = await netsis.gateway.create(netsis.call, "order", netsis.payload("order"))
+    key = await netsis.gateway.create(netsis.call, document("order", netsis.payload("order")))
     assert key.number == "S00000000000001"
     assert netsis.documents() == 1
     assert netsis.calls("ItemSlips.post") == 2

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 import aiohttp
-from erp_support import NETSIS_DB, NETSIS_DB_PASSWORD, SECURITY_CODE, Erp
+from erp_support import NETSIS_DB, NETSIS_DB_PASSWORD, SECURITY_CODE, Erp, document
 from lxml import etree
 from yarl import URL
 
@@ -126,9 +126,9 @@ async def test_netsis_binds_camel_case_and_enum_names(netsis: Erp) -> None:
 async def test_netsis_three_part_ids_with_escaped_parts(netsis: Erp) -> None:
     """A cari code with ``/`` and a space survives as one id part (verii's example shape)."""
     account = netsis.payload("account", **{"120-01-900": "TED/001 A"})
-    await netsis.gateway.create(netsis.call, "account", account)
+    await netsis.gateway.create(netsis.call, document("account", account))
     order = netsis.payload("order", **{'"120-01-001"': '"TED/001 A"'})
-    key = await netsis.gateway.create(netsis.call, "order", order)
+    key = await netsis.gateway.create(netsis.call, document("order", order))
     assert key.account == "TED/001 A"
     assert netsis.integration_set.netsis is not None
     base = netsis.integration_set.netsis.url

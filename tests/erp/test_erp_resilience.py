@@ -12,7 +12,8 @@ from aiohttp import web
 from yarl import URL
 
 from integrator.erp.resilience import CircuitBreaker, CircuitOpen, CircuitState, WriteLimiter
-from integrator.erp.transport import Request, exchange
+from integrator.erp.transport import exchange
+from integrator.erp.wire import Request
 from integrator.errors import ErpCommitUncertain, ErpTimeout, ErpUnavailable
 from integrator.metrics import Metrics
 

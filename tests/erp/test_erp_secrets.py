@@ -10,14 +10,15 @@ from typing import Any
 
 import pytest
 import structlog
-from erp_support import NETSIS_DB_PASSWORD, NETSIS_USERS, SECURITY_CODE, Erp, credentials
+from erp_support import NETSIS_DB_PASSWORD, NETSIS_USERS, SECURITY_CODE, Erp, credentials, document
 from pydantic import SecretStr
 
 from integrator import logs
-from integrator.erp import ErpCall, ErpKey
+from integrator.erp.gateway import ErpCall
 from integrator.erp.logo import protocol as logo_protocol
 from integrator.erp.netsis import protocol as netsis_protocol
 from integrator.errors import IntegratorError
+from integrator.model import ErpKey
 
 
 @pytest.fixture
@@ -50,10 +51,10 @@ async def _exercise(erp: Erp) -> list[str]:
             seen.append(_texts(exc))
 
     await attempt(gateway.ping(call))
-    await attempt(gateway.create(call, "account", erp.payload("account")))
-    await attempt(gateway.create(call, "account", erp.payload("account")))  # duplicate
+    await attempt(gateway.create(call, document("account", erp.payload("account"))))
+    await attempt(gateway.create(call, document("account", erp.payload("account"))))  # duplicate
     erp.simulator.faults.set(erp.route("create"), "commit_drop", times=1)
-    await attempt(gateway.create(call, "order", erp.payload("order")))
+    await attempt(gateway.create(call, document("order", erp.payload("order"))))
     erp.simulator.faults.set(erp.route("read"), "soap_fault", times=1,
                              message="server broke")
     await attempt(gateway.read(call, "order", ErpKey("1", number="S00000000000001",

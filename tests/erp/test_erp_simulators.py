@@ -7,13 +7,14 @@ from typing import Any
 
 import aiohttp
 import pytest
-from erp_support import SECURITY_CODE, Erp, logo_payload
+from erp_support import SECURITY_CODE, Erp, document, logo_payload
 from lxml import etree
 
-from integrator.erp import ErpKey
 from integrator.erp.logo import protocol as logo_protocol
-from integrator.erp.transport import Reply, exchange
+from integrator.erp.transport import exchange
+from integrator.erp.wire import Reply
 from integrator.errors import ErpDuplicate, ErpRejected, ErpUnavailable
+from integrator.model import ErpKey
 
 
 async def _soap(logo: Erp, operation: str, fields: list[tuple[str, str]],
@@ -61,7 +62,7 @@ async def test_logo_service_checks(logo: Erp) -> None:
 async def test_logo_minimal_upd_without_reference_hits_23000(logo: Erp) -> None:
     """The field note of research §3.1: a hand-built DBOP="UPD" without the record's reference
     is taken as an insert and fails on the existing CODE with DBError 23000."""
-    await logo.gateway.create(logo.call, "account", logo.payload("account"))
+    await logo.gateway.create(logo.call, document("account", logo.payload("account")))
     _, values = await _soap(logo, "AppendDataObject",
                             _append_fields(logo_payload("account_update")))
     assert values["status"] == "4"
@@ -71,25 +72,24 @@ async def test_logo_minimal_upd_without_reference_hits_23000(logo: Erp) -> None:
 async def test_logo_value_formats(logo: Erp) -> None:
     order = str(logo.payload("order"))
     with pytest.raises(ErpRejected, match="status 4") as raised:
-        await logo.gateway.create(logo.call, "order", order.replace("120.5", "120,5"))
+        await logo.gateway.create(logo.call, document("order", order.replace("120.5", "120,5")))
     assert "ondalık" in raised.value.details[0].text
     with pytest.raises(ErpRejected) as raised:
-        await logo.gateway.create(logo.call, "order", order.replace("23.11.2026", "2026-11-23"))
+        await logo.gateway.create(logo.call, document("order", order.replace("23.11.2026", "2026-11-23")))
     assert "tarih" in raised.value.details[0].text
     with pytest.raises(ErpRejected) as raised:
-        await logo.gateway.create(logo.call, "order", order.replace(">S01<", ">S99<"))
+        await logo.gateway.create(logo.call, document("order", order.replace(">S01<", ">S99<")))
     assert "satış elemanı" in raised.value.details[0].text
     with pytest.raises(ErpRejected) as raised:
-        await logo.gateway.create(logo.call, "order",
-                                  order.replace("<SOURCE_WH>1</SOURCE_WH>",
-                                                "<SOURCE_WH>9</SOURCE_WH>", 1))
+        await logo.gateway.create(logo.call, document("order", order.replace("<SOURCE_WH>1</SOURCE_WH>",
+                                                "<SOURCE_WH>9</SOURCE_WH>", 1)))
     assert "ambar" in raised.value.details[0].text
     explicit = order.replace("<NUMBER>~</NUMBER>", "<NUMBER>SIP-2026-7</NUMBER>")
-    key = await logo.gateway.create(logo.call, "order", explicit)
+    key = await logo.gateway.create(logo.call, document("order", explicit))
     assert key.number == "SIP-2026-7"
     with pytest.raises(ErpDuplicate):
-        await logo.gateway.create(logo.call, "order", explicit)
-    after = await logo.gateway.create(logo.call, "order", order)
+        await logo.gateway.create(logo.call, document("order", explicit))
+    after = await logo.gateway.create(logo.call, document("order", order))
     assert after.number == "SIP-2026-8"  # the next number follows the last one
 
 
@@ -98,7 +98,7 @@ async def test_logo_documents_move_stock_and_shipped_amounts(logo: Erp) -> None:
         return float(logo.rows("SELECT ONHAND FROM LG_001_01_GNTOTST WHERE STOCKREF = 2 AND "
                                "INVENNO = 1")[0][0])
 
-    order = await logo.gateway.create(logo.call, "order", logo.payload("order"))
+    order = await logo.gateway.create(logo.call, document("order", logo.payload("order")))
     ordered = logo.rows("SELECT ACTSORDER FROM LG_001_01_GNTOTST WHERE STOCKREF = 2 AND "
                         "INVENNO = 1")[0][0]
     assert ordered == 12
@@ -107,7 +107,7 @@ async def test_logo_documents_move_stock_and_shipped_amounts(logo: Erp) -> None:
     dispatch = str(logo.payload("dispatch")).replace(
         "<VAT_RATE>20</VAT_RATE>", f"<VAT_RATE>20</VAT_RATE><ORDER_REFERENCE>{line_ref}"
                                    "</ORDER_REFERENCE>")
-    key = await logo.gateway.create(logo.call, "dispatch", dispatch)
+    key = await logo.gateway.create(logo.call, document("dispatch", dispatch))
     assert onhand() == 497
     shipped = logo.rows("SELECT SHIPPEDAMOUNT FROM LG_001_01_ORFLINE WHERE LOGICALREF = ?",
                         line_ref)[0][0]
@@ -124,29 +124,29 @@ async def test_logo_documents_move_stock_and_shipped_amounts(logo: Erp) -> None:
 async def test_netsis_refusals(netsis: Erp) -> None:
     long_code = netsis.payload("account", **{"120-01-900": "120-01-900-0000001"})
     with pytest.raises(ErpRejected, match="Netsis refused") as raised:
-        await netsis.gateway.create(netsis.call, "account", long_code)
+        await netsis.gateway.create(netsis.call, document("account", long_code))
     assert "22001" in raised.value.details[0].text
     unknown = netsis.payload("order", **{"STK002": "STK999"})
     with pytest.raises(ErpRejected) as raised:
-        await netsis.gateway.create(netsis.call, "order", unknown)
+        await netsis.gateway.create(netsis.call, document("order", unknown))
     assert "STK999" in raised.value.details[0].text
     explicit: Any = netsis.payload("order")
     explicit["FatUst"]["FATIRS_NO"] = "X00000000000009"
-    await netsis.gateway.create(netsis.call, "order", explicit)
+    await netsis.gateway.create(netsis.call, document("order", explicit))
     with pytest.raises(ErpDuplicate):
-        await netsis.gateway.create(netsis.call, "order", explicit)
+        await netsis.gateway.create(netsis.call, document("order", explicit))
     with pytest.raises(ErpRejected, match="Netsis refused delete_account") as raised:
         await netsis.gateway.delete(netsis.call, "account", ErpKey("120-01-001"))
     assert "silinemez" in raised.value.details[0].text
 
 
 async def test_netsis_dispatch_of_an_order_closes_its_lines(netsis: Erp) -> None:
-    order = await netsis.gateway.create(netsis.call, "order", netsis.payload("order"))
+    order = await netsis.gateway.create(netsis.call, document("order", netsis.payload("order")))
     line = netsis.rows("SELECT INCKEYNO FROM TBLSIPATRA WHERE FISNO = ? AND STOK_KODU = 'STK001'",
                        order.number)[0][0]
     dispatch: Any = netsis.payload("dispatch")
     dispatch["Kalems"][0].update(STra_SIPNUM=order.number, STra_SIPKONT=line)
-    key = await netsis.gateway.create(netsis.call, "dispatch", dispatch)
+    key = await netsis.gateway.create(netsis.call, document("dispatch", dispatch))
     assert key.number == "I00000000000001"
     delivered = netsis.rows("SELECT FIRMA_DOVTUT FROM TBLSIPATRA WHERE INCKEYNO = ?", line)[0][0]
     assert delivered == 3
@@ -162,7 +162,7 @@ async def test_netsis_dispatch_of_an_order_closes_its_lines(netsis: Erp) -> None
 async def test_netsis_stores_text_as_netsis_does(netsis: Erp) -> None:
     order: Any = netsis.payload("order")
     order["FatUst"]["EKACK2"] = "İŞ ORTAĞI: ĞÜŞİÖÇ ığüşiöç"
-    key = await netsis.gateway.create(netsis.call, "order", order)
+    key = await netsis.gateway.create(netsis.call, document("order", order))
     stored = netsis.rows("SELECT ACIK2 FROM TBLFATUEK WHERE FATIRSNO = ?", key.number)[0][0]
     assert stored == "ÝÞ ORTAÐI: ÐÜÞÝÖÇ ýðüþiöç"
     exported: Any = await netsis.gateway.read(netsis.call, "order", key)

@@ -12,8 +12,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 from lxml import etree
 
+from integrator.api.keys import METRICS
 from integrator.config import IntegrationSet
-from integrator.keys import METRICS
 from tests.conftest import AUTH, open_session, service_config
 from tests.sql.conftest import pg_netsis_set, pg_tiger_set, sqlite_netsis_set, sqlite_tiger_set
 
@@ -285,7 +285,7 @@ async def test_named_query_errors(api: dict[str, Any], name: str, body: str, sta
 async def test_extensions_insert_then_update_f4(api: dict[str, Any]) -> None:
     client: Client = api["client"]
     tiger: IntegrationSet = api["tiger"]
-    from integrator.keys import SQL_ENGINE
+    from integrator.api.keys import SQL_ENGINE
 
     free = await client.app[SQL_ENGINE].query(
         tiger, "free", "SELECT MIN(C.LOGICALREF) AS R FROM LG_FFF_CLCARD C WHERE C.CODE <> N'ÿ' "

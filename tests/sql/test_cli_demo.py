@@ -14,7 +14,7 @@ from aiohttp import web
 from lxml import etree
 
 from integrator.cli import main
-from integrator.demo import DEMO_KEY, DemoEnvironment, demo_parts, load_demo_config
+from simulators.demo import DEMO_KEY, DemoEnvironment, demo_parts, load_demo_config
 from simulators.demodb import generate
 from simulators.demodb.schema import table_names
 

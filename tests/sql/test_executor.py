@@ -18,7 +18,9 @@ from integrator.config import IntegrationSet
 from integrator.errors import DbUnavailable, SqlRejected
 from integrator.metrics import Metrics
 from integrator.sql.compiler import Compiled
-from integrator.sql.executor import SqlEngine, Statement, sqlite_literals
+from integrator.sql.engine import SqlEngine
+from integrator.sql.results import Statement
+from integrator.sql.sqlite import sqlite_literals
 from tests.sql.conftest import pg_netsis_set, pg_tiger_set, sqlite_netsis_set, sqlite_tiger_set
 
 

@@ -13,9 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
-from integrator.sql.executor import Column, Result, repair_turkish
-from integrator.sql.lookups import like_pattern, matches, turkish_fold
-from integrator.sql.rows import rows_element
+from integrator.api.render import rows_element
+from integrator.services.text import like_pattern, matches, turkish_fold
+from integrator.sql.driver import repair_turkish
+from integrator.sql.results import Column, Result
 
 GOLDEN = Path(__file__).parent.parent / "golden"
 

@@ -17,10 +17,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from lxml import etree
 from pydantic import SecretStr
 
+from integrator.api.keys import METRICS
 from integrator.app import init_app
 from integrator.config import IntegrationSet, ServiceConfig, load_config
-from integrator.demo import DEMO_KEY, demo_config_dir
-from integrator.keys import METRICS
+from simulators.demo import DEMO_KEY, demo_config_dir
 from simulators.demodb.generate import ensure
 from simulators.faults import Counters, Faults
 from simulators.logo.app import LOGO_SIM, create_logo_app

@@ -9,7 +9,7 @@ import asyncio
 import pytest
 from lxml import etree
 
-from integrator.keys import METRICS
+from integrator.api.keys import METRICS
 from tests.sync.conftest import (
     NETSIS,
     TIGER,

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from lxml import etree
 
+from integrator.api.keys import METRICS
 from integrator.config import IntegrationSet, Mappings, SqlDefinitions
-from integrator.keys import METRICS
-from integrator.sql.lookups import turkish_fold
+from integrator.services.text import turkish_fold
 from tests.sync.conftest import NETSIS, TIGER, Demo, MakeDemo, account_xml, fields_of
 
 pytestmark = pytest.mark.odbc

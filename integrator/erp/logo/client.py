@@ -8,19 +8,12 @@ from typing import ClassVar
 import structlog
 
 from integrator.config import IntegrationSet
-from integrator.erp import (
-    Endpoint,
-    Entity,
-    ErpCall,
-    ErpKey,
-    Gateway,
-    Payload,
-    PingInfo,
-    expect_text,
-)
+from integrator.erp.gateway import Endpoint, ErpCall, Gateway, PingInfo
 from integrator.erp.logo import protocol
-from integrator.erp.transport import Request
+from integrator.erp.wire import Request
 from integrator.errors import IntegratorError, ValidationFailed
+from integrator.model import Document, Entity, ErpData, ErpKey
+from integrator.model.wire import LOGO_ROOTS, LOGO_SLIPS
 
 log = structlog.get_logger("integrator.erp.logo")
 
@@ -38,7 +31,7 @@ def _reference(key: ErpKey) -> int:
 
 class LogoGateway(Gateway):
     kind: ClassVar[str] = "logo"
-    entities: ClassVar[frozenset[str]] = frozenset(protocol.DATA_TYPES)
+    entities: ClassVar[frozenset[str]] = frozenset(LOGO_ROOTS)
 
     def endpoint(self, integration_set: IntegrationSet) -> Endpoint:
         service = integration_set.logo
@@ -51,19 +44,19 @@ class LogoGateway(Gateway):
         reply = await self._send(call, label, request, write=write)
         return protocol.parse_answer(operation, reply, write=write)
 
-    async def create(self, call: ErpCall, entity: Entity, payload: Payload) -> ErpKey:
-        self._check_entity(call, entity)
-        document = expect_text(payload)
-        facts = protocol.inspect_document(document, entity, "INS")
+    async def create(self, call: ErpCall, document: Document) -> ErpKey:
+        self._check_entity(call, document.entity)
+        facts = protocol.check_document(document, "INS")
+        entity = facts.entity
         label = f"create_{entity}"
 
         async def work() -> ErpKey:
-            request = protocol.append_request(call.integration_set, facts.data_type, 0, document)
+            request = protocol.append_request(call.integration_set, facts.data_type, 0, facts.xml)
             result = await self._soap(call, "AppendDataObject", label, request, write=True)
             return ErpKey(str(result.data_reference), code=facts.code, number=facts.number)
 
         key = await self._operation(call, label, work, write=True)
-        if facts.data_type in protocol.SLIP_TYPES and facts.number in ("", "~"):
+        if entity in LOGO_SLIPS and facts.number in ("", "~"):
             key = await self._assigned_number(call, entity, key)
         return key
 
@@ -76,19 +69,18 @@ class LogoGateway(Gateway):
             log.warning("erp_number_unread", set=call.set_code, entity=entity, ref=key.ref,
                         code=exc.code)
             return ErpKey(key.ref, code=key.code, number="")
-        code, number = protocol.read_number(expect_text(exported))
+        code, number = protocol.read_number(exported if isinstance(exported, str) else "")
         return ErpKey(key.ref, code=key.code or code, number=number)
 
-    async def update(self, call: ErpCall, entity: Entity, key: ErpKey, payload: Payload) -> ErpKey:
-        self._check_entity(call, entity)
-        document = expect_text(payload)
-        facts = protocol.inspect_document(document, entity, "UPD")
+    async def update(self, call: ErpCall, key: ErpKey, document: Document) -> ErpKey:
+        self._check_entity(call, document.entity)
+        facts = protocol.check_document(document, "UPD")
         reference = _reference(key)
-        label = f"update_{entity}"
+        label = f"update_{facts.entity}"
 
         async def work() -> ErpKey:
             request = protocol.append_request(call.integration_set, facts.data_type, reference,
-                                              document)
+                                              facts.xml)
             result = await self._soap(call, "AppendDataObject", label, request, write=True)
             ref = str(result.data_reference or reference)
             number = key.number if facts.number in ("", "~") else facts.number
@@ -96,7 +88,7 @@ class LogoGateway(Gateway):
 
         return await self._operation(call, label, work, write=True)
 
-    async def read(self, call: ErpCall, entity: Entity, key: ErpKey) -> Payload:
+    async def read(self, call: ErpCall, entity: Entity, key: ErpKey) -> ErpData:
         self._check_entity(call, entity)
         reference = _reference(key)
         label = f"read_{entity}"
@@ -121,17 +113,17 @@ class LogoGateway(Gateway):
 
         await self._operation(call, label, work, write=True)
 
-    async def calculate(self, call: ErpCall, entity: Entity, payload: Payload) -> Payload:
-        self._check_entity(call, entity)
-        document = expect_text(payload)
-        facts = protocol.inspect_document(document, entity, "INS")
-        if facts.data_type not in protocol.SLIP_TYPES:
+    async def calculate(self, call: ErpCall, document: Document) -> ErpData:
+        self._check_entity(call, document.entity)
+        facts = protocol.check_document(document, "INS")
+        entity = facts.entity
+        if entity not in LOGO_SLIPS:
             raise ValidationFailed(f"CalculateDataObject prices documents (order, dispatch), not "
                                    f"{entity}")
         label = f"calculate_{entity}"
 
         async def work() -> str:
-            request = protocol.calculate_request(call.integration_set, facts.data_type, document)
+            request = protocol.calculate_request(call.integration_set, facts.data_type, facts.xml)
             result = await self._soap(call, "CalculateDataObject", label, request, write=False)
             return result.data_xml
 

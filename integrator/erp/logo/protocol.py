@@ -25,35 +25,19 @@ from lxml import etree
 from yarl import URL
 
 from integrator.config import IntegrationSet
-from integrator.erp import looks_duplicate
-from integrator.erp.transport import Reply, Request
-from integrator.errors import (
-    Detail,
-    ErpCommitUncertain,
-    ErpDuplicate,
-    ErpRejected,
-    ErpUnavailable,
-    IntegratorError,
-    MappingFailed,
-)
+from integrator.erp.wire import Reply, Request, looks_duplicate, server_failure
+from integrator.errors import BadXml, Detail, ErpDuplicate, ErpRejected, MappingFailed
+from integrator.model import Entity, LogoDocument
+from integrator.model.wire import LOGO_DECLARATION, LOGO_ROOTS
+from integrator.model.xml import local_name as _local
+from integrator.model.xml import parse_text, parse_xml
 
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 SERVICE_NS = "http://tempuri.org/"
 CONTRACT = "ISvc"
-DECLARATION = '<?xml version="1.0" encoding="ISO-8859-9"?>'
 XML_ENCODING = "iso8859_9"
 SUCCESS = 3
 DUPLICATE_SQLSTATE = "23000"
-
-# dataType (DataObjectType of UnityObjects) per entity, and the document's root/record elements
-DATA_TYPES: dict[str, int] = {"account": 30, "product": 0, "order": 3, "dispatch": 17}
-ROOTS: dict[int, tuple[str, str]] = {
-    30: ("AR_APS", "AR_AP"),
-    0: ("ITEMS", "ITEM"),
-    3: ("SALES_ORDERS", "ORDER_SLIP"),
-    17: ("SALES_DISPATCHES", "DISPATCH"),
-}
-SLIP_TYPES = frozenset({3, 17})
 
 # paramXML defaults (logedosoft's production set); a set's logo.params override or extend them
 DEFAULT_PARAMS: tuple[tuple[str, str], ...] = (
@@ -75,52 +59,15 @@ CLIENT_FAULTS = frozenset({"Client", "DeserializationFailed", "ActionNotSupporte
                            "ContractFilter", "InvalidMessage", "MessageFormat"})
 
 
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                           dtd_validation=False, huge_tree=True, remove_comments=True,
-                           remove_pis=True, collect_ids=False)
-
-
-_PARSER = _parser()
-
-
-class BadDocument(Exception):
-    """XML that cannot be read (malformed, or with a DOCTYPE)."""
-
-
 def _parse(data: bytes) -> etree._Element:
-    try:
-        root = etree.fromstring(data, _PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise BadDocument(exc.msg or "malformed XML") from None
-    docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None:
-        raise BadDocument("DOCTYPE declarations are not allowed")
-    return root
-
-
-_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
-
-
-def parse_text(text: str) -> etree._Element:
-    """Parse XML held in a ``str`` (whatever encoding its declaration names)."""
-    return _parse(_DECLARATION.sub("", text, count=1).encode("utf-8"))
+    """An answer of the service, with the one hardened parser (``BadXml`` when unreadable)."""
+    return parse_xml(data, max_depth=64, huge=True)
 
 
 # -- the document (translator output) -------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class LogoDocument:
-    """What the gateway needs to know about a Logo XML document it forwards."""
-
-    data_type: int
-    dbop: str
-    code: str
-    number: str
-
-
-def data_type(entity: str) -> int:
+def data_type(entity: Entity) -> int:
     try:
-        return DATA_TYPES[entity]
+        return LOGO_ROOTS[entity].data_type
     except KeyError:
         raise MappingFailed(f"entity {entity!r} has no LogoObjectService dataType") from None
 
@@ -137,35 +84,24 @@ def encode_document(payload: str) -> bytes:
         ) from None
 
 
-def inspect_document(payload: str, entity: str, dbop: str) -> LogoDocument:
-    """Check that a translator's document fits the operation; read CODE and NUMBER from it."""
-    expected_type = data_type(entity)
-    if not payload.startswith(DECLARATION):
-        raise MappingFailed(f"a Logo document must start with {DECLARATION}")
-    try:
-        root = _parse(encode_document(payload))
-    except BadDocument as exc:
-        raise MappingFailed("the Logo document is not well-formed XML",
-                            details=[Detail(str(exc), "input")]) from None
-    root_tag, record_tag = ROOTS[expected_type]
-    records = list(root)
-    if root.tag != root_tag or len(records) != 1 or records[0].tag != record_tag:
-        raise MappingFailed(f"a Logo {entity} document is <{root_tag}><{record_tag} DBOP=...> "
-                            f"with one record; got <{_local(root.tag)}> with "
-                            f"{', '.join(_local(r.tag) for r in records) or 'no records'}")
-    record = records[0]
-    found = record.get("DBOP", "")
-    if found != dbop:
-        raise MappingFailed(f"the Logo document's DBOP is {found!r}; this operation needs {dbop!r}")
-    return LogoDocument(expected_type, found, (record.findtext("CODE") or "").strip(),
-                        (record.findtext("NUMBER") or "").strip())
+def check_document(document: object, dbop: str) -> LogoDocument:
+    """A translator's typed document fits the operation (no text is parsed again)."""
+    if not isinstance(document, LogoDocument):
+        raise MappingFailed("a Logo gateway takes a LogoDocument, not "
+                            f"{type(document).__name__}")
+    if not document.xml.startswith(LOGO_DECLARATION):
+        raise MappingFailed(f"a Logo document must start with {LOGO_DECLARATION}")
+    if document.operation != dbop:
+        raise MappingFailed(f"the Logo document's DBOP is {document.operation!r}; this operation "
+                            f"needs {dbop!r}")
+    return document
 
 
 def read_number(data_xml: str) -> tuple[str, str]:
     """CODE and NUMBER of the record in an exported document (ReadDataObject answer)."""
     try:
         root = parse_text(data_xml)
-    except BadDocument:
+    except BadXml:
         return "", ""
     record = root[0] if len(root) else root
     return (record.findtext("CODE") or "").strip(), (record.findtext("NUMBER") or "").strip()
@@ -316,19 +252,6 @@ class LogoResult:
     error_string: str = ""
 
 
-def _local(tag: object) -> str:
-    text = str(tag)
-    return text.rsplit("}", 1)[-1]
-
-
-def server_failure(message: str, *, write: bool, detail: str | None = None) -> IntegratorError:
-    """The service failed while handling the call: for a write its outcome is unknown."""
-    details = [Detail(detail, "erp")] if detail else []
-    if write:
-        return ErpCommitUncertain(message + "; the ERP may have saved the record", details=details)
-    return ErpUnavailable(message, details=details)
-
-
 def _fault(root: etree._Element) -> tuple[str, str] | None:
     for element in root.iter():
         if _local(element.tag) == "Fault":
@@ -351,7 +274,7 @@ def parse_answer(operation: str, reply: Reply, *, write: bool) -> LogoResult:
     root: etree._Element | None
     try:
         root = _parse(reply.body) if reply.body.strip() else None
-    except BadDocument:
+    except BadXml:
         root = None
     fault = _fault(root) if root is not None else None
     if fault is not None:
@@ -417,7 +340,7 @@ def parse_info(result_xml: str) -> dict[str, str]:
         return {}
     try:
         root = parse_text(result_xml)
-    except BadDocument:
+    except BadXml:
         return {"info": result_xml[:200]}
     values: dict[str, str] = {}
     for element in root.iter():

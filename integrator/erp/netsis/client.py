@@ -9,117 +9,32 @@ is sent once more.
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from pydantic import SecretStr
 
-from integrator.config import IntegrationSet, TransferType
-from integrator.erp import (
-    Endpoint,
-    Entity,
-    ErpCall,
-    ErpGateways,
-    ErpKey,
-    Gateway,
-    Payload,
-    PingInfo,
-    expect_json,
-)
+from integrator.config import IntegrationSet
+from integrator.erp.gateway import Endpoint, ErpCall, Gateway, PingInfo, Shared
 from integrator.erp.netsis import protocol
 from integrator.erp.netsis.protocol import TokenRefused
-from integrator.erp.transport import Request
+from integrator.erp.netsis.tokens import CachedToken, TokenCache, fingerprint
+from integrator.erp.wire import Request
 from integrator.errors import ErpRejected, ValidationFailed
-from integrator.sessions.manager import ErpCredentials
-
-TokenKey = tuple[str, str]  # (set code, ERP user)
-
-
-@dataclass(frozen=True, slots=True)
-class CachedToken:
-    token: SecretStr
-    renew_at: float  # monotonic time after which the token is renewed before use
-    fingerprint: str  # what it was issued for (endpoint, database, branch, login)
-
-
-class TokenCache:
-    """Bearer tokens per (set, ERP user) with single-flight renewal: concurrent callers share one
-    login and its outcome (a refused login is not repeated once per waiting caller)."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._tokens: dict[TokenKey, CachedToken] = {}
-        self._pending: dict[tuple[TokenKey, str], asyncio.Future[CachedToken]] = {}
-
-    def _valid(self, key: TokenKey, fingerprint: str) -> CachedToken | None:
-        cached = self._tokens.get(key)
-        if cached is not None and cached.fingerprint == fingerprint \
-                and self._clock() < cached.renew_at:
-            return cached
-        return None
-
-    async def get(self, key: TokenKey, fingerprint: str,
-                  login: Callable[[], Awaitable[tuple[SecretStr, float, float]]]) -> CachedToken:
-        """The cached token, or the result of the one ``login()`` every waiting caller shares.
-
-        ``login`` returns ``(token, lifetime_s, margin_s)``.
-        """
-        cached = self._valid(key, fingerprint)
-        if cached is not None:
-            return cached
-        flight = (key, fingerprint)
-        pending = self._pending.get(flight)
-        if pending is None:
-            pending = asyncio.ensure_future(self._login(key, fingerprint, login))
-            self._pending[flight] = pending
-            pending.add_done_callback(lambda done: self._landed(flight, done))
-        # shield: a caller that gives up does not cancel the login the others wait for
-        return await asyncio.shield(pending)
-
-    async def _login(self, key: TokenKey, fingerprint: str,
-                     login: Callable[[], Awaitable[tuple[SecretStr, float, float]]]) -> CachedToken:
-        token, lifetime, margin = await login()
-        cached = CachedToken(token, self._clock() + max(lifetime - margin, 0.0), fingerprint)
-        self._tokens[key] = cached
-        return cached
-
-    def _landed(self, flight: tuple[TokenKey, str], done: asyncio.Future[CachedToken]) -> None:
-        if self._pending.get(flight) is done:
-            del self._pending[flight]
-        if not done.cancelled():
-            done.exception()  # retrieved here, so an unawaited failure is never reported as lost
-
-    def drop(self, key: TokenKey, used: CachedToken) -> None:
-        """Forget ``used`` after a 401, unless another caller already replaced it."""
-        if self._tokens.get(key) is used:
-            del self._tokens[key]
-
-    def clear(self) -> None:
-        self._tokens.clear()
-
-
-def _fingerprint(integration_set: IntegrationSet, credentials: ErpCredentials) -> str:
-    service = integration_set.netsis
-    assert service is not None
-    parts = (service.url, service.dbname, service.dbuser, service.dbpassword.get_secret_value(),
-             str(integration_set.branch), credentials.user,
-             credentials.password.get_secret_value())
-    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+from integrator.model import Document, DocumentEntity, Entity, ErpCredentials, ErpData, ErpKey
+from integrator.model.entities import is_card, is_document
+from integrator.model.wire import NETSIS_CARD_RESOURCES, NETSIS_DOC_TYPES
 
 
 class NetsisGateway(Gateway):
     kind: ClassVar[str] = "netsis"
-    entities: ClassVar[frozenset[str]] = frozenset({*protocol.CARD_RESOURCES,
-                                                    *protocol.SLIP_TYPES})
+    entities: ClassVar[frozenset[str]] = frozenset({*NETSIS_CARD_RESOURCES, *NETSIS_DOC_TYPES})
 
-    def __init__(self, hub: ErpGateways) -> None:
-        super().__init__(hub)
+    def __init__(self, shared: Shared) -> None:
+        super().__init__(shared)
         self.tokens = TokenCache()
 
     def endpoint(self, integration_set: IntegrationSet) -> Endpoint:
@@ -152,7 +67,7 @@ class NetsisGateway(Gateway):
             margin = min(self._hub.settings.token_refresh_margin_s, token.expires_in / 2)
             return token.access_token, token.expires_in, margin
 
-        return await self.tokens.get(key, _fingerprint(call.integration_set, credentials), login)
+        return await self.tokens.get(key, fingerprint(call.integration_set, credentials), login)
 
     async def _authorized(self, call: ErpCall, operation: str,
                           build: Callable[[SecretStr], Request], *, write: bool) -> Any:
@@ -170,68 +85,70 @@ class NetsisGateway(Gateway):
                           f"the ERP login of user {credentials.user!r}")
 
     # -- the interface -----------------------------------------------------------------------
-    async def create(self, call: ErpCall, entity: Entity, payload: Payload) -> ErpKey:
-        self._check_entity(call, entity)
-        body = expect_json(payload)
+    async def create(self, call: ErpCall, document: Document) -> ErpKey:
+        self._check_entity(call, document.entity)
+        doc = protocol.check_document(document, "POST")
+        entity = doc.entity
         label = f"create_{entity}"
         s = call.integration_set
-        if entity in protocol.CARD_RESOURCES:
-            code = protocol.check_card(entity, body)
+        if is_card(entity):
 
             async def card() -> ErpKey:
                 data = await self._authorized(
-                    call, label, lambda t: protocol.card_create_request(s, t, entity, body),
+                    call, label, lambda t: protocol.card_create_request(s, t, entity, doc.body),
                     write=True)
-                return protocol.card_key(entity, data, code)
+                return protocol.card_key(entity, data, doc.code)
 
             return await self._operation(call, label, card, write=True)
-        account = protocol.check_slip(entity, body)
 
         async def slip() -> ErpKey:
             data = await self._authorized(
-                call, label, lambda t: protocol.slip_create_request(s, t, body), write=True)
-            return protocol.slip_key(data, account)
+                call, label, lambda t: protocol.slip_create_request(s, t, doc.body), write=True)
+            return protocol.slip_key(data, doc.account)
 
         return await self._operation(call, label, slip, write=True)
 
-    async def update(self, call: ErpCall, entity: Entity, key: ErpKey, payload: Payload) -> ErpKey:
-        self._check_entity(call, entity)
-        body = expect_json(payload)
+    async def update(self, call: ErpCall, key: ErpKey, document: Document) -> ErpKey:
+        self._check_entity(call, document.entity)
+        doc = protocol.check_document(document, "PUT")
+        entity = doc.entity
         label = f"update_{entity}"
         s = call.integration_set
-        if entity in protocol.CARD_RESOURCES:
+        if is_card(entity):
             code = key.code or key.ref
 
             async def card() -> ErpKey:
                 data = await self._authorized(
-                    call, label, lambda t: protocol.card_update_request(s, t, entity, code, body),
+                    call, label,
+                    lambda t: protocol.card_update_request(s, t, entity, code, doc.body),
                     write=True)
                 return protocol.card_key(entity, data, code)
 
             return await self._operation(call, label, card, write=True)
-        account = protocol.check_slip(entity, body)
-        target = ErpKey(key.ref, number=key.number or key.ref, account=key.account or account)
+        assert is_document(entity)
+        target = ErpKey(key.ref, number=key.number or key.ref, account=key.account or doc.account)
 
         async def slip() -> ErpKey:
             data = await self._authorized(
-                call, label, lambda t: protocol.slip_update_request(s, t, entity, target, body),
+                call, label, lambda t: protocol.slip_update_request(s, t, entity, target, doc.body),
                 write=True)
             return protocol.slip_key(data, target.account) if data else target
 
         return await self._operation(call, label, slip, write=True)
 
-    async def read(self, call: ErpCall, entity: Entity, key: ErpKey) -> Payload:
+    async def read(self, call: ErpCall, entity: Entity, key: ErpKey) -> ErpData:
         self._check_entity(call, entity)
         label = f"read_{entity}"
         s = call.integration_set
 
         async def work() -> dict[str, Any]:
-            if entity in protocol.CARD_RESOURCES:
+            if is_card(entity):
                 code = key.code or key.ref
                 data = await self._authorized(
                     call, label, lambda t: protocol.card_read_request(s, t, entity, code),
                     write=False)
             else:
+                assert is_document(entity)
                 data = await self._authorized(
                     call, label, lambda t: protocol.slip_read_request(s, t, entity, key),
                     write=False)
@@ -247,25 +164,25 @@ class NetsisGateway(Gateway):
         s = call.integration_set
 
         async def work() -> None:
-            if entity in protocol.CARD_RESOURCES:
+            if is_card(entity):
                 code = key.code or key.ref
                 await self._authorized(
                     call, label, lambda t: protocol.card_delete_request(s, t, entity, code),
                     write=True)
             else:
+                assert is_document(entity)
                 await self._authorized(
                     call, label, lambda t: protocol.slip_delete_request(s, t, entity, key),
                     write=True)
 
         await self._operation(call, label, work, write=True)
 
-    async def calculate(self, call: ErpCall, entity: Entity, payload: Payload) -> Payload:
-        self._check_entity(call, entity)
-        if entity not in protocol.SLIP_TYPES:
-            raise ValidationFailed(f"ItemSlips/Calculate prices documents, not {entity}")
-        body = expect_json(payload)
-        protocol.check_slip(entity, body)
-        label = f"calculate_{entity}"
+    async def calculate(self, call: ErpCall, document: Document) -> ErpData:
+        self._check_entity(call, document.entity)
+        if document.entity not in NETSIS_DOC_TYPES:
+            raise ValidationFailed(f"ItemSlips/Calculate prices documents, not {document.entity}")
+        body = protocol.check_document(document, "POST").body
+        label = f"calculate_{document.entity}"
         s = call.integration_set
 
         async def work() -> dict[str, Any]:
@@ -291,15 +208,15 @@ class NetsisGateway(Gateway):
         return await self._operation(call, "ping", work, write=False)
 
     # -- Netsis only ---------------------------------------------------------------------------
-    async def new_number(self, call: ErpCall, entity: Entity, series: str | None = None) -> str:
+    async def new_number(self, call: ErpCall, entity: DocumentEntity,
+                         series: str | None = None) -> str:
         """The next free document number of a series (``ItemSlips/NewNumber``). Prefer server-side
         numbering (``Seri`` + ``KayitliNumaraOtomatikGuncellensin``): two callers can get the same
         number from NewNumber."""
         self._check_entity(call, entity)
-        if entity not in protocol.SLIP_TYPES:
+        if entity not in NETSIS_DOC_TYPES:
             raise ValidationFailed(f"NewNumber exists for documents, not {entity}")
-        code = series or call.integration_set.settings.netsis_series.get(
-            cast(TransferType, entity), "")
+        code = series or call.integration_set.settings.netsis_series.get(entity, "")
         s = call.integration_set
 
         async def work() -> str:

@@ -25,36 +25,19 @@ from pydantic import SecretStr
 from yarl import URL
 
 from integrator.config import IntegrationSet
-from integrator.erp import ErpKey, looks_duplicate
-from integrator.erp.transport import Reply, Request
-from integrator.errors import (
-    Detail,
-    ErpCommitUncertain,
-    ErpDuplicate,
-    ErpRejected,
-    ErpUnavailable,
-    IntegratorError,
-    MappingFailed,
-    ValidationFailed,
+from integrator.erp.wire import Reply, Request, looks_duplicate, server_failure
+from integrator.errors import Detail, ErpDuplicate, ErpRejected, MappingFailed, ValidationFailed
+from integrator.model import CardEntity, DocumentEntity, ErpCredentials, ErpKey, NetsisDocument
+from integrator.model.entities import is_document
+from integrator.model.wire import (
+    FATURA_TIP,
+    NETSIS_CARD_KEYS,
+    NETSIS_CARD_RESOURCES,
+    NETSIS_DOC_TYPES,
 )
-from integrator.sessions.manager import ErpCredentials
 
 DENIED = "Authorization has been denied for this request."
 DBTYPE_MSSQL = "0"
-
-# JTFaturaTip (NetOpenX.Rest.Client 2.0.4.3)
-FATURA_TIP: tuple[str, ...] = (
-    "ftSFat", "ftAFat", "ftSIrs", "ftAIrs", "ftDepo", "ftLokalDepo", "ftASip", "ftSSip",
-    "ftAmbarG", "ftAmbarC", "ftSSIrs", "ftSAIrs", "ftAlTalep", "ftAlTeklif", "ftSatTalep",
-    "ftSatTeklif", "ftSPSIrs", "ftSPAIrs", "ftSProforma",
-)
-SLIP_TYPES: dict[str, int] = {"order": 7, "dispatch": 2, "quote": 15}
-CARD_RESOURCES: dict[str, str] = {"account": "ARPs", "product": "Items"}
-# the card section and its key property, as the official client names them
-CARD_KEYS: dict[str, tuple[str, str]] = {
-    "account": ("CariTemelBilgi", "CARI_KOD"),
-    "product": ("StokTemelBilgi", "Stok_Kodu"),
-}
 # ARPs/Risk RiskTipi (JTCariRiskTipi): crtToplam = 12 is the total risk
 RISK_TOTAL = 12
 
@@ -140,13 +123,13 @@ def url(integration_set: IntegrationSet, *segments: str) -> URL:
     return URL(base_url(integration_set) + path, encoded=True)
 
 
-def slip_id(entity: str, number: str, account: str) -> str:
+def slip_id(entity: DocumentEntity, number: str, account: str) -> str:
     """The 3-part document id ``{type};{FATIRS_NO};{CARI_KOD}``, each part URL-escaped."""
-    kind = FATURA_TIP[SLIP_TYPES[entity]]
+    kind = FATURA_TIP[NETSIS_DOC_TYPES[entity]]
     return ";".join(quote(part, safe="") for part in (kind, number, account))
 
 
-def slip_url(integration_set: IntegrationSet, entity: str, key: ErpKey) -> URL:
+def slip_url(integration_set: IntegrationSet, entity: DocumentEntity, key: ErpKey) -> URL:
     number = key.number or key.ref
     if not number:
         raise ValidationFailed(f"a Netsis {entity} is addressed by its FATIRS_NO; none given")
@@ -187,30 +170,30 @@ def token_request(integration_set: IntegrationSet, credentials: ErpCredentials) 
                    body, what="NetOpenX token")
 
 
-def card_create_request(integration_set: IntegrationSet, token: SecretStr, entity: str,
+def card_create_request(integration_set: IntegrationSet, token: SecretStr, entity: CardEntity,
                         payload: Mapping[str, Any]) -> Request:
-    resource = CARD_RESOURCES[entity]
+    resource = NETSIS_CARD_RESOURCES[entity]
     return Request("POST", url(integration_set, resource), _json_headers(token),
                    json_body(payload), what=f"NetOpenX POST {resource}")
 
 
-def card_update_request(integration_set: IntegrationSet, token: SecretStr, entity: str, code: str,
+def card_update_request(integration_set: IntegrationSet, token: SecretStr, entity: CardEntity, code: str,
                         payload: Mapping[str, Any]) -> Request:
-    resource = CARD_RESOURCES[entity]
+    resource = NETSIS_CARD_RESOURCES[entity]
     return Request("PUT", url(integration_set, resource, code), _json_headers(token),
                    json_body(payload), what=f"NetOpenX PUT {resource}")
 
 
-def card_read_request(integration_set: IntegrationSet, token: SecretStr, entity: str,
+def card_read_request(integration_set: IntegrationSet, token: SecretStr, entity: CardEntity,
                       code: str) -> Request:
-    resource = CARD_RESOURCES[entity]
+    resource = NETSIS_CARD_RESOURCES[entity]
     return Request("GET", url(integration_set, resource, code), _json_headers(token, body=False),
                    what=f"NetOpenX GET {resource}")
 
 
-def card_delete_request(integration_set: IntegrationSet, token: SecretStr, entity: str,
+def card_delete_request(integration_set: IntegrationSet, token: SecretStr, entity: CardEntity,
                         code: str) -> Request:
-    resource = CARD_RESOURCES[entity]
+    resource = NETSIS_CARD_RESOURCES[entity]
     return Request("DELETE", url(integration_set, resource, code), _json_headers(token, body=False),
                    what=f"NetOpenX DELETE {resource}")
 
@@ -221,19 +204,19 @@ def slip_create_request(integration_set: IntegrationSet, token: SecretStr,
                    json_body(payload), what="NetOpenX POST ItemSlips")
 
 
-def slip_update_request(integration_set: IntegrationSet, token: SecretStr, entity: str,
+def slip_update_request(integration_set: IntegrationSet, token: SecretStr, entity: DocumentEntity,
                         key: ErpKey, payload: Mapping[str, Any]) -> Request:
     return Request("PUT", slip_url(integration_set, entity, key), _json_headers(token),
                    json_body(payload), what="NetOpenX PUT ItemSlips")
 
 
-def slip_read_request(integration_set: IntegrationSet, token: SecretStr, entity: str,
+def slip_read_request(integration_set: IntegrationSet, token: SecretStr, entity: DocumentEntity,
                       key: ErpKey) -> Request:
     return Request("GET", slip_url(integration_set, entity, key), _json_headers(token, body=False),
                    what="NetOpenX GET ItemSlips")
 
 
-def slip_delete_request(integration_set: IntegrationSet, token: SecretStr, entity: str,
+def slip_delete_request(integration_set: IntegrationSet, token: SecretStr, entity: DocumentEntity,
                         key: ErpKey) -> Request:
     return Request("DELETE", slip_url(integration_set, entity, key), _json_headers(token, body=False),
                    what="NetOpenX DELETE ItemSlips")
@@ -245,9 +228,9 @@ def calculate_request(integration_set: IntegrationSet, token: SecretStr,
                    json_body(payload), what="NetOpenX ItemSlips/Calculate")
 
 
-def new_number_request(integration_set: IntegrationSet, token: SecretStr, entity: str,
+def new_number_request(integration_set: IntegrationSet, token: SecretStr, entity: DocumentEntity,
                        series: str) -> Request:
-    body = {"DocumentType": SLIP_TYPES[entity], "Code": series}
+    body = {"DocumentType": NETSIS_DOC_TYPES[entity], "Code": series}
     return Request("POST", url(integration_set, "ItemSlips", "NewNumber"), _json_headers(token),
                    json_body(body), what="NetOpenX ItemSlips/NewNumber")
 
@@ -267,34 +250,27 @@ def ping_request(integration_set: IntegrationSet) -> Request:
                    what="NetOpenX public/Ping")
 
 
-# -- payload checks ------------------------------------------------------------------------------
-def check_card(entity: str, payload: Mapping[str, Any]) -> str:
-    """The card's code (CARI_KOD / Stok_Kodu) from its payload ("" when the ERP assigns it)."""
-    section_name, key_name = CARD_KEYS[entity]
-    section = prop(payload, section_name)
-    if not isinstance(section, Mapping):
-        raise MappingFailed(f"a Netsis {entity} payload needs a {section_name} object")
-    code = prop(section, key_name)
-    return str(code).strip() if code is not None else ""
-
-
-def check_slip(entity: str, payload: Mapping[str, Any]) -> str:
-    """Check a document payload against the entity; its CariKod."""
-    expected = SLIP_TYPES[entity]
-    found = fatura_tip(prop(payload, "FaturaTip"))
-    if found != expected:
-        raise MappingFailed(f"a Netsis {entity} is FaturaTip {expected} ({FATURA_TIP[expected]}); "
-                            f"the payload says {prop(payload, 'FaturaTip')!r}")
-    header = prop(payload, "FatUst")
-    if not isinstance(header, Mapping):
-        raise MappingFailed("a Netsis document payload needs a FatUst object")
-    account = prop(header, "CariKod")
-    if not account:
-        raise MappingFailed("FatUst.CariKod (the account of the document) is missing")
-    lines = prop(payload, "Kalems")
-    if not isinstance(lines, list):
-        raise MappingFailed("a Netsis document payload needs Kalems (a list of lines)")
-    return str(account)
+# -- document checks ------------------------------------------------------------------------------
+def check_document(document: object, method: str) -> NetsisDocument:
+    """A translator's typed document fits the call: its kind, method and, for an ItemSlip, the
+    FaturaTip of its body (no text is parsed; the fields say what the translator built)."""
+    if not isinstance(document, NetsisDocument):
+        raise MappingFailed("a Netsis gateway takes a NetsisDocument, not "
+                            f"{type(document).__name__}")
+    if document.method != method:
+        raise MappingFailed(f"the Netsis document is a {document.method}; this call sends a "
+                            f"{method}")
+    entity = document.entity
+    if is_document(entity):
+        expected = NETSIS_DOC_TYPES[entity]
+        found = fatura_tip(prop(document.body, "FaturaTip"))
+        if found != expected:
+            raise MappingFailed(f"a Netsis {entity} is FaturaTip {expected} "
+                                f"({FATURA_TIP[expected]}); the document says "
+                                f"{prop(document.body, 'FaturaTip')!r}")
+        if not document.account:
+            raise MappingFailed("FatUst.CariKod (the account of the document) is missing")
+    return document
 
 
 # -- answers -------------------------------------------------------------------------------------
@@ -306,13 +282,6 @@ class TokenRefused(Exception):
 class Token:
     access_token: SecretStr
     expires_in: float
-
-
-def server_failure(message: str, *, write: bool, detail: str | None = None) -> IntegratorError:
-    details = [Detail(detail, "erp")] if detail else []
-    if write:
-        return ErpCommitUncertain(message + "; the ERP may have saved the record", details=details)
-    return ErpUnavailable(message, details=details)
 
 
 def _json(reply: Reply) -> Any:
@@ -380,8 +349,8 @@ def parse_envelope(operation: str, reply: Reply, *, write: bool) -> Any:
                       details=[Detail(message or f"HTTP {reply.status}", "erp")])
 
 
-def card_key(entity: str, data: Any, sent_code: str) -> ErpKey:
-    section_name, key_name = CARD_KEYS[entity]
+def card_key(entity: CardEntity, data: Any, sent_code: str) -> ErpKey:
+    section_name, key_name = NETSIS_CARD_KEYS[entity]
     code = ""
     if isinstance(data, Mapping):
         section = prop(data, section_name)

@@ -9,22 +9,16 @@ from typing import Any
 from lxml import etree
 
 from integrator.errors import Detail, MappingFailed
-from integrator.inbound import CrmRecord
-from integrator.translators.base import (
-    RECORD_KINDS,
-    MappingContext,
-    Plan,
-    Rule,
-    Scope,
-    check_kind,
-    map_backward,
-    plan_for,
-    raise_if_failed,
-)
-from integrator.translators.catalog import LOGO_ROOTS, CatalogField, Entity
-from integrator.translators.documents import LogoDocument
+from integrator.model import CrmRecord, Entity, LogoDocument
+from integrator.model.entities import RECORD_KINDS
+from integrator.model.wire import LOGO_ROOTS
+from integrator.translators.catalog import CatalogField
+from integrator.translators.context import MappingContext
+from integrator.translators.engine import Scope, check_kind, raise_if_failed
 from integrator.translators.logo import xml
 from integrator.translators.logo.mappers import TRANSLATORS
+from integrator.translators.plan import Plan, Rule, plan_for
+from integrator.translators.reverse import map_backward
 from integrator.translators.values import bad_char_logo, describe_char, from_logo, from_sql
 
 __all__ = ["build", "current_values", "reverse_rows", "reverse_xml", "update"]
@@ -46,15 +40,22 @@ def build(entity: Entity, record: CrmRecord, ctx: MappingContext) -> LogoDocumen
     scope = Scope(record, None, ctx, plan, "", [], "insert", ctx.current)
     fields = translator.assemble(scope)
     raise_if_failed(scope, f"{entity} {record.crm_id or record.code or ''}".strip())
-    plural, singular, data_type = LOGO_ROOTS[entity]
-    return LogoDocument(data_type, plural, singular, "INS", xml.render(plural, singular, "INS",
-                                                                       fields))
+    wire = LOGO_ROOTS[entity]
+    text = xml.render(wire.plural, wire.singular, "INS", fields)
+    return LogoDocument(entity, "INS", text, code=_text(fields.get("CODE")),
+                        number=_text(fields.get("NUMBER")),
+                        crm_id=_text(fields.get("DOC_NUMBER")) or None)
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
 
 
 def current_values(current_xml: str | bytes, entity: Entity) -> dict[str, str]:
     """Tag -> text of an exported record's fields (for copy mode ``if_target_empty``)."""
-    plural, singular, _ = LOGO_ROOTS[entity]
-    return xml.leaf_values(xml.record_element(xml.parse(current_xml), plural, singular))
+    wire = LOGO_ROOTS[entity]
+    return xml.leaf_values(xml.record_element(xml.parse(current_xml), wire.plural,
+                                                      wire.singular))
 
 
 def update(entity: Entity, current_xml: str | bytes, record: CrmRecord,
@@ -66,7 +67,8 @@ def update(entity: Entity, current_xml: str | bytes, record: CrmRecord,
         raise MappingFailed(f"a transferred {entity} is not updated; cancel and transfer again (F29)")
     translator = _translator(entity)
     plan = plan_for(ctx.integration_set, entity)
-    plural, singular, data_type = LOGO_ROOTS[entity]
+    wire = LOGO_ROOTS[entity]
+    plural, singular = wire.plural, wire.singular
     root = xml.parse(current_xml)
     current = xml.leaf_values(xml.record_element(root, plural, singular))
     scope = Scope(record, None, ctx, plan, "", [], "update", current)
@@ -78,7 +80,7 @@ def update(entity: Entity, current_xml: str | bytes, record: CrmRecord,
     if bad is not None:
         raise MappingFailed("the current ERP record cannot be written back in ISO-8859-9",
                             details=[Detail(f"character {describe_char(bad)}", "erp")])
-    return LogoDocument(data_type, plural, singular, "UPD", text)
+    return LogoDocument(entity, "UPD", text, code=current.get("CODE", "").strip())
 
 
 # -- reverse ----------------------------------------------------------------------------------------
@@ -166,7 +168,8 @@ def reverse_xml(entity: Entity, document: str | bytes, ctx: MappingContext, *,
     directions (``erp_to_crm``/``both``) and reversible converters. The link is
     INTERNAL_REFERENCE (LOGICALREF) + CODE (cards) or NUMBER (documents)."""
     plan = plan_for(ctx.integration_set, entity)
-    plural, singular, _ = LOGO_ROOTS[entity]
+    wire = LOGO_ROOTS[entity]
+    plural, singular = wire.plural, wire.singular
     element = xml.record_element(xml.parse(document), plural, singular)
     header: dict[str, Any] = xml.leaf_values(element)
     if entity == "product":

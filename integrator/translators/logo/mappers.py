@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from integrator.model import Entity
 from integrator.translators import sources
-from integrator.translators.base import (
+from integrator.translators.engine import (
     Scope,
     Source,
     Translator,
@@ -15,7 +16,6 @@ from integrator.translators.base import (
     managed,
     mapping,
 )
-from integrator.translators.catalog import Entity
 from integrator.translators.values import ValueRejected, pack_time, parse_date
 
 QUOTE_ID_MAX = 32  # DOC_NUMBER -> DOCODE (33 in the data dictionary, incl. the terminator)

@@ -20,9 +20,10 @@ from typing import Any
 from lxml import etree
 
 from integrator.errors import BadXml, Detail, MappingFailed
-from integrator.inbound import parse_xml
+from integrator.model.wire import LOGO_DECLARATION
+from integrator.model.xml import parse_xml
 
-DECLARATION = '<?xml version="1.0" encoding="ISO-8859-9"?>'
+DECLARATION = LOGO_DECLARATION
 CONTAINER_ITEMS: dict[str, str] = {
     "TRANSACTIONS": "TRANSACTION", "UNITS": "UNIT", "BARCODE_LIST": "BARCODE",
 }

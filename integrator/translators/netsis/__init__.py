@@ -7,21 +7,14 @@ from types import MappingProxyType
 from typing import Any
 
 from integrator.errors import Detail, MappingFailed
-from integrator.inbound import CrmRecord
-from integrator.translators.base import (
-    RECORD_KINDS,
-    MappingContext,
-    Plan,
-    Rule,
-    Scope,
-    check_kind,
-    map_backward,
-    plan_for,
-    raise_if_failed,
-)
-from integrator.translators.catalog import NETSIS_DOC_TYPES, NETSIS_RESOURCES, Entity
-from integrator.translators.documents import NetsisDocument
+from integrator.model import CrmRecord, Entity, NetsisDocument
+from integrator.model.entities import RECORD_KINDS, is_document
+from integrator.model.wire import NETSIS_DOC_TYPES, NETSIS_RESOURCES
+from integrator.translators.context import MappingContext
+from integrator.translators.engine import Scope, check_kind, raise_if_failed
 from integrator.translators.netsis.mappers import TRANSLATORS, nest
+from integrator.translators.plan import Plan, Rule, plan_for
+from integrator.translators.reverse import map_backward
 from integrator.translators.values import from_json, from_sql
 
 __all__ = ["build", "current_values", "reverse_json", "reverse_rows", "update"]
@@ -39,8 +32,17 @@ def build(entity: Entity, record: CrmRecord, ctx: MappingContext) -> NetsisDocum
     scope = Scope(record, None, ctx, plan, "", [], "insert", ctx.current)
     fields = translator.assemble(scope)
     raise_if_failed(scope, f"{entity} {record.crm_id or record.code or ''}".strip())
-    return NetsisDocument(NETSIS_RESOURCES[entity], "POST", nest(fields),
-                          document_type=NETSIS_DOC_TYPES.get(entity))
+    code_key = CODE_KEYS.get(entity)
+    return NetsisDocument(
+        entity, "POST", nest(fields),
+        document_type=NETSIS_DOC_TYPES[entity] if is_document(entity) else None,
+        code=_text(fields.get(code_key)) if code_key else "",
+        account=_text(fields.get("FatUst.CariKod")),
+        crm_id=_text(fields.get("FatUst.EKACK1")) or None)
+
+
+def _text(value: Any) -> str:
+    return str(value).strip() if value is not None else ""
 
 
 def update(entity: Entity, record: CrmRecord, ctx: MappingContext,
@@ -68,7 +70,7 @@ def update(entity: Entity, record: CrmRecord, ctx: MappingContext,
         body.setdefault("CariEkBilgi", {})["CARI_KOD"] = key
     elif "StokEkBilgi" in body:
         body["StokEkBilgi"]["Stok_Kodu"] = key
-    return NetsisDocument(NETSIS_RESOURCES[entity], "PUT", body, key=key)
+    return NetsisDocument(entity, "PUT", body, key=key, code=key)
 
 
 # -- reading ----------------------------------------------------------------------------------------

@@ -10,9 +10,12 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar
 
+from integrator.model import DocumentEntity, Entity
+from integrator.model.entities import is_document
+from integrator.model.wire import NETSIS_DOC_TYPES
 from integrator.translators import sources
-from integrator.translators.base import (
-    MappingContext,
+from integrator.translators.context import MappingContext
+from integrator.translators.engine import (
     Scope,
     Source,
     Translator,
@@ -21,8 +24,7 @@ from integrator.translators.base import (
     managed,
     mapping,
 )
-from integrator.translators.catalog import NETSIS_DOC_TYPES, Entity
-from integrator.translators.values import ValueRejected, canonical_decimal, to_netsis
+from integrator.translators.values import ValueRejected, netsis_number
 
 NET_PRICE_PLACES = Decimal("0.0001")  # STHAR_NF is DECIMAL(18,4)
 DISCOUNT_KEYS = ("STra_SatIsk", *(f"STra_SatIsk{n}" for n in range(2, 7)))
@@ -64,7 +66,7 @@ def _price_option(name: str) -> Any:
     return option
 
 
-def _doc_type(entity: str) -> Any:
+def _doc_type(entity: DocumentEntity) -> Any:
     code = str(NETSIS_DOC_TYPES[entity])
 
     def doc_type(record: Any, parent: Any, ctx: MappingContext) -> str:
@@ -132,25 +134,11 @@ class LineTranslator(NetsisTranslator):
         gross = out.get("STra_BF")
         if "STra_NF" in out or gross is None:
             return {}
-        rates = []
-        for key in DISCOUNT_KEYS:
-            if key in out:
-                rates.append(out[key])
+        rates = [out[key] for key in DISCOUNT_KEYS if key in out]
         if not any(rates):
             return {"STra_NF": gross}
-        exact = _net_price(gross, rates)
-        if exact is not None:
-            return {"STra_NF": exact}
-        net = _decimal(gross)
-        for rate in rates:
-            net = net * (_HUNDRED - _decimal(rate)) / _HUNDRED
-        net = net.quantize(NET_PRICE_PLACES, rounding=ROUND_HALF_UP)
-        if net == net.to_integral_value():
-            return {"STra_NF": int(net)}
-        if len(net.as_tuple().digits) <= 15:  # a double holds 15 significant digits exactly
-            return {"STra_NF": float(net)}
         try:
-            return {"STra_NF": to_netsis(canonical_decimal(net), "decimal")}
+            return {"STra_NF": net_price(gross, rates)}
         except ValueRejected as exc:
             scope.fail(f"STra_NF (net price): {exc}", f"{scope.path}Field[@name='UnitPrice']")
             return {}
@@ -160,70 +148,25 @@ _HUNDRED = Decimal(100)
 
 
 def _decimal(number: int | float) -> Decimal:
+    """A JSON number as the decimal its shortest repr writes (the value the CRM sent)."""
     return Decimal(repr(number)) if isinstance(number, float) else Decimal(number)
 
 
-_EXACT_LIMIT = 10 ** 28  # the Decimal context's precision: below it every step is exact
-_DOUBLE_LIMIT = 10 ** 15  # a double holds 15 significant digits exactly
-_SCALED_LIMIT = 1e11  # 10^11 with 4 decimals: 15 digits
-
-
-def _scaled(number: object) -> tuple[int, int] | None:
-    """An int or float as (coefficient, decimal places), the value ``_decimal`` reads; None for
-    anything else (a bool, a float written with an exponent, inf, nan)."""
-    if type(number) is int:
-        return number, 0
-    if type(number) is float:
-        if -_SCALED_LIMIT < number < _SCALED_LIMIT:
-            # the common case, at most 4 decimals, without repr: the double is the one nearest to
-            # units/10^4, and no other decimal of at most 15 significant digits rounds to it, so
-            # that is also the value repr writes
-            units = round(number * 10_000)
-            if units / 10_000 == number:
-                return units, 4
-        whole, dot, fraction = repr(number).partition(".")
-        if dot and fraction.isdigit():
-            return int(whole + fraction), len(fraction)
-    return None
-
-
-_POWERS: tuple[int, ...] = tuple(10 ** n for n in range(40))
-
-
-def _net_price(gross: object, rates: list[Any]) -> int | float | None:
-    """``net_price`` in integers: gross * prod(100 - rate) / 100^n, rounded half-up to 4 places.
-
-    The same value as the Decimal steps whenever they are exact (every intermediate coefficient
-    under 28 digits) and the result has at most 15 digits; None leaves the rest to them.
-    """
-    scaled = _scaled(gross)
-    if scaled is None:
-        return None
-    numerator, places = scaled
+def net_price(gross: int | float, rates: list[Any]) -> int | float:
+    """The Netsis net price: gross * prod(100 - rate) / 100^n in exact decimal steps, rounded
+    half-up to 4 places (STHAR_NF is DECIMAL(18,4)), as a JSON number (``ValueRejected`` when a
+    double cannot hold it exactly)."""
+    net = _decimal(gross)
     for rate in rates:
-        if type(rate) is int:  # the common case: a whole percentage
-            numerator *= 100 - rate
-            places += 2
-            continue
-        factor = _scaled(rate)
-        if factor is None:
-            return None
-        coefficient, decimals = factor  # repr writes at most 21 decimals without an exponent
-        numerator *= 100 * _POWERS[decimals] - coefficient
-        places += decimals + 2
-    magnitude = abs(numerator)
-    if magnitude >= _EXACT_LIMIT or places >= len(_POWERS):
-        return None
-    denominator = _POWERS[places]
-    units, rest = divmod(magnitude * 10_000, denominator)  # units of 0.0001
-    if 2 * rest >= denominator:
-        units += 1  # ROUND_HALF_UP: half away from zero
-    if units >= _DOUBLE_LIMIT:
-        return None
-    if units % 10_000 == 0:
-        whole = units // 10_000
-        return whole if numerator >= 0 else -whole
-    return (units if numerator >= 0 else -units) / 10_000
+        net = net * (_HUNDRED - _decimal(rate)) / _HUNDRED
+    net = net.quantize(NET_PRICE_PLACES, rounding=ROUND_HALF_UP)
+    if net == net.to_integral_value():
+        return int(net)
+    if len(net.as_tuple().digits) <= 15:  # a double holds 15 significant digits exactly
+        return float(net)
+    number = netsis_number(net)
+    assert isinstance(number, int | float)
+    return number
 
 
 class DocumentTranslator(NetsisTranslator):
@@ -235,6 +178,7 @@ class DocumentTranslator(NetsisTranslator):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         entity = cls.entity
+        assert is_document(entity)
         cls.direct = (
             (managed(_doc_type(entity), "/@as"), "FaturaTip"),
             (managed(_series(entity), "/@series"), "Seri"),

@@ -13,12 +13,13 @@ from aiohttp import web
 
 if TYPE_CHECKING:
     from integrator.config import ServiceConfig
-    from integrator.erp import ErpGateways
+    from integrator.erp.hub import ErpGateways
     from integrator.metrics import Metrics
-    from integrator.sessions.manager import Context, SessionManager
+    from integrator.model import Context
+    from integrator.sessions.manager import SessionManager
     from integrator.sessions.registry import SetRegistry
     from integrator.sessions.store import Store
-    from integrator.sql.executor import SqlEngine
+    from integrator.sql.engine import SqlEngine
 
 CONFIG: web.AppKey[ServiceConfig] = web.AppKey("config")
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics")

@@ -11,43 +11,35 @@ digest of the filters, with an integrity check, so a cursor that was changed, cu
 other filters or another set is refused (``VALIDATION``).
 
 Filters: ``code`` (prefix) and ``title``/``name`` (contains) follow the search's Turkish case rules
-— a LIKE superset in SQL (``sql.lookups.like_pattern``), then the exact Turkish comparison here;
+— a LIKE superset in SQL (``services.text.like_pattern``), then the exact Turkish comparison here;
 ``changed_since`` (created or changed at or after, ERP local time); ``special_code`` (equal to
 SPECODE / RAPOR_KODU1 / KOD_1).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import hashlib
-import hmac
-import json
 from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
 import structlog
-from lxml import etree
 
-from integrator.errors import Detail, IntegratorError, SqlRejected, ValidationFailed, error_element
-from integrator.sessions.manager import Context
+from integrator.errors import Detail, IntegratorError, SqlRejected, ValidationFailed
+from integrator.model import CardEntity, Context, CrmRecord
+from integrator.services.cards import Cards
+from integrator.services.cursor import decode_cursor, encode_cursor
+from integrator.services.statements import base_values
+from integrator.services.text import like_pattern, turkish_fold
 from integrator.sql.defaults import StatementName, statement_sql
-from integrator.sql.executor import Result
-from integrator.sql.lookups import base_values, like_pattern, turkish_fold
 from integrator.sql.params import ParamValue
-from integrator.sync.cards import CardEntity, Cards
-from integrator.sync.xml import clean, page_element, record_element
+from integrator.sql.results import Result
 from integrator.translators import MappingContext, read_row
 
 log = structlog.get_logger("integrator.sync")
 
-CURSOR_VERSION = 1
-CURSOR_MAX = 512
-# an integrity check, not a secret: a cursor only names a position the session may read anyway
-_CURSOR_KEY = b"crm-integrator keyset cursor v1"
 FILTER_MAX = 100
 NO_DATE = datetime(1900, 1, 1)
 POST_FILTER_FETCH = 10  # with a Turkish post-filter, scan up to this many rows per page record
@@ -138,60 +130,6 @@ def parse_query(query: Mapping[str, str], *, context: Context, entity: CardEntit
     return ListQuery(draft.code, draft.name, draft.changed_since, draft.special_code, limit, after)
 
 
-# -- the cursor ------------------------------------------------------------------------------------
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _mac(payload: bytes) -> bytes:
-    return hmac.new(_CURSOR_KEY, payload, hashlib.sha256).digest()[:16]
-
-
-def encode_cursor(*, set_code: str, entity: str, digest: str, after: int | str) -> str:
-    payload = json.dumps([CURSOR_VERSION, set_code, entity, digest, after], ensure_ascii=False,
-                         separators=(",", ":")).encode()
-    return f"{_b64(payload)}.{_b64(_mac(payload))}"
-
-
-def decode_cursor(cursor: str, *, set_code: str, entity: str, digest: str,
-                  numeric: bool) -> int | str:
-    """The last key of the previous page; ``VALIDATION`` for anything that is not a cursor this
-    service issued for the same set, entity and filters."""
-
-    def refuse(why: str) -> ValidationFailed:
-        return ValidationFailed(f"the cursor is not valid: {why}; start again without a cursor",
-                                details=[Detail(cursor[:60], "input", path="cursor")])
-
-    if len(cursor) > CURSOR_MAX or cursor.count(".") != 1:
-        raise refuse("it is not a cursor of this service")
-    body, mac = cursor.split(".")
-    try:
-        payload, given = _unb64(body), _unb64(mac)
-    except (binascii.Error, ValueError):
-        raise refuse("it is not a cursor of this service") from None
-    if not hmac.compare_digest(given, _mac(payload)):
-        raise refuse("it was changed or cut")
-    try:
-        version, cursor_set, cursor_entity, cursor_digest, after = json.loads(payload)
-    except (ValueError, TypeError):
-        raise refuse("it cannot be read") from None
-    if version != CURSOR_VERSION:
-        raise refuse("it was issued by another version of the service")
-    if cursor_set != set_code or cursor_entity != entity:
-        raise refuse(f"it belongs to a {cursor_entity} list of set {cursor_set}")
-    if cursor_digest != digest:
-        raise refuse("it belongs to other filters; send the filters of the first page")
-    if numeric and not (isinstance(after, int) and not isinstance(after, bool)):
-        raise refuse("its key is not a LOGICALREF")
-    if not numeric and not isinstance(after, str):
-        raise refuse("its key is not a code")
-    return cast("int | str", after)
-
-
 # -- the statement ---------------------------------------------------------------------------------
 def statement_values(context: Context, query: ListQuery, fetch: int) -> dict[str, ParamValue]:
     logo = context.integration_set.is_logo
@@ -225,13 +163,32 @@ def _position(names: list[str], column: str) -> int | None:
     return upper.index(column) if column in upper else None
 
 
-async def records(cards: Cards, context: Context, entity: CardEntity, query: ListQuery, *,
-                  batch_size: int) -> AsyncGenerator[etree._Element, None]:
-    """The page's record elements, then one ``<Page count more cursor/>`` element.
+@dataclass(frozen=True, slots=True)
+class RowFailure:
+    """A listed row the mappings could not read: its key and why (the page goes on)."""
 
-    A row the mappings cannot read is written as the record with an ``<Error>`` inside (the page
-    goes on); the first element is only produced once the statement runs, so a statement or
-    database failure is an ordinary error answer, not a broken stream.
+    kind: str  # Account / Product
+    key: str
+    error: IntegratorError
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """The end of a page: how many records it held and the cursor of the next page (or None)."""
+
+    count: int
+    cursor: str | None
+
+
+Listed = CrmRecord | RowFailure | Page
+
+
+async def records(cards: Cards, context: Context, entity: CardEntity, query: ListQuery, *,
+                  batch_size: int) -> AsyncGenerator[Listed, None]:
+    """The page's records (or row failures), then one ``Page``.
+
+    The first item is only produced once the statement runs, so a statement or database failure
+    is an ordinary error answer, not a broken stream.
     """
     s = context.integration_set
     family = "logo" if s.is_logo else "netsis"
@@ -270,14 +227,13 @@ async def records(cards: Cards, context: Context, entity: CardEntity, query: Lis
                             query, row[code_at] if code_at is not None else None,
                             row[name_at] if name_at is not None else None):
                         continue
+                    item: CrmRecord | RowFailure
                     try:
-                        record = read_row(entity, dict(zip(columns, row, strict=True)), ctx)
-                        element = record_element(record)
+                        item = read_row(entity, dict(zip(columns, row, strict=True)), ctx)
                     except IntegratorError as error:
                         failed[error.code.lower()] = failed.get(error.code.lower(), 0) + 1
-                        element = etree.Element(kind, ref=clean(str(key)))
-                        element.append(error_element(error, "-"))
-                    yield element
+                        item = RowFailure(kind, str(key), error)
+                    yield item
                     emitted += 1
                     last_emitted = last_scanned
                     if emitted >= query.limit:
@@ -293,7 +249,7 @@ async def records(cards: Cards, context: Context, entity: CardEntity, query: Lis
             after = None
         cursor = None if after is None else encode_cursor(
             set_code=context.set_code, entity=entity, digest=query.digest(), after=after)
-        yield page_element(emitted, cursor)
+        yield Page(emitted, cursor)
     finally:
         cards.count(context, entity, "erp_to_crm", "ok", emitted - sum(failed.values()))
         for code, amount in failed.items():

@@ -1,29 +1,29 @@
-"""What the lookup endpoints do with the SQL engine (F4, F5, F7, F12-F14, F18-F21, F31).
+"""Read-only lookups in the ERP database and the one custom-field write (F4, F5, F7, F12-F14,
+F19-F21, F31).
 
-Pure rules (Turkish search patterns and folding, warehouse permission, parameter assembly) plus
-one ``SqlEngine`` call per operation. The handlers in ``integrator.api.lookups`` only parse the
-request, call one of these and render the answer.
+Pure rules (search patterns, warehouse permission, parameter assembly) plus one ``SqlEngine`` call
+per operation. The handlers in ``integrator.api.lookups`` parse the request, call one of these and
+render the answer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, Literal
-
-from lxml import etree
+from typing import Any
 
 from integrator.config import IntegrationSet
 from integrator.errors import Detail, Forbidden, NotFound, ValidationFailed
-from integrator.sessions.manager import Context
+from integrator.model import CardEntity, Context, parse_ref
+from integrator.services.statements import base_values, warehouse_values
+from integrator.services.text import like_pattern, matches
 from integrator.sql import tokens
 from integrator.sql.defaults import statement_sql
-from integrator.sql.executor import Column, Result, SqlEngine, Statement
+from integrator.sql.engine import SqlEngine
 from integrator.sql.params import MAX_LIST, ParamValue, Scalar, parse_value
-
-Entity = Literal["account", "product"]
+from integrator.sql.results import Column, Result, Statement
 
 SEARCH_LIMIT_DEFAULT = 50
 SEARCH_LIMIT_MAX = 500
@@ -31,68 +31,10 @@ SEARCH_FETCH_MAX = 2000
 QUERY_MAX_CHARS = 100
 
 
-# -- Turkish search (N7) -------------------------------------------------------------------------
-def turkish_fold(text: str) -> str:
-    """Case folding with Turkish rules: I/ı and İ/i are pairs; everything else as Unicode."""
-    return text.replace("I", "ı").replace("İ", "i").lower()
-
-
-def like_pattern(query: str) -> str:
-    """A LIKE pattern that matches a superset of the Turkish case-insensitive matches of ``query``.
-
-    ASCII letters and digits stay (the engine's case-insensitive LIKE handles ASCII case); every
-    letter whose case differs under Turkish rules (i, I, ı, İ) and every other non-ASCII or LIKE
-    special character becomes ``_`` (any one character). The exact Turkish filter runs in Python.
-    """
-    out = []
-    for ch in query:
-        if ch in "iIıİ" or not ch.isascii() or ch in "%_[]^\\'":
-            out.append("_")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def matches(query: str, code: Any, name: Any) -> Literal["code", "name"] | None:
-    folded = turkish_fold(query)
-    if code is not None and turkish_fold(str(code)).startswith(folded):
-        return "code"
-    if name is not None and folded in turkish_fold(str(name)):
-        return "name"
-    return None
-
-
-# -- parameters every statement may use --------------------------------------------------------
-def base_values(context: Context) -> dict[str, ParamValue]:
-    s = context.integration_set
-    return {"firm": s.firm, "period": s.period, "branch": s.branch, "user": context.user,
-            "salesman": context.salesman}
-
-
-def warehouse_values(context: Context, selected: int | None) -> dict[str, ParamValue]:
-    """``:all_warehouses`` and ``:warehouses`` for the user (F5), narrowed to the quote's
-    selected warehouse when the set says so (``settings.stock_by_selected_warehouse``)."""
-    member = context.member
-    if selected is not None and context.integration_set.settings.stock_by_selected_warehouse:
-        if not member.may_use_warehouse(selected):
-            raise Forbidden(f"user {context.user!r} is not permitted on warehouse {selected}")
-        return {"all_warehouses": 0, "warehouses": [selected]}
-    if member.warehouses == "all":
-        return {"all_warehouses": 1, "warehouses": []}
-    return {"all_warehouses": 0, "warehouses": list(member.warehouses)}
-
-
-def parse_ref(integration_set: IntegrationSet, ref: str) -> int | str:
-    """Tiger/Go refs are LOGICALREF integers; Netsis refs are CARI_KOD / STOK_KODU strings."""
-    if integration_set.is_logo:
-        text = ref.strip()
-        if not text.isdigit() or len(text) > 12:
-            raise ValidationFailed(f"ref {ref!r} is not a LOGICALREF (a positive integer)",
-                                   details=[Detail(ref, "input", path="ref")])
-        return int(text)
-    if not ref or len(ref) > 35:
-        raise ValidationFailed(f"ref {ref!r} is not a Netsis code (1-35 characters)")
-    return ref
+def sql_ref(integration_set: IntegrationSet, ref: str) -> int | str:
+    """A link's ref as a statement parameter: LOGICALREF (int) or the Netsis code (str)."""
+    key = parse_ref(integration_set, ref, path="ref")
+    return int(key.ref) if integration_set.is_logo else key.ref
 
 
 # -- search (F12, F19) ---------------------------------------------------------------------------
@@ -104,7 +46,7 @@ class SearchResult:
     truncated: bool
 
 
-async def search(engine: SqlEngine, context: Context, entity: Entity, query: str,
+async def search(engine: SqlEngine, context: Context, entity: CardEntity, query: str,
                  limit: int = SEARCH_LIMIT_DEFAULT) -> SearchResult:
     text = query.strip()
     if not text:
@@ -133,18 +75,6 @@ async def search(engine: SqlEngine, context: Context, entity: Entity, query: str
             how.append(found)
     truncated = len(rows) > limit or (result.truncated and len(rows) < limit)
     return SearchResult(result, rows[:limit], how[:limit], truncated or result.truncated)
-
-
-def search_element(found: SearchResult) -> etree._Element:
-    from integrator.sql.rows import row_element
-
-    element = etree.Element("Rows", count=str(len(found.rows)),
-                            truncated="true" if found.truncated else "false")
-    for row, how in zip(found.rows, found.matched, strict=True):
-        item = row_element(found.result.columns, row, link=True)
-        item.set("match", how)
-        element.append(item)
-    return element
 
 
 # -- statement (F13) -----------------------------------------------------------------------------
@@ -191,7 +121,7 @@ async def statement(engine: SqlEngine, context: Context, ref: str, date_from: da
     if (date_to - date_from).days > 3660:
         raise ValidationFailed("a statement covers at most ten years")
     s = context.integration_set
-    values = {**base_values(context), "ref": parse_ref(s, ref), "date_from": date_from,
+    values = {**base_values(context), "ref": sql_ref(s, ref), "date_from": date_from,
               "date_to_next": date_to + timedelta(days=1)}
     opening_stmt = engine.prepare(s, "account_opening_balance",
                                   statement_sql(s, "account_opening_balance"), values, max_rows=1)
@@ -222,22 +152,6 @@ async def statement(engine: SqlEngine, context: Context, ref: str, date_from: da
                             date_to, opening, balance, total_debit, total_credit, with_balance)
 
 
-def statement_element(st: AccountStatement) -> etree._Element:
-    from integrator.sql.rows import rows_element, text_of
-
-    element = etree.Element("Statement", ref=text_of(st.ref) if st.ref is not None else "",
-                            code=text_of(st.code) if st.code is not None else "")
-    element.set("from", st.date_from.isoformat())
-    element.set("to", st.date_to.isoformat())
-    etree.SubElement(element, "Name").text = text_of(st.name) if st.name is not None else ""
-    etree.SubElement(element, "Opening", type="decimal").text = text_of(st.opening)
-    etree.SubElement(element, "Debit", type="decimal").text = text_of(st.debit)
-    etree.SubElement(element, "Credit", type="decimal").text = text_of(st.credit)
-    etree.SubElement(element, "Closing", type="decimal").text = text_of(st.closing)
-    element.append(rows_element(st.movements))
-    return element
-
-
 # -- stock (F20, F31) ----------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class ProductKey:
@@ -263,7 +177,7 @@ async def stock(engine: SqlEngine, context: Context, products: Sequence[ProductK
     codes: list[Scalar] = []
     for p in products:
         if p.ref:
-            refs.append(parse_ref(s, p.ref))
+            refs.append(sql_ref(s, p.ref))
         elif p.code:
             codes.append(p.code)
         else:
@@ -288,23 +202,9 @@ async def stock(engine: SqlEngine, context: Context, products: Sequence[ProductK
         if "CODE" in upper and row[upper.index("CODE")] is not None:
             seen_codes.add(str(row[upper.index("CODE")]).strip())
     unknown = [p for p in products
-               if (p.ref and str(parse_ref(s, p.ref)) not in seen_refs)
+               if (p.ref and str(sql_ref(s, p.ref)) not in seen_refs)
                or (not p.ref and p.code and p.code.strip() not in seen_codes)]
     return StockResult(merged, unknown)
-
-
-def stock_element(found: StockResult) -> etree._Element:
-    from integrator.sql.rows import rows_element
-
-    element = etree.Element("Stock")
-    element.append(rows_element(found.result, link=True))
-    for p in found.unknown:
-        missing = etree.SubElement(element, "Unknown")
-        if p.ref:
-            missing.set("ref", p.ref)
-        if p.code:
-            missing.set("code", p.code)
-    return element
 
 
 # -- lists (F5, F7) ------------------------------------------------------------------------------
@@ -320,28 +220,40 @@ async def salesmen(engine: SqlEngine, context: Context) -> Result:
 
 
 # -- named queries (F14, F21) --------------------------------------------------------------------
-def _link_value(name: str, link: etree._Element | None) -> str | None:
+@dataclass(frozen=True, slots=True)
+class QueryLink:
+    """The record a named query is about: ``<Account ref code/>`` or ``<Product ref code/>``."""
+
+    tag: str
+    ref: str | None
+    code: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class QueryRequest:
+    link: QueryLink | None
+    params: Mapping[str, str]
+
+
+def _link_value(name: str, link: QueryLink | None) -> str | None:
     if link is None:
         return None
     lowered = name.lower()
-    attr = "code" if lowered == "code" or lowered.endswith("_code") else "ref"
-    value = link.get(attr)
+    value = link.code if lowered == "code" or lowered.endswith("_code") else link.ref
     return value if value not in (None, "") else None
 
 
 async def named_query(engine: SqlEngine, context: Context, name: str,
-                      body: etree._Element) -> Result:
+                      request: QueryRequest) -> Result:
     s = context.integration_set
     query = s.sql.queries.get(name)
     if query is None:
         raise NotFound(f"set {s.code} has no query named {name!r}")
-    link = body.find("Account")
-    if link is None:
-        link = body.find("Product")
-    if link is not None and query.entity != "none" and str(link.tag).lower() != query.entity:
+    link = request.link
+    if link is not None and query.entity != "none" and link.tag.lower() != query.entity:
         raise ValidationFailed(f"query {name!r} is about an {query.entity}, "
-                               f"but the body names a <{link.tag!s}>")
-    given = {str(p.get("name")): (p.text or "") for p in body.findall("Param")}
+                               f"but the body names a <{link.tag}>")
+    given = request.params
     declared = {p.name for p in query.params}
     unknown = sorted(set(given) - declared)
     if unknown:
@@ -373,8 +285,16 @@ async def named_query(engine: SqlEngine, context: Context, name: str,
 _PARENT_TABLE = {"account": "CLCARD", "product": "ITEMS"}
 
 
-def extension_plan(integration_set: IntegrationSet, entity: Entity,
-                   body: etree._Element) -> list[tuple[str, dict[str, str]]]:
+@dataclass(frozen=True, slots=True)
+class ExtensionTable:
+    """One ``<Table name>`` of an extensions body with its ``<Field name>value</Field>``s."""
+
+    name: str
+    fields: Sequence[tuple[str, str]]
+
+
+def extension_plan(integration_set: IntegrationSet, entity: CardEntity,
+                   tables: Sequence[ExtensionTable]) -> list[tuple[str, dict[str, str]]]:
     """The (real table, {column: value}) pairs of a body, every name checked against the set's
     whitelist (``extensions``); anything else is FORBIDDEN."""
     s = integration_set
@@ -390,8 +310,8 @@ def extension_plan(integration_set: IntegrationSet, entity: Entity,
             columns.update({c.upper(): c for c in ext.columns})
     plan: list[tuple[str, dict[str, str]]] = []
     seen: set[str] = set()
-    for table in body.findall("Table"):
-        asked = str(table.get("name"))
+    for table in tables:
+        asked = table.name
         try:
             real = tokens.resolve_name(asked, firm, period).upper()
         except Exception:
@@ -403,30 +323,21 @@ def extension_plan(integration_set: IntegrationSet, entity: Entity,
             raise ValidationFailed(f"table {asked} is named twice")
         seen.add(real)
         fields: dict[str, str] = {}
-        for field_el in table.findall("Field"):
-            column = str(field_el.get("name"))
+        for column, value in table.fields:
             spelled = allowed[real].get(column.upper())
             if spelled is None:
                 raise Forbidden(f"column {column} of {asked} is not whitelisted in set {s.code}")
-            fields[spelled] = field_el.text or ""
+            fields[spelled] = value
         plan.append((real, fields))
     return plan
 
 
-async def write_extensions(engine: SqlEngine, context: Context, entity: Entity, ref: str,
-                           body: etree._Element) -> list[tuple[str, str]]:
+async def write_extensions(engine: SqlEngine, context: Context, entity: CardEntity, ref: str,
+                           tables: Sequence[ExtensionTable]) -> list[tuple[str, str]]:
     s = context.integration_set
-    plan = extension_plan(s, entity, body)
-    parent_ref = parse_ref(s, ref)
+    plan = extension_plan(s, entity, tables)
+    parent_ref = sql_ref(s, ref)
     assert isinstance(parent_ref, int)
     parent_table = f"LG_{s.firm_code}_{_PARENT_TABLE[entity]}"
     return await engine.write_rows(s, parent_table=parent_table, parent_ref=parent_ref,
                                    tables=plan)
-
-
-def outcome_element(entity: Entity, ref: str, outcome: Sequence[tuple[str, str]]) -> etree._Element:
-    element = etree.Element("ExtensionsSaved", entity=entity, ref=ref)
-    for table, what in outcome:
-        etree.SubElement(element, "Table", name=table, result=what)
-    return element
-

@@ -1,9 +1,9 @@
 """Accounts and products between the CRM and the ERP, one record at a time (F9, F10, F16, F17,
-F27 groundwork, N5; docs/sync.md).
+F27, N5; docs/sync.md).
 
 ``Cards`` composes the building blocks — the set's mappings (``integrator.translators``), the ERP
 gateway (``integrator.erp``), the read-only SQL engine (``integrator.sql``) and the shared store
-(``integrator.sync.ledger``) — into the rules of a transfer:
+(``integrator.services.ledger``) — into the rules of a transfer:
 
 * a CRM record without a link is created; with a link it is updated (Tiger/Go: read, change the
   mapped fields, ``DBOP="UPD"``; Netsis: ``PUT``), and the answer is the ERP's link and code;
@@ -26,12 +26,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 import structlog
-from aiohttp import web
 
 from integrator.config import IntegrationSet, SyncSettings
-from integrator.erp import ErpCall, ErpGateways, ErpKey, Gateway, Payload
-from integrator.erp.logo import protocol as logo_protocol
-from integrator.erp.netsis import protocol as netsis_protocol
+from integrator.erp.gateway import ErpCall, Gateway
+from integrator.erp.hub import ErpGateways
 from integrator.errors import (
     Detail,
     ErpCommitUncertain,
@@ -41,19 +39,14 @@ from integrator.errors import (
     Internal,
     NotFound,
     SetMismatch,
-    ValidationFailed,
 )
-from integrator.inbound import CrmRecord
-from integrator.keys import CONFIG, ERP, METRICS, SQL_ENGINE, STORE
 from integrator.metrics import Metrics
-from integrator.sessions.manager import Context
+from integrator.model import CardEntity, Context, CrmRecord, ErpData, ErpKey, parse_ref
+from integrator.services.ledger import Ledger, RecordId
+from integrator.services.statements import base_values
 from integrator.sql.defaults import StatementName, statement_sql
-from integrator.sql.executor import SqlEngine
-from integrator.sql.lookups import base_values
-from integrator.sync.ledger import Ledger, RecordId
+from integrator.sql.engine import SqlEngine
 from integrator.translators import (
-    Document,
-    LogoDocument,
     MappingContext,
     plan_for,
     read_document,
@@ -61,16 +54,10 @@ from integrator.translators import (
     translate_update,
 )
 
-CardEntity = Literal["account", "product"]
-ENTITIES: tuple[CardEntity, ...] = ("account", "product")
 Direction = Literal["crm_to_erp", "erp_to_crm"]
 How = Literal["created", "updated", "linked", "reconciled"]
 
 log = structlog.get_logger("integrator.sync")
-
-TIGER_REF_DIGITS = 12
-NETSIS_CODE_MAX = 35
-
 
 @dataclass(frozen=True, slots=True)
 class Saved:
@@ -84,21 +71,6 @@ class Saved:
     how: How
 
 
-# -- payloads: what the translators build vs. what the gateways take (in one place) ------------
-def payload_of(document: Document) -> Payload:
-    """The gateway payload of a translated document: Logo XML text, or the Netsis JSON body."""
-    if isinstance(document, LogoDocument):
-        return document.xml
-    return document.body
-
-
-def document_code(entity: CardEntity, document: Document) -> str:
-    """The ERP code a create payload carries (CODE / CARI_KOD / Stok_Kodu)."""
-    if isinstance(document, LogoDocument):
-        return logo_protocol.inspect_document(document.xml, entity, document.operation).code
-    return netsis_protocol.check_card(entity, document.body)
-
-
 def check_set(context: Context, record: CrmRecord, entity: str) -> None:
     """F27 groundwork: a record that names the set it was linked under may only be written or read
     through a session on that set."""
@@ -107,20 +79,6 @@ def check_set(context: Context, record: CrmRecord, entity: str) -> None:
         raise SetMismatch(f"{name} belongs to set {record.set_code}; this session works on set "
                           f"{context.set_code}",
                           details=[Detail(record.set_code, "input", path="@set")])
-
-
-def parse_ref(integration_set: IntegrationSet, ref: str) -> ErpKey:
-    """A link's ref as the ERP key: Tiger/Go LOGICALREF (a positive integer), Netsis the code."""
-    text = ref.strip()
-    if integration_set.is_logo:
-        if not text.isdigit() or len(text) > TIGER_REF_DIGITS or int(text) <= 0:
-            raise ValidationFailed(f"ref {ref!r} is not a LOGICALREF (a positive integer)",
-                                   details=[Detail(ref, "input", path="@ref")])
-        return ErpKey(str(int(text)))
-    if not text or len(text) > NETSIS_CODE_MAX:
-        raise ValidationFailed(f"ref {ref!r} is not a Netsis code (1-{NETSIS_CODE_MAX} characters)",
-                               details=[Detail(ref, "input", path="@ref")])
-    return ErpKey(text, code=text)
 
 
 class Cards:
@@ -133,13 +91,6 @@ class Cards:
         self.ledger = ledger
         self.metrics = metrics
         self.settings = settings
-
-    @classmethod
-    def of(cls, app: web.Application) -> Cards:
-        settings = app[CONFIG].sync
-        ledger = Ledger(app[STORE], remember_ttl_s=settings.remember_ttl_s,
-                        claim_wait_s=settings.claim_wait_s)
-        return cls(app[ERP], app[SQL_ENGINE], ledger, app[METRICS], settings)
 
     # -- bookkeeping ----------------------------------------------------------------------------
     def count(self, context: Context, entity: str, direction: Direction, result: str,
@@ -204,10 +155,10 @@ class Cards:
                       rid: RecordId | None) -> Saved:
         ctx = MappingContext.from_session(context)
         document = translate(entity, record, ctx)
-        code = document_code(entity, document)
+        code = document.code
         gateway, call = self._gateway(context)
         try:
-            key = await gateway.create(call, entity, payload_of(document))
+            key = await gateway.create(call, document)
         except ErpDuplicate as duplicate:
             return await self._duplicate(context, entity, record, rid, code, duplicate)
         except ErpCommitUncertain:
@@ -270,7 +221,7 @@ class Cards:
             if not isinstance(current, str):
                 raise Internal("the Logo gateway did not return the exported XML")
             document = translate_update(entity, linked, ctx, current)
-            updated = await gateway.update(call, entity, key, payload_of(document))
+            updated = await gateway.update(call, key, document)
             return ErpKey(updated.ref or key.ref, code=updated.code or key.code)
         existing = None
         if any(rule.if_empty for rule in plan_for(s, entity).header_forward):
@@ -278,7 +229,7 @@ class Cards:
             existing = read if isinstance(read, dict) else None
         document = translate_update(entity, linked, ctx, existing)
         try:
-            updated = await gateway.update(call, entity, key, payload_of(document))
+            updated = await gateway.update(call, key, document)
         except ErpRejected as error:
             if not isinstance(error, ErpDuplicate):
                 await self._raise_if_missing(context, entity, key, error)
@@ -299,7 +250,7 @@ class Cards:
         self._done(context, entity, "erp_to_crm", None, "ok", started, ref=record.ref)
         return record
 
-    async def _read_raw(self, context: Context, entity: CardEntity, key: ErpKey) -> Payload:
+    async def _read_raw(self, context: Context, entity: CardEntity, key: ErpKey) -> ErpData:
         gateway, call = self._gateway(context)
         try:
             return await gateway.read(call, entity, key)

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 import structlog
 
-from integrator.erp import ErpKey
 from integrator.errors import ErpCommitUncertain, IntegratorError
+from integrator.model import ErpKey
 from integrator.sessions.store import Store
 
 log = structlog.get_logger("integrator.sync")

@@ -1,4 +1,5 @@
-"""Request middlewares, outermost first: request id + access log + metrics, errors, auth."""
+"""Request middlewares, outermost first: request id + access log + metrics (``observe``), errors
+(``error_middleware``: every exception becomes the XML error body), API-key authentication."""
 
 from __future__ import annotations
 
@@ -7,15 +8,29 @@ import hmac
 import re
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 
 import structlog
 from aiohttp import web
 
+from integrator.api.keys import CALLER, CONFIG, CONTEXT, METRICS, REQUEST_ID
+from integrator.api.render import error_element, to_bytes
 from integrator.config import ServiceConfig
-from integrator.errors import Handler, Unauthenticated
-from integrator.keys import CALLER, CONFIG, CONTEXT, METRICS, REQUEST_ID
+from integrator.errors import (
+    BadXml,
+    Forbidden,
+    IntegratorError,
+    Internal,
+    MethodNotAllowed,
+    NotFound,
+    SessionExpired,
+    Unauthenticated,
+)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 access_log = structlog.get_logger("integrator.access")
+log = structlog.get_logger("integrator.errors")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 OPEN_PATHS = frozenset({"/health/live", "/health/ready", "/metrics"})
@@ -87,3 +102,56 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
     request[CALLER] = caller
     structlog.contextvars.bind_contextvars(caller=caller)
     return await handler(request)
+
+
+# -- errors ---------------------------------------------------------------------------------------
+def error_response(error: IntegratorError, request_id: str) -> web.Response:
+    body = to_bytes(error_element(error, request_id))
+    headers = {"X-Request-Id": request_id}
+    if isinstance(error, Unauthenticated | SessionExpired):
+        headers["WWW-Authenticate"] = 'Bearer realm="crm-integrator"'
+    return web.Response(
+        body=body, status=error.status, content_type="application/xml", charset="utf-8",
+        headers=headers,
+    )
+
+
+_HTTP_TO_ERROR: dict[int, type[IntegratorError]] = {
+    400: BadXml,
+    401: Unauthenticated,
+    403: Forbidden,
+    404: NotFound,
+    405: MethodNotAllowed,
+    413: BadXml,
+}
+
+def request_id_of(request: web.Request) -> str:
+    return str(request.get(REQUEST_ID, "-"))
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Turn every exception into the XML error body. Never leaks a traceback to the caller."""
+    try:
+        return await handler(request)
+    except IntegratorError as exc:
+        if exc.status >= 500:
+            log.warning("request_failed", code=exc.code, error=exc.message)
+        return error_response(exc, request_id_of(request))
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        cls = _HTTP_TO_ERROR.get(exc.status, Internal)
+        if exc.status == 413:
+            message = "request body exceeds the configured size limit"
+        elif exc.status == 404:
+            message = f"no route for {request.method} {request.path}"
+        elif exc.status == 405:
+            message = f"method {request.method} is not allowed on {request.path}"
+        else:
+            message = exc.reason
+        mapped = cls(message)
+        return error_response(mapped, request_id_of(request))
+    except Exception:
+        log.exception("unhandled_exception")
+        return error_response(Internal("internal error; see the service log"), request_id_of(request))

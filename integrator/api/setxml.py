@@ -21,7 +21,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from lxml import etree
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from integrator.config import MASK, IntegrationSet, format_loc
+from integrator.config import MASK, IntegrationSet, SetCheck, format_loc, set_context
 from integrator.errors import Detail, ValidationFailed
 
 ROOT = "IntegrationSet"
@@ -281,11 +281,13 @@ def _child(current: Any, key: str | int) -> Any:
 
 
 def set_from_element(root: etree._Element, *, code: str,
-                     current: IntegrationSet | None = None) -> IntegrationSet:
+                     current: IntegrationSet | None = None,
+                     check: SetCheck | None = None) -> IntegrationSet:
     """Validate an ``<IntegrationSet>`` element into a set; ``VALIDATION`` names the bad fields.
 
     ``code`` comes from the URL; a ``code`` attribute, if given, must agree. Masked secrets are
-    kept from ``current`` (so a GET, edited and PUT back, keeps its passwords).
+    kept from ``current`` (so a GET, edited and PUT back, keeps its passwords). ``check`` adds
+    the checks that need the catalog (``services.sets.set_problems``).
     """
     if root.tag != ROOT:
         raise ValidationFailed(f"expected <{ROOT}> as the root element, got <{root.tag!s}>")
@@ -302,7 +304,7 @@ def set_from_element(root: etree._Element, *, code: str,
     if masked_problems:
         raise ValidationFailed("the integration set has masked secrets", details=masked_problems)
     try:
-        return IntegrationSet.model_validate(data)
+        return IntegrationSet.model_validate(data, context=set_context(check))
     except ValidationError as exc:
         details = []
         for err in exc.errors(include_url=False, include_input=False):

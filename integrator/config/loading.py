@@ -1,0 +1,162 @@
+"""Loading the configuration from YAML: ``service.yaml`` and one file per set in ``sets_dir``;
+``${NAME}`` / ``${NAME:-default}`` references to environment variables; every problem reported
+with its file, field path and reason."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from integrator.config.service import ServiceConfig
+from integrator.config.sets import SET_CHECK, IntegrationSet, SetCheck
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    file: str
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.path}" if self.path else self.file
+        return f"{where}: {self.reason}"
+
+
+class ConfigError(Exception):
+    """Configuration is invalid; ``problems`` names file, field path and reason for each."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def _interpolate(value: Any, path: str, env: Mapping[str, str], problems: list[str]) -> Any:
+    if isinstance(value, str):
+        def replace(match: re.Match[str]) -> str:
+            name, default = match.group(1), match.group(2)
+            if name in env:
+                return env[name]
+            if default is not None:
+                return default
+            problems.append(f"{path}: environment variable {name} is not set")
+            return ""
+
+        return _ENV_REF.sub(replace, value)
+    if isinstance(value, dict):
+        return {k: _interpolate(v, f"{path}.{k}" if path else str(k), env, problems)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_interpolate(v, f"{path}[{i}]", env, problems) for i, v in enumerate(value)]
+    return value
+
+
+def format_loc(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def validation_problems(exc: ValidationError, file: str) -> list[Problem]:
+    problems = []
+    for err in exc.errors(include_url=False, include_input=False):
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
+        reason = err["msg"]
+        if reason.startswith("Value error, "):
+            reason = reason[len("Value error, "):]
+        problems.append(Problem(file, format_loc(loc), reason))
+    return problems
+
+
+def _read_yaml(path: Path, env: Mapping[str, str]) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([Problem(str(path), "", f"cannot read: {exc.strerror}")]) from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError([Problem(str(path), where, f"invalid YAML: {exc}")]) from exc
+    env_problems: list[str] = []
+    data = _interpolate(data, "", env, env_problems)
+    if env_problems:
+        raise ConfigError([Problem(str(path), *p.split(": ", 1)) for p in env_problems])
+    return data
+
+
+def load_set_file(path: Path, env: Mapping[str, str] | None = None, *,
+                  check: SetCheck | None = None) -> IntegrationSet:
+    """One set file; ``check`` (``integrator.services.sets.set_problems``) adds the checks that
+    need the field catalog and the SQL validator."""
+    data = _read_yaml(path, os.environ if env is None else env)
+    if not isinstance(data, dict):
+        raise ConfigError([Problem(str(path), "", "a set file must hold one mapping (one set)")])
+    try:
+        return IntegrationSet.model_validate(data, context=set_context(check))
+    except ValidationError as exc:
+        raise ConfigError(validation_problems(exc, str(path))) from exc
+
+
+def iter_set_files(folder: Path) -> Iterator[Path]:
+    yield from sorted(p for p in folder.glob("*.y*ml") if p.suffix in (".yaml", ".yml"))
+
+
+def set_context(check: SetCheck | None) -> dict[str, Any] | None:
+    """The validation context that makes ``IntegrationSet`` run ``check`` as well."""
+    return {SET_CHECK: check} if check is not None else None
+
+
+def load_config(path: str | Path, env: Mapping[str, str] | None = None, *,
+                check: SetCheck | None = None) -> ServiceConfig:
+    """Load the service config and every set file of its ``sets_dir``; all problems at once."""
+    env = os.environ if env is None else env
+    file = Path(path)
+    data = _read_yaml(file, env) or {}
+    if not isinstance(data, dict):
+        raise ConfigError([Problem(str(file), "", "the service config must be a mapping")])
+    if "sets" in data:
+        raise ConfigError([Problem(str(file), "sets", "sets live in files under sets_dir")])
+    problems: list[Problem] = []
+    sets: list[IntegrationSet] = []
+    sets_dir = data.get("sets_dir", "sets")
+    if sets_dir:
+        folder = (file.parent / str(sets_dir)).resolve()
+        if not folder.is_dir():
+            problems.append(Problem(str(file), "sets_dir", f"folder {folder} does not exist"))
+        else:
+            seen: dict[str, Path] = {}
+            for set_file in iter_set_files(folder):
+                try:
+                    loaded = load_set_file(set_file, env, check=check)
+                except ConfigError as exc:
+                    problems.extend(exc.problems)
+                    continue
+                if loaded.code in seen:
+                    problems.append(Problem(str(set_file), "code",
+                                            f"set {loaded.code} is also defined in {seen[loaded.code]}"))
+                    continue
+                seen[loaded.code] = set_file
+                sets.append(loaded)
+    try:
+        config = ServiceConfig.model_validate({**data, "sets": []})
+    except ValidationError as exc:
+        problems[:0] = validation_problems(exc, str(file))
+        raise ConfigError(problems) from exc
+    if problems:
+        raise ConfigError(problems)
+    return config.model_copy(update={"sets": sets})

@@ -1,0 +1,136 @@
+"""The service configuration (``service.yaml``): listening, API keys, the store, limits, and the
+settings of each part (sessions, logging, outbound HTTP, ODBC, ERP resilience, sync)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+
+from integrator.config.base import Model
+from integrator.config.sets import IntegrationSet
+
+
+class ApiKey(Model):
+    name: str = Field(min_length=1, description="who uses the key (shown in logs)")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="hex SHA-256 of the key")
+
+
+class Listen(Model):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+
+
+class Limits(Model):
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    max_xml_depth: int = Field(default=32, ge=4, le=256)
+    max_bulk_records: int = Field(default=100_000, ge=1)
+
+
+class SessionSettings(Model):
+    idle_ttl_s: int = Field(default=1800, ge=1, le=7 * 24 * 3600)
+
+
+class LoggingSettings(Model):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["json", "console"] = "json"
+    access_log: bool = True
+
+
+class HttpSettings(Model):
+    """Outbound HTTP (one shared ClientSession for every ERP call)."""
+
+    connection_limit: int = Field(default=100, ge=1)
+    connection_limit_per_host: int = Field(default=20, ge=1)
+
+
+class ErpSettings(Model):
+    """Resilience of the ERP gateways (N5): circuit breaker, retries, token refresh."""
+
+    breaker_failures: int = Field(default=5, ge=1, le=1000,
+                                  description="consecutive failures that open an endpoint's circuit")
+    breaker_open_s: float = Field(default=30.0, gt=0, le=3600,
+                                  description="how long an open circuit refuses calls before a probe")
+    retry_attempts: int = Field(default=3, ge=1, le=20,
+                                description="tries of a call that certainly did not leave")
+    retry_timeout_s: float = Field(default=10.0, gt=0, le=600, description="cap on all tries")
+    retry_wait_initial_s: float = Field(default=0.1, ge=0, le=60)
+    retry_wait_max_s: float = Field(default=2.0, ge=0, le=600)
+    token_refresh_margin_s: float = Field(
+        default=60.0, ge=0, le=3600, description="renew a Netsis token this long before it expires")
+
+
+class OdbcSettings(Model):
+    max_workers: int = Field(default=8, ge=1, le=256)
+
+
+class SyncSettings(Model):
+    """Account and product synchronisation (F9-F11, F16-F18, N5; docs/sync.md)."""
+
+    remember_ttl_s: int = Field(
+        default=7 * 24 * 3600, ge=60, le=366 * 24 * 3600,
+        description="how long a create is remembered per (set, entity, crmId): a repeat without "
+                    "the link becomes an update of the remembered record")
+    claim_wait_s: float = Field(
+        default=10.0, ge=0, le=300,
+        description="how long a create waits for a concurrent create of the same CRM record")
+    page_size: int = Field(default=1000, ge=1, le=1_000_000,
+                           description="records per bulk read page when the request names no limit")
+    read_batch: int = Field(default=500, ge=1, le=50_000,
+                            description="rows fetched from the database per round trip while "
+                                        "streaming a bulk read")
+
+
+class ServiceConfig(Model):
+    listen: Listen = Field(default_factory=Listen)
+    api_keys: list[ApiKey] = Field(default_factory=list)
+    store: SecretStr = Field(default=SecretStr("memory"), description="'memory' or a redis:// URL")
+    store_prefix: str = Field(default="integrator:", pattern=r"^[A-Za-z0-9:_.-]{0,64}$")
+    store_encryption_keys: list[SecretStr] = Field(
+        default_factory=list,
+        description="Fernet keys sealing sets in the store (first seals, all open); "
+                    "`integrator new-store-key` makes one")
+    limits: Limits = Field(default_factory=Limits)
+    sessions: SessionSettings = Field(default_factory=SessionSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    odbc: OdbcSettings = Field(default_factory=OdbcSettings)
+    erp: ErpSettings = Field(default_factory=ErpSettings)
+    sync: SyncSettings = Field(default_factory=SyncSettings)
+    sets_dir: str | None = Field(default="sets", description="folder of set YAML files")
+    sets: list[IntegrationSet] = Field(default_factory=list, description="loaded from sets_dir")
+
+    @field_validator("store")
+    @classmethod
+    def _store_url(cls, value: SecretStr) -> SecretStr:
+        raw = value.get_secret_value()
+        if raw != "memory" and not raw.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("store must be 'memory' or a redis://, rediss:// or unix:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_sets(self) -> ServiceConfig:
+        codes = [s.code for s in self.sets]
+        duplicates = sorted({c for c in codes if codes.count(c) > 1})
+        if duplicates:
+            raise ValueError(f"set codes defined twice: {', '.join(duplicates)}")
+        return self
+
+    @field_validator("store_encryption_keys")
+    @classmethod
+    def _fernet_keys(cls, value: list[SecretStr]) -> list[SecretStr]:
+        for i, key in enumerate(value):
+            try:
+                raw = base64.urlsafe_b64decode(key.get_secret_value().encode())
+            except (binascii.Error, ValueError):
+                raw = b""
+            if len(raw) != 32:
+                raise ValueError(f"store_encryption_keys[{i}] is not a Fernet key "
+                                 "(32 url-safe base64-encoded bytes)")
+        return value
+
+    @property
+    def store_url(self) -> str:
+        return self.store.get_secret_value()

@@ -1,0 +1,40 @@
+"""The CRM record model: one canonical shape for every entity inside the service (SPEC §5)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+
+@dataclass(frozen=True, slots=True)
+class CrmRecord:
+    """One CRM record: an account, a product, a quote or a quote line.
+
+    ``fields`` keeps document order; a ``Field`` element that is present but empty maps to ``""``
+    (the CRM says "this field is empty"), a field that is absent is not in ``fields`` at all.
+    """
+
+    kind: str
+    crm_id: str | None = None
+    ref: str | None = None
+    code: str | None = None
+    fields: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    revision: int | None = None
+    set_code: str | None = None
+    warehouse: int | None = None
+    account: CrmRecord | None = None
+    product: CrmRecord | None = None
+    lines: tuple[CrmRecord, ...] = ()
+    source_line: int | None = None
+
+    @property
+    def has_link(self) -> bool:
+        """True when the CRM sent the ERP key of this record (ref or code)."""
+        return bool(self.ref) or bool(self.code)
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        return self.fields.get(name, default)
+
+    def iter_lines(self) -> Iterator[CrmRecord]:
+        return iter(self.lines)

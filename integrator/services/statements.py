@@ -1,0 +1,27 @@
+"""The parameter values every statement of a set may use, for the acting user (docs/sql.md)."""
+
+from __future__ import annotations
+
+from integrator.errors import Forbidden
+from integrator.model import Context
+from integrator.sql.params import ParamValue
+
+
+def base_values(context: Context) -> dict[str, ParamValue]:
+    """``:firm``, ``:period`` (Tiger/Go), ``:branch`` (Netsis), ``:user``, ``:salesman``."""
+    s = context.integration_set
+    return {"firm": s.firm, "period": s.period, "branch": s.branch, "user": context.user,
+            "salesman": context.salesman}
+
+
+def warehouse_values(context: Context, selected: int | None) -> dict[str, ParamValue]:
+    """``:all_warehouses`` and ``:warehouses`` for the user (F5), narrowed to the quote's
+    selected warehouse when the set says so (``settings.stock_by_selected_warehouse``)."""
+    member = context.member
+    if selected is not None and context.integration_set.settings.stock_by_selected_warehouse:
+        if not member.may_use_warehouse(selected):
+            raise Forbidden(f"user {context.user!r} is not permitted on warehouse {selected}")
+        return {"all_warehouses": 0, "warehouses": [selected]}
+    if member.warehouses == "all":
+        return {"all_warehouses": 1, "warehouses": []}
+    return {"all_warehouses": 0, "warehouses": list(member.warehouses)}

@@ -1,0 +1,36 @@
+"""Turkish text rules of the searches and bulk filters (N7)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+
+def turkish_fold(text: str) -> str:
+    """Case folding with Turkish rules: I/ı and İ/i are pairs; everything else as Unicode."""
+    return text.replace("I", "ı").replace("İ", "i").lower()
+
+
+def like_pattern(query: str) -> str:
+    """A LIKE pattern that matches a superset of the Turkish case-insensitive matches of ``query``.
+
+    ASCII letters and digits stay (the engine's case-insensitive LIKE handles ASCII case); every
+    letter whose case differs under Turkish rules (i, I, ı, İ) and every other non-ASCII or LIKE
+    special character becomes ``_`` (any one character). The exact Turkish filter runs in Python.
+    """
+    out = []
+    for ch in query:
+        if ch in "iIıİ" or not ch.isascii() or ch in "%_[]^\\'":
+            out.append("_")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def matches(query: str, code: Any, name: Any) -> Literal["code", "name"] | None:
+    """How a row matches a search: its code starts with the query, or its name contains it."""
+    folded = turkish_fold(query)
+    if code is not None and turkish_fold(str(code)).startswith(folded):
+        return "code"
+    if name is not None and folded in turkish_fold(str(name)):
+        return "name"
+    return None

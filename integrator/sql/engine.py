@@ -1,0 +1,275 @@
+"""The I/O of the SQL layer: pyodbc in the app's bounded thread pool (F4, F12-F14, F18-F21, N7).
+
+* One executor hop per whole database operation: check a connection out of the set's pool
+  (``pool``), execute one or more statements, fetch, convert (``columns``), check the connection
+  back in, all in one call on the ``ODBC_EXECUTOR`` thread pool. Streaming (``stream``) makes one
+  hop per batch.
+* Every connect has a login timeout (``timeout=``); every statement a query timeout: the driver's
+  query timeout (``Connection.timeout``) for SQL Server and SQLite, and the server-side
+  ``statement_timeout`` for PostgreSQL (psqlODBC refuses the driver attribute), set through
+  ``ConnSettings``. An asyncio backstop bounds the whole hop in case a driver ignores both.
+* Rows are capped (``database.max_rows``) with a ``truncated`` flag; decimals stay ``Decimal``
+  (``sqlite`` types SQLite's DECIMAL columns from the declared types); Netsis mojibake is repaired
+  per set (``database.repair_turkish``).
+* pyodbc errors become the service's errors (``driver.map_error``): unreachable database or login
+  failure -> ``DB_UNAVAILABLE`` (retryable), query timeout -> ``DB_UNAVAILABLE`` with a timeout
+  message, a statement the database refuses -> ``SQL_REJECTED``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from concurrent.futures import Executor
+from datetime import datetime
+from typing import Any, TypeVar
+
+import pyodbc
+import structlog
+
+from integrator.config import IntegrationSet
+from integrator.errors import DbUnavailable, Detail, IntegratorError, SqlRejected, ValidationFailed
+from integrator.metrics import Metrics
+from integrator.sql import writer
+from integrator.sql.columns import columns_and_converters, convert_rows
+from integrator.sql.compiler import compile_for
+from integrator.sql.driver import BREAK_TURKISH, TIMEOUT_STATES, is_connection_error, map_error, sql_state
+from integrator.sql.params import ParamValue
+from integrator.sql.pool import Pool, Role, with_timeouts
+from integrator.sql.results import DbPing, Result, Statement
+from integrator.sql.stream import RowStream
+
+log = structlog.get_logger("integrator.sql")
+
+T = TypeVar("T")
+BACKSTOP_SLACK_S = 2.0
+
+
+class SqlEngine:
+    """Runs compiled statements for integration sets; one per application (``app[SQL_ENGINE]``)."""
+
+    def __init__(self, executor: Executor, metrics: Metrics) -> None:
+        self._executor = executor
+        self._metrics = metrics
+        self._pools: dict[tuple[str, Role], Pool] = {}
+        # (set, role) -> (the database section the pool was last resolved for, the pool): a set
+        # that has not changed skips rebuilding and hashing its connection string on every call
+        self._resolved: dict[tuple[str, Role], tuple[object, Pool]] = {}
+        self._lock = threading.Lock()
+
+    # -- pools --
+    def _pool(self, integration_set: IntegrationSet, role: Role) -> Pool:
+        db = integration_set.database
+        resolved = self._resolved.get((integration_set.code, role))
+        if resolved is not None and resolved[0] is db:
+            return resolved[1]
+        pool = self._resolve_pool(integration_set, role)
+        self._resolved[(integration_set.code, role)] = (db, pool)
+        return pool
+
+    def _resolve_pool(self, integration_set: IntegrationSet, role: Role) -> Pool:
+        db = integration_set.database
+        if role == "writer":
+            if db.writer_connection_string is None:
+                raise ValidationFailed(f"set {integration_set.code} has no writer connection "
+                                       "(database.writer_connection_string)")
+            raw = db.writer_connection_string.get_secret_value()
+        else:
+            raw = db.connection_string.get_secret_value()
+        if role == "stream" and db.engine not in ("postgres", "sqlite"):
+            role = "reader"
+        cs = with_timeouts(raw, db.engine, db.query_timeout_s, role)
+        key = (integration_set.code, role)
+        digest = hashlib.sha256(f"{db.engine}|{db.login_timeout_s}|{cs}".encode()).hexdigest()
+        with self._lock:
+            pool = self._pools.get(key)
+            if pool is not None and pool.digest == digest:
+                return pool
+            if pool is not None:  # the set changed: drop the old connections
+                pool.close()
+            pool = Pool(integration_set.code, role, cs, db.engine, db.login_timeout_s,
+                        db.query_timeout_s, autocommit=(role != "writer"), digest=digest)
+            self._pools[key] = pool
+            return pool
+
+    def close(self) -> None:
+        with self._lock:
+            pools = list(self._pools.values())
+            self._pools.clear()
+            self._resolved.clear()
+        for pool in pools:
+            pool.close()
+
+    async def _hop(self, fn: Callable[[], T], *, timeout_s: float, what: str) -> T:
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(timeout_s):
+                return await loop.run_in_executor(self._executor, fn)
+        except TimeoutError:
+            raise DbUnavailable(f"the database did not answer within {timeout_s:.0f} s ({what})") \
+                from None
+
+    def _round_trip(self, set_code: str) -> Callable[[], None]:
+        counter = self._metrics.sql_round_trips.labels(set_code)
+        return counter.inc
+
+    # -- compile --
+    @staticmethod
+    def prepare(integration_set: IntegrationSet, name: str, sql: str,
+                values: Mapping[str, ParamValue], *, max_rows: int | None = None) -> Statement:
+        compiled = compile_for(integration_set, sql, values)
+        missing = compiled.parameter_names - {k.lstrip(":@").lower() for k in values}
+        if missing:
+            raise SqlRejected("the SQL statement cannot be prepared",
+                              details=[Detail(f"parameter {m} has no value", "sql")
+                                       for m in sorted(missing)])
+        bound = compiled.bind(values)
+        db = integration_set.database
+        if db.repair_turkish:  # the database holds cp1254 bytes seen as cp1252: send it that way
+            bound = [v.translate(BREAK_TURKISH) if isinstance(v, str) else v for v in bound]
+        if db.engine == "sqlite":  # SQLite compares datetimes as text in its own format
+            bound = [v.strftime("%Y-%m-%d %H:%M:%S") if isinstance(v, datetime)
+                     and not v.microsecond else v for v in bound]
+        return Statement(name, compiled, tuple(bound), max_rows)
+
+    # -- the worker side --
+    def _execute_one(self, pool: Pool, connection: Any, statement: Statement,
+                     repair: bool, round_trip: Callable[[], None]) -> Result:
+        started = time.perf_counter()
+        cursor = connection.cursor()
+        try:
+            plan = pool.plan(connection, statement.compiled) if statement.compiled.tree is not None \
+                else None
+            round_trip()
+            cursor.execute(plan.sql if plan is not None else statement.compiled.sql,
+                           *statement.values)
+            if cursor.description is None:
+                return Result((), [], False, time.perf_counter() - started)
+            columns, converters = columns_and_converters(
+                pool.engine, statement, cursor.description, repair, plan)
+            limit = statement.max_rows
+            raw = cursor.fetchmany(limit + 1) if limit is not None else cursor.fetchall()
+            truncated = limit is not None and len(raw) > limit
+            if truncated:
+                raw = raw[:limit]
+            rows = convert_rows(raw, converters)
+        finally:
+            cursor.close()
+        return Result(columns, rows, truncated, time.perf_counter() - started)
+
+    def _run_sync(self, pool: Pool, statements: Sequence[Statement], repair: bool) -> list[Result]:
+        """Check out, run every statement, check in; one retry on a stale pooled connection."""
+        round_trip = self._round_trip(pool.set_code)
+        for attempt in (1, 2):
+            try:
+                connection, reused = pool.acquire()
+            except pyodbc.Error as error:
+                raise map_error(error, set_code=pool.set_code, connecting=True,
+                                query_timeout_s=pool.query_timeout_s) from None
+            broken = False
+            try:
+                return [self._execute_one(pool, connection, s, repair, round_trip)
+                        for s in statements]
+            except pyodbc.Error as error:
+                broken = is_connection_error(error) or sql_state(error) in TIMEOUT_STATES
+                if reused and broken and attempt == 1 and sql_state(error) not in TIMEOUT_STATES:
+                    continue  # the pooled connection had gone stale; try a fresh one
+                raise map_error(error, set_code=pool.set_code, connecting=False,
+                                query_timeout_s=pool.query_timeout_s) from None
+            finally:
+                pool.release(connection, broken=broken)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- the async API --
+    async def run(self, integration_set: IntegrationSet,
+                  statements: Sequence[Statement]) -> list[Result]:
+        """Run statements on the set's read-only connection, in one executor hop."""
+        db = integration_set.database
+        pool = self._pool(integration_set, "reader")
+        timeout = db.login_timeout_s + db.query_timeout_s * len(statements) + BACKSTOP_SLACK_S
+        started = time.perf_counter()
+        name = "+".join(s.name for s in statements)
+        try:
+            results = await self._hop(
+                lambda: self._run_sync(pool, statements, db.repair_turkish),
+                timeout_s=timeout, what=name)
+        except IntegratorError as error:
+            self._metrics.sql_errors.labels(integration_set.code, error.code).inc()
+            log.warning("sql_failed", statement=name, code=error.code, error=error.message)
+            raise
+        elapsed = time.perf_counter() - started
+        self._metrics.sql_latency.labels(integration_set.code, name).observe(elapsed)
+        self._metrics.sql_rows.labels(integration_set.code).inc(sum(len(r.rows) for r in results))
+        return results
+
+    async def query(self, integration_set: IntegrationSet, name: str, sql: str,
+                    values: Mapping[str, ParamValue] | None = None, *,
+                    max_rows: int | None = None) -> Result:
+        """Compile (cached) and run one statement, capped at ``max_rows`` (default: the set's)."""
+        cap = max_rows if max_rows is not None else integration_set.database.max_rows
+        statement = self.prepare(integration_set, name, sql, values or {}, max_rows=cap)
+        return (await self.run(integration_set, [statement]))[0]
+
+    async def stream(self, integration_set: IntegrationSet, name: str, sql: str,
+                     values: Mapping[str, ParamValue] | None = None, *,
+                     batch_size: int = 500) -> AsyncIterator[Result]:
+        """Yield the rows of one statement in batches, holding one connection throughout.
+
+        One executor hop to execute, one per batch (``fetchmany``), one to check the connection
+        back in; no row cap. Use it as ``async with contextlib.aclosing(engine.stream(...)) as
+        batches: async for batch in batches: ...`` so the connection returns to the pool at once
+        when the consumer stops early.
+        """
+        db = integration_set.database
+        statement = self.prepare(integration_set, name, sql, values or {})
+        rows = RowStream(self._pool(integration_set, "stream"), statement, batch_size=batch_size,
+                         repair=db.repair_turkish, round_trip=self._round_trip(integration_set.code))
+        timeout = db.login_timeout_s + db.query_timeout_s + BACKSTOP_SLACK_S
+        try:
+            columns = await self._hop(rows.open, timeout_s=timeout, what=name)
+            total = 0
+            while True:
+                batch = await self._hop(rows.fetch, timeout_s=timeout, what=name)
+                if not batch:
+                    break
+                total += len(batch)
+                yield Result(columns, batch)
+            self._metrics.sql_rows.labels(integration_set.code).inc(total)
+        except IntegratorError as error:
+            self._metrics.sql_errors.labels(integration_set.code, error.code).inc()
+            raise
+        finally:
+            await asyncio.shield(self._hop(rows.close, timeout_s=timeout, what="close"))
+
+    async def ping(self, integration_set: IntegrationSet) -> DbPing:
+        """``SELECT 1`` on the set's read-only connection, with timing (for the set health)."""
+        started = time.perf_counter()
+        try:
+            await self.query(integration_set, "ping", "SELECT 1 AS OK", {}, max_rows=1)
+        except IntegratorError as error:
+            detail = "; ".join(d.text for d in error.details)
+            return DbPing(False, (time.perf_counter() - started) * 1000,
+                          f"{error.message}: {detail}" if detail else error.message)
+        return DbPing(True, (time.perf_counter() - started) * 1000, "ok")
+
+    # -- the one write (F4) --
+    async def write_rows(self, integration_set: IntegrationSet, *, parent_table: str,
+                         parent_ref: int, tables: writer.Tables) -> list[tuple[str, str]]:
+        """Insert or update custom-field rows keyed by PARLOGREF in ONE transaction on the set's
+        writer connection (``writer``); returns (table, "inserted"|"updated") per table."""
+        writer.check_identifiers(parent_table, tables)
+        db = integration_set.database
+        pool = self._pool(integration_set, "writer")
+        timeout = db.login_timeout_s + db.query_timeout_s * (2 + 3 * len(tables)) + BACKSTOP_SLACK_S
+        round_trip = self._round_trip(integration_set.code)
+        try:
+            return await self._hop(
+                lambda: writer.write_rows(pool, parent_table=parent_table, parent_ref=parent_ref,
+                                          tables=tables, round_trip=round_trip),
+                timeout_s=timeout, what="extensions")
+        except IntegratorError as error:
+            self._metrics.sql_errors.labels(integration_set.code, error.code).inc()
+            raise

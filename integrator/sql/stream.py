@@ -1,0 +1,92 @@
+"""The worker side of a streamed statement: one connection held from execute to close, the rows
+fetched in batches. Each method runs whole in one executor hop (``SqlEngine.stream``).
+
+A hop whose awaiting coroutine was cancelled (a client that went away, the backstop) still runs to
+its end in its thread; the hops of one stream take turns on a lock, so ``close`` never touches the
+cursor while a fetch is still using it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pyodbc
+
+from integrator.sql.columns import Converter, columns_and_converters, convert_rows
+from integrator.sql.driver import map_error
+from integrator.sql.pool import Pool
+from integrator.sql.results import Column, Statement
+from integrator.sql.sqlite import sqlite_literals
+
+
+class RowStream:
+    def __init__(self, pool: Pool, statement: Statement, *, batch_size: int, repair: bool,
+                 round_trip: Callable[[], None]) -> None:
+        self._pool = pool
+        self._statement = statement
+        self._batch_size = batch_size
+        self._repair = repair
+        self._round_trip = round_trip
+        self._turn = threading.Lock()
+        self._connection: Any = None
+        self._cursor: Any = None
+        self._converters: list[Converter | None] = []
+        self._broken = False
+
+    def _failed(self, error: pyodbc.Error, *, connecting: bool = False) -> Exception:
+        if not connecting:
+            self._broken = True
+        return map_error(error, set_code=self._pool.set_code, connecting=connecting,
+                         query_timeout_s=self._pool.query_timeout_s)
+
+    def open(self) -> tuple[Column, ...]:
+        """Check a connection out and execute; the result's columns."""
+        with self._turn:
+            pool, statement = self._pool, self._statement
+            try:
+                connection, _ = pool.acquire()
+            except pyodbc.Error as error:
+                raise self._failed(error, connecting=True) from None
+            self._connection = connection
+            self._cursor = cursor = connection.cursor()
+            try:
+                plan = pool.plan(connection, statement.compiled)
+                self._round_trip()
+                sql = plan.sql if plan is not None else statement.compiled.sql
+                # SQLite steps through the rows only for a statement without bound parameters
+                inlined = sqlite_literals(sql, statement.values) if pool.engine == "sqlite" \
+                    else None
+                if inlined is not None:
+                    cursor.execute(inlined)
+                else:
+                    cursor.execute(sql, *statement.values)
+                columns, self._converters = columns_and_converters(
+                    pool.engine, statement, cursor.description or (), self._repair, plan)
+            except pyodbc.Error as error:
+                raise self._failed(error) from None
+            return columns
+
+    def fetch(self) -> list[tuple[Any, ...]]:
+        """The next batch (empty at the end)."""
+        with self._turn:
+            try:
+                self._round_trip()
+                raw = self._cursor.fetchmany(self._batch_size)
+            except pyodbc.Error as error:
+                raise self._failed(error) from None
+            return convert_rows(raw, self._converters)
+
+    def close(self) -> None:
+        """Close the cursor and check the connection back in (closed when it broke)."""
+        with self._turn:
+            if self._cursor is not None:
+                try:
+                    self._cursor.close()
+                except pyodbc.Error:
+                    self._broken = True
+                self._cursor = None
+            if self._connection is not None:
+                self._pool.release(self._connection, broken=self._broken)
+                self._connection = None
