@@ -10,49 +10,29 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from integrator.api.middlewares import hash_key
-from integrator.services.sets import checked_context
 from integrator.app import init_app
-from integrator.config import IntegrationSet, ServiceConfig
-
-REQUIRE_SERVICES = os.environ.get("INTEGRATOR_REQUIRE_SERVICES") == "1"
-REQUIRED_MARKERS = [m for m in os.environ.get("INTEGRATOR_REQUIRE_MARKERS", "").split(",") if m]
-REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
-PG_HOST, PG_PORT = "127.0.0.1", 5432
-
-API_KEY = "test-key-3f9a1c"
-AUTH = {"Authorization": f"Bearer {API_KEY}"}
-
-
-def _reachable(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-def need_service(name: str, host: str, port: int) -> None:
-    """Skip (or, when services are required, fail) a test whose service is not reachable."""
-    if _reachable(host, port):
-        return
-    message = f"{name} is not reachable at {host}:{port}"
-    if REQUIRE_SERVICES:
-        pytest.fail(message + " (INTEGRATOR_REQUIRE_SERVICES=1)")
-    pytest.skip(message)
-
-
-# -- required-marker accounting -----------------------------------------------------------------
-_marker_runs: dict[str, dict[str, int]] = {}
+from integrator.config import ServiceConfig
+from simulators.demodb.generate import ensure
+from tests.fixtures.common import (
+    REDIS_HOST,
+    REDIS_PORT,
+    REQUIRE_SERVICES,
+    REQUIRED_MARKERS,
+    _marker_runs,
+    need_service,
+    netsis_set,
+    service_config,
+    tiger_set,
+)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -106,56 +86,6 @@ def store_prefix() -> str:
     return f"itest:{uuid.uuid4().hex[:12]}:"
 
 
-# -- configuration builders -----------------------------------------------------------------------
-def tiger_set(code: str = "TIGER-TEST", **overrides: Any) -> IntegrationSet:
-    data: dict[str, Any] = {
-        "code": code,
-        "name": "Test Tiger",
-        "erp": "tiger",
-        "firm": 1,
-        "period": 1,
-        "logo": {"url": "http://127.0.0.1:9/LogoObjectService/Service",
-                 "security_code": "sec-code-tiger-71c2"},
-        "database": {"engine": "sqlite",
-                     "connection_string":
-                         "DRIVER={SQLite3};Database=file:/nonexistent/missing.db?mode=ro;PWD=db-pw-tiger-55"},
-        "credentials": {"mode": "shared", "user": "LOGO", "password": "logo-pw-shared-19"},
-        "users": [{"name": "ayse", "default": True, "warehouses": [0, 1], "salesman": "S01"},
-                  {"name": "mehmet", "warehouses": "all"}],
-    }
-    data.update(overrides)
-    return IntegrationSet.model_validate(data, context=checked_context())
-
-
-def netsis_set(code: str = "NETSIS-TEST", **overrides: Any) -> IntegrationSet:
-    data: dict[str, Any] = {
-        "code": code,
-        "name": "Test Netsis",
-        "erp": "netsis",
-        "branch": 0,
-        "netsis": {"url": "http://127.0.0.1:9/api/v2/", "dbname": "TESTDB",
-                   "dbpassword": "netsis-db-pw-82"},
-        "database": {"engine": "sqlite",
-                     "connection_string": "DRIVER={SQLite3};Database=file:/nonexistent/missing.db?mode=ro"},
-        "credentials": {"mode": "per_user"},
-        "users": [{"name": "ayse", "erp_user": "AYSE", "erp_password": "ayse-erp-pw-33",
-                   "warehouses": [1, 2], "transfer_type": "quote"}],
-    }
-    data.update(overrides)
-    return IntegrationSet.model_validate(data, context=checked_context())
-
-
-def service_config(*, sets: list[IntegrationSet] | None = None, **overrides: Any) -> ServiceConfig:
-    data: dict[str, Any] = {
-        "api_keys": [{"name": "crm-core", "sha256": hash_key(API_KEY)}],
-        "store": "memory",
-        "logging": {"access_log": True},
-    }
-    data.update(overrides)
-    config = ServiceConfig.model_validate({**data, "sets": []})
-    return config.model_copy(update={"sets": sets if sets is not None else []})
-
-
 @pytest.fixture
 def make_client(aiohttp_client: Callable[..., Any]) -> Callable[..., Any]:
     """``await make_client(config)`` -> a test client of ``init_app(config)`` over real HTTP."""
@@ -173,13 +103,9 @@ async def client(make_client: Callable[..., Any]) -> AsyncIterator[TestClient[An
     return await make_client(service_config(sets=[tiger_set(), netsis_set()]))
 
 
-async def open_session(client: TestClient[Any, Any], user: str = "ayse",
-                       set_code: str | None = None) -> str:
-    body = f'<OpenSession user="{user}"' + (f' set="{set_code}"' if set_code else "") + "/>"
-    response = await client.post("/v1/sessions", data=body, headers=AUTH)
-    text = await response.text()
-    assert response.status == 201, text
-    from lxml import etree
-
-    return str(etree.fromstring(text.encode()).get("id"))
-
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The full-size demo databases, generated once per test session."""
+    folder = tmp_path_factory.mktemp("demodb")
+    ensure(folder)
+    return folder

@@ -3,25 +3,13 @@ gateways wired to them over real HTTP."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
-from erp_support import (
-    LBS_LOAD_PASS,
-    NETSIS_DB,
-    NETSIS_DB_PASSWORD,
-    NETSIS_USERS,
-    SECURITY_CODE,
-    TEST_SETTINGS,
-    Erp,
-    credentials,
-    netsis_set,
-    tiger_set,
-)
 
 from integrator.config import ErpSettings
 from integrator.erp.hub import ErpGateways
@@ -29,8 +17,19 @@ from integrator.metrics import Metrics
 from simulators.fixtures import create_netsis_db, create_tiger_db
 from simulators.logo.app import LOGO_SIM, LogoSimConfig, create_logo_app
 from simulators.netsis.app import NETSIS_SIM, NetsisSimConfig, create_netsis_app
-
-MakeErp = Callable[..., Awaitable[Erp]]
+from tests.fixtures.erp import (
+    LBS_LOAD_PASS,
+    NETSIS_DB,
+    NETSIS_DB_PASSWORD,
+    NETSIS_USERS,
+    SECURITY_CODE,
+    TEST_SETTINGS,
+    Erp,
+    MakeErp,
+    credentials,
+    netsis_set,
+    tiger_set,
+)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import asyncio
 from typing import Any
 
 import pytest
-from erp_support import QUOTE_ID, Erp, document
 from lxml import etree
 
 from integrator.erp.netsis.client import NetsisGateway
@@ -21,6 +20,7 @@ from integrator.errors import (
 )
 from integrator.model import ErpKey
 from simulators.db import from_netsis
+from tests.fixtures.erp import QUOTE_ID, Erp, document
 
 ACCOUNT = {"logo": "120.01.900", "netsis": "120-01-900"}
 PRODUCT = {"logo": "MLZ-900", "netsis": "STK900"}

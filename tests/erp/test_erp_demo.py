@@ -14,7 +14,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from erp_support import document, logo_payload, netsis_payload
 
 from integrator.api.keys import ERP
 from integrator.app import init_app
@@ -23,6 +22,7 @@ from integrator.erp.gateway import ErpCall
 from integrator.erp.hub import ErpGateways
 from integrator.model import credentials_for
 from simulators.demo import DemoEnvironment, demo_parts, load_demo_config
+from tests.fixtures.erp import document, logo_payload, netsis_payload
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from erp_support import QUOTE_ID, Erp, document
 
 from integrator.errors import (
     ErpCommitUncertain,
@@ -16,6 +15,7 @@ from integrator.errors import (
     IntegratorError,
 )
 from integrator.model import ErpKey
+from tests.fixtures.erp import QUOTE_ID, Erp, document
 
 UNCERTAIN = (ErpCommitUncertain, "ERP_COMMIT_UNCERTAIN", True)
 UNAVAILABLE = (ErpUnavailable, "ERP_UNAVAILABLE", True)

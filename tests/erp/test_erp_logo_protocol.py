@@ -8,7 +8,6 @@ import gzip
 from dataclasses import replace
 
 import pytest
-from erp_support import check_golden, document, logo_payload, netsis_payload, tiger_set
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -24,6 +23,7 @@ from integrator.errors import (
 )
 from integrator.model import LogoDocument
 from integrator.model.wire import LOGO_DECLARATION, LOGO_ROOTS
+from tests.fixtures.erp import check_golden, document, logo_payload, netsis_payload, tiger_set
 
 URL = "http://logo.example:8010/LogoObjectService/Service"
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"

@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from erp_support import check_golden, credentials, document, netsis_payload, netsis_set
 from pydantic import SecretStr
 
 from integrator.erp.netsis import protocol
@@ -19,6 +18,7 @@ from integrator.errors import (
     MappingFailed,
 )
 from integrator.model import ErpKey
+from tests.fixtures.erp import check_golden, credentials, document, netsis_payload, netsis_set
 
 URL = "http://netsis.example:7070/api/v2/"
 TOKEN = SecretStr("test-token-5f2a")

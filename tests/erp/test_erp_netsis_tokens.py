@@ -8,11 +8,11 @@ import asyncio
 from typing import Any
 
 import pytest
-from erp_support import Erp, credentials, document
 
 from integrator.erp.gateway import ErpCall
 from integrator.errors import ErpRejected
 from integrator.model import ErpKey
+from tests.fixtures.erp import Erp, credentials, document
 
 ACCOUNT = ErpKey("120-01-001", code="120-01-001")
 

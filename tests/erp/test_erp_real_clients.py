@@ -8,11 +8,11 @@ import json
 from typing import Any
 
 import aiohttp
-from erp_support import NETSIS_DB, NETSIS_DB_PASSWORD, SECURITY_CODE, Erp, document
 from lxml import etree
 from yarl import URL
 
 from simulators.db import from_netsis
+from tests.fixtures.erp import NETSIS_DB, NETSIS_DB_PASSWORD, SECURITY_CODE, Erp, document
 
 # research/logo-tiger.md §1.2, with the "…" filled from the §3.3 template (logedosoft
 # get_logo_xml): no LbsLoadPass, errorString or status elements, unquoted SOAPAction.

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 import structlog
-from erp_support import NETSIS_DB_PASSWORD, NETSIS_USERS, SECURITY_CODE, Erp, credentials, document
 from pydantic import SecretStr
 
 from integrator import logs
@@ -19,6 +18,7 @@ from integrator.erp.logo import protocol as logo_protocol
 from integrator.erp.netsis import protocol as netsis_protocol
 from integrator.errors import IntegratorError
 from integrator.model import ErpKey
+from tests.fixtures.erp import NETSIS_DB_PASSWORD, NETSIS_USERS, SECURITY_CODE, Erp, credentials, document
 
 
 @pytest.fixture

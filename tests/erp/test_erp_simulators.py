@@ -7,7 +7,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from erp_support import SECURITY_CODE, Erp, document, logo_payload
 from lxml import etree
 
 from integrator.erp.logo import protocol as logo_protocol
@@ -15,6 +14,7 @@ from integrator.erp.transport import exchange
 from integrator.erp.wire import Reply
 from integrator.errors import ErpDuplicate, ErpRejected, ErpUnavailable
 from integrator.model import ErpKey
+from tests.fixtures.erp import SECURITY_CODE, Erp, document, logo_payload
 
 
 async def _soap(logo: Erp, operation: str, fields: list[tuple[str, str]],

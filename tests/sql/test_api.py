@@ -14,8 +14,8 @@ from lxml import etree
 
 from integrator.api.keys import METRICS
 from integrator.config import IntegrationSet
-from tests.conftest import AUTH, open_session, service_config
-from tests.sql.conftest import pg_netsis_set, pg_tiger_set, sqlite_netsis_set, sqlite_tiger_set
+from tests.fixtures.common import AUTH, open_session, service_config
+from tests.fixtures.sql import pg_netsis_set, pg_tiger_set, sqlite_netsis_set, sqlite_tiger_set
 
 Client = TestClient[Any, Any]
 

@@ -21,7 +21,7 @@ from integrator.sql.compiler import Compiled
 from integrator.sql.engine import SqlEngine
 from integrator.sql.results import Statement
 from integrator.sql.sqlite import sqlite_literals
-from tests.sql.conftest import pg_netsis_set, pg_tiger_set, sqlite_netsis_set, sqlite_tiger_set
+from tests.fixtures.sql import pg_netsis_set, pg_tiger_set, sqlite_netsis_set, sqlite_tiger_set
 
 
 @pytest.fixture

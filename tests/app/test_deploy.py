@@ -1,0 +1,61 @@
+"""The Kubernetes manifests and the Dockerfile stay consistent with the service (N6)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from integrator.config import load_config
+
+REPO = Path(__file__).resolve().parents[2]
+DEPLOY = REPO / "deploy"
+
+
+def docs() -> dict[str, dict]:  # type: ignore[type-arg]
+    found = {}
+    for path in sorted(DEPLOY.glob("*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text()):
+            if doc and "kind" in doc and "metadata" in doc:
+                found[f"{doc['kind']}/{doc['metadata']['name']}"] = doc
+    return found
+
+
+def test_kustomization_lists_every_manifest() -> None:
+    kustomization = yaml.safe_load((DEPLOY / "kustomization.yaml").read_text())
+    listed = set(kustomization["resources"])
+    files = {p.name for p in DEPLOY.glob("*.yaml")} - {"kustomization.yaml", "secret.example.yaml"}
+    assert listed == files
+
+
+def test_configmap_holds_a_valid_config(tmp_path: Path) -> None:
+    configmap = docs()["ConfigMap/crm-integrator-config"]["data"]
+    (tmp_path / "sets").mkdir()
+    (tmp_path / "service.yaml").write_text(configmap["service.yaml"])
+    for key, text in configmap.items():
+        if key != "service.yaml":
+            (tmp_path / "sets" / key).write_text(text)
+    secret = docs()["Secret/crm-integrator-secrets"]["stringData"]
+    env = {**secret, "REDIS_URL": "redis://redis:6379/0"}
+    config = load_config(tmp_path / "service.yaml", env=env)
+    assert config.sets and config.listen.port == 8080
+
+
+def test_probes_and_security() -> None:
+    deployment = docs()["Deployment/crm-integrator"]
+    pod = deployment["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/health/live"
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert deployment["spec"]["replicas"] >= 2  # N6: replicas share Redis
+
+
+def test_dockerfile_essentials() -> None:
+    text = (REPO / "Dockerfile").read_text()
+    assert "slim-bookworm" in text
+    for package in ("unixodbc", "tdsodbc", "libsqliteodbc"):
+        assert package in text
+    assert "USER 10001" in text
+    assert "HEALTHCHECK" in text and "/health/live" in text

@@ -1,0 +1,83 @@
+"""Two replicas sharing Redis (N6): a set pushed to one is served by the other at once; a session
+opened on one is valid on the other; expiry and closing are shared too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import redis.asyncio as aioredis
+from lxml import etree
+
+from tests.fixtures.common import AUTH, open_session, service_config, tiger_set
+from tests.fixtures.setxml import body
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+async def replicas(make_client: Any, redis_url: str, store_prefix: str) -> Any:
+    cfg = service_config(sets=[tiger_set()], store=redis_url, store_prefix=store_prefix)
+    a = await make_client(cfg)
+    b = await make_client(cfg)
+    yield a, b
+    raw = aioredis.Redis.from_url(redis_url)
+    keys = [k async for k in raw.scan_iter(match=store_prefix + "*")]
+    if keys:
+        await raw.delete(*keys)
+    await raw.aclose()
+
+
+async def test_set_pushed_to_one_is_served_by_the_other(replicas: Any) -> None:
+    a, b = replicas
+    assert (await b.get("/v1/sets/NETSIS-ANK", headers=AUTH)).status == 404
+    assert (await a.put("/v1/sets/NETSIS-ANK", data=body().encode(), headers=AUTH)).status == 201
+    root = etree.fromstring(await (await b.get("/v1/sets/NETSIS-ANK", headers=AUTH)).read())
+    assert root.get("version") == "1"
+    assert root.find("Users/User").get("transferType") == "quote"
+    # a change on B is seen by A immediately (A has the old version cached)
+    assert (await b.put("/v1/sets/NETSIS-ANK", data=body("dispatch").encode(), headers=AUTH)).status == 200
+    root = etree.fromstring(await (await a.get("/v1/sets/NETSIS-ANK", headers=AUTH)).read())
+    assert root.get("version") == "2"
+    assert root.find("Users/User").get("transferType") == "dispatch"
+    assert (await a.delete("/v1/sets/NETSIS-ANK", headers=AUTH)).status == 204
+    assert (await b.get("/v1/sets/NETSIS-ANK", headers=AUTH)).status == 404
+
+
+async def test_session_opened_on_one_is_valid_on_the_other(replicas: Any) -> None:
+    a, b = replicas
+    await a.put("/v1/sets/NETSIS-ANK", data=body().encode(), headers=AUTH)
+    session = await open_session(a, "ayse")
+    headers = {**AUTH, "X-Session": session}
+    me = etree.fromstring(await (await b.get("/v1/session", headers=headers)).read())
+    assert me.get("user") == "ayse" and me.get("set") == "TIGER-TEST"
+    # switched on B, seen on A
+    response = await b.put(f"/v1/sessions/{session}/set", data=b'<SwitchSet set="NETSIS-ANK"/>',
+                           headers=AUTH)
+    assert response.status == 200
+    me = etree.fromstring(await (await a.get("/v1/session", headers=headers)).read())
+    assert me.get("set") == "NETSIS-ANK"
+    # closed on A, gone on B
+    assert (await a.delete(f"/v1/sessions/{session}", headers=AUTH)).status == 204
+    assert (await b.get("/v1/session", headers=headers)).status == 401
+
+
+async def test_metrics_count_shared_sessions(replicas: Any) -> None:
+    a, b = replicas
+    await open_session(a, "ayse")
+    await open_session(b, "ayse")
+    text = await (await a.get("/metrics")).text()
+    assert "integrator_sessions 2.0" in text
+    assert 'integrator_sets{source="file"} 1.0' in text
+
+
+async def test_store_down_is_503_and_not_ready(make_client: Any) -> None:
+    cfg = service_config(sets=[tiger_set()], store="redis://127.0.0.1:1/0")
+    client = await make_client(cfg)
+    response = await client.post("/v1/sessions", data=b'<OpenSession user="ayse"/>', headers=AUTH)
+    assert response.status == 503
+    error = etree.fromstring(await response.read())
+    assert error.get("code") == "STORE_UNAVAILABLE" and error.get("retryable") == "true"
+    assert (await client.get("/health/ready")).status == 503
+    assert (await client.get("/health/live")).status == 200
+    assert (await client.get("/metrics")).status == 200

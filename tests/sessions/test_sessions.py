@@ -1,0 +1,144 @@
+"""Sessions (F2, F3): permission, default set, switch, close, idle expiry, the resolver."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+from lxml import etree
+
+from integrator.api.keys import SESSIONS
+from tests.fixtures.common import AUTH, netsis_set, open_session, service_config, tiger_set
+
+
+async def post_open(client: TestClient[Any, Any], body: str) -> tuple[int, etree._Element]:
+    response = await client.post("/v1/sessions", data=body.encode(), headers=AUTH)
+    return response.status, etree.fromstring(await response.read())
+
+
+async def test_open_with_default_set(client: TestClient[Any, Any]) -> None:
+    status, session = await post_open(client, '<OpenSession user="ayse"/>')
+    assert status == 201
+    assert session.get("set") == "TIGER-TEST" and session.get("erp") == "tiger"
+    assert len(session.get("id") or "") >= 40
+
+
+async def test_open_named_set(client: TestClient[Any, Any]) -> None:
+    status, session = await post_open(client, '<OpenSession user="ayse" set="NETSIS-TEST"/>')
+    assert status == 201 and session.get("set") == "NETSIS-TEST"
+
+
+async def test_user_not_permitted_is_forbidden(client: TestClient[Any, Any]) -> None:
+    status, error = await post_open(client, '<OpenSession user="mehmet" set="NETSIS-TEST"/>')
+    assert status == 403 and error.get("code") == "FORBIDDEN"
+    assert "mehmet" in (error.findtext("Message") or "")
+    status, error = await post_open(client, '<OpenSession user="nobody"/>')
+    assert status == 403 and error.get("code") == "FORBIDDEN"
+
+
+async def test_no_default_set(client: TestClient[Any, Any]) -> None:
+    status, error = await post_open(client, '<OpenSession user="mehmet"/>')  # permitted, no default
+    assert status == 400 and error.get("code") == "VALIDATION"
+    assert "TIGER-TEST" in etree.tostring(error, encoding="unicode")
+
+
+async def test_two_defaults_are_ambiguous(make_client: Any) -> None:
+    users = [{"name": "ayse", "default": True, "erp_user": "A"}]
+    client = await make_client(service_config(sets=[
+        tiger_set("T1", users=users), tiger_set("T2", users=users)]))
+    status, error = await post_open(client, '<OpenSession user="ayse"/>')
+    assert status == 400 and "more than one default" in (error.findtext("Message") or "")
+
+
+async def test_unknown_set(client: TestClient[Any, Any]) -> None:
+    status, error = await post_open(client, '<OpenSession user="ayse" set="NOPE"/>')
+    assert status == 404 and error.get("code") == "NOT_FOUND"
+
+
+async def test_switch_and_close(client: TestClient[Any, Any]) -> None:
+    session = await open_session(client, "ayse")
+    headers = {**AUTH, "X-Session": session}
+    response = await client.put(f"/v1/sessions/{session}/set", data=b'<SwitchSet set="NETSIS-TEST"/>',
+                                headers=AUTH)
+    assert response.status == 200
+    me = etree.fromstring(await (await client.get("/v1/session", headers=headers)).read())
+    assert me.get("set") == "NETSIS-TEST" and me.get("transferType") == "quote"
+
+    # switching to a set the user may not use is refused and leaves the session as it was
+    response = await client.put(f"/v1/sessions/{session}/set", data=b'<SwitchSet set="NOPE"/>',
+                                headers=AUTH)
+    assert response.status == 404
+    me = etree.fromstring(await (await client.get("/v1/session", headers=headers)).read())
+    assert me.get("set") == "NETSIS-TEST"
+
+    assert (await client.delete(f"/v1/sessions/{session}", headers=AUTH)).status == 204
+    response = await client.get("/v1/session", headers=headers)
+    assert response.status == 401
+    assert etree.fromstring(await response.read()).get("code") == "SESSION_EXPIRED"
+    assert (await client.delete(f"/v1/sessions/{session}", headers=AUTH)).status == 404
+
+
+async def test_switch_to_forbidden_set(make_client: Any) -> None:
+    other = tiger_set("T-OTHER", users=[{"name": "zeynep"}])
+    client = await make_client(service_config(sets=[tiger_set(), other]))
+    session = await open_session(client, "ayse")
+    response = await client.put(f"/v1/sessions/{session}/set", data=b'<SwitchSet set="T-OTHER"/>',
+                                headers=AUTH)
+    assert response.status == 403
+
+
+async def test_idle_expiry_and_touch(make_client: Any) -> None:
+    client = await make_client(service_config(sets=[tiger_set()], sessions={"idle_ttl_s": 1}))
+    session = await open_session(client, "ayse")
+    headers = {**AUTH, "X-Session": session}
+    for _ in range(3):  # used every 0.6 s: stays alive past its 1 s idle TTL
+        await asyncio.sleep(0.6)
+        assert (await client.get("/v1/session", headers=headers)).status == 200
+    await asyncio.sleep(1.3)
+    response = await client.get("/v1/session", headers=headers)
+    assert response.status == 401
+    assert etree.fromstring(await response.read()).get("code") == "SESSION_EXPIRED"
+
+
+async def test_missing_or_malformed_session_header(client: TestClient[Any, Any]) -> None:
+    response = await client.get("/v1/session", headers=AUTH)
+    assert response.status == 400
+    response = await client.get("/v1/session", headers={**AUTH, "X-Session": "x" * 500})
+    assert response.status == 401
+
+
+async def test_resolver_gives_credentials_per_mode(client: TestClient[Any, Any]) -> None:
+    sessions = client.app[SESSIONS]
+    shared = await sessions.resolve(await open_session(client, "ayse", "TIGER-TEST"))
+    assert shared.credentials.user == "LOGO"  # shared mode: the set's one ERP user
+    assert shared.credentials.password.get_secret_value() == "logo-pw-shared-19"
+    assert shared.salesman == "S01" and shared.member.may_use_warehouse(1)
+    assert not shared.member.may_use_warehouse(2)
+    own = await sessions.resolve(await open_session(client, "ayse", "NETSIS-TEST"))
+    assert own.credentials.user == "AYSE"  # per_user mode: the user's own ERP login
+    assert own.credentials.password.get_secret_value() == "ayse-erp-pw-33"
+    assert own.transfer_type == "quote"
+    everything = await sessions.resolve(await open_session(client, "mehmet", "TIGER-TEST"))
+    assert everything.member.may_use_warehouse(999)
+    assert everything.transfer_type == "order"  # the set's default_transfer_type
+
+
+@pytest.mark.parametrize("body", ['<OpenSession set="TIGER-TEST"/>', '<OpenSession user=""/>',
+                                  '<OpenSession user="ayse" extra="1"/>', "<SwitchSet set='X'/>"])
+async def test_open_validation(client: TestClient[Any, Any], body: str) -> None:
+    status, error = await post_open(client, body)
+    assert status == 400 and error.get("code") == "VALIDATION"
+
+
+async def test_session_ids_are_stored_hashed(client: TestClient[Any, Any]) -> None:
+    from integrator.api.keys import STORE
+
+    session = await open_session(client, "ayse")
+    keys = await client.app[STORE].keys("sessions:")
+    assert keys and all(session not in k for k in keys)
+
+
+async def test_per_user_netsis_set_builder_is_valid() -> None:
+    assert netsis_set().credentials.mode == "per_user"
