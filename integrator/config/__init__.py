@@ -13,71 +13,14 @@ Every secret is a ``SecretStr``: masked in ``repr``, in ``model_dump()`` and in 
 * ``sets``     — ``IntegrationSet`` and its parts;
 * ``service``  — ``ServiceConfig`` and its parts;
 * ``loading``  — YAML and environment loading, ``ConfigError``;
-* ``summary``  — the masked summary of ``check-config``.
+* ``masking``  — the masked summary of ``check-config``.
 """
 
-from integrator.config.base import (
-    MASK,
-    SET_CODE_PATTERN,
-    CheckAction,
-    CopyMode,
-    DbEngine,
-    Direction,
-    ErpKind,
-    MappedEntity,
-    Model,
-    ParamType,
-    TransferType,
-)
-from integrator.config.loading import (
-    ConfigError,
-    Problem,
-    format_loc,
-    iter_set_files,
-    load_config,
-    load_set_file,
-    set_context,
-    validation_problems,
-)
-from integrator.config.service import (
-    ApiKey,
-    ErpSettings,
-    HttpSettings,
-    Limits,
-    Listen,
-    LoggingSettings,
-    OdbcSettings,
-    ServiceConfig,
-    SessionSettings,
-    SyncSettings,
-)
-from integrator.config.sets import (
-    SET_CHECK,
-    Credentials,
-    Database,
-    Extension,
-    FieldMapping,
-    IntegrationSet,
-    LogoService,
-    Mappings,
-    NamedQuery,
-    NetsisPriceOptions,
-    NetsisService,
-    QueryParam,
-    SetCheck,
-    Settings,
-    SetUser,
-    SqlDefinitions,
-)
-from integrator.config.summary import masked, summary
+from integrator.config import base, loading, masking, service, sets
+from integrator.config.base import *  # noqa: F403
+from integrator.config.loading import *  # noqa: F403
+from integrator.config.masking import *  # noqa: F403
+from integrator.config.service import *  # noqa: F403
+from integrator.config.sets import *  # noqa: F403
 
-__all__ = [
-    "MASK", "SET_CHECK", "SET_CODE_PATTERN", "ApiKey", "CheckAction", "ConfigError", "CopyMode",
-    "Credentials", "Database", "DbEngine", "Direction", "ErpKind", "ErpSettings", "Extension",
-    "FieldMapping", "HttpSettings", "IntegrationSet", "Limits", "Listen", "LoggingSettings",
-    "LogoService", "MappedEntity", "Mappings", "Model", "NamedQuery", "NetsisPriceOptions",
-    "NetsisService", "OdbcSettings", "ParamType", "Problem", "QueryParam", "ServiceConfig",
-    "SessionSettings", "SetCheck", "SetUser", "Settings", "SqlDefinitions", "SyncSettings",
-    "TransferType", "format_loc", "iter_set_files", "load_config", "load_set_file", "masked",
-    "set_context", "summary", "validation_problems",
-]
+__all__ = [*base.__all__, *loading.__all__, *masking.__all__, *service.__all__, *sets.__all__]

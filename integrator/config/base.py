@@ -6,6 +6,12 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+__all__ = [
+    "MASK", "SET_CODE_PATTERN", "CheckAction", "CopyMode", "DbEngine", "Direction", "ErpKind",
+    "MappedEntity", "Model", "ParamType", "TransferType",
+]
+
+
 ErpKind = Literal["tiger", "go", "netsis"]
 DbEngine = Literal["mssql", "sqlite", "postgres"]
 Direction = Literal["crm_to_erp", "erp_to_crm", "both"]

@@ -17,6 +17,12 @@ from pydantic import ValidationError
 from integrator.config.service import ServiceConfig
 from integrator.config.sets import SET_CHECK, IntegrationSet, SetCheck
 
+__all__ = [
+    "ConfigError", "Problem", "format_loc", "iter_set_files", "load_config", "load_set_file",
+    "set_context", "validation_problems",
+]
+
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:

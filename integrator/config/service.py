@@ -12,6 +12,12 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from integrator.config.base import Model
 from integrator.config.sets import IntegrationSet
 
+__all__ = [
+    "ApiKey", "ErpSettings", "HttpSettings", "Limits", "Listen", "LoggingSettings", "OdbcSettings",
+    "ServiceConfig", "SessionSettings", "SyncSettings",
+]
+
+
 
 class ApiKey(Model):
     name: str = Field(min_length=1, description="who uses the key (shown in logs)")

@@ -28,6 +28,13 @@ from integrator.config.base import (
     TransferType,
 )
 
+__all__ = [
+    "SET_CHECK", "Credentials", "Database", "Extension", "FieldMapping", "IntegrationSet",
+    "LogoService", "Mappings", "NamedQuery", "NetsisPriceOptions", "NetsisService", "QueryParam",
+    "SetCheck", "SetUser", "Settings", "SqlDefinitions",
+]
+
+
 # the validation-context key of a set check: ``IntegrationSet -> list of problems (sentences)``
 SET_CHECK = "integrator.set_check"
 SetCheck = Callable[["IntegrationSet"], list[str]]

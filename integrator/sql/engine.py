@@ -164,11 +164,7 @@ class SqlEngine:
         """Check out, run every statement, check in; one retry on a stale pooled connection."""
         round_trip = self._round_trip(pool.set_code)
         for attempt in (1, 2):
-            try:
-                connection, reused = pool.acquire()
-            except pyodbc.Error as error:
-                raise map_error(error, set_code=pool.set_code, connecting=True,
-                                query_timeout_s=pool.query_timeout_s) from None
+            connection, reused = pool.checkout()
             broken = False
             try:
                 return [self._execute_one(pool, connection, s, repair, round_trip)

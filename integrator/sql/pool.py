@@ -13,7 +13,7 @@ import pyodbc
 from sqlglot.schema import MappingSchema
 
 from integrator.sql.compiler import Compiled
-from integrator.sql.driver import close_quietly
+from integrator.sql.driver import close_quietly, map_error
 from integrator.sql.sqlite import SqlitePlan, sqlite_plan, sqlite_schema
 
 Role = Literal["reader", "writer", "stream"]
@@ -81,6 +81,14 @@ class Pool:
             if now - item.last_used <= IDLE_LIMIT_S:
                 return item.connection, True
             close_quietly(item.connection)
+
+    def checkout(self) -> tuple[Any, bool]:
+        """``acquire``, with a failure to connect as the service's error (``DB_UNAVAILABLE``)."""
+        try:
+            return self.acquire()
+        except pyodbc.Error as error:
+            raise map_error(error, set_code=self.set_code, connecting=True,
+                            query_timeout_s=self.query_timeout_s) from None
 
     def release(self, connection: Any, *, broken: bool) -> None:
         if broken:

@@ -35,20 +35,16 @@ class RowStream:
         self._converters: list[Converter | None] = []
         self._broken = False
 
-    def _failed(self, error: pyodbc.Error, *, connecting: bool = False) -> Exception:
-        if not connecting:
-            self._broken = True
-        return map_error(error, set_code=self._pool.set_code, connecting=connecting,
+    def _failed(self, error: pyodbc.Error) -> Exception:
+        self._broken = True
+        return map_error(error, set_code=self._pool.set_code, connecting=False,
                          query_timeout_s=self._pool.query_timeout_s)
 
     def open(self) -> tuple[Column, ...]:
         """Check a connection out and execute; the result's columns."""
         with self._turn:
             pool, statement = self._pool, self._statement
-            try:
-                connection, _ = pool.acquire()
-            except pyodbc.Error as error:
-                raise self._failed(error, connecting=True) from None
+            connection, _ = pool.checkout()
             self._connection = connection
             self._cursor = cursor = connection.cursor()
             try:

@@ -29,11 +29,7 @@ def write_rows(pool: Pool, *, parent_table: str, parent_ref: int, tables: Tables
                round_trip: Callable[[], None]) -> list[tuple[str, str]]:
     """Runs in one executor hop: check out the writer connection, write in one transaction,
     roll back on any failure; (table, "inserted"|"updated") per table."""
-    try:
-        connection, _ = pool.acquire()
-    except pyodbc.Error as error:
-        raise map_error(error, set_code=pool.set_code, connecting=True,
-                        query_timeout_s=pool.query_timeout_s) from None
+    connection, _ = pool.checkout()
     broken = False
     cursor = connection.cursor()
     try:

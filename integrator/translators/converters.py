@@ -32,6 +32,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from integrator.model.numbers import plain_decimal_text
 from integrator.translators.values import ValueRejected, parse_date
 
 
@@ -88,30 +89,11 @@ _FALSE_WORDS = frozenset({"0", "false", "f", "no", "n", "hayır", "hayir", "h", 
                           "yok", ""})
 
 
-_PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
-
-
 def _lenient_decimal(value: str) -> str:
-    if value.isascii() and value.replace(".", "", 1).isdigit():
-        return value  # already plain: 7, 7.5, .5 (the common case)
-    text = value.strip().replace(" ", "").replace("\u00a0", "")
-    if not text:
-        return ""
-    if "," in text and "." in text:
-        # the separator that comes last is the decimal one: 1.234,50 or 1,234.50
-        if text.rfind(",") > text.rfind("."):
-            text = text.replace(".", "").replace(",", ".")
-        else:
-            text = text.replace(",", "")
-    elif "," in text:
-        if text.count(",") > 1:
-            raise ValueRejected(f"{value!r} is not a decimal number")
-        text = text.replace(",", ".")
-    elif text.count(".") > 1:
-        text = text.replace(".", "")  # 1.234.567 (thousands separators only)
-    if not _PLAIN_DECIMAL.fullmatch(text):
+    text = plain_decimal_text(value)
+    if text is None:
         raise ValueRejected(f"{value!r} is not a decimal number")
-    return text.lstrip("+")
+    return text
 
 
 @dataclass(frozen=True, slots=True)

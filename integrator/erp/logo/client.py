@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import ClassVar
 
 import structlog
@@ -89,29 +90,27 @@ class LogoGateway(Gateway):
         return await self._operation(call, label, work, write=True)
 
     async def read(self, call: ErpCall, entity: Entity, key: ErpKey) -> ErpData:
-        self._check_entity(call, entity)
-        reference = _reference(key)
-        label = f"read_{entity}"
-
-        async def work() -> str:
-            request = protocol.read_request(call.integration_set, protocol.data_type(entity),
-                                            reference)
-            result = await self._soap(call, "ReadDataObject", label, request, write=False)
-            return result.data_xml
-
-        return await self._operation(call, label, work, write=False)
+        result = await self._by_reference(call, entity, key, "ReadDataObject",
+                                          protocol.read_request, write=False)
+        return result.data_xml
 
     async def delete(self, call: ErpCall, entity: Entity, key: ErpKey) -> None:
+        await self._by_reference(call, entity, key, "DeleteDataObject", protocol.delete_request,
+                                 write=True)
+
+    async def _by_reference(self, call: ErpCall, entity: Entity, key: ErpKey, operation: str,
+                            build: Callable[[IntegrationSet, int, int], Request], *,
+                            write: bool) -> protocol.LogoResult:
+        """Read or delete a record addressed by its LOGICALREF."""
         self._check_entity(call, entity)
         reference = _reference(key)
-        label = f"delete_{entity}"
+        label = f"{'delete' if write else 'read'}_{entity}"
 
-        async def work() -> None:
-            request = protocol.delete_request(call.integration_set, protocol.data_type(entity),
-                                              reference)
-            await self._soap(call, "DeleteDataObject", label, request, write=True)
+        async def work() -> protocol.LogoResult:
+            request = build(call.integration_set, protocol.data_type(entity), reference)
+            return await self._soap(call, operation, label, request, write=write)
 
-        await self._operation(call, label, work, write=True)
+        return await self._operation(call, label, work, write=write)
 
     async def calculate(self, call: ErpCall, document: Document) -> ErpData:
         self._check_entity(call, document.entity)

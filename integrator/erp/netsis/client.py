@@ -85,56 +85,41 @@ class NetsisGateway(Gateway):
                           f"the ERP login of user {credentials.user!r}")
 
     # -- the interface -----------------------------------------------------------------------
+    async def _write(self, call: ErpCall, label: str, build: Callable[[SecretStr], Request],
+                     answer: Callable[[Any], ErpKey]) -> ErpKey:
+        """One write (a seat of the write limit, metrics) and the key its answer names."""
+        async def work() -> ErpKey:
+            return answer(await self._authorized(call, label, build, write=True))
+
+        return await self._operation(call, label, work, write=True)
+
     async def create(self, call: ErpCall, document: Document) -> ErpKey:
         self._check_entity(call, document.entity)
         doc = protocol.check_document(document, "POST")
-        entity = doc.entity
+        entity, s, body = doc.entity, call.integration_set, doc.body
         label = f"create_{entity}"
-        s = call.integration_set
         if is_card(entity):
-
-            async def card() -> ErpKey:
-                data = await self._authorized(
-                    call, label, lambda t: protocol.card_create_request(s, t, entity, doc.body),
-                    write=True)
-                return protocol.card_key(entity, data, doc.code)
-
-            return await self._operation(call, label, card, write=True)
-
-        async def slip() -> ErpKey:
-            data = await self._authorized(
-                call, label, lambda t: protocol.slip_create_request(s, t, doc.body), write=True)
-            return protocol.slip_key(data, doc.account)
-
-        return await self._operation(call, label, slip, write=True)
+            return await self._write(
+                call, label, lambda t: protocol.card_create_request(s, t, entity, body),
+                lambda data: protocol.card_key(entity, data, doc.code))
+        return await self._write(call, label, lambda t: protocol.slip_create_request(s, t, body),
+                                 lambda data: protocol.slip_key(data, doc.account))
 
     async def update(self, call: ErpCall, key: ErpKey, document: Document) -> ErpKey:
         self._check_entity(call, document.entity)
         doc = protocol.check_document(document, "PUT")
-        entity = doc.entity
+        entity, s, body = doc.entity, call.integration_set, doc.body
         label = f"update_{entity}"
-        s = call.integration_set
         if is_card(entity):
             code = key.code or key.ref
-
-            async def card() -> ErpKey:
-                data = await self._authorized(
-                    call, label,
-                    lambda t: protocol.card_update_request(s, t, entity, code, doc.body),
-                    write=True)
-                return protocol.card_key(entity, data, code)
-
-            return await self._operation(call, label, card, write=True)
+            return await self._write(
+                call, label, lambda t: protocol.card_update_request(s, t, entity, code, body),
+                lambda data: protocol.card_key(entity, data, code))
         assert is_document(entity)
         target = ErpKey(key.ref, number=key.number or key.ref, account=key.account or doc.account)
-
-        async def slip() -> ErpKey:
-            data = await self._authorized(
-                call, label, lambda t: protocol.slip_update_request(s, t, entity, target, doc.body),
-                write=True)
-            return protocol.slip_key(data, target.account) if data else target
-
-        return await self._operation(call, label, slip, write=True)
+        return await self._write(
+            call, label, lambda t: protocol.slip_update_request(s, t, entity, target, body),
+            lambda data: protocol.slip_key(data, target.account) if data else target)
 
     async def read(self, call: ErpCall, entity: Entity, key: ErpKey) -> ErpData:
         self._check_entity(call, entity)

@@ -17,7 +17,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -29,6 +29,7 @@ from integrator.erp.wire import Reply, Request, looks_duplicate, server_failure
 from integrator.errors import Detail, ErpDuplicate, ErpRejected, MappingFailed, ValidationFailed
 from integrator.model import CardEntity, DocumentEntity, ErpCredentials, ErpKey, NetsisDocument
 from integrator.model.entities import is_document
+from integrator.model.numbers import plain_decimal_text
 from integrator.model.wire import (
     FATURA_TIP,
     NETSIS_CARD_KEYS,
@@ -95,19 +96,11 @@ def json_body(payload: Mapping[str, Any]) -> bytes:
 
 def parse_decimal(text: str) -> Decimal:
     """A number as NetOpenX writes it in a string: ``1234.5``, ``1234,5`` or ``1.234,50``."""
-    value = text.strip()
-    if "," in value and "." in value:
-        if value.rfind(",") > value.rfind("."):
-            value = value.replace(".", "").replace(",", ".")
-        else:
-            value = value.replace(",", "")
-    elif "," in value:
-        value = value.replace(",", ".")
-    try:
-        return Decimal(value)
-    except InvalidOperation:
+    value = plain_decimal_text(text)
+    if not value:
         raise ErpRejected("NetOpenX answered something that is not a number",
-                          details=[Detail(text[:100], "erp")]) from None
+                          details=[Detail(text[:100], "erp")])
+    return Decimal(value)
 
 
 # -- URLs ---------------------------------------------------------------------------------------------

@@ -11,6 +11,11 @@ from pydantic import BaseModel, SecretStr
 from integrator.config.base import MASK
 from integrator.config.service import ServiceConfig
 
+__all__ = [
+    "masked", "summary",
+]
+
+
 
 def masked(value: Any) -> Any:
     """A JSON-able copy of a dumped model where every secret is replaced by the mask."""

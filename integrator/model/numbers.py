@@ -1,0 +1,35 @@
+"""Numbers as people and ERPs write them in text: ``1234.5``, ``1234,5``, ``1.234,50``,
+``1,234.50``, ``1.234.567`` — one reading of the separators for the whole service."""
+
+from __future__ import annotations
+
+import re
+
+_PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
+def plain_decimal_text(value: str) -> str | None:
+    """The number in plain notation (``.`` as the decimal point, no thousands separators, no
+    ``+``), ``""`` for blank text, or None when the text is not a number.
+
+    The separator that comes last is the decimal one when both appear; a lone ``,`` is the
+    decimal comma; several ``.`` alone are thousands separators."""
+    if value.isascii() and value.replace(".", "", 1).isdigit():
+        return value  # already plain: 7, 7.5, .5 (the common case)
+    text = value.strip().replace(" ", "").replace("\u00a0", "")
+    if not text:
+        return ""
+    if "," in text and "." in text:
+        if text.rfind(",") > text.rfind("."):
+            text = text.replace(".", "").replace(",", ".")
+        else:
+            text = text.replace(",", "")
+    elif "," in text:
+        if text.count(",") > 1:
+            return None
+        text = text.replace(",", ".")
+    elif text.count(".") > 1:
+        text = text.replace(".", "")
+    if not _PLAIN_DECIMAL.fullmatch(text):
+        return None
+    return text.lstrip("+")
