@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,32 +22,14 @@ from integrator.erp.hub import ErpGateways
 from integrator.model import credentials_for
 from simulators.demo import DemoEnvironment, demo_parts, load_demo_config
 from tests.fixtures.erp import document, logo_payload, netsis_payload
+from tests.fixtures.ports import free_port_block
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 
 
-def _free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def free_ports(count: int) -> int:
-    """A base port with ``count`` consecutive free ports (the demo derives its ports from one)."""
-    for _ in range(200):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = int(probe.getsockname()[1])
-        if base + count < 65535 and all(_free(base + i) for i in range(count)):
-            return base
-    raise RuntimeError("no free ports")
-
 
 async def test_demo_part_serves_the_demo_sets(tmp_path: Path, make_client: Any) -> None:
-    env = DemoEnvironment(port=free_ports(3), data_dir=tmp_path / "demo")
+    env = DemoEnvironment(port=free_port_block(3), data_dir=tmp_path / "demo")
     parts = demo_parts(env)
     assert parts, "the simulators are part of the demo"
     config = load_demo_config(env)
@@ -96,7 +77,7 @@ def _exists(path: Path) -> bool:
 
 @pytest.mark.slow
 async def test_simulators_run_alone(tmp_path: Path) -> None:
-    base = free_ports(2)
+    base = free_port_block(2)
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "simulators", "--logo-port", str(base),
         "--netsis-port", str(base + 1), "--data-dir", str(tmp_path),
