@@ -1,6 +1,8 @@
 """Prometheus metrics. One registry per application, so several apps (tests, replicas in one
 process) never share counters. Every metric of N3 is declared here; the code that observes a
-metric gets it from ``app[METRICS]``.
+metric gets it from ``app[METRICS]``. The registry also carries prometheus_client's process
+(``process_*``: CPU, memory, file descriptors), platform (``python_info``) and garbage-collector
+(``python_gc_*``) collectors, which describe the process the app runs in.
 """
 
 from __future__ import annotations
@@ -9,8 +11,11 @@ from prometheus_client import (
     CollectorRegistry,
     Counter,
     Gauge,
+    GCCollector,
     Histogram,
     Info,
+    PlatformCollector,
+    ProcessCollector,
     generate_latest,
 )
 
@@ -23,6 +28,9 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
+        ProcessCollector(registry=r)
+        PlatformCollector(registry=r)
+        GCCollector(registry=r)
         self.build_info = Info("integrator_build", "Build information", registry=r)
         self.build_info.info({"version": integrator.__version__})
         # HTTP API
