@@ -7,18 +7,7 @@ from pathlib import Path
 import yaml
 
 from integrator.config import load_config
-
-REPO = Path(__file__).resolve().parents[2]
-DEPLOY = REPO / "deploy"
-
-
-def docs() -> dict[str, dict]:  # type: ignore[type-arg]
-    found = {}
-    for path in sorted(DEPLOY.glob("*.yaml")):
-        for doc in yaml.safe_load_all(path.read_text()):
-            if doc and "kind" in doc and "metadata" in doc:
-                found[f"{doc['kind']}/{doc['metadata']['name']}"] = doc
-    return found
+from tests.fixtures.deploy import DEPLOY, REPO, docs
 
 
 def test_kustomization_lists_every_manifest() -> None:

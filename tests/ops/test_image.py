@@ -11,7 +11,7 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from tests.test_deploy import REPO
+from tests.fixtures.deploy import REPO
 
 LOCK = REPO / "requirements.lock"
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.ops.tools import need_tool
-from tests.test_deploy import DEPLOY, REPO, docs
+from tests.fixtures.deploy import DEPLOY, REPO, docs
+from tests.fixtures.tools import need_tool
 
 LABELS = {"app.kubernetes.io/name": "crm-integrator"}
 

@@ -18,10 +18,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from integrator import errors
 from integrator.app import init_app
-from tests.conftest import AUTH, netsis_set, open_session, service_config, tiger_set
-from tests.ops import promql
-from tests.ops.tools import need_tool
-from tests.test_deploy import DEPLOY, REPO
+from tests.fixtures import promql
+from tests.fixtures.common import AUTH, netsis_set, open_session, service_config, tiger_set
+from tests.fixtures.deploy import DEPLOY, REPO
+from tests.fixtures.tools import need_tool
 
 RULES = DEPLOY / "prometheus" / "rules.yaml"
 RULE_TESTS = DEPLOY / "prometheus" / "rules_test.yaml"
