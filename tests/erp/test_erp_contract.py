@@ -72,12 +72,14 @@ async def test_account_create_read_update_delete(erp: Erp) -> None:
     assert updated.ref == key.ref
     exported = await gateway.read(call, "account", key)
     assert title_of(erp, exported) == NEW_TITLE
-    # fields the update did not send are kept (the ERP-only columns survive an update)
     if erp.kind == "logo":
+        # fields the update did not send are kept (the ERP-only columns survive an update)
         assert etree.fromstring(exported.encode("iso8859_9")).findtext("AR_AP/TAX_ID") == \
             "1234567891"
     else:
-        assert exported["CariTemelBilgi"]["VERGI_NUMARASI"] == "1234567891"
+        # NetOpenX's PUT replaces the whole record: a property the body did not carry is reset
+        # (the simulator models it so; a safe update GETs the record, merges and PUTs it whole)
+        assert exported["CariTemelBilgi"]["VERGI_NUMARASI"] == ""
 
     await gateway.delete(call, "account", key)
     assert erp.accounts(code) == []
