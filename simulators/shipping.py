@@ -6,6 +6,7 @@ object."""
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections.abc import Awaitable, Callable, Mapping
@@ -19,6 +20,7 @@ from simulators import db
 from simulators.db import number_text
 
 Ship = Callable[[dict[str, Any]], dict[str, Any]]
+_dumps = functools.partial(json.dumps, ensure_ascii=False)
 Model = TypeVar("Model")
 
 
@@ -88,10 +90,10 @@ def ship_route(ship: Ship, *, refused: type[Exception], not_found: type[Exceptio
         if not isinstance(body, dict):
             return web.json_response({"error": "a JSON object is expected"}, status=400)
         try:
-            return web.json_response(ship(body))
+            return web.json_response(ship(body), dumps=_dumps)
         except not_found as exc:
-            return web.json_response({"error": str(exc)}, status=404)
+            return web.json_response({"error": str(exc)}, status=404, dumps=_dumps)
         except (refused, ValueError, TypeError) as exc:
-            return web.json_response({"error": str(exc)}, status=409)
+            return web.json_response({"error": str(exc)}, status=409, dumps=_dumps)
 
     return handle
