@@ -1,6 +1,6 @@
 """SQLite access shared by the simulators: open a demo database, create it from the demo schema,
-add the tables the simulators added to the schema when an older database lacks them, and small
-value conversions (timestamps, decimals, Netsis' stored code page)."""
+bring a database written by an older schema up to date (missing tables, indexes, views and
+columns), and small value conversions (timestamps, decimals, Netsis' stored code page)."""
 
 from __future__ import annotations
 
@@ -14,12 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from simulators.demodb.schema import SCHEMAS, statements
-
-# tables the simulators added to the demo schema (issue 4); created on open when missing
-ADDED_TABLES: dict[str, tuple[str, ...]] = {
-    "tiger": ("LG_001_CAMPAIGN", "LG_001_CMPGNLINE"),
-    "netsis": ("TBLSTOKFIAT",),
-}
 
 
 def connect(path: Path | str) -> sqlite3.Connection:
@@ -40,19 +34,47 @@ def create(path: Path | str, kind: str) -> None:
         conn.close()
 
 
+def schema_columns(statement: str) -> list[tuple[str, str]]:
+    """``(name, definition)`` of every column of a ``CREATE TABLE`` statement of the demo schema
+    (comments dropped; table constraints such as ``UNIQUE (...)`` skipped)."""
+    body = statement[statement.index("(") + 1:statement.rindex(")")]
+    body = re.sub(r"--[^\n]*", "", body)
+    parts: list[str] = []
+    depth, start = 0, 0
+    for index, char in enumerate(body):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(body[start:index])
+            start = index + 1
+    parts.append(body[start:])
+    columns = []
+    for part in (" ".join(p.split()) for p in parts):
+        name = part.split(" ", 1)[0].upper() if part else ""
+        if name and name not in ("UNIQUE", "PRIMARY", "CONSTRAINT", "FOREIGN", "CHECK"):
+            columns.append((name, part))
+    return columns
+
+
 def ensure_additions(conn: sqlite3.Connection, kind: str) -> None:
-    tables, indexes = SCHEMAS[kind]
-    existing = {row[0].upper() for row in
-                conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    for name in ADDED_TABLES[kind]:
-        if name.upper() in existing:
+    """Bring a database written by an older schema up to the current one: create the tables,
+    indexes and views it lacks and add the columns its tables lack (with their defaults)."""
+    tables, others = SCHEMAS[kind]
+    existing = {str(row[0]).upper() for row in conn.execute("SELECT name FROM sqlite_master")}
+    for statement in tables:
+        name = statement.split()[2]
+        if name.upper() not in existing:
+            conn.execute(statement)
             continue
-        for statement in tables:
-            if statement.split()[2] == name:
-                conn.execute(statement)
-        for statement in indexes:
-            if re.search(rf"\bON {name}\b", statement):
-                conn.execute(statement)
+        present = {str(row[1]).upper() for row in conn.execute(f"PRAGMA table_info({name})")}
+        for column, definition in schema_columns(statement):
+            if column not in present:
+                conn.execute(f"ALTER TABLE {name} ADD COLUMN {definition}")
+    for statement in others:
+        if statement.split()[2].upper() not in existing:
+            conn.execute(statement)
 
 
 @contextmanager

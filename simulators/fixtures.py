@@ -1,6 +1,15 @@
 """Small demo databases for the simulators: the demo schema plus the few cards, units, warehouses,
-price lists and a campaign that the simulators' operations need (tests, and ``integrator demo`` /
-``integrator simulate`` when no demo database has been generated yet).
+price lists, a campaign, risk rows, price-system rows and conditions that the simulators'
+operations need (tests, and ``integrator demo`` / ``integrator simulate`` when no demo database
+has been generated yet).
+
+Tiger: 120.01.001 (risk limit 100,000, total 10,000) and 120.01.002 (discount rate 3 %, for
+ApplyCondition); MLZ-001 (VAT 20, price card 120.5, campaign KMP-CAY10: 5 % from 10 units; 500
+in warehouse 1, 40 in warehouse 2) and MLZ-002 (VAT 10, cards 95 / 90 for 120.01.001; 200 in
+warehouse 1); salesmen S01, S02. Netsis: 120-01-001 (risk limit 100,000) and 120-01-002 (price
+list 2, discount 5 %, price group BAYI); STK001 (500 in depot 1, 20 of them reserved) and STK002
+(200; a December price-system price of 88); conditions K07 (7 %, 2026) and YIL10 (10 %, December
+2026).
 
 Tiger text is stored as Unicode; Netsis text the way a Netsis database holds it (cp1254 bytes read
 as cp1252: İ->Ý, ş->þ, ...).
@@ -36,7 +45,7 @@ def seed_tiger(conn: sqlite3.Connection) -> None:
          "TAXNR": "1234567890", "CAPIBLOCK_CREADEDDATE": created},
         {"LOGICALREF": 3, "CODE": "120.01.002", "DEFINITION_": "IŞIK TEKSTİL LTD. ŞTİ.",
          "CARDTYPE": 1, "CITY": "İzmir", "TAXOFFICE": "Konak", "TAXNR": "9876543210",
-         "CAPIBLOCK_CREADEDDATE": created},
+         "DISCRATE": 3, "CAPIBLOCK_CREADEDDATE": created},
     ])
     _rows(conn, "LG_001_PAYPLANS", [{"LOGICALREF": 1, "CODE": "30GUN", "DEFINITION_": "30 gün"}])
     _rows(conn, "LG_001_UNITSETF", [
@@ -80,12 +89,20 @@ def seed_tiger(conn: sqlite3.Connection) -> None:
                                         (2, "İzmir Depo"), (3, "Ankara Depo")])
     ])
     _rows(conn, "LG_SLSMAN", [{"LOGICALREF": 1, "FIRMNR": 1, "CODE": "S01",
-                               "DEFINITION_": "Ayşe Yılmaz"}])
+                               "DEFINITION_": "Ayşe Yılmaz"},
+                              {"LOGICALREF": 2, "FIRMNR": 1, "CODE": "S02",
+                               "DEFINITION_": "Mehmet Öztürk"}])
     _rows(conn, "LG_001_01_GNTOTST", [
         {"LOGICALREF": 1, "STOCKREF": 2, "INVENNO": 1, "ONHAND": 500},
         {"LOGICALREF": 2, "STOCKREF": 2, "INVENNO": -1, "ONHAND": 500},
         {"LOGICALREF": 3, "STOCKREF": 3, "INVENNO": 1, "ONHAND": 200},
         {"LOGICALREF": 4, "STOCKREF": 3, "INVENNO": -1, "ONHAND": 200},
+        {"LOGICALREF": 5, "STOCKREF": 2, "INVENNO": 2, "ONHAND": 40},
+    ])
+    conn.execute("UPDATE LG_001_01_GNTOTST SET ONHAND = 540 WHERE STOCKREF = 2 AND INVENNO = -1")
+    _rows(conn, "LG_001_01_CLRNUMS", [
+        {"LOGICALREF": 1, "CLCARDREF": 2, "ACCRISKLIMIT": 80000, "ORDRISKLIMIT": 20000,
+         "ACCRISKTOTAL": 10000, "RISKLIMIT": 100000, "RISKTOTAL": 10000, "RISKCTRLTYPE": 2},
     ])
     _rows(conn, "LG_001_CAMPAIGN", [
         {"LOGICALREF": 1, "CODE": "KMP-CAY10", "NAME": "Çay kampanyası: 10 adet üstü %5",
@@ -124,14 +141,24 @@ def seed_netsis(conn: sqlite3.Connection) -> None:
         {"DEPO_KODU": 3, "DEPO_ISMI": n("ANKARA DEPO")},
     ])
     _rows(conn, "TBLSTOKPH", [
-        {"DEPO_KODU": 1, "STOK_KODU": NETSIS_ITEMS[0], "TOP_GIRIS_MIK": 500},
+        {"DEPO_KODU": 1, "STOK_KODU": NETSIS_ITEMS[0], "TOP_GIRIS_MIK": 500, "STOK_DAGITIM": 20},
         {"DEPO_KODU": 1, "STOK_KODU": NETSIS_ITEMS[1], "TOP_GIRIS_MIK": 200},
+    ])
+    _rows(conn, "TBLCARISK", [{"CARIKOD": NETSIS_ACCOUNT, "RISKLIMITI": 100000,
+                               "SIPRISKDAVRAN": 2}])
+    _rows(conn, "TBLKOSULMAS", [
+        {"KOSUL_KOD": "K07", "ACIKLAMA": n("GENEL KOŞUL %7"), "BASTAR": "2026-01-01 00:00:00",
+         "BITTAR": "2026-12-31 00:00:00", "ISKONTO1": 7},
+        {"KOSUL_KOD": "YIL10", "ACIKLAMA": n("YIL SONU %10"), "BASTAR": "2026-12-01 00:00:00",
+         "BITTAR": "2026-12-31 00:00:00", "ISKONTO1": 10},
     ])
     _rows(conn, "TBLSTOKFIAT", [
         {"FIYATNO": 1, "STOKKODU": NETSIS_ITEMS[0], "FIYATGRUBU": "BAYI", "A_S": "S",
          "FIYAT1": 110, "BASTAR": "2026-01-01 00:00:00", "BITTAR": "2027-12-31 00:00:00"},
         {"FIYATNO": 2, "STOKKODU": NETSIS_ITEMS[0], "FIYATGRUBU": "", "A_S": "S",
          "FIYAT1": 118, "BASTAR": "2026-01-01 00:00:00", "BITTAR": "2027-12-31 00:00:00"},
+        {"FIYATNO": 3, "STOKKODU": NETSIS_ITEMS[1], "FIYATGRUBU": "", "A_S": "S",
+         "FIYAT1": 88, "BASTAR": "2026-12-01 00:00:00", "BITTAR": "2026-12-31 00:00:00"},
     ])
     _rows(conn, "TBLCARIPLASIYER", [{"PLASIYER_KODU": "P01",
                                      "PLASIYER_ACIKLAMA": n("AYŞE YILMAZ")}])

@@ -56,11 +56,19 @@ def logo_config(sets: list[IntegrationSet], db_path: Path) -> LogoSimConfig:
                          compressed_answers=first.logo.compress)
 
 
+# TRANSITION: NetOpenX's PUT ARPs/Items replaces the whole record (the simulators' default); the
+# demo runs the older merging PUT until the integrator's Netsis gateway updates cards by GET, merge
+# and a whole PUT (today it PUTs only the mapped fields, which a real NetOpenX would blank). Switch
+# this to "replace" then.
+DEMO_CARD_PUT = "merge"
+
+
 def netsis_config(sets: list[IntegrationSet], db_path: Path,
-                  token_lifetime_s: float = 1200.0) -> NetsisSimConfig:
+                  token_lifetime_s: float = 1200.0,
+                  card_put: str = DEMO_CARD_PUT) -> NetsisSimConfig:
     netsis_sets = [s for s in sets if not s.is_logo and s.netsis is not None]
     if not netsis_sets:
-        return NetsisSimConfig(db_path, token_lifetime_s=token_lifetime_s)
+        return NetsisSimConfig(db_path, token_lifetime_s=token_lifetime_s, card_put=card_put)
     first = netsis_sets[0]
     assert first.netsis is not None
     users: dict[str, str] = {}
@@ -77,7 +85,7 @@ def netsis_config(sets: list[IntegrationSet], db_path: Path,
     return NetsisSimConfig(db_path, dbname=first.netsis.dbname, dbuser=first.netsis.dbuser,
                            dbpassword=first.netsis.dbpassword.get_secret_value(),
                            users=users or {"NETSIS": "net1234"}, branches=tuple(sorted(branches)),
-                           token_lifetime_s=token_lifetime_s)
+                           token_lifetime_s=token_lifetime_s, card_put=card_put)
 
 
 @dataclass

@@ -31,9 +31,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from simulators.demodb import commerce
 from simulators.demodb.schema import statements
 
-GENERATOR_VERSION = "4"
+GENERATOR_VERSION = "5"
 SEED = 20261123
 KINDS = ("tiger", "netsis")
 
@@ -419,8 +420,10 @@ def build_world(scale: float = 1.0, seed: int = SEED) -> World:
     # account movements: opening balance, invoices of dispatches, payments over the year
     movements: list[Movement] = []
     for acc in accounts:
-        movements.append(Movement(acc.number, YEAR_START, True,
-                                  _money(rng, 0, 25000), "opening", "DEVİR"))
+        opening = _money(rng, 0, 25000)
+        if acc.number in commerce.RISK_ACCOUNTS:  # a large positive risk to be under/near/over
+            opening = commerce.RISK_OPENING
+        movements.append(Movement(acc.number, YEAR_START, True, opening, "opening", "DEVİR"))
         for _ in range(size.movements_per_account):
             day = _day(rng)
             if rng.random() < 0.55:
@@ -599,7 +602,9 @@ def tiger_tables(world: World, seed: int = SEED) -> Tables:
                              ln.quantity, ln.price, total.quantize(Decimal("0.01")), 0, ln.vat,
                              _vat(total, ln.vat), total.quantize(Decimal("0.01")), ln.shipped,
                              1 if ln.shipped >= ln.quantity else 0, _ts(o.day + timedelta(days=7)),
-                             ln.warehouse, 0, 0, 4, ""))
+                             ln.warehouse, 0, 0, 4, "",
+                             ln.quantity if commerce.reserved(o) else Decimal(0),
+                             commerce.on_vehicle(o, ln)))
     t["LG_001_01_ORFICHE"] = (["LOGICALREF", "TRCODE", "FICHENO", "DATE_", "TIME_", "DOCODE",
                                "SPECODE", "CYPHCODE", "CLIENTREF", "SOURCEINDEX", "SALESMANREF",
                                "PAYDEFREF", "GROSSTOTAL", "TOTALDISCOUNTS", "TOTALVAT", "NETTOTAL",
@@ -608,7 +613,8 @@ def tiger_tables(world: World, seed: int = SEED) -> Tables:
     t["LG_001_01_ORFLINE"] = (["LOGICALREF", "ORDFICHEREF", "LINENO_", "STOCKREF", "CLIENTREF",
                                "LINETYPE", "TRCODE", "DATE_", "AMOUNT", "PRICE", "TOTAL", "DISCPER",
                                "VAT", "VATAMNT", "LINENET", "SHIPPEDAMOUNT", "CLOSED", "DUEDATE",
-                               "SOURCEINDEX", "UOMREF", "USREF", "STATUS", "LINEEXP"], orl_rows)
+                               "SOURCEINDEX", "UOMREF", "USREF", "STATUS", "LINEEXP",
+                               "RESERVEAMOUNT", "ONVEHICLE"], orl_rows)
 
     # stock slips: purchase receipts (TRCODE 1, IOCODE 1) and wholesale dispatches (TRCODE 8, IOCODE 4)
     stf_rows: Rows = []
@@ -627,8 +633,9 @@ def tiger_tables(world: World, seed: int = SEED) -> Tables:
         doc = f"CRM-{slip.order:06d}" if slip.order and slip.order % 4 == 0 else ""
         stf_rows.append((slip.number, grp, trcode, iocode, f"{slip.number:08d}", _ts(slip.day),
                          _packed_time(14, 0), doc, "", (slip.account or 0) + 1 if slip.account else 0,
-                         slip.warehouse, 0, gross, vat, gross + vat, 0, 0, "", _guid(rng), 1,
-                         _ts(slip.day, 14 * 3600)))
+                         slip.warehouse, 0, gross, vat, gross + vat, 0,
+                         0 if slip.incoming else 1,  # the demo's sales dispatches are invoiced
+                         "", _guid(rng), 1, _ts(slip.day, 14 * 3600)))
         for n, sm in enumerate(moves):
             total = (sm.quantity * sm.price).quantize(Decimal("0.01"))
             product_vat = world.products[sm.product - 1].vat
@@ -649,33 +656,40 @@ def tiger_tables(world: World, seed: int = SEED) -> Tables:
                               "ORDTRANSREF", "ORDFICHEREF", "INVOICEREF", "CANCELLED", "LINEEXP"],
                              stl_rows)
 
-    # totals: daily net change per (item, warehouse, day) in STINVTOT; cumulative in GNTOTST,
-    # both with the INVENNO = -1 firm total
-    daily: dict[tuple[int, int, date], Decimal] = defaultdict(Decimal)
+    # totals: daily change per (item, warehouse, day) in STINVTOT, cumulative in GNTOTST, both
+    # with the INVENNO = -1 firm total (the simulator's rules, simulators.logo.stock): moves change
+    # ONHAND (dispatches also SHIPPED) on their day, open order quantities count in ACTSORDER (and
+    # RESERVED for reserved orders) on the order's day
+    totals = ("ONHAND", "RESERVED", "ACTSORDER", "SHIPPED")
+    daily: dict[tuple[int, int, date], dict[str, Decimal]] = defaultdict(
+        lambda: dict.fromkeys(totals, Decimal(0)))
+
+    def book(product: int, warehouse: int, day: date, column: str, quantity: Decimal) -> None:
+        for where in (warehouse, -1):
+            daily[(product, where, day)][column] += quantity
+
     for sm in world.moves:
-        signed = sm.quantity if sm.incoming else -sm.quantity
-        daily[(sm.product, sm.warehouse, sm.day)] += signed
-        daily[(sm.product, -1, sm.day)] += signed
-    inv_rows: Rows = []
-    cumulative: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
-    for (product, warehouse, day), qty in sorted(daily.items()):
-        inv_rows.append((len(inv_rows) + 1, product + 1, warehouse, _ts(day), qty, 0, 0, 0, 0, 0))
-        cumulative[(product, warehouse)] += qty
-    open_orders: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+        book(sm.product, sm.warehouse, sm.day, "ONHAND", sm.quantity if sm.incoming else -sm.quantity)
+        if not sm.incoming:
+            book(sm.product, sm.warehouse, sm.day, "SHIPPED", sm.quantity)
     for o in world.orders:
         for ln in o.lines:
-            remaining = ln.quantity - ln.shipped
-            if remaining > 0:
-                open_orders[(ln.product, ln.warehouse)] += remaining
-                open_orders[(ln.product, -1)] += remaining
-    gn_rows: Rows = []
-    for (product, warehouse), qty in sorted(cumulative.items()):
-        ordered = open_orders.get((product, warehouse), Decimal(0))
-        gn_rows.append((len(gn_rows) + 1, product + 1, warehouse, qty, 0, ordered, 0, 0, 0))
-    t["LG_001_01_STINVTOT"] = (["LOGICALREF", "STOCKREF", "INVENNO", "DATE_", "ONHAND", "RESERVED",
-                                "ACTSORDER", "ACTPORDER", "TEMPIN", "TEMPOUT"], inv_rows)
-    t["LG_001_01_GNTOTST"] = (["LOGICALREF", "STOCKREF", "INVENNO", "ONHAND", "RESERVED",
-                               "ACTSORDER", "ACTPORDER", "TEMPIN", "TEMPOUT"], gn_rows)
+            still = max(Decimal(0), ln.quantity - ln.shipped)
+            book(ln.product, ln.warehouse, o.day, "ACTSORDER", still)
+            if commerce.reserved(o):
+                book(ln.product, ln.warehouse, o.day, "RESERVED", still)
+    inv_rows: Rows = []
+    cumulative: dict[tuple[int, int], dict[str, Decimal]] = defaultdict(
+        lambda: dict.fromkeys(totals, Decimal(0)))
+    for (product, warehouse, day), change in sorted(daily.items()):
+        inv_rows.append((len(inv_rows) + 1, product + 1, warehouse, _ts(day),
+                         *(change[c] for c in totals)))
+        for column in totals:
+            cumulative[(product, warehouse)][column] += change[column]
+    gn_rows: Rows = [(n + 1, product + 1, warehouse, *(change[c] for c in totals))
+                     for n, ((product, warehouse), change) in enumerate(sorted(cumulative.items()))]
+    t["LG_001_01_STINVTOT"] = (["LOGICALREF", "STOCKREF", "INVENNO", "DATE_", *totals], inv_rows)
+    t["LG_001_01_GNTOTST"] = (["LOGICALREF", "STOCKREF", "INVENNO", *totals], gn_rows)
 
     # campaigns the LogoObjectService simulator applies in CalculateDataObject (F35)
     t["LG_001_CAMPAIGN"] = (["LOGICALREF", "CODE", "NAME", "BEGDATE", "ENDDATE", "PRIORITY",
@@ -696,6 +710,7 @@ def tiger_tables(world: World, seed: int = SEED) -> Tables:
     t["LG_XT001_001"] = (["LOGICALREF", "PARLOGREF", "SEKTOR", "CRM_ID", "MUSTERI_SKORU"],
                          [(i + 1, number + 1, sector, f"F-{number:05d}", (number * 37) % 100)
                           for i, (number, sector) in enumerate(sorted(world.extension_sectors.items()))])
+    commerce.tiger(world, t)  # risk (CLRNUMS), DBS limits and discount rates of the accounts
     return t
 
 
@@ -805,7 +820,7 @@ def netsis_tables(world: World, seed: int = SEED) -> Tables:
             key = len(sipt_rows) + 1
             order_line_key[(o.number, n)] = key
             sipt_rows.append((key, 0, number, n + 1, pcode[ln.product], ln.quantity, Decimal(0),
-                              ln.shipped, ln.price, ln.price, Decimal(ln.vat), "6", "C", "",
+                              ln.shipped, ln.price, ln.price, Decimal(ln.vat), "6", "C", "H",
                               acode[o.account], acode[o.account], _ts(o.day), ln.warehouse + 1, 0))
     t["TBLSIPAMAS"] = (["SUBE_KODU", "FTIRSIP", "FATIRS_NO", "CARI_KODU", "TARIH", "TIPI",
                         "BRUTTUTAR", "SAT_ISKT", "KDV", "GENELTOPLAM", "ACIKLAMA", "PLA_KODU",
@@ -837,17 +852,18 @@ def netsis_tables(world: World, seed: int = SEED) -> Tables:
         for x in moves:
             sth_rows.append((len(sth_rows) + 1, 0, pcode[x.product], number, _ts(x.day),
                              "G" if x.incoming else "C", x.quantity, x.price, x.price,
-                             Decimal(world.products[x.product - 1].vat), kind, "A" if not x.incoming
+                             Decimal(world.products[x.product - 1].vat), kind, "H" if not x.incoming
                              else "J", f"S{x.order:014d}" if x.order else "",
                              order_line_key.get((x.order, x.order_line or 0), 0) if x.order else 0,
-                             customer, "", x.warehouse + 1, ""))
+                             customer, customer, x.warehouse + 1, "",
+                             Decimal(0) if x.incoming else x.quantity))  # the demo's are invoiced
     t["TBLFATUIRS"] = (["SUBE_KODU", "FTIRSIP", "FATIRS_NO", "CARI_KODU", "TARIH", "TIPI",
                         "BRUTTUTAR", "SAT_ISKT", "KDV", "GENELTOPLAM", "GIB_FATIRS_NO", "ACIKLAMA",
                         "FATKALEM_ADEDI", "PLA_KODU", "KAYITTARIHI", "KAYITYAPANKUL"], fat_rows)
     t["TBLSTHAR"] = (["INCKEYNO", "SUBE_KODU", "STOK_KODU", "FISNO", "STHAR_TARIH", "STHAR_GCKOD",
                       "STHAR_GCMIK", "STHAR_BF", "STHAR_NF", "STHAR_KDV", "STHAR_FTIRSIP",
                       "STHAR_HTUR", "STHAR_SIPNUM", "STHAR_SIPKONT", "STHAR_CARIKOD",
-                      "STHAR_ACIKLAMA", "DEPO_KODU", "YAPKOD"], sth_rows)
+                      "STHAR_ACIKLAMA", "DEPO_KODU", "YAPKOD", "FIRMA_DOVTUT"], sth_rows)
 
     teklif_rows: Rows = []
     teklift_rows: Rows = []
@@ -901,6 +917,8 @@ def netsis_tables(world: World, seed: int = SEED) -> Tables:
                        "MUS_TOP_TESLIM"],
                       [(0, warehouse, code, "", *values)
                        for (warehouse, code), values in sorted(totals.items())])
+    # risk (TBLCARISK), price groups, conditions, more price-system rows, STOK_DAGITIM
+    commerce.netsis(world, t, acode)
     return t
 
 

@@ -5,6 +5,16 @@ at ``/LogoObjectService/Service`` (research/logo-tiger.md §1). Every answer fol
 HTTP 200 with ``status`` 3 (done) or 4 (refused, ``errorString`` says why), a SOAP fault with
 HTTP 500 when the service itself fails (or cannot take the message), HTTP 415 for a wrong content
 type and 400 for a body that is not XML. Faults can be injected per operation (simulators.faults).
+
+Compressed ``dataXML`` (research/quotes.md §1): real clients gzip the UTF-8 text and base64 it, so
+a compressed dataXML is decoded as UTF-8 whatever its XML declaration says (bytes that are not
+UTF-8 become U+FFFD, as .NET's ``Encoding.UTF8`` does), then parsed as text. The answer's dataXML
+is compressed the same way (UTF-8, declaration kept as Logo exports it) when the request's dataXML
+was compressed or the service is configured to compress (``compressed_answers``).
+
+Test hook (not part of LogoObjectService): ``POST /_sim/ship`` ships part of an order, see
+simulators.logo.shipping for the request and answer; 200 with the answer, 404 when the order or a
+line does not exist, 409 with ``{"error": ...}`` when the ERP would refuse, 400 for a bad body.
 """
 
 from __future__ import annotations
@@ -22,6 +32,8 @@ from lxml import etree
 from simulators import db
 from simulators.faults import Counters, Fault, Faults, control_routes, fault_middleware
 from simulators.logo.model import LogoError, TigerModel
+from simulators.logo.shipping import OrderNotFound, ship_order
+from simulators.shipping import ship_route
 
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 SERVICE_NS = "http://tempuri.org/"
@@ -53,21 +65,30 @@ def _local(tag: Any) -> str:
     return str(tag).rsplit("}", 1)[-1]
 
 
-def parse_logo_xml(text: str) -> etree._Element:
-    """Logo XML from a SOAP string: plain (any declaration) or base64 of gzip."""
+def parse_logo_xml(text: str) -> tuple[etree._Element, bool]:
+    """Logo XML from a SOAP string: plain text (any declaration) or base64 of the gzip of UTF-8
+    text; and whether it came compressed."""
     stripped = text.strip()
-    if stripped and not stripped.startswith("<"):
+    compressed = bool(stripped) and not stripped.startswith("<")
+    if compressed:
         try:
             raw = gzip.decompress(base64.b64decode(stripped, validate=True))
         except (ValueError, OSError, EOFError):
             raise LogoError("dataXML çözülemedi (ne XML ne de sıkıştırılmış XML)") from None
-        return etree.fromstring(raw, _parser())
+        stripped = raw.decode("utf-8", errors="replace").lstrip("\ufeff").strip()
     if not stripped:
         raise LogoError("dataXML boş")
     try:
-        return etree.fromstring(_DECLARATION.sub("", stripped, count=1).encode("utf-8"), _parser())
+        document = etree.fromstring(_DECLARATION.sub("", stripped, count=1).encode("utf-8"),
+                                    _parser())
     except etree.XMLSyntaxError as exc:
         raise LogoError(f"dataXML okunamadı: {exc.msg}") from None
+    return document, compressed
+
+
+def compress(text: str) -> str:
+    """dataXML as a compressing client sends it: base64 of the gzip of the UTF-8 text."""
+    return base64.b64encode(gzip.compress(text.encode("utf-8"), mtime=0)).decode("ascii")
 
 
 def _params(text: str) -> dict[str, str]:
@@ -182,11 +203,8 @@ class LogoSimulator:
                 values.insert(0, ("dataReference", "0"))
         return _xml(envelope(operation, values))
 
-    def _answer_xml(self, text: str) -> str:
-        if not self.config.compressed_answers:
-            return text
-        return base64.b64encode(gzip.compress(text.encode("iso8859_9", errors="replace"),
-                                              mtime=0)).decode("ascii")
+    def _answer_xml(self, text: str, compressed: bool = False) -> str:
+        return compress(text) if compressed or self.config.compressed_answers else text
 
     def _dispatch(self, operation: str, params: dict[str, str]) -> list[tuple[str, str]]:
         if params.get("securityCode", "") != self.config.security_code:
@@ -213,13 +231,13 @@ class LogoSimulator:
             raise LogoError(f"{period} numaralı dönem bulunamadı")
         model = self.model
         if operation == "AppendDataObject":
-            document = parse_logo_xml(params.get("dataXML", ""))
+            document, _ = parse_logo_xml(params.get("dataXML", ""))
             new_ref = model.append(data_type, reference, document, options)
             return [("dataReference", str(new_ref)), ("errorString", ""), ("status", "3")]
         if operation == "CalculateDataObject":
-            document = parse_logo_xml(params.get("dataXML", ""))
+            document, compressed = parse_logo_xml(params.get("dataXML", ""))
             computed = model.calculate(data_type, document, options)
-            return [("dataReference", "0"), ("dataXML", self._answer_xml(computed)),
+            return [("dataReference", "0"), ("dataXML", self._answer_xml(computed, compressed)),
                     ("errorString", ""), ("status", "3")]
         if operation == "ReadDataObject":
             exported = model.read(data_type, reference)
@@ -239,6 +257,10 @@ def create_logo_app(config: LogoSimConfig) -> web.Application:
     app[LOGO_SIM] = simulator
     app.router.add_post(config.path, simulator.handle)
     app.add_routes(control_routes(simulator.faults, simulator.counters))
+
+    app.router.add_post("/_sim/ship", ship_route(lambda body: ship_order(simulator.model, body),
+                                                 refused=LogoError, not_found=OrderNotFound),
+                        name="sim_ship")
 
     async def close(_app: web.Application) -> None:
         simulator.close()

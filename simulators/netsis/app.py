@@ -10,6 +10,11 @@
   errors with HTTP 200 (research/netsis.md §1.2-§1.10).
 
 Faults can be injected per route name (``ItemSlips.post``, ``ARPs.get``, ``token``, ...).
+
+Test hook (not part of NetOpenX): ``POST /_sim/ship`` delivers part of an order with a dispatch,
+see simulators.netsis.shipping for the request and answer; 200 with the answer, 404 when the
+order or a line does not exist, 409 with ``{"error": ...}`` when the ERP would refuse, 400 for a
+bad body.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ from aiohttp import web
 from simulators import db
 from simulators.faults import Counters, Fault, Faults, control_routes, fault_middleware
 from simulators.netsis.model import NetsisError, NetsisModel, fatura_tip, prop
+from simulators.netsis.shipping import OrderNotFound, ship_order
+from simulators.shipping import ship_route
 
 DENIED = "Authorization has been denied for this request."
 PREFIX = "/api/v2/"
@@ -45,6 +52,7 @@ class NetsisSimConfig:
     branches: tuple[int, ...] = (0,)
     token_lifetime_s: float = 1200.0
     version: str = "2.0.4.3"
+    card_put: str = "replace"  # PUT ARPs/Items: "replace" the whole record, or "merge" (older)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +89,7 @@ class NetsisSimulator:
         if self._model is None:
             conn = db.connect(self.config.db_path)
             db.ensure_additions(conn, "netsis")
-            self._model = NetsisModel(conn)
+            self._model = NetsisModel(conn, card_put=self.config.card_put)
         return self._model
 
     def close(self) -> None:
@@ -326,6 +334,9 @@ def create_netsis_app(config: NetsisSimConfig) -> web.Application:
 
     app.router.add_post("/_sim/tokens/revoke", revoke, name="sim_revoke")
     app.router.add_post("/_sim/tokens/expire", expire, name="sim_expire")
+    app.router.add_post("/_sim/ship", ship_route(lambda body: ship_order(simulator.model, body),
+                                                 refused=NetsisError, not_found=OrderNotFound),
+                        name="sim_ship")
 
     async def close(_app: web.Application) -> None:
         simulator.close()
