@@ -17,7 +17,7 @@ from typing import Any
 
 from lxml import etree
 
-from integrator.errors import IntegratorError
+from integrator.errors import CreatedLink, IntegratorError
 from integrator.model import Context, CrmRecord, StoredSet
 from integrator.services.cards import Saved
 from integrator.services.listing import Page
@@ -56,7 +56,15 @@ def error_element(error: IntegratorError, request_id: str) -> etree._Element:
         if item.line is not None:
             el.set("line", str(item.line))
         el.text = clean(item.text)
+    for link in error.links:
+        root.append(created_link_element(link))
     return root
+
+
+def created_link_element(link: CreatedLink) -> etree._Element:
+    """``<Link entity crmId ref code created="true"/>``: a record the service created in the ERP."""
+    return etree.Element("Link", entity=link.entity, crmId=clean(link.crm_id), ref=clean(link.ref),
+                         code=clean(link.code), created="true")
 
 
 # -- records and links (accounts, products) ----------------------------------------------------------
@@ -268,8 +276,9 @@ def session_element(opened: OpenedSession, *, with_id: bool) -> etree._Element:
 
 def current_session_element(context: Context) -> etree._Element:
     s = context.integration_set
-    element = etree.Element("Session", user=clean(context.user), set=s.code, erp=s.erp,
-                            transferType=context.transfer_type)
+    element = etree.Element("Session", user=clean(context.user), set=s.code, erp=s.erp)
+    if context.transfer_type:
+        element.set("transferType", context.transfer_type)
     if context.salesman:
         element.set("salesman", clean(context.salesman))
     return element

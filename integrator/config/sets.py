@@ -29,7 +29,7 @@ from integrator.config.base import (
 )
 
 __all__ = [
-    "SET_CHECK", "Credentials", "Database", "Extension", "FieldMapping", "IntegrationSet",
+    "CODE_TEMPLATE", "SET_CHECK", "CodePolicies", "CodePolicy", "Credentials", "Database", "Extension", "FieldMapping", "IntegrationSet",
     "LogoService", "Mappings", "NamedQuery", "NetsisPriceOptions", "NetsisService", "QueryParam",
     "SetCheck", "SetUser", "Settings", "SqlDefinitions",
 ]
@@ -194,6 +194,33 @@ class NetsisPriceOptions(Model):
     by_price_system: bool = Field(default=False, description="FiyatSistemineGoreHesapla")
 
 
+CODE_TEMPLATE = re.compile(r"^(?P<prefix>[^{}]*)\{n(?::0(?P<width>[1-9][0-9]?)d)?\}(?P<suffix>[^{}]*)$")
+
+
+class CodePolicy(Model):
+    """Where the ERP code of a record created during a quote transfer comes from (F15, F22) when
+    the CRM record carries none (docs/sets.md, "Code policy")."""
+
+    source: Literal["field", "crm_id", "template"] = Field(
+        default="field", description="a CRM field, the CRM id, or a template with the next number")
+    field: str = Field(default="Code", min_length=1, description="the CRM field (source field)")
+    template: str | None = Field(
+        default=None, description="e.g. '120.99.{n:05d}': the next free number fills {n}")
+
+    @model_validator(mode="after")
+    def _template(self) -> CodePolicy:
+        if self.source == "template":
+            if not self.template or not CODE_TEMPLATE.match(self.template):
+                raise ValueError("code_policy source 'template' needs a template with one {n} or "
+                                 "{n:0Nd} and no other braces, e.g. '120.99.{n:05d}'")
+        return self
+
+
+class CodePolicies(Model):
+    account: CodePolicy = Field(default_factory=CodePolicy)
+    product: CodePolicy = Field(default_factory=CodePolicy)
+
+
 class Settings(Model):
     price_source: Literal["erp", "crm", "sql"] = "erp"
     netsis_price_options: NetsisPriceOptions = Field(default_factory=NetsisPriceOptions)
@@ -202,7 +229,10 @@ class Settings(Model):
     auto_create_account: bool = False
     auto_create_product: bool = False
     stock_by_selected_warehouse: bool = False
-    default_transfer_type: TransferType = "order"
+    default_transfer_type: TransferType | None = Field(
+        default="order", description="transfer type of users without their own; null: the CRM "
+                                     "must name it (?as=) when a user has none")
+    code_policy: CodePolicies = Field(default_factory=CodePolicies)
     on_duplicate: Literal["error", "link"] = "error"
     write_concurrency: int = Field(default=2, ge=1, le=64, description="concurrent ERP writes")
     write_queue: int = Field(default=100, ge=0, le=100_000, description="writes waiting for a seat")

@@ -241,6 +241,9 @@ def _logo_document(entity: Entity) -> tuple[CatalogField, ...]:
            "ERP assigns the next number", "FICHENO", table=head, managed=True),
         _f("DOC_NUMBER", TEXT, 32, "Belge numarası: CRM teklif kimliği (mutabakat için)", "Document "
            "number: the CRM quote id (for reconciliation)", "DOCODE", table=head, managed=True),
+        _f("DOC_TRACK_NR", TEXT, 21, "Belge takip numarası: CRM teklifinin damgası (revizyon ve "
+           "içerik özeti; F29)", "Document tracking number: the stamp of the CRM quote (revision "
+           "and content digest; F29)", "DOCTRACKINGNR", table=head, managed=True),
         _f("DATE", DAY, None, "Fiş tarihi", "Slip date", "DATE_", table=head, required=True),
         _f("TIME", CLOCK, None, "Fiş saati (paketlenmiş)", "Slip time (packed)",
            "TIME_" if order else "FTIME", table=head),
@@ -248,8 +251,9 @@ def _logo_document(entity: Entity) -> tuple[CatalogField, ...]:
            "CODE", table=CLCARD, required=True, managed=True),
         _f("SOURCE_WH", INT, None, "Ambar numarası (teklifin ambarı)", "Warehouse number (the quote's "
            "warehouse)", "SOURCEINDEX", table=head, managed=True),
-        _f("SALESMAN_CODE", TEXT, 25, "Satış elemanı kodu (kullanıcının satış temsilcisi)",
-           "Salesman code (the user's sales rep)", "CODE", table="LG_SLSMAN", managed=True),
+        _f("SALESMAN_CODE" if order else "SALESMANCODE", TEXT, 25,
+           "Satış elemanı kodu (kullanıcının satış temsilcisi)", "Salesman code (the user's sales "
+           "rep)", "CODE", table="LG_SLSMAN", managed=True),
         _f("AUXIL_CODE", TEXT, 11, "Özel kod", "Special code", "SPECODE", table=head),
         _f("AUTH_CODE", TEXT, 11, "Yetki kodu", "Authorisation code", "CYPHCODE" if order else None,
            table=head if order else None),
@@ -448,8 +452,11 @@ def _netsis_document(entity: Entity) -> tuple[CatalogField, ...]:
         _f("EKACK1", TEXT, 100, "Ek açıklama 1: CRM teklif kimliği (mutabakat için)", "Extra note 1: "
            "the CRM quote id (for reconciliation)", "ACIK1", table="TBLFATUEK", section=fat,
            managed=True),
+        _f("EKACK2", TEXT, 100, "Ek açıklama 2: CRM teklifinin damgası (revizyon ve içerik özeti; "
+           "F29)", "Extra note 2: the stamp of the CRM quote (revision and content digest; F29)",
+           "ACIK2", table="TBLFATUEK", section=fat, managed=True),
         *[_f(f"EKACK{n}", TEXT, 100, f"Ek açıklama {n}", f"Extra note {n}", f"ACIK{n}",
-             table="TBLFATUEK", section=fat) for n in range(2, 17)],
+             table="TBLFATUEK", section=fat) for n in range(3, 17)],
         _f("BRUTTUTAR", DEC, None, "Brüt tutar (ERP hesaplar)", "Gross amount (computed by the ERP)",
            "BRUTTUTAR", table=head, section=fat, readonly=True),
         _f("KDV", DEC, None, "KDV tutarı (ERP hesaplar)", "VAT amount (computed by the ERP)", "KDV",

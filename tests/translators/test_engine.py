@@ -116,10 +116,10 @@ def test_unmapped_custom_fields_are_ignored_f8() -> None:
 
 def test_custom_field_to_an_unknown_tag_and_a_netsis_section_f8() -> None:
     ctx = MappingContext.for_user(tiger_set(mappings={"order": [
-        {"crm": "Ref_Custom", "erp": "DOC_TRACK_NR"}]}))
+        {"crm": "Ref_Custom", "erp": "EXTERNAL_REF"}]}))
     order = logo("order", QUOTE.replace("<Lines>", '<Field name="Ref_Custom">R-1</Field><Lines>'),
                  ctx)
-    assert text_of(order, "DOC_TRACK_NR") == "R-1"
+    assert text_of(order, "EXTERNAL_REF") == "R-1"
     nctx = MappingContext.for_user(netsis_set(mappings={"account": [
         {"crm": "Extra_Custom", "erp": "CariEkBilgi.Kull7S"},
         {"crm": "Other_Custom", "erp": "NEW_PROP"}]}))

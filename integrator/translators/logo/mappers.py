@@ -134,11 +134,13 @@ class OrderTranslator(LogoTranslator):
     direct: ClassVar[tuple[tuple[Source, str], ...]] = (
         (const("~"), "NUMBER"),                    # the ERP assigns the next number (F25)
         (managed(sources.quote_id, "@crmId", required="the quote has no crmId"), "DOC_NUMBER"),
+        (managed(sources.quote_stamp, "@revision"), "DOC_TRACK_NR"),
         (managed(sources.account_code, "Account/@code", required=sources.ACCOUNT_REQUIRED), "ARP_CODE"),
         (managed(sources.warehouse, "@warehouse"), "SOURCE_WH"),
         (managed(sources.salesman, "@salesman"), "SALESMAN_CODE"),
         (const("4"), "ORDER_STATUS"),              # sevkedilebilir
     )
+    line_warehouse: ClassVar[str] = "SOURCE_WH"  # the warehouse tag of its lines
 
     @mapping
     def quote_id_fits(self, scope: Scope, out: dict[str, Any]) -> dict[str, Any]:
@@ -167,11 +169,15 @@ class OrderTranslator(LogoTranslator):
     def transactions(self, scope: Scope, out: dict[str, Any]) -> dict[str, Any]:
         """``TRANSACTIONS``: each line, followed by a discount line (TYPE 2) when it has one."""
         result: list[dict[str, Any]] = []
+        warehouse_tag = self.line_warehouse
         for line in self.lines(scope):
             rate = line.pop("DISCOUNT_RATE", None)
             result.append(line)
             if rate and rate.strip("0.+-"):  # a plain decimal that is not zero
-                result.append({"TYPE": "2", "DISCOUNT_RATE": rate})
+                discount = {"TYPE": "2", "DISCOUNT_RATE": rate}
+                if warehouse_tag in line:  # a discount line stays in its item's warehouse
+                    discount[warehouse_tag] = line[warehouse_tag]
+                result.append(discount)
         return {"TRANSACTIONS": result}
 
 
@@ -185,10 +191,12 @@ class DispatchTranslator(OrderTranslator):
                  "@type"), "TYPE"),
         (const("~"), "NUMBER"),
         (managed(sources.quote_id, "@crmId", required="the quote has no crmId"), "DOC_NUMBER"),
+        (managed(sources.quote_stamp, "@revision"), "DOC_TRACK_NR"),
         (managed(sources.account_code, "Account/@code", required=sources.ACCOUNT_REQUIRED), "ARP_CODE"),
         (managed(sources.warehouse, "@warehouse"), "SOURCE_WH"),
-        (managed(sources.salesman, "@salesman"), "SALESMAN_CODE"),
+        (managed(sources.salesman, "@salesman"), "SALESMANCODE"),   # dispatch headers (quotes.md §1)
     )
+    line_warehouse = "SOURCEINDEX"
 
 
 TRANSLATORS: dict[str, LogoTranslator] = {

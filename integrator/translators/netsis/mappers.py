@@ -194,6 +194,7 @@ class DocumentTranslator(NetsisTranslator):
             (const(2), "FatUst.TIPI"),             # ft_Acik
             (managed(sources.quote_id, "@crmId", required="the quote has no crmId"),
              "FatUst.EKACK1"),
+            (managed(sources.quote_stamp, "@revision"), "FatUst.EKACK2"),
             (managed(sources.salesman, "@salesman"), "FatUst.PLA_KODU"),
         )
 
