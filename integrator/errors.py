@@ -33,6 +33,7 @@ class CreatedLink:
     crm_id: str
     ref: str
     code: str
+    created: bool = True  # False: it existed already (an earlier attempt of the same request)
 
 
 class IntegratorError(Exception):

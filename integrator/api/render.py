@@ -20,8 +20,10 @@ from lxml import etree
 from integrator.errors import CreatedLink, IntegratorError
 from integrator.model import Context, CrmRecord, StoredSet
 from integrator.services.cards import Saved
+from integrator.services.erp_documents import TransferredDocument
 from integrator.services.listing import Page
 from integrator.services.lookups import AccountStatement, SearchResult, StockResult
+from integrator.services.quotes import Cancellation, TransferResult, TransferStatus
 from integrator.sessions.manager import OpenedSession
 from integrator.sql.results import Column, Result
 from integrator.translators.catalog import EntityCatalog
@@ -62,9 +64,10 @@ def error_element(error: IntegratorError, request_id: str) -> etree._Element:
 
 
 def created_link_element(link: CreatedLink) -> etree._Element:
-    """``<Link entity crmId ref code created="true"/>``: a record the service created in the ERP."""
+    """``<Link entity crmId ref code created/>``: a record the service linked for the CRM (created
+    in the ERP now, or found from an earlier attempt)."""
     return etree.Element("Link", entity=link.entity, crmId=clean(link.crm_id), ref=clean(link.ref),
-                         code=clean(link.code), created="true")
+                         code=clean(link.code), created="true" if link.created else "false")
 
 
 # -- records and links (accounts, products) ----------------------------------------------------------
@@ -124,6 +127,74 @@ def page_element(page: Page) -> etree._Element:
     element = etree.Element("Page", count=str(page.count), more="true" if page.cursor else "false")
     if page.cursor:
         element.set("cursor", page.cursor)
+    return element
+
+
+# -- quote transfers ---------------------------------------------------------------------------------
+def transfer_element(result: TransferResult) -> etree._Element:
+    """``<Transfer quote revision set as ref number created [date]><Link …/>…</Transfer>``."""
+    element = etree.Element("Transfer", quote=clean(result.quote_id), revision=str(result.revision),
+                            set=result.set_code, ref=clean(result.ref),
+                            number=clean(result.number),
+                            created="true" if result.created else "false")
+    element.set("as", result.type)
+    if result.date is not None:
+        element.set("date", result.date.isoformat())
+    for link in result.links:
+        element.append(created_link_element(link))
+    return element
+
+
+def _document_attributes(element: etree._Element, document: TransferredDocument) -> None:
+    element.set("as", document.type)
+    element.set("ref", clean(document.ref))
+    element.set("number", clean(document.number))
+    element.set("account", clean(document.account))
+    if document.date is not None:
+        element.set("date", document.date.isoformat())
+
+
+def transfer_status_element(status: TransferStatus) -> etree._Element:
+    """``<Transfer quote set as ref number date status account [revision]>`` with one
+    ``<Line line product ordered shipped remaining closed/>`` per line (F28)."""
+    element = etree.Element("Transfer", quote=clean(status.quote_id), set=status.set_code)
+    _document_attributes(element, status.document)
+    element.set("status", _document_status(status))
+    if status.revision is not None:
+        element.set("revision", str(status.revision))
+    for line in status.lines:
+        etree.SubElement(element, "Line", line=str(line.line), erpLine=str(line.erp_line),
+                         product=clean(line.product), ordered=_quantity(line.ordered),
+                         shipped=_quantity(line.shipped), remaining=_quantity(line.remaining),
+                         closed="true" if line.closed else "false")
+    return element
+
+
+def _quantity(value: Decimal) -> str:
+    """A quantity without trailing zeros after the point (12, 3.5)."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _document_status(status: TransferStatus) -> str:
+    """open / partly-shipped / shipped (orders), from the lines; the document kind otherwise."""
+    if status.document.type != "order" or not status.lines:
+        return "dispatched" if status.document.type == "dispatch" else "open"
+    shipped = [line.shipped > 0 for line in status.lines]
+    if all(line.remaining <= 0 or line.closed for line in status.lines):
+        return "shipped"
+    return "partly-shipped" if any(shipped) else "open"
+
+
+def cancellation_element(cancelled: Cancellation) -> etree._Element:
+    """``<Cancelled quote set deleted="true" as ref number/>`` or ``deleted="false"`` with a
+    message when there was nothing to delete (F26)."""
+    element = etree.Element("Cancelled", quote=clean(cancelled.quote_id), set=cancelled.set_code,
+                            deleted="true" if cancelled.document is not None else "false")
+    if cancelled.document is not None:
+        _document_attributes(element, cancelled.document)
+    else:
+        element.text = "the quote has no ERP document; there was nothing to delete"
     return element
 
 

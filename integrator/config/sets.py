@@ -29,9 +29,10 @@ from integrator.config.base import (
 )
 
 __all__ = [
-    "CODE_TEMPLATE", "SET_CHECK", "CodePolicies", "CodePolicy", "Credentials", "Database", "Extension", "FieldMapping", "IntegrationSet",
-    "LogoService", "Mappings", "NamedQuery", "NetsisPriceOptions", "NetsisService", "QueryParam",
-    "SetCheck", "SetUser", "Settings", "SqlDefinitions",
+    "CODE_TEMPLATE", "SET_CHECK", "CodePolicies", "CodePolicy", "Credentials", "Database",
+    "Extension", "FieldMapping", "IntegrationSet", "LogoService", "Mappings", "NamedQuery",
+    "NetsisPriceOptions", "NetsisService", "QueryParam", "SetCheck", "SetUser", "Settings",
+    "SqlDefinitions",
 ]
 
 
@@ -162,7 +163,8 @@ class SqlDefinitions(Model):
     XML_TEXT: ClassVar[frozenset[str]] = frozenset({
         "account_search", "product_search", "account_list", "product_list", "account_statement",
         "account_opening_balance", "product_stock", "warehouses", "salesmen", "stock_check",
-        "risk_check", "price",
+        "risk_check", "price", "quote_document", "order_lines", "dispatch_lines", "quote_lines",
+        "quote_products",
     })
 
     account_search: str | None = None
@@ -177,6 +179,11 @@ class SqlDefinitions(Model):
     stock_check: str | None = None
     risk_check: str | None = None
     price: str | None = None
+    quote_document: str | None = None
+    order_lines: str | None = None
+    dispatch_lines: str | None = None
+    quote_lines: str | None = None
+    quote_products: str | None = None
     queries: dict[str, NamedQuery] = Field(default_factory=dict)
 
     @field_validator("queries")
@@ -209,9 +216,9 @@ class CodePolicy(Model):
 
     @model_validator(mode="after")
     def _template(self) -> CodePolicy:
-        if self.source == "template":
-            if not self.template or not CODE_TEMPLATE.match(self.template):
-                raise ValueError("code_policy source 'template' needs a template with one {n} or "
+        if self.source == "template" and (not self.template
+                                           or not CODE_TEMPLATE.match(self.template)):
+            raise ValueError("code_policy source 'template' needs a template with one {n} or "
                                  "{n:0Nd} and no other braces, e.g. '120.99.{n:05d}'")
         return self
 

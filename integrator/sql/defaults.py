@@ -32,6 +32,15 @@ account_list, product_list   bulk ERP -> CRM export (F11, F18), keyset pages: ``
                              UNITSET_CODE, UNIT_CODE)
 account_by_code,             ``:code`` / ``:ref`` -> REF, CODE: one card's link (reconciliation,
 account_by_ref, ...          ``on_duplicate: link``, NOT_FOUND checks); not overridable
+quote_document               ``:quote`` (the CRM quote id) -> DOCTYPE (order / dispatch / quote),
+                             REF, NUMBER, DATE, STAMP, STATUS, ACCOUNT: the ERP documents a quote
+                             transfer made (F28, F29; a dispatch made from an order is not one)
+order_lines, dispatch_lines, ``:ref`` (Tiger LOGICALREF) or ``:number`` + ``:account`` (Netsis) ->
+quote_lines                  LINE, PRODUCT, ORDERED, SHIPPED, REMAINING, CLOSED (F28)
+quote_products               ``:refs``, ``:codes`` -> REF, CODE, UNIT, UNIT_NO: the products of a
+                             quote with their units (one row per unit; F22, unit checks)
+account_codes, product_codes ``:pattern`` (a LIKE prefix), ``:limit`` -> CODE, highest first: the
+                             codes a code template has handed out (auto-create, F15, F22)
 ============================ ==================================================================
 
 Tiger/Go statements use the table tokens (``LG_FFF_…``, ``LG_FFF_PP_…``, ``LV_FFF_PP_…``) and skip
@@ -47,7 +56,8 @@ from integrator.config import IntegrationSet
 StatementName = Literal[
     "account_search", "product_search", "account_list", "product_list", "account_statement",
     "account_opening_balance", "product_stock", "warehouses", "salesmen", "account_by_code",
-    "account_by_ref", "product_by_code", "product_by_ref",
+    "account_by_ref", "product_by_code", "product_by_ref", "quote_document", "order_lines",
+    "dispatch_lines", "quote_lines", "quote_products", "account_codes", "product_codes",
 ]
 
 LOGO: dict[str, str] = {
@@ -150,6 +160,52 @@ SELECT S.CODE AS CODE, S.DEFINITION_ AS NAME, S.EMAILADDR AS EMAIL
 FROM LG_SLSMAN S WITH (NOLOCK)
 WHERE S.FIRMNR = :firm AND S.ACTIVE = 0
 ORDER BY S.CODE""",
+    "quote_document": """
+SELECT 'order' AS DOCTYPE, O.LOGICALREF AS REF, O.FICHENO AS NUMBER, O.DATE_ AS DATE,
+       O.DOCTRACKINGNR AS STAMP, O.STATUS AS STATUS, C.CODE AS ACCOUNT
+FROM LG_FFF_PP_ORFICHE O WITH (NOLOCK)
+LEFT JOIN LG_FFF_CLCARD C WITH (NOLOCK) ON C.LOGICALREF = O.CLIENTREF
+WHERE O.DOCODE = :quote AND O.TRCODE = 1 AND O.CANCELLED = 0
+UNION ALL
+SELECT 'dispatch' AS DOCTYPE, S.LOGICALREF AS REF, S.FICHENO AS NUMBER, S.DATE_ AS DATE,
+       S.DOCTRACKINGNR AS STAMP, S.BILLED AS STATUS, C.CODE AS ACCOUNT
+FROM LG_FFF_PP_STFICHE S WITH (NOLOCK)
+LEFT JOIN LG_FFF_CLCARD C WITH (NOLOCK) ON C.LOGICALREF = S.CLIENTREF
+WHERE S.DOCODE = :quote AND S.TRCODE IN (7, 8) AND S.CANCELLED = 0
+  AND NOT EXISTS (SELECT 1 FROM LG_FFF_PP_STLINE L WITH (NOLOCK)
+                  WHERE L.STFICHEREF = S.LOGICALREF AND L.ORDTRANSREF <> 0)
+ORDER BY REF""",
+    "order_lines": """
+SELECT L.LINENO_ AS LINE, I.CODE AS PRODUCT, L.AMOUNT AS ORDERED, L.SHIPPEDAMOUNT AS SHIPPED,
+       L.AMOUNT - (L.SHIPPEDAMOUNT + L.ONVEHICLE + L.DISTRESERVED) AS REMAINING, L.CLOSED AS CLOSED
+FROM LG_FFF_PP_ORFLINE L WITH (NOLOCK)
+LEFT JOIN LG_FFF_ITEMS I WITH (NOLOCK) ON I.LOGICALREF = L.STOCKREF
+WHERE L.ORDFICHEREF = :ref AND L.LINETYPE = 0
+ORDER BY L.LINENO_, L.LOGICALREF""",
+    "dispatch_lines": """
+SELECT L.STFICHELNNO AS LINE, I.CODE AS PRODUCT, L.AMOUNT AS ORDERED, L.AMOUNT AS SHIPPED,
+       0 AS REMAINING, 1 AS CLOSED
+FROM LG_FFF_PP_STLINE L WITH (NOLOCK)
+LEFT JOIN LG_FFF_ITEMS I WITH (NOLOCK) ON I.LOGICALREF = L.STOCKREF
+WHERE L.STFICHEREF = :ref AND L.LINETYPE = 0
+ORDER BY L.STFICHELNNO, L.LOGICALREF""",
+    "quote_products": """
+SELECT I.LOGICALREF AS REF, I.CODE AS CODE, U.CODE AS UNIT, A.LINENR AS UNIT_NO
+FROM LG_FFF_ITEMS I WITH (NOLOCK)
+LEFT JOIN LG_FFF_ITMUNITA A WITH (NOLOCK) ON A.ITEMREF = I.LOGICALREF
+LEFT JOIN LG_FFF_UNITSETL U WITH (NOLOCK) ON U.LOGICALREF = A.UNITLINEREF
+WHERE (I.LOGICALREF IN (:refs) OR I.CODE IN (:codes)) AND I.CODE <> N'ÿ'
+ORDER BY I.CODE, A.LINENR""",
+    "account_codes": """
+SELECT TOP (:limit) C.CODE AS CODE
+FROM LG_FFF_CLCARD C WITH (NOLOCK)
+WHERE C.CODE LIKE :pattern
+ORDER BY C.CODE DESC""",
+    "product_codes": """
+SELECT TOP (:limit) I.CODE AS CODE
+FROM LG_FFF_ITEMS I WITH (NOLOCK)
+WHERE I.CODE LIKE :pattern
+ORDER BY I.CODE DESC""",
 }
 
 NETSIS: dict[str, str] = {
@@ -245,6 +301,79 @@ ORDER BY D.DEPO_KODU""",
 SELECT P.PLASIYER_KODU AS CODE, P.PLASIYER_ACIKLAMA AS NAME
 FROM TBLCARIPLASIYER P WITH (NOLOCK)
 ORDER BY P.PLASIYER_KODU""",
+    "quote_document": """
+SELECT 'order' AS DOCTYPE, M.FATIRS_NO AS REF, M.FATIRS_NO AS NUMBER, M.TARIH AS DATE,
+       E.ACIK2 AS STAMP, M.KAPATILMIS AS STATUS, M.CARI_KODU AS ACCOUNT
+FROM TBLSIPAMAS M WITH (NOLOCK)
+JOIN TBLFATUEK E WITH (NOLOCK) ON E.SUBE_KODU = M.SUBE_KODU AND E.FKOD = M.FTIRSIP
+     AND E.FATIRSNO = M.FATIRS_NO AND E.CKOD = M.CARI_KODU
+WHERE E.ACIK1 = :quote AND M.FTIRSIP = '6' AND M.SUBE_KODU = :branch
+UNION ALL
+SELECT 'dispatch' AS DOCTYPE, M.FATIRS_NO AS REF, M.FATIRS_NO AS NUMBER, M.TARIH AS DATE,
+       E.ACIK2 AS STAMP, '' AS STATUS, M.CARI_KODU AS ACCOUNT
+FROM TBLFATUIRS M WITH (NOLOCK)
+JOIN TBLFATUEK E WITH (NOLOCK) ON E.SUBE_KODU = M.SUBE_KODU AND E.FKOD = M.FTIRSIP
+     AND E.FATIRSNO = M.FATIRS_NO AND E.CKOD = M.CARI_KODU
+WHERE E.ACIK1 = :quote AND M.FTIRSIP = '3' AND M.SUBE_KODU = :branch
+  AND NOT EXISTS (SELECT 1 FROM TBLSTHAR H WITH (NOLOCK)
+                  WHERE H.FISNO = M.FATIRS_NO AND H.STHAR_FTIRSIP = '3' AND H.STHAR_SIPNUM <> '')
+UNION ALL
+SELECT 'quote' AS DOCTYPE, M.FATIRS_NO AS REF, M.FATIRS_NO AS NUMBER, M.TARIH AS DATE,
+       E.ACIK2 AS STAMP, '' AS STATUS, M.CARI_KODU AS ACCOUNT
+FROM TBLTEKLIFMAS M WITH (NOLOCK)
+JOIN TBLFATUEK E WITH (NOLOCK) ON E.SUBE_KODU = M.SUBE_KODU AND E.FKOD = M.FTIRSIP
+     AND E.FATIRSNO = M.FATIRS_NO AND E.CKOD = M.CARI_KODU
+WHERE E.ACIK1 = :quote AND M.SUBE_KODU = :branch
+ORDER BY NUMBER""",
+    "order_lines": """
+SELECT L.SIRA AS LINE, L.STOK_KODU AS PRODUCT,
+       CASE WHEN L.L_YEDEK9 = -1 THEN L.STHAR_GCMIK2 ELSE L.STHAR_GCMIK END AS ORDERED,
+       L.FIRMA_DOVTUT AS SHIPPED,
+       CASE WHEN L.L_YEDEK9 = -1 THEN L.STHAR_GCMIK2 ELSE L.STHAR_GCMIK END - L.FIRMA_DOVTUT
+           AS REMAINING,
+       CASE WHEN M.KAPATILMIS = 'K' THEN 1 ELSE 0 END AS CLOSED
+FROM TBLSIPATRA L WITH (NOLOCK)
+JOIN TBLSIPAMAS M WITH (NOLOCK) ON M.FATIRS_NO = L.FISNO AND M.FTIRSIP = '6'
+     AND M.SUBE_KODU = L.SUBE_KODU AND M.CARI_KODU = L.STHAR_ACIKLAMA
+WHERE L.FISNO = :number AND L.STHAR_ACIKLAMA = :account AND L.STHAR_HTUR = 'H'
+  AND L.STHAR_GCKOD = 'C' AND L.SUBE_KODU = :branch
+ORDER BY L.SIRA, L.INCKEYNO""",
+    "dispatch_lines": """
+SELECT H.INCKEYNO AS LINE, H.STOK_KODU AS PRODUCT, H.STHAR_GCMIK AS ORDERED,
+       H.STHAR_GCMIK AS SHIPPED, 0 AS REMAINING, 1 AS CLOSED
+FROM TBLSTHAR H WITH (NOLOCK)
+WHERE H.FISNO = :number AND H.STHAR_FTIRSIP = '3' AND H.STHAR_CARIKOD = :account
+  AND H.SUBE_KODU = :branch
+ORDER BY H.INCKEYNO""",
+    "quote_lines": """
+SELECT L.SIRA AS LINE, L.STOK_KODU AS PRODUCT, L.STHAR_GCMIK AS ORDERED, 0 AS SHIPPED,
+       L.STHAR_GCMIK AS REMAINING, 0 AS CLOSED
+FROM TBLTEKLIFTRA L WITH (NOLOCK)
+WHERE L.FISNO = :number AND L.SUBE_KODU = :branch
+ORDER BY L.SIRA, L.INCKEYNO""",
+    "quote_products": """
+SELECT S.STOK_KODU AS REF, S.STOK_KODU AS CODE, S.OLCU_BR1 AS UNIT, 1 AS UNIT_NO
+FROM TBLSTSABIT S WITH (NOLOCK)
+WHERE (S.STOK_KODU IN (:refs) OR S.STOK_KODU IN (:codes))
+UNION ALL
+SELECT S.STOK_KODU AS REF, S.STOK_KODU AS CODE, S.OLCU_BR2 AS UNIT, 2 AS UNIT_NO
+FROM TBLSTSABIT S WITH (NOLOCK)
+WHERE (S.STOK_KODU IN (:refs) OR S.STOK_KODU IN (:codes)) AND S.OLCU_BR2 <> ''
+UNION ALL
+SELECT S.STOK_KODU AS REF, S.STOK_KODU AS CODE, S.OLCU_BR3 AS UNIT, 3 AS UNIT_NO
+FROM TBLSTSABIT S WITH (NOLOCK)
+WHERE (S.STOK_KODU IN (:refs) OR S.STOK_KODU IN (:codes)) AND S.OLCU_BR3 <> ''
+ORDER BY CODE, UNIT_NO""",
+    "account_codes": """
+SELECT TOP (:limit) C.CARI_KOD AS CODE
+FROM TBLCASABIT C WITH (NOLOCK)
+WHERE C.CARI_KOD LIKE :pattern
+ORDER BY C.CARI_KOD DESC""",
+    "product_codes": """
+SELECT TOP (:limit) S.STOK_KODU AS CODE
+FROM TBLSTSABIT S WITH (NOLOCK)
+WHERE S.STOK_KODU LIKE :pattern
+ORDER BY S.STOK_KODU DESC""",
 }
 
 DEFAULTS: dict[str, dict[str, str]] = {"logo": LOGO, "netsis": NETSIS}

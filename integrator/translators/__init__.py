@@ -32,11 +32,11 @@ from integrator.model import ENTITIES, CrmRecord, Document, Entity, LogoDocument
 from integrator.translators import logo, netsis
 from integrator.translators.catalog import CatalogField, EntityCatalog, catalog, entities_for
 from integrator.translators.context import MappingContext, family_of
-from integrator.translators.plan import Plan, PlanError, mapping_problems, plan_for
+from integrator.translators.plan import Plan, PlanError, crm_field_for, mapping_problems, plan_for
 
 __all__ = [
     "ENTITIES", "REGISTRY", "CatalogField", "Document", "Entity", "EntityCatalog", "LogoDocument",
-    "MappingContext", "NetsisDocument", "Plan", "PlanError", "SetCatalog", "catalog",
+    "MappingContext", "NetsisDocument", "Plan", "PlanError", "SetCatalog", "catalog", "crm_field_for",
     "entities_for", "mapping_problems", "plan_for", "read_document", "read_row", "set_catalogs",
     "translate", "translate_update",
 ]
