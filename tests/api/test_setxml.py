@@ -42,7 +42,9 @@ FULL: dict[str, Any] = {
         "account_statement": "SELECT 5 AS e", "account_opening_balance": "SELECT 6 AS f",
         "product_stock": "SELECT 7 AS g", "warehouses": "SELECT 8 AS h", "salesmen": "SELECT 9 AS i",
         "stock_check": "SELECT a FROM t WHERE x < 5 AND y > 'ş'", "risk_check": "SELECT 10 AS j",
-        "price": "SELECT 11 AS k",
+        "price": "SELECT 11 AS k", "quote_document": "SELECT 12 AS l",
+        "order_lines": "SELECT 13 AS m", "dispatch_lines": "SELECT 14 AS n",
+        "quote_lines": "SELECT 15 AS o", "quote_products": "SELECT 16 AS p",
         "queries": {"bakiye": {"sql": "SELECT SUM(AMOUNT) FROM LG_FFF_PP_CLFLINE WHERE CLIENTREF = :ref",
                                "description": "Cari bakiye", "entity": "account",
                                "params": [{"name": "ref", "type": "int", "source": "link",
@@ -56,7 +58,11 @@ FULL: dict[str, Any] = {
                  "stock_by_selected_warehouse": True, "default_transfer_type": "dispatch",
                  "on_duplicate": "link", "write_concurrency": 5, "write_queue": 7,
                  "netsis_series": {"order": "SX", "dispatch": "IX", "quote": "TX"},
-                 "dispatch_type": 7},
+                 "dispatch_type": 7,
+                 "code_policy": {"account": {"source": "template", "field": "Kod",
+                                             "template": "120.99.{n:05d}"},
+                                 "product": {"source": "crm_id", "field": "Kod2",
+                                             "template": "M-{n}"}}},
     "extensions": [{"entity": "product", "table": "LG_XT003_FFF", "columns": ["A1", "B2"]}],
 }
 

@@ -83,9 +83,10 @@ def make_demo(demo_files: Path, tmp_path: Path, aiohttp_server: Any,
         logo, netsis = logo_app[LOGO_SIM], netsis_app[NETSIS_SIM]
         erps = {
             TIGER: Erp(TIGER, data / "tiger.db", logo.faults, logo.counters, "AppendDataObject",
-                       "AppendDataObject", "ReadDataObject"),
+                       "AppendDataObject", "ReadDataObject",
+                       str(logo_server.make_url("/_sim/ship"))),
             NETSIS: Erp(NETSIS, data / "netsis.db", netsis.faults, netsis.counters, "ARPs.post",
-                        "ARPs.put", "ARPs.get"),
+                        "ARPs.put", "ARPs.get", str(netsis_server.make_url("/_sim/ship"))),
         }
         demos = []
         for _ in range(replicas):
