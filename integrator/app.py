@@ -6,6 +6,8 @@ the bounded ODBC thread pool, and the store (with the set registry and sessions 
 
 from __future__ import annotations
 
+import errno
+import re
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -109,3 +111,53 @@ def init_app(config: ServiceConfig) -> web.Application:
     app.cleanup_ctx.extend([http_session, erp_gateways, odbc_executor, sql_engine, store])
     setup_routes(app)
     return app
+
+
+class ListenFailed(Exception):
+    """The service cannot listen where it was told to (one line for the operator)."""
+
+
+SHUTDOWN_TIMEOUT_S = 30.0  # within the Deployment's terminationGracePeriodSeconds (40)
+
+
+def run(app: web.Application, *, host: str, port: int,
+        shutdown_timeout_s: float = SHUTDOWN_TIMEOUT_S) -> None:
+    """Serve ``app`` until SIGINT or SIGTERM, logging ``listening`` (once the socket is bound),
+    ``draining`` (no new connections; requests in flight get ``shutdown_timeout_s``) and
+    ``stopped`` (resources closed). ``ListenFailed`` when the address cannot be bound."""
+
+    serving = False
+
+    async def draining(app: web.Application) -> None:
+        if serving:
+            log.info("draining", timeout_s=shutdown_timeout_s,
+                     hint="not accepting connections; finishing the requests in flight")
+
+    async def stopped(app: web.Application) -> None:
+        if serving:
+            log.info("stopped")
+
+    def listening(_banner: str) -> None:  # run_app calls it once every site is bound
+        nonlocal serving
+        serving = True
+        log.info("listening", url=f"http://{host}:{port}", host=host, port=port)
+
+    app.on_shutdown.append(draining)
+    app.on_cleanup.append(stopped)  # after the cleanup contexts have closed the resources
+    try:
+        web.run_app(app, host=host, port=port, access_log=None, print=listening,
+                    shutdown_timeout=shutdown_timeout_s)
+    except OSError as exc:
+        reason = _LISTEN_ERRORS.get(exc.errno or 0)
+        if reason is None:
+            raise
+        # asyncio names the address it failed on (a part started before the service may have)
+        named = _BIND_ADDRESS.search(str(exc))
+        where = f"{named.group(1)}:{named.group(2)}" if named else f"{host}:{port}"
+        raise ListenFailed(f"cannot listen on {where}: {reason}") from None
+
+
+_LISTEN_ERRORS = {errno.EADDRINUSE: "the port is already in use",
+                  errno.EADDRNOTAVAIL: "the address is not one of this machine's",
+                  errno.EACCES: "permission denied (ports below 1024 need privileges)"}
+_BIND_ADDRESS = re.compile(r"address \('([^']*)', (\d+)")

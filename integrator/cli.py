@@ -12,11 +12,9 @@ import os
 import sys
 from pathlib import Path
 
-from aiohttp import web
-
 from integrator import __version__, logs
 from integrator.api.inbound import parse_record
-from integrator.app import init_app
+from integrator.app import ListenFailed, init_app, run
 from integrator.config import ConfigError, Problem, ServiceConfig, load_config, summary
 from integrator.errors import IntegratorError
 from integrator.model import LogoDocument
@@ -34,8 +32,11 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"configuration is invalid:\n{exc}", file=sys.stderr)
         return 1
     logs.configure(config.logging.level, config.logging.format)
-    web.run_app(init_app(config), host=config.listen.host, port=config.listen.port,
-                access_log=None, print=None, shutdown_timeout=30)
+    try:
+        run(init_app(config), host=config.listen.host, port=config.listen.port)
+    except ListenFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

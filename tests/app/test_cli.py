@@ -10,34 +10,20 @@ from pathlib import Path
 import pytest
 
 from simulators.demo import DEMO_KEY
-from tests.fixtures.ports import free_port_block, wait_ready
+from tests.fixtures import process
 
 
 @pytest.mark.slow
 def test_demo_comes_up_ready(tmp_path: Path) -> None:
-    port = free_port_block()
-    log = (tmp_path / "demo.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "simulators.demo", "--port", str(port), "--data-dir",
-         str(tmp_path / "demo")],
-        stdout=log, stderr=subprocess.STDOUT)
-    try:
-        assert wait_ready(f"http://127.0.0.1:{port}/health/ready", process) == 200
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/v1/sessions", data=b'<OpenSession user="demo"/>',
+    with process.demo(tmp_path / "demo", log=tmp_path / "demo.log") as server:
+        request = urllib.request.Request(  # noqa: S310 (localhost)
+            f"{server.url}/v1/sessions", data=b'<OpenSession user="demo"/>',
             headers={"Authorization": f"Bearer {DEMO_KEY}"}, method="POST")
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (localhost)
             body = response.read().decode()
         assert response.status == 201
         assert 'set="DEMO-TIGER"' in body
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        assert response.headers["X-Session"] and f'id="{response.headers["X-Session"]}"' in body
 
 
 def test_hash_key() -> None:
