@@ -26,12 +26,15 @@ from integrator.api.keys import (
     SESSIONS,
     SQL_ENGINE,
     STORE,
+    STORE_GAUGES_LEASE,
 )
 from integrator.api.middlewares import authenticate, error_middleware, observe
 from integrator.config import ConfigError, Problem, ServiceConfig
 from integrator.erp.hub import ErpGateways
+from integrator.errors import IntegratorError
 from integrator.metrics import Metrics
 from integrator.services.sets import set_problems
+from integrator.sessions.lease import Lease
 from integrator.sessions.manager import SessionManager
 from integrator.sessions.registry import SetRegistry
 from integrator.sessions.seal import Sealer
@@ -39,6 +42,9 @@ from integrator.sessions.store import open_store
 from integrator.sql.engine import SqlEngine
 
 log = structlog.get_logger("integrator.app")
+
+# the store-gauge lease outlives a missed scrape at intervals up to 60 s (docs/operations.md)
+STORE_GAUGES_LEASE_S = 150.0
 
 
 async def http_session(app: web.Application) -> AsyncIterator[None]:
@@ -87,7 +93,13 @@ async def store(app: web.Application) -> AsyncIterator[None]:
     app[STORE] = opened
     app[REGISTRY] = registry
     app[SESSIONS] = SessionManager(opened, registry, idle_ttl_s=config.sessions.idle_ttl_s)
+    lease = Lease(opened, "store-gauges", ttl_s=STORE_GAUGES_LEASE_S)
+    app[STORE_GAUGES_LEASE] = lease
     yield
+    try:  # another replica reports the store gauges from its next scrape on
+        await lease.release()
+    except IntegratorError:
+        log.warning("store_gauges_lease_not_released", hint="it expires by itself")
     await opened.close()
 
 
