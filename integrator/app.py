@@ -18,6 +18,7 @@ from aiohttp import web
 from integrator.api import setup_routes
 from integrator.api.keys import (
     CONFIG,
+    CURSORS,
     ERP,
     HTTP,
     METRICS,
@@ -29,10 +30,11 @@ from integrator.api.keys import (
     STORE_GAUGES_LEASE,
 )
 from integrator.api.middlewares import authenticate, error_middleware, observe
-from integrator.config import ConfigError, Problem, ServiceConfig
+from integrator.config import ConfigError, Problem, ServiceConfig, config_warnings
 from integrator.erp.hub import ErpGateways
 from integrator.errors import IntegratorError
 from integrator.metrics import Metrics
+from integrator.services.cursor import CursorSigner
 from integrator.services.sets import set_problems
 from integrator.sessions.lease import Lease
 from integrator.sessions.manager import SessionManager
@@ -85,10 +87,6 @@ async def store(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG]
     opened = open_store(config.store_url, prefix=config.store_prefix)
     sealer = Sealer(config.store_encryption_keys)
-    if config.store_url != "memory" and not sealer.enabled:
-        log.warning("store_not_encrypted",
-                    hint="sets pushed by the CRM (with ERP passwords) are stored in clear; "
-                         "set store_encryption_keys")
     registry = SetRegistry(opened, config.sets, sealer)
     app[STORE] = opened
     app[REGISTRY] = registry
@@ -120,6 +118,9 @@ def init_app(config: ServiceConfig) -> web.Application:
     )
     app[CONFIG] = config
     app[METRICS] = Metrics()
+    app[CURSORS] = CursorSigner.for_service(config)
+    for warning in config_warnings(config):
+        log.warning(warning.event, hint=warning.message)
     app.cleanup_ctx.extend([http_session, erp_gateways, odbc_executor, sql_engine, store])
     setup_routes(app)
     return app

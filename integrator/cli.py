@@ -18,6 +18,7 @@ from integrator.app import ListenFailed, init_app, run
 from integrator.config import ConfigError, Problem, ServiceConfig, load_config, summary
 from integrator.errors import IntegratorError
 from integrator.model import LogoDocument
+from integrator.services.cursor import new_cursor_key
 from integrator.services.sets import set_problems
 from integrator.sessions.seal import new_key
 from integrator.sql.compiler import compile_sql
@@ -63,6 +64,11 @@ def _hash_key(args: argparse.Namespace) -> int:
 
 def _new_store_key(args: argparse.Namespace) -> int:
     print(new_key())
+    return 0
+
+
+def _new_cursor_key(args: argparse.Namespace) -> int:
+    print(new_cursor_key())
     return 0
 
 
@@ -170,6 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("new-store-key", help="print a new key for store_encryption_keys")
     p.set_defaults(func=_new_store_key)
+
+    p = sub.add_parser("new-cursor-key", help="print a new key for cursor_keys")
+    p.set_defaults(func=_new_cursor_key)
 
     p = sub.add_parser("sql-check", help="is this SQL accepted as one read-only SELECT?")
     p.add_argument("sql", help="the T-SQL statement, or - to read it from stdin")
