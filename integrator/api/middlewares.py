@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 from aiohttp import web
-from lxml import etree
 
 from integrator.api.keys import CALLER, CONFIG, CONTEXT, METRICS, REQUEST_ID
 from integrator.api.render import error_element, to_bytes
@@ -28,6 +27,7 @@ from integrator.errors import (
     SessionExpired,
     Unauthenticated,
 )
+from integrator.model.xml import parse_xml
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -84,8 +84,8 @@ def _acting(request: web.Request, route: str,
         return context.set_code, context.user
     if (route in _SESSION_ROUTES and isinstance(response, web.Response)
             and response.status < 300 and isinstance(response.body, bytes)):
-        with contextlib.suppress(etree.XMLSyntaxError):
-            answer = etree.fromstring(response.body)
+        with contextlib.suppress(IntegratorError):
+            answer = parse_xml(response.body, max_depth=2)
             if answer.tag == "Session":
                 return answer.get("set"), answer.get("user")
     return None, None

@@ -7,7 +7,7 @@ from aiohttp import web
 
 from integrator.api import render
 from integrator.api.common import xml_body, xml_response
-from integrator.api.context import SESSION_HEADER, resolve
+from integrator.api.context import resolve
 from integrator.api.keys import SESSIONS
 
 routes = web.RouteTableDef()
@@ -20,7 +20,8 @@ async def open_session(request: web.Request) -> web.Response:
     opened = await request.app[SESSIONS].open(str(body.get("user")), body.get("set") or None)
     log.info("session_opened", user=opened.user, set=opened.stored_set.code)
     response = xml_response(render.session_element(opened, with_id=True), status=201)
-    response.headers[SESSION_HEADER] = opened.session_id  # the id without reading the body
+    # the id in a header too (api.context.SESSION_HEADER): no client has to read it from XML
+    response.headers["X-Session"] = opened.session_id
     return response
 
 
