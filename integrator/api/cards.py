@@ -21,7 +21,7 @@ from integrator.api import render
 from integrator.api.common import finish, xml_body, xml_response
 from integrator.api.context import cards, resolve
 from integrator.api.inbound import record_from_element
-from integrator.api.keys import CONFIG, REQUEST_ID
+from integrator.api.keys import CONFIG, CURSORS, REQUEST_ID
 from integrator.api.streaming import XmlStream, in_order
 from integrator.errors import Detail, IntegratorError, Internal, ValidationFailed
 from integrator.model import CardEntity, CrmRecord
@@ -124,11 +124,12 @@ def list_handler(kind: Kind) -> Handler:
     async def handler(request: web.Request) -> web.StreamResponse:
         context = await resolve(request)
         config = request.app[CONFIG]
+        signer = request.app[CURSORS]
         query = listing.parse_query(request.query, context=context, entity=kind.entity,
                                     default_limit=config.sync.page_size,
-                                    max_limit=config.limits.max_bulk_records)
+                                    max_limit=config.limits.max_bulk_records, cursors=signer)
         items = listing.records(cards(request.app), context, kind.entity, query,
-                                batch_size=config.sync.read_batch)
+                                batch_size=config.sync.read_batch, cursors=signer)
         async with contextlib.aclosing(items):
             first = await anext(items)  # the statement runs before the answer starts
             stream = XmlStream(request, kind.plural, {"set": context.set_code}, flush_every=256)
