@@ -56,6 +56,9 @@ class IntegratorError(Exception):
             items.append(Detail(detail, source))
         self.details: tuple[Detail, ...] = tuple(items)
         self.links: tuple[CreatedLink, ...] = ()
+        # what the answer body carries besides the message (a blocked check's per-line result);
+        # the API layer renders the kinds it knows
+        self.payload: object | None = None
 
     def with_links(self, links: Sequence[CreatedLink]) -> IntegratorError:
         """The same error, carrying the links created before it (returned for ``raise``)."""

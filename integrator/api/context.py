@@ -10,7 +10,9 @@ from integrator.api.keys import CONFIG, CONTEXT, ERP, METRICS, SESSIONS, SQL_ENG
 from integrator.errors import ValidationFailed
 from integrator.model import Context
 from integrator.services.cards import Cards
+from integrator.services.checks import QuoteChecks
 from integrator.services.ledger import Ledger
+from integrator.services.prices import Prices
 from integrator.services.quote_parts import QuoteParts
 from integrator.services.quotes import QuoteTransfers
 
@@ -44,4 +46,16 @@ def cards(app: web.Application) -> Cards:
 def quotes(app: web.Application) -> QuoteTransfers:
     """Quote transfers: the cards (auto-create), the gateways, the SQL engine and the store."""
     parts = QuoteParts(cards(app), app[SQL_ENGINE], app[STORE])
-    return QuoteTransfers(app[ERP], app[SQL_ENGINE], _ledger(app), parts, app[METRICS])
+    return QuoteTransfers(app[ERP], app[SQL_ENGINE], _ledger(app), parts, checks(app),
+                          app[METRICS])
+
+
+def checks(app: web.Application) -> QuoteChecks:
+    """Stock and risk checks of quotes (F30, F32) on the app's SQL engine and gateways."""
+    return QuoteChecks(app[SQL_ENGINE], app[ERP])
+
+
+def prices(app: web.Application) -> Prices:
+    """Prices of quotes (F33-F35): the ERP's calculation, the set's SQL, or the CRM's own."""
+    parts = QuoteParts(cards(app), app[SQL_ENGINE], app[STORE])
+    return Prices(app[ERP], app[SQL_ENGINE], parts)

@@ -29,9 +29,25 @@ from integrator.config.base import (
 )
 
 __all__ = [
-    "CODE_TEMPLATE", "SET_CHECK", "CodePolicies", "CodePolicy", "Credentials", "Database",
-    "Extension", "FieldMapping", "IntegrationSet", "LogoService", "Mappings", "NamedQuery",
-    "NetsisPriceOptions", "NetsisService", "QueryParam", "SetCheck", "SetUser", "Settings",
+    "CODE_TEMPLATE",
+    "SET_CHECK",
+    "CheckName",
+    "CodePolicies",
+    "CodePolicy",
+    "Credentials",
+    "Database",
+    "Extension",
+    "FieldMapping",
+    "IntegrationSet",
+    "LogoService",
+    "Mappings",
+    "NamedQuery",
+    "NetsisPriceOptions",
+    "NetsisService",
+    "QueryParam",
+    "SetCheck",
+    "SetUser",
+    "Settings",
     "SqlDefinitions",
 ]
 
@@ -52,6 +68,12 @@ class LogoService(Model):
     params: dict[str, str] = Field(
         default_factory=dict,
         description="paramXML overrides (ApplyCampaign, ApplyCondition, FillAccCodes, CheckRight, ...)",
+    )
+    price_params: dict[str, str] = Field(
+        default_factory=lambda: {"GetStockLinePrice": "8"},
+        description="paramXML of CalculateDataObject (prices, F33) on top of params: "
+                    "GetStockLinePrice (7 purchase card, 8 sales card, 10-13 last prices), "
+                    "ApplyCampaign, ApplyCondition",
     )
 
 
@@ -228,11 +250,25 @@ class CodePolicies(Model):
     product: CodePolicy = Field(default_factory=CodePolicy)
 
 
+CheckName = Literal["stock", "risk"]
+
+
 class Settings(Model):
-    price_source: Literal["erp", "crm", "sql"] = "erp"
+    price_source: Literal["erp", "crm", "sql"] = Field(
+        default="erp", description="prices (F33, F34): the ERP calculates them, the CRM owns them "
+                                   "(the service is not asked), or the set's sql.price")
     netsis_price_options: NetsisPriceOptions = Field(default_factory=NetsisPriceOptions)
     stock_check_action: CheckAction = "warn"
     risk_check_action: CheckAction = "warn"
+    transfer_checks: list[CheckName] = Field(
+        default_factory=list,
+        description="checks a quote transfer runs before it writes anything (F30, F32): a block "
+                    "refuses the transfer, a warning is reported with it")
+    risk_source: Literal["sql", "erp"] = Field(
+        default="sql", description="the account's current risk: the set's risk_check SQL, or "
+                                   "(Netsis) the ERP's ARPs/Risk service with the limit from SQL")
+    risk_dbs: bool = Field(default=False, description="Tiger/Go: the DBS (direct debit) limits "
+                                                      "of the account card count in its limit")
     auto_create_account: bool = False
     auto_create_product: bool = False
     stock_by_selected_warehouse: bool = False
@@ -333,6 +369,14 @@ class IntegrationSet(Model):
                 )
         if self.extensions and self.database.writer_connection_string is None:
             raise ValueError("extensions need database.writer_connection_string")
+        if self.settings.price_source == "sql" and not self.sql.price:
+            raise ValueError("settings.price_source 'sql' needs sql.price (a SELECT returning "
+                             "REF, CODE, PRICE, DISCOUNT1, DISCOUNT2, CURRENCY per product)")
+        if self.settings.risk_source == "erp" and self.is_logo:
+            raise ValueError("settings.risk_source 'erp' (ARPs/Risk) exists only for Netsis; "
+                             "Tiger/Go risk comes from SQL")
+        if self.settings.risk_dbs and not self.is_logo:
+            raise ValueError("settings.risk_dbs: DBS limits are Tiger/Go account-card fields")
         for entity in ("account", "product", "order", "dispatch", "quote", "line"):
             for i, mapping in enumerate(getattr(self.mappings, entity)):
                 for conv in mapping.converters:

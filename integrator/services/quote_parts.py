@@ -55,6 +55,7 @@ class LinkedQuote:
 
     record: CrmRecord
     links: list[CreatedLink] = field(default_factory=list)
+    create: bool = True  # whether records without a link may be created in the ERP
 
 
 def _line_path(index: int) -> str:
@@ -104,10 +105,11 @@ class QuoteParts:
 
     # -- linking ---------------------------------------------------------------------------------
     async def link(self, context: Context, record: CrmRecord,
-                   results: Sequence[Result]) -> LinkedQuote:
-        """The quote with every record linked (created where the set allows it); ``results`` are
-        the outcomes of ``link_statements`` in order."""
-        linked = LinkedQuote(record)
+                   results: Sequence[Result], *, create: bool = True) -> LinkedQuote:
+        """The quote with every record linked (created where the set allows it; with ``create``
+        false — a price preview, which writes nothing — a record without a link is refused);
+        ``results`` are the outcomes of ``link_statements`` in order."""
+        linked = LinkedQuote(record, create=create)
         products_result: Result | None = None
         account_result: Result | None = None
         rest = list(results)
@@ -138,6 +140,11 @@ class QuoteParts:
             folded = {k.upper(): v for k, v in row.items()}
             return dataclasses.replace(account, ref=str(folded.get("REF", "")).strip() or None,
                                        code=str(folded.get("CODE", "")).strip() or None)
+        if not linked.create:
+            raise ValidationFailed(
+                f"the quote's account {account.crm_id or ''} has no ERP link (ref/code); prices "
+                "are asked for accounts the ERP knows",
+                details=[Detail(account.crm_id or "", "input", path="Account")])
         if not context.integration_set.settings.auto_create_account:
             raise ValidationFailed(
                 f"the quote's account {account.crm_id or ''} has no ERP link (ref/code); transfer "
@@ -191,6 +198,12 @@ class QuoteParts:
                 product = dataclasses.replace(product, ref=found.ref, code=found.code)
                 line = self._unit(context, line, index, found)
             else:
+                if not linked.create:
+                    raise ValidationFailed(
+                        f"line {index}: product {product.crm_id or ''} has no ERP link (ref/code); "
+                        "prices are asked for products the ERP knows",
+                        details=[Detail(product.crm_id or "", "input",
+                                        path=f"{_line_path(index)}/Product")])
                 if not context.integration_set.settings.auto_create_product:
                     raise ValidationFailed(
                         f"line {index}: product {product.crm_id or ''} has no ERP link (ref/code); "

@@ -27,7 +27,6 @@ import dataclasses
 import time
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 import structlog
@@ -40,7 +39,6 @@ from integrator.errors import (
     Detail,
     ErpCommitUncertain,
     ErpRejected,
-    Forbidden,
     IntegratorError,
     NotFound,
     QuoteLocked,
@@ -52,15 +50,16 @@ from integrator.model import Context, CrmRecord, ErpKey
 from integrator.model.quotes import quote_stamp, stamp_revision
 from integrator.services import erp_documents
 from integrator.services.cards import check_set
+from integrator.services.checks import QuoteCheck, QuoteChecks
 from integrator.services.erp_documents import DocumentLine, TransferredDocument
 from integrator.services.ledger import Ledger, RecordId
 from integrator.services.quote_parts import QuoteParts
+from integrator.services.quote_values import LineFields, quote_warehouse, transfer_type
 from integrator.sql.engine import SqlEngine
-from integrator.translators import MappingContext, crm_field_for, translate
+from integrator.translators import MappingContext, translate
 
 log = structlog.get_logger("integrator.quotes")
 
-QUANTITY_KEYS = {True: "QUANTITY", False: "STra_GCMIK"}  # per is_logo: the line's quantity field
 How = Literal["created", "existing", "reconciled"]
 
 
@@ -76,6 +75,7 @@ class TransferResult:
     how: How
     links: tuple[CreatedLink, ...] = ()
     date: date | None = None
+    checks: QuoteCheck | None = None  # the checks the set runs at transfer (warnings, if any)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,30 +102,15 @@ class QuoteTransfers:
     """Quote transfers of one application (cheap: build one per request)."""
 
     def __init__(self, gateways: ErpGateways, engine: SqlEngine, ledger: Ledger, parts: QuoteParts,
-                 metrics: Metrics) -> None:
+                 checks: QuoteChecks, metrics: Metrics) -> None:
         self.gateways = gateways
         self.engine = engine
         self.ledger = ledger
         self.parts = parts
+        self.checks = checks
         self.metrics = metrics
 
     # -- the request -----------------------------------------------------------------------------
-    def _type(self, context: Context, requested: str | None) -> TransferType:
-        s = context.integration_set
-        chosen = requested or context.transfer_type
-        if chosen is None:
-            raise ValidationFailed(
-                "name the transfer type (?as=order|dispatch|quote): user "
-                f"{context.user!r} has no automatic transfer type in set {s.code}")
-        if chosen not in ("order", "dispatch", "quote"):
-            raise ValidationFailed(f"as={chosen!r} is not a transfer type (order, dispatch, quote)",
-                                   details=[Detail(chosen, "input", path="as")])
-        if chosen == "quote" and s.is_logo:
-            raise ValidationFailed(
-                f"quotes go to the ERP only on Netsis; set {s.code} is {s.erp}: transfer the quote "
-                "as an order or a dispatch", details=[Detail("quote", "input", path="as")])
-        return chosen  # type: ignore[return-value]
-
     def _check(self, context: Context, quote_id: str, record: CrmRecord) -> CrmRecord:
         if record.kind != "Quote":
             raise ValidationFailed(f"a transfer takes a <Quote>, not <{record.kind}>")
@@ -138,50 +123,9 @@ class QuoteTransfers:
             raise ValidationFailed(f"quote {quote_id} has no revision; a transfer names the "
                                    "revision it makes final",
                                    details=[Detail("revision", path="@revision")])
-        self._quantities(context, record)
-        return dataclasses.replace(record, warehouse=self._warehouse(context, record))
-
-    @staticmethod
-    def _quantities(context: Context, record: CrmRecord) -> None:
-        s = context.integration_set
-        name = crm_field_for(s, "order", QUANTITY_KEYS[s.is_logo], line=True) or "Quantity"
-        problems = []
-        for index, line in enumerate(record.lines, 1):
-            text = line.fields.get(name)
-            path = f"Lines/Line[{index}]/Field[@name='{name}']"
-            try:
-                quantity = Decimal(text.strip()) if text is not None and text.strip() else None
-            except InvalidOperation:
-                quantity = None
-            if quantity is None:
-                problems.append(Detail(f"line {index}: {name} is missing or not a number", "input",
-                                       path=path))
-            elif quantity <= 0:
-                problems.append(Detail(f"line {index}: {name} must be above zero, not {text}",
-                                       "input", path=path))
-        if problems:
-            raise ValidationFailed(f"quote {record.crm_id}: quantities are missing or invalid",
-                                   details=problems)
-
-    @staticmethod
-    def _warehouse(context: Context, record: CrmRecord) -> int | None:
-        """The quote's warehouse, permitted for the user (F5); a user with one warehouse needs none
-        named, a user with every warehouse leaves it to the ERP."""
-        member = context.member
-        if record.warehouse is not None:
-            if not member.may_use_warehouse(record.warehouse):
-                raise Forbidden(f"user {context.user!r} is not permitted on warehouse "
-                                f"{record.warehouse} of set {context.set_code}",
-                                details=[Detail(str(record.warehouse), "input", path="@warehouse")])
-            return record.warehouse
-        if member.warehouses == "all":
-            return None
-        if len(member.warehouses) == 1:
-            return member.warehouses[0]
-        permitted = ", ".join(map(str, member.warehouses)) or "none"
-        raise ValidationFailed(f"the quote names no warehouse; user {context.user!r} may use "
-                               f"{permitted}: send warehouse=\"...\"",
-                               details=[Detail("warehouse", "input", path="@warehouse")])
+        LineFields(context.integration_set).quantities(record)
+        self.checks.validate(context, record, context.integration_set.settings.transfer_checks)
+        return dataclasses.replace(record, warehouse=quote_warehouse(context, record))
 
     def _rid(self, context: Context, quote_id: str) -> RecordId:
         return RecordId(context.set_code, "quote", quote_id)
@@ -203,7 +147,7 @@ class QuoteTransfers:
         started = time.perf_counter()
         outcome = "internal"
         try:
-            kind = self._type(context, requested)
+            kind = transfer_type(context, requested)
             quote = self._check(context, quote_id, record)
             async with self.ledger.claim(self._rid(context, quote_id),
                                          ttl_s=self._claim_ttl(context)):
@@ -223,8 +167,11 @@ class QuoteTransfers:
         s = context.integration_set
         quote_id = quote.crm_id or ""
         stamp = quote_stamp(quote)
-        statements = [erp_documents.find_statement(self.engine, context, quote_id),
-                      *self.parts.link_statements(context, quote)]
+        which = s.settings.transfer_checks
+        lookups = self.parts.link_statements(context, quote)
+        checks, plan = self.checks.statements(context, quote, which)
+        statements = [erp_documents.find_statement(self.engine, context, quote_id), *lookups,
+                      *checks]
         results = await self.engine.run(s, statements)  # one round trip for every lookup
         existing = erp_documents.documents_of(results[0])
         if existing:
@@ -235,7 +182,14 @@ class QuoteTransfers:
                 f"an earlier transfer of quote {quote_id} ended with an unknown outcome and the ERP "
                 "shows no document for it yet; nothing was written. Retry: once the ERP has "
                 "settled, the retry answers the document or transfers the quote")
-        linked = await self.parts.link(context, quote, results[1:])
+        checked = None
+        if which:  # before anything is written (auto-created cards included): a block stops here
+            checked = await self.checks.evaluate(context, quote, which, plan,
+                                                 results[1 + len(lookups):])
+            blocked = checked.blocking()
+            if blocked is not None:
+                raise blocked
+        linked = await self.parts.link(context, quote, results[1:1 + len(lookups)])
         links = tuple(linked.links)
         try:
             ctx = MappingContext.from_session(context, quote_stamp=stamp)
@@ -253,7 +207,7 @@ class QuoteTransfers:
         except IntegratorError as error:
             raise error.with_links(links) from None
         return TransferResult(quote_id, quote.revision or 0, context.set_code, kind,
-                              key.ref, key.number, True, "created", links)
+                              key.ref, key.number, True, "created", links, checks=checked)
 
     def _existing(self, context: Context, quote: CrmRecord, kind: TransferType, stamp: str,
                   found: list[TransferredDocument]) -> TransferResult:

@@ -293,6 +293,14 @@ def _logo_document(entity: Entity) -> tuple[CatalogField, ...]:
         _f("DISCOUNT_RATE", DEC, None, "İndirim oranı (%); ayrı bir indirim satırı (TYPE 2) olarak "
            "gönderilir", "Discount rate (%); sent as a discount line (TYPE 2) after the item line",
            "DISCPER" if order else None, table=line if order else None, level="line"),
+        *[_f(f"DISCOUNT_RATE{n}", DEC, None, f"{n}. indirim oranı (%); bir önceki indirimden kalan "
+             "tutara ayrı bir indirim satırı olarak uygulanır", f"Discount {n} rate (%); a further "
+             "discount line (TYPE 2) on what the one above leaves", level="line")
+          for n in (2, 3)],
+        _f("CAMPCODE1", TEXT, 25, "Kampanya kodu (CAMPAIGN_INFOS/CAMPAIGN_INFO/CAMPCODE1; fiyat "
+           "önizlemesinin kampanyası)", "Campaign code (CAMPAIGN_INFOS/CAMPAIGN_INFO/CAMPCODE1; the "
+           "campaign a price preview applied)", "CAMPAIGNREF" if order else None,
+           table=line if order else None, level="line"),
         _f("DESCRIPTION", TEXT, 251, "Satır açıklaması", "Line description", "LINEEXP", table=line,
            level="line"),
     ]
@@ -439,6 +447,12 @@ def _netsis_document(entity: Entity) -> tuple[CatalogField, ...]:
         _f("KOD1", TEXT, 8, "Özel kod 1", "Special code 1", section=fat),
         _f("KOD2", TEXT, 8, "Özel kod 2", "Special code 2", section=fat),
         _f("KDV_DAHILMI", BOOL, None, "Fiyatlara KDV dahil", "Prices include VAT", section=fat),
+        _f("FiiliTarih", DAY, None, "Fiili tarih (boşsa belge tarihi)", "Actual date (the document "
+           "date when empty)", section=fat),
+        _f("FIYATTARIHI", DAY, None, "Fiyat tarihi (boşsa belge tarihi)", "Price date (the document "
+           "date when empty)", section=fat),
+        _f("KOSULTARIHI", DAY, None, "Koşul tarihi (boşsa belge tarihi)", "Condition date (the "
+           "document date when empty)", section=fat),
         _f("SIPARIS_TEST", DAY, None, "Teslim tarihi", "Delivery date", "SIPARIS_TEST" if order else
            None, table=head if order else None, section=fat),
         _f("CARI_KOD2", TEXT, 15, "Teslim cari kodu", "Delivery account code", section=fat),

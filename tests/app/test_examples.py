@@ -107,14 +107,14 @@ def test_try_it_makes_the_calls_of_the_readme_walk() -> None:
     sent = bodies(walk, "@examples")
     assert sent == bodies(script, '@"$EXAMPLES') | bodies(script, '"$EXAMPLES')
     assert sent == {p.name for p in EXAMPLES.glob("*.xml")}, "an example file the walk does not use"
-    assert "### Quotes" in walk  # where the quote walk goes (issue 11)
-    assert "quote_steps" in script
+    assert "### Quotes" in walk and "/v1/quotes/Q-9101/transfer" in walk and "/v1/prices" in walk
 
 
 @pytest.mark.parametrize(("name", "root"), [
     ("account.xml", "Account"), ("account-update.xml", "Account"), ("product.xml", "Product"),
     ("product-netsis.xml", "Product"), ("accounts-bulk.xml", "Accounts"),
-    ("products-stock.xml", "Products"),
+    ("products-stock.xml", "Products"), ("quote.xml", "Quote"), ("quote-check.xml", "Quote"),
+    ("quote-dispatch.xml", "Quote"), ("quote-check-netsis.xml", "Quote"),
 ])
 def test_example_records_match_the_crm_schema(name: str, root: str) -> None:
     parse_body((EXAMPLES / name).read_bytes(), expected={root}, max_depth=32)

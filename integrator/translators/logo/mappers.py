@@ -126,6 +126,10 @@ class DispatchLineTranslator(OrderLineTranslator):
 
 
 
+# the discount lines an item line may carry, in the order Logo applies them
+DISCOUNT_KEYS = ("DISCOUNT_RATE", "DISCOUNT_RATE2", "DISCOUNT_RATE3")
+
+
 class OrderTranslator(LogoTranslator):
     """``SALES_ORDERS/ORDER_SLIP``: a CRM quote as a Tiger sales order."""
 
@@ -167,17 +171,23 @@ class OrderTranslator(LogoTranslator):
 
     @mapping
     def transactions(self, scope: Scope, out: dict[str, Any]) -> dict[str, Any]:
-        """``TRANSACTIONS``: each line, followed by a discount line (TYPE 2) when it has one."""
+        """``TRANSACTIONS``: each line, followed by its discount lines (TYPE 2: DISCOUNT_RATE, then
+        DISCOUNT_RATE2 and 3, each on what the one above leaves, as Logo applies them); a campaign
+        code goes on the item line as ``CAMPAIGN_INFOS/CAMPAIGN_INFO/CAMPCODE1`` (MobileSales)."""
         result: list[dict[str, Any]] = []
         warehouse_tag = self.line_warehouse
         for line in self.lines(scope):
-            rate = line.pop("DISCOUNT_RATE", None)
+            rates = [line.pop(key, None) for key in DISCOUNT_KEYS]
+            campaign = line.pop("CAMPCODE1", None)
+            if campaign:
+                line["CAMPAIGN_INFOS"] = [{"CAMPCODE1": campaign}]
             result.append(line)
-            if rate and rate.strip("0.+-"):  # a plain decimal that is not zero
-                discount = {"TYPE": "2", "DISCOUNT_RATE": rate}
-                if warehouse_tag in line:  # a discount line stays in its item's warehouse
-                    discount[warehouse_tag] = line[warehouse_tag]
-                result.append(discount)
+            for rate in rates:
+                if rate and rate.strip("0.+-"):  # a plain decimal that is not zero
+                    discount = {"TYPE": "2", "DISCOUNT_RATE": rate}
+                    if warehouse_tag in line:  # a discount line stays in its item's warehouse
+                        discount[warehouse_tag] = line[warehouse_tag]
+                    result.append(discount)
         return {"TRANSACTIONS": result}
 
 
