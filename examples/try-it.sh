@@ -109,18 +109,52 @@ step "bulk ERP -> CRM: the next page, by its cursor" 200 '<Page count="[0-9]+" m
     -H "$H" -H "X-Session: $S" "$B/v1/accounts?title=%C5%9Fi%C5%9Fli&limit=5&cursor=$C"
 
 # -- quotes -------------------------------------------------------------------------------------
-# The README's "Quotes" steps (the quote transfer, issue 11) go in this function, on the session's
-# DEMO-TIGER set, before the switch to Netsis below.
-quote_steps() {
-    :
-}
-quote_steps
+# the Logo simulator of the demo (its ship hook stands in for the warehouse): the service's port + 1
+PORT=${B##*:}
+SIM=${INTEGRATOR_SIM_URL:-${B%:*}:$((PORT + 1))}
+
+step "check a quote: stock per line, the account's risk" 200 '<Check set="DEMO-TIGER"' \
+    '<Stock action="warn">' '<Line index="1" status="ok" product="GDA\.00001"' '<Risk ' -- \
+    -H "$H" -H "X-Session: $S" -H "$X" --data-binary @"$EXAMPLES/quote-check.xml" \
+    "$B/v1/quotes/check?stock=1&risk=1"
+step "prices from the ERP: the campaign and its discount" 200 '<Prices set="DEMO-TIGER" source="erp"' \
+    'campaign="KIS2026"' '<Discount rate="10"' '<Field name="Campaign">KIS2026</Field>' -- \
+    -H "$H" -H "X-Session: $S" -H "$X" --data-binary @"$EXAMPLES/quote-check.xml" "$B/v1/prices"
+step "transfer a quote: firm and product created first" '201|200' '<Transfer quote="Q-9101"' \
+    'as="order"' '(<Link entity="account" crmId="F-9101"|created="false")' -- \
+    -H "$H" -H "X-Session: $S" -H "$X" --data-binary @"$EXAMPLES/quote.xml" \
+    "$B/v1/quotes/Q-9101/transfer?as=order"
+QREF=$(sed -n 's/.*<Transfer [^>]* ref="\([^"]*\)".*/\1/p' "$WORK/body")  # the order's ref
+step "the same transfer again: the same order" 200 "ref=\"$QREF\"" 'created="false"' -- \
+    -H "$H" -H "X-Session: $S" -H "$X" --data-binary @"$EXAMPLES/quote.xml" \
+    "$B/v1/quotes/Q-9101/transfer?as=order"
+step "the warehouse ships 1 KG of line 1 (the simulator's hook)" 200 '"shipped_total"' -- \
+    -X POST -d "{\"order_ref\": $QREF, \"lines\": [{\"line\": 1, \"quantity\": \"1\"}]}" \
+    "$SIM/_sim/ship"
+step "shipped and remaining per line" 200 'status="partly-shipped"' \
+    '<Line line="1" erpLine="1" product="GDA\.00001" ordered="12" shipped="[0-9]+"' -- \
+    -H "$H" -H "X-Session: $S" "$B/v1/quotes/Q-9101/transfer"
+step "a shipped order is never deleted" 422 'code="ERP_REJECTED"' -- \
+    -X DELETE -H "$H" -H "X-Session: $S" "$B/v1/quotes/Q-9101/transfer"
+step "another quote, as a dispatch" '201|200' '<Transfer quote="Q-9102"' 'as="dispatch"' -- \
+    -H "$H" -H "X-Session: $S" -H "$X" --data-binary @"$EXAMPLES/quote-dispatch.xml" \
+    "$B/v1/quotes/Q-9102/transfer?as=dispatch"
+step "the sale is cancelled: the dispatch is deleted" 200 \
+    '<Cancelled quote="Q-9102" set="DEMO-TIGER" deleted="true"' -- \
+    -X DELETE -H "$H" -H "X-Session: $S" "$B/v1/quotes/Q-9102/transfer"
 
 # -- Netsis -------------------------------------------------------------------------------------
 step "switch the session to DEMO-NETSIS" 200 'set="DEMO-NETSIS"' -- \
     -X PUT -H "$H" -H "$X" -d '<SwitchSet set="DEMO-NETSIS"/>' "$B/v1/sessions/$S/set"
 step "create the product in Netsis" '201|200' '<Link ref="MLZ-ÇAY-9001" code="MLZ-ÇAY-9001" created="(true|false)"/>' -- \
     -H "$H" -H "X-Session: $S" -H "$X" --data-binary @"$EXAMPLES/product-netsis.xml" "$B/v1/products"
+step "Netsis: stock and risk (ARPs/Risk) of a quote" 200 '<Check set="DEMO-NETSIS"' \
+    '<Risk action="warn" status="(ok|warn)" source="erp"' -- \
+    -H "$H" -H "X-Session: $S" -H "$X" --data-binary @"$EXAMPLES/quote-check-netsis.xml" \
+    "$B/v1/quotes/check?stock=1&risk=1"
+step "Netsis: prices by stock card with the account's condition" 200 \
+    '<Prices set="DEMO-NETSIS" source="erp"' '<Discount rate="5"' -- \
+    -H "$H" -H "X-Session: $S" -H "$X" --data-binary @"$EXAMPLES/quote-check-netsis.xml" "$B/v1/prices"
 
 # -- operators: sets, health, catalog ---------------------------------------------------------------
 step "a set's ERP and database health" 200 '<SetHealth code="DEMO-TIGER"' 'status="ok"' -- \
