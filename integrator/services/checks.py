@@ -376,34 +376,43 @@ class _ProductStock:
 
 
 def _stock_rows(results: Sequence[Result]) -> dict[str, _ProductStock]:
-    """The stock statement's rows by product (keys: the code upper-cased, and ``#ref``)."""
+    """The stock statement's rows by product (keys: the code upper-cased, and ``#ref``); a row per
+    product, warehouse and unit, read by column position (a few thousand rows for a long quote)."""
     out: dict[str, _ProductStock] = {}
     seen: set[tuple[str, Any]] = set()
     for result in results:
-        for row in result.dicts():
-            folded = {k.upper(): v for k, v in row.items()}
-            code = _text(folded.get("CODE"))
-            ref = _text(folded.get("REF"))
+        where = {column.name.upper(): i for i, column in enumerate(result.columns)}
+
+        def at(name: str, where: dict[str, int] = where) -> int | None:
+            return where.get(name)
+
+        code_at, ref_at, wh_at, name_at = at("CODE"), at("REF"), at("WAREHOUSE"), at("WAREHOUSE_NAME")
+        real_at, avail_at, unit_at, factor_at = at("REAL_STOCK"), at("AVAILABLE"), at("UNIT"), at("FACTOR")
+        for row in result.rows:
+            code = _text(row[code_at]) if code_at is not None else ""
             product = out.get(code.upper())
             if product is None:
                 product = _ProductStock(code)
                 out[code.upper()] = product
-                out[f"#{ref}"] = product
-            warehouse = folded.get("WAREHOUSE")
+                out[f"#{_text(row[ref_at]) if ref_at is not None else ''}"] = product
+            warehouse = row[wh_at] if wh_at is not None else None
             if warehouse is not None and (code, warehouse) not in seen:
                 seen.add((code, warehouse))
                 product.warehouses.append(WarehouseStock(
-                    int(warehouse), _text(folded.get("WAREHOUSE_NAME")),
-                    _decimal(folded.get("REAL_STOCK"), "REAL_STOCK") or ZERO,
-                    _decimal(folded.get("AVAILABLE"), "AVAILABLE") or ZERO))
-            unit = folded.get("UNIT")
-            if unit is not None and _text(unit):
-                name = _text(unit)
-                if turkish_fold(name) not in product.units:
-                    product.unit_names.append(name)
-                    product.units[turkish_fold(name)] = (
-                        _decimal(folded.get("FACTOR"), "FACTOR") or Decimal(1))
+                    int(warehouse), _text(row[name_at]) if name_at is not None else "",
+                    _column(row, real_at, "REAL_STOCK"), _column(row, avail_at, "AVAILABLE")))
+            unit = _text(row[unit_at]) if unit_at is not None else ""
+            if unit:
+                folded = turkish_fold(unit)
+                if folded not in product.units:
+                    product.unit_names.append(unit)
+                    product.units[folded] = (_decimal(row[factor_at], "FACTOR")
+                                             if factor_at is not None else None) or Decimal(1)
     return out
+
+
+def _column(row: tuple[Any, ...], at: int | None, name: str) -> Decimal:
+    return (_decimal(row[at], name) if at is not None else None) or ZERO
 
 
 def _sql_ref(context: Context, ref: str) -> Scalar:
