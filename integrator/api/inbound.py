@@ -24,7 +24,7 @@ from lxml import etree
 
 from integrator.errors import Detail, ValidationFailed
 from integrator.model import CrmRecord
-from integrator.model.xml import parse_xml
+from integrator.model.xml import parse_xml, refuse_too_deep
 
 __all__ = ["CrmRecord", "crm_schema", "parse_body", "parse_record", "parse_records", "parse_xml",
            "record_from_element"]
@@ -46,11 +46,21 @@ def crm_schema(*, identity_constraints: bool = False) -> etree.XMLSchema:
     return etree.XMLSchema(document)
 
 
+# no element of a body valid against the CRM schema sits deeper than this
+# (Quote/Lines/Line/Product/Field; tests/api/test_inbound.py proves it from the schema)
+SCHEMA_MAX_DEPTH = 5
+
+
 def parse_body(body: bytes, *, expected: Collection[str], max_depth: int) -> etree._Element:
-    """Parse a CRM request body, check the root element and validate it against the XSD."""
-    root = parse_xml(body, max_depth=max_depth)
+    """Parse a CRM request body, check the root element and validate it against the XSD.
+
+    The depth limit is checked only where the schema does not already bound it: for a body that
+    fails (before its schema errors are reported, so "too deep" wins as before) and when the limit
+    is below the schema's own depth."""
+    root = parse_xml(body, max_depth=max_depth, check_depth=False)
     tag = str(root.tag)
     if tag not in expected:
+        refuse_too_deep(root, max_depth)
         names = " or ".join(f"<{name}>" for name in sorted(expected))
         raise ValidationFailed(
             f"expected {names} as the root element, got <{tag}>",
@@ -58,12 +68,15 @@ def parse_body(body: bytes, *, expected: Collection[str], max_depth: int) -> etr
         )
     schema = crm_schema()
     if not schema.validate(root):
+        refuse_too_deep(root, max_depth)
         details = [
             Detail(_clean_schema_message(err.message), "input", path=err.path or None,
                    line=err.line or None)
             for err in schema.error_log
         ]
         raise ValidationFailed(f"<{tag}> does not match the CRM schema", details=details[:20])
+    if max_depth < SCHEMA_MAX_DEPTH:
+        refuse_too_deep(root, max_depth)
     return root
 
 
@@ -71,10 +84,6 @@ def _clean_schema_message(message: str) -> str:
     return re.sub(r"^Element '([^']*)'(, attribute '([^']*)')?: ", r"<\1> \3 ", message).replace(
         "  ", " "
     )
-
-
-def _opt_int(value: str | None) -> int | None:
-    return int(value) if value else None
 
 
 def _duplicate(element: etree._Element, child: etree._Element, name: str) -> ValidationFailed:
@@ -87,38 +96,52 @@ def _duplicate(element: etree._Element, child: etree._Element, name: str) -> Val
 
 
 def record_from_element(element: etree._Element) -> CrmRecord:
-    """Normalise a schema-valid element (Account, Product, Quote, Line) into a ``CrmRecord``."""
+    """Normalise a schema-valid element (Account, Product, Quote, Line) into a ``CrmRecord``.
+
+    The hot path of a large quote: one pass over the children, the attributes read once, the
+    record built positionally; the uniqueness of field names is checked by counting (the slow
+    search for the repeated name runs only when there is one)."""
     fields: dict[str, str] = {}
     account = product = None
     lines: tuple[CrmRecord, ...] = ()
+    count = 0
     for child in element:
         tag = child.tag
         if tag == "Field":
-            name = str(child.get("name"))
-            if name in fields:
-                raise _duplicate(element, child, name)
-            fields[name] = child.text or ""
+            fields[child.get("name")] = child.text or ""  # type: ignore[index]
+            count += 1
         elif tag == "Lines":
-            lines = tuple(record_from_element(line) for line in child if line.tag == "Line")
+            lines = tuple([record_from_element(line) for line in child])
         elif tag == "Product":
             product = record_from_element(child)
         elif tag == "Account":
             account = record_from_element(child)
-    get = element.attrib.get
-    return CrmRecord(
-        kind=str(element.tag),
-        crm_id=get("crmId") or None,
-        ref=get("ref") or None,
-        code=get("code") or None,
-        fields=MappingProxyType(fields),
-        revision=_opt_int(get("revision")),
-        set_code=get("set") or None,
-        warehouse=_opt_int(get("warehouse")),
-        account=account,
-        product=product,
-        lines=lines,
-        source_line=element.sourceline,
-    )
+    if count != len(fields):
+        seen: set[str] = set()
+        for child in element.iterchildren("Field"):
+            name = str(child.get("name"))
+            if name in seen:
+                raise _duplicate(element, child, name)
+            seen.add(name)
+    crm_id = ref = code = set_code = None
+    revision = warehouse = None
+    for name, value in element.items():  # the few attributes there are, in one call
+        if not value:
+            continue
+        if name == "crmId":
+            crm_id = value
+        elif name == "code":
+            code = value
+        elif name == "ref":
+            ref = value
+        elif name == "revision":
+            revision = int(value)
+        elif name == "warehouse":
+            warehouse = int(value)
+        elif name == "set":
+            set_code = value
+    return CrmRecord(str(element.tag), crm_id, ref, code, MappingProxyType(fields), revision,
+                     set_code, warehouse, account, product, lines, element.sourceline)
 
 
 def parse_record(body: bytes, *, expected: Collection[str], max_depth: int) -> CrmRecord:

@@ -35,11 +35,14 @@ _PARSER = _parser(huge=False)
 _HUGE_PARSER = _parser(huge=True)
 
 
-def parse_xml(body: bytes, *, max_depth: int, huge: bool = False) -> etree._Element:
+def parse_xml(body: bytes, *, max_depth: int, huge: bool = False,
+              check_depth: bool = True) -> etree._Element:
     """Parse untrusted XML. Raises ``BadXml`` (with the line number where known).
 
     ``huge`` lifts libxml2's size limits for trusted-size answers of the ERP (a SOAP answer with a
-    whole document in it); CRM bodies are parsed without it.
+    whole document in it); CRM bodies are parsed without it. ``check_depth=False`` leaves the depth
+    limit to the caller (``refuse_too_deep``): the CRM schema bounds the depth of a valid body, so
+    the inbound path checks it only when a body is not valid (libxml2 itself stops at 256 levels).
     """
     if not body.strip():
         raise BadXml("the request body is empty; an XML document is expected")
@@ -60,10 +63,15 @@ def parse_xml(body: bytes, *, max_depth: int, huge: bool = False) -> etree._Elem
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
         raise BadXml("DOCTYPE declarations are not allowed", details=[Detail("DOCTYPE", line=1)])
-    depth = _max_depth(root, max_depth)
-    if depth > max_depth:
-        raise BadXml(f"XML nesting exceeds the limit of {max_depth} levels")
+    if check_depth:
+        refuse_too_deep(root, max_depth)
     return root
+
+
+def refuse_too_deep(root: etree._Element, max_depth: int) -> None:
+    """``BadXml`` when an element sits deeper than ``max_depth`` levels."""
+    if _max_depth(root, max_depth) > max_depth:
+        raise BadXml(f"XML nesting exceeds the limit of {max_depth} levels")
 
 
 def parse_text(text: str, *, max_depth: int = ERP_MAX_DEPTH) -> etree._Element:

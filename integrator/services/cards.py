@@ -20,7 +20,6 @@ crmId, outcome; never field values).
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import dataclass
 from typing import Literal
@@ -221,7 +220,7 @@ class Cards:
         (the current record is read first only when a mapping copies ``if_target_empty``)."""
         s = context.integration_set
         ctx = MappingContext.from_session(context)
-        linked = dataclasses.replace(record, ref=key.ref, code=key.code or record.code)
+        linked = record._replace(ref=key.ref, code=key.code or record.code)
         gateway, call = self._gateway(context)
         if s.is_logo:
             current = await self._read_raw(context, entity, key)

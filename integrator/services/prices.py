@@ -21,7 +21,6 @@ priced — no price row, a non-numeric or zero price, a discount that is not a r
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -110,7 +109,7 @@ class Prices:
     # -- erp -------------------------------------------------------------------------------------
     async def _erp(self, context: Context, quote: CrmRecord, kind: TransferType) -> QuotePrices:
         s = context.integration_set
-        quote = dataclasses.replace(quote, warehouse=quote_warehouse(context, quote))
+        quote = quote._replace(warehouse=quote_warehouse(context, quote))
         statements = self.parts.link_statements(context, quote)
         results = await self.engine.run(s, statements) if statements else []
         linked = await self.parts.link(context, quote, results, create=False)

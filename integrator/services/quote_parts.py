@@ -14,7 +14,6 @@ CRM can store it — also when the document itself then fails (``IntegratorError
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -122,7 +121,7 @@ class QuoteParts:
             lines = await self._lines(context, record, self._products(products_result), linked)
         except IntegratorError as error:
             raise error.with_links(linked.links) from None
-        linked.record = dataclasses.replace(record, account=account, lines=tuple(lines))
+        linked.record = record._replace(account=account, lines=tuple(lines))
         return linked
 
     async def _account(self, context: Context, record: CrmRecord, found: Result | None,
@@ -138,7 +137,7 @@ class QuoteParts:
                     f"the quote's account {account.code or account.ref} is not in the ERP",
                     details=[Detail(account.code or account.ref or "", "input", path="Account")])
             folded = {k.upper(): v for k, v in row.items()}
-            return dataclasses.replace(account, ref=str(folded.get("REF", "")).strip() or None,
+            return account._replace(ref=str(folded.get("REF", "")).strip() or None,
                                        code=str(folded.get("CODE", "")).strip() or None)
         if not linked.create:
             raise ValidationFailed(
@@ -195,7 +194,7 @@ class QuoteParts:
                         f"line {index}: product {product.code or product.ref} is not in the ERP",
                         details=[Detail(product.code or product.ref or "", "input",
                                         path=f"{_line_path(index)}/Product")])
-                product = dataclasses.replace(product, ref=found.ref, code=found.code)
+                product = product._replace(ref=found.ref, code=found.code)
                 line = self._unit(context, line, index, found)
             else:
                 if not linked.create:
@@ -215,7 +214,7 @@ class QuoteParts:
                     seen = await self._create(context, "product", product, linked)
                     created[product.crm_id or f"line{index}"] = seen
                 product = seen
-            lines.append(dataclasses.replace(line, product=product))
+            lines.append(line._replace(product=product))
         return lines
 
     @staticmethod
@@ -249,7 +248,7 @@ class QuoteParts:
             return line
         fields = dict(line.fields)
         fields[NETSIS_UNIT_INDEX_FIELD] = str(position)
-        return dataclasses.replace(line, fields=MappingProxyType(fields))
+        return line._replace(fields=MappingProxyType(fields))
 
     async def _create(self, context: Context, entity: CardEntity, record: CrmRecord,
                       linked: LinkedQuote) -> CrmRecord:
@@ -265,8 +264,8 @@ class QuoteParts:
             if record.fields.get(code_field) != code:
                 fields = dict(record.fields)
                 fields[code_field] = code
-                record = dataclasses.replace(record, fields=MappingProxyType(fields))
+                record = record._replace(fields=MappingProxyType(fields))
         saved = await self.cards.save(context, entity, record)
         linked.links.append(CreatedLink(entity, record.crm_id or "", saved.key.ref,
                                         saved.key.code, created=saved.created))
-        return dataclasses.replace(record, ref=saved.key.ref, code=saved.key.code or None)
+        return record._replace(ref=saved.key.ref, code=saved.key.code or None)

@@ -23,7 +23,6 @@ the ERP's own refusal passes through too); a cancel with nothing to cancel says 
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -125,7 +124,7 @@ class QuoteTransfers:
                                    details=[Detail("revision", path="@revision")])
         LineFields(context.integration_set).quantities(record)
         self.checks.validate(context, record, context.integration_set.settings.transfer_checks)
-        return dataclasses.replace(record, warehouse=quote_warehouse(context, record))
+        return record._replace(warehouse=quote_warehouse(context, record))
 
     def _rid(self, context: Context, quote_id: str) -> RecordId:
         return RecordId(context.set_code, "quote", quote_id)

@@ -156,3 +156,28 @@ def test_field_names_are_unique_exactly_when_the_published_xsd_says_so(body: str
         parse(body.encode(), max_depth=32, **kwargs)
     (detail,) = info.value.details
     assert "Duplicate field" in detail.text and detail.line == body[:body.rfind('name="')].count("\n") + 1
+
+
+def _deepest(element: etree._Element, depth: int = 1) -> int:
+    return max([depth, *(_deepest(child, depth + 1) for child in element)])
+
+
+def test_the_schema_bounds_the_depth_of_a_valid_body_n1() -> None:
+    """parse_body checks the depth limit only for bodies the schema refuses (and for limits below
+    SCHEMA_MAX_DEPTH): every valid body is at most that deep, one level more is refused."""
+    from integrator.api.inbound import SCHEMA_MAX_DEPTH, crm_schema
+    schema = crm_schema()
+    deepest = ('<Quote crmId="Q"><Account code="A"><Field name="F">x</Field></Account><Lines><Line>'
+               '<Product code="P"><Field name="N">x</Field></Product></Line></Lines></Quote>')
+    root = etree.fromstring(deepest.encode())
+    assert schema.validate(root) and _deepest(root) == SCHEMA_MAX_DEPTH
+    for extra in ('<Field name="N"><b/></Field>', '<Field name="N"/><Lines/>',
+                  '<Product code="P"><Field name="N"><i/></Field></Product>'):
+        deeper = deepest.replace('<Field name="N">x</Field>', extra)
+        assert not schema.validate(etree.fromstring(deeper.encode()))
+    # a too-deep body is "too deep" (BadXml) before it is "not valid"
+    nested = "<Account crmId='1'>" + "<x>" * 40 + "</x>" * 40 + "</Account>"
+    with pytest.raises(BadXml, match="nesting"):
+        parse_record(nested.encode(), expected={"Account"}, max_depth=32)
+    with pytest.raises(BadXml, match="nesting"):
+        parse_record(nested.encode(), expected={"Quote"}, max_depth=32)
