@@ -8,6 +8,7 @@ metric gets it from ``app[METRICS]``. The registry also carries prometheus_clien
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from prometheus_client import (
     CollectorRegistry,
@@ -83,6 +84,7 @@ class Metrics:
         self.request_latency = Histogram(
             "integrator_http_request_duration_seconds", "HTTP request latency by route template",
             ["method", "route"], buckets=LATENCY_BUCKETS, registry=r)
+        self._request_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         self.store_gauges = StoreGauges()
         r.register(self.store_gauges)
         # ERP gateways
@@ -123,6 +125,18 @@ class Metrics:
         self.records = Counter(
             "integrator_records_total", "Records transferred by set, entity, direction and result",
             ["set", "entity", "direction", "result"], registry=r)
+
+    def observe_request(self, method: str, route: str, status: int, elapsed_s: float) -> None:
+        """Count a request and its latency. The labelled children are kept (route templates,
+        methods and statuses are few): ``labels()`` takes a lock and builds a key every call."""
+        key = (method, route, status)
+        found = self._request_children.get(key)
+        if found is None:
+            found = (self.requests.labels(method, route, str(status)),
+                     self.request_latency.labels(method, route))
+            self._request_children[key] = found
+        found[0].inc()
+        found[1].observe(elapsed_s)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

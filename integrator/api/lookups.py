@@ -114,14 +114,16 @@ async def named_query(request: web.Request) -> web.Response:
 
 
 def _query_request(body: etree._Element) -> lookups.QueryRequest:
-    """``<Query><Account|Product ref code/>?<Param name>value</Param>*</Query>`` as data."""
-    link_el = body.find("Account")
-    if link_el is None:
-        link_el = body.find("Product")
+    """``<Query><Account|Product ref code/>?<Param name>value</Param>*</Query>`` as data (one
+    pass over the children: this runs on every named query)."""
     link = None
-    if link_el is not None:
-        link = lookups.QueryLink(str(link_el.tag), link_el.get("ref"), link_el.get("code"))
-    params = {str(p.get("name")): (p.text or "") for p in body.findall("Param")}
+    params: dict[str, str] = {}
+    for child in body:
+        tag = child.tag
+        if tag == "Param":
+            params[str(child.get("name"))] = child.text or ""
+        elif tag in ("Account", "Product") and link is None:
+            link = lookups.QueryLink(str(tag), child.get("ref"), child.get("code"))
     return lookups.QueryRequest(link, params)
 
 

@@ -7,8 +7,8 @@ import contextlib
 import hashlib
 import hmac
 import re
+import secrets
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 
 import structlog
@@ -42,7 +42,7 @@ OPEN_PATHS = frozenset({"/health/live", "/health/ready", "/metrics"})
 async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Request id (accepted from X-Request-Id or generated), access log line, request metrics."""
     incoming = request.headers.get("X-Request-Id", "")
-    request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    request_id = incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(16)
     request[REQUEST_ID] = request_id
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(request_id=request_id)
@@ -57,9 +57,7 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     finally:
         elapsed = time.perf_counter() - started
         route = _template(request)
-        metrics = request.app[METRICS]
-        metrics.requests.labels(request.method, route, str(status)).inc()
-        metrics.request_latency.labels(request.method, route).observe(elapsed)
+        request.app[METRICS].observe_request(request.method, route, status, elapsed)
         if request.app[CONFIG].logging.access_log:
             set_code, user = _acting(request, route, response)
             # probes and scrapes come every few seconds: debug while they succeed
