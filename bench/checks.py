@@ -17,11 +17,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
-import sqlite3
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -31,26 +28,16 @@ sys.path.insert(0, str(ROOT))
 import aiohttp  # noqa: E402
 import pyodbc  # noqa: E402
 
-from bench.common import make_set, quiet, serve_logo, serve_service, session, start  # noqa: E402
+from bench.common import products, quiet, session, with_tiger_demo  # noqa: E402
 from integrator.api.inbound import parse_record  # noqa: E402
+from integrator.config import IntegrationSet  # noqa: E402
 from integrator.erp.gateway import ErpCall  # noqa: E402
 from integrator.erp.hub import ErpGateways  # noqa: E402
 from integrator.metrics import Metrics  # noqa: E402
 from integrator.model import credentials_for  # noqa: E402
-from integrator.sessions.registry import set_to_json  # noqa: E402
 from integrator.sql.compiler import compile_for  # noqa: E402
 from integrator.sql.defaults import default_sql  # noqa: E402
 from integrator.translators import MappingContext, translate  # noqa: E402
-from simulators.demodb.generate import ensure  # noqa: E402
-
-
-def products(db: Path, count: int) -> list[tuple[str, str]]:
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute(
-            "SELECT I.CODE, U.CODE FROM LG_001_ITEMS I JOIN LG_001_ITMUNITA A ON A.ITEMREF = "
-            "I.LOGICALREF AND A.LINENR = 1 JOIN LG_001_UNITSETL U ON U.LOGICALREF = A.UNITLINEREF "
-            "WHERE I.CODE <> 'ÿ' ORDER BY I.LOGICALREF LIMIT ?", (count,)).fetchall()
-    return [(str(code), str(unit)) for code, unit in rows]
 
 
 def quote_xml(items: list[tuple[str, str]], *, priced: bool) -> bytes:
@@ -68,29 +55,14 @@ def median_ms(values: list[float]) -> float:
 
 
 async def run(lines: int, runs: int) -> None:
-    folder = Path(tempfile.mkdtemp(prefix="bench-checks-"))
-    try:
-        ensure(folder)
-        db = folder / "tiger.db"
-        items = products(db, lines)
-        logo, logo_port = start(serve_logo, str(db))
-        integration_set = make_set(db, f"http://127.0.0.1:{logo_port}/LogoObjectService/Service")
-        service, port = start(serve_service, set_to_json(integration_set).decode())
-        try:
-            await _measure(integration_set, port, items, runs)
-        finally:
-            for child in (service, logo):
-                child.terminate()
-                child.join(5)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    async def work(integration_set: IntegrationSet, port: int, db: Path) -> None:
+        await _measure(integration_set, port, products(db, lines), runs)
+
+    await with_tiger_demo("bench-checks-", work)
 
 
-async def _measure(integration_set: object, port: int, items: list[tuple[str, str]],
+async def _measure(integration_set: IntegrationSet, port: int, items: list[tuple[str, str]],
                    runs: int) -> None:
-    from integrator.config import IntegrationSet
-
-    assert isinstance(integration_set, IntegrationSet)
     quiet()
     headers = session(port)
     base = f"http://127.0.0.1:{port}"

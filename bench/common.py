@@ -6,6 +6,10 @@ import asyncio
 import http.client
 import logging
 import multiprocessing
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -90,3 +94,38 @@ def session(port: int) -> dict[str, str]:
     text = connection.getresponse().read().decode()
     connection.close()
     return {**auth, "X-Session": text.split('id="')[1].split('"')[0]}
+
+
+def products(db: Path, count: int) -> list[tuple[str, str]]:
+    """(code, main unit) of ``count`` products of the Tiger demo database."""
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT I.CODE, U.CODE FROM LG_001_ITEMS I JOIN LG_001_ITMUNITA A ON A.ITEMREF = "
+            "I.LOGICALREF AND A.LINENR = 1 JOIN LG_001_UNITSETL U ON U.LOGICALREF = A.UNITLINEREF "
+            "WHERE I.CODE <> 'ÿ' ORDER BY I.LOGICALREF LIMIT ?", (count,)).fetchall()
+    return [(str(code), str(unit)) for code, unit in rows]
+
+
+async def with_tiger_demo(prefix: str, work: Callable[[IntegrationSet, int, Path], Awaitable[None]]
+                          ) -> None:
+    """The Tiger demo database, the LogoObjectService simulator and the service (one set,
+    ``BENCH-TIGER``) each in a child process; ``work(set, service port, database)``; all cleaned
+    up after."""
+    from integrator.sessions.registry import set_to_json
+    from simulators.demodb.generate import ensure
+
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        ensure(folder)
+        db = folder / "tiger.db"
+        logo, logo_port = start(serve_logo, str(db))
+        integration_set = make_set(db, f"http://127.0.0.1:{logo_port}/LogoObjectService/Service")
+        service, port = start(serve_service, set_to_json(integration_set).decode())
+        try:
+            await work(integration_set, port, db)
+        finally:
+            for child in (service, logo):
+                child.terminate()
+                child.join(5)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

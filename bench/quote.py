@@ -14,11 +14,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
-import sqlite3
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -27,27 +24,16 @@ sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
 
-from bench.common import make_set, quiet, serve_logo, serve_service, session, start  # noqa: E402
+from bench.common import products, quiet, session, with_tiger_demo  # noqa: E402
 from integrator.api.inbound import parse_record  # noqa: E402
+from integrator.config import IntegrationSet  # noqa: E402
 from integrator.erp.gateway import ErpCall  # noqa: E402
 from integrator.erp.hub import ErpGateways  # noqa: E402
 from integrator.metrics import Metrics  # noqa: E402
 from integrator.model import credentials_for  # noqa: E402
-from integrator.sessions.registry import set_to_json  # noqa: E402
 from integrator.translators import MappingContext, translate  # noqa: E402
-from simulators.demodb.generate import ensure  # noqa: E402
 
 TARGET = 1.3
-
-
-def products(db: Path, count: int) -> list[tuple[str, str]]:
-    """(code, main unit) of ``count`` demo products."""
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute(
-            "SELECT I.CODE, U.CODE FROM LG_001_ITEMS I JOIN LG_001_ITMUNITA A ON A.ITEMREF = "
-            "I.LOGICALREF AND A.LINENR = 1 JOIN LG_001_UNITSETL U ON U.LOGICALREF = A.UNITLINEREF "
-            "WHERE I.CODE <> 'ÿ' ORDER BY I.LOGICALREF LIMIT ?", (count,)).fetchall()
-    return [(str(code), str(unit)) for code, unit in rows]
 
 
 def quote_xml(quote: str, items: list[tuple[str, str]]) -> bytes:
@@ -64,29 +50,14 @@ def quote_xml(quote: str, items: list[tuple[str, str]]) -> bytes:
 
 
 async def run(lines: int, runs: int) -> None:
-    folder = Path(tempfile.mkdtemp(prefix="bench-quote-"))
-    try:
-        ensure(folder)
-        items = products(folder / "tiger.db", lines)
-        logo, logo_port = start(serve_logo, str(folder / "tiger.db"))
-        integration_set = make_set(folder / "tiger.db",
-                                   f"http://127.0.0.1:{logo_port}/LogoObjectService/Service")
-        service, port = start(serve_service, set_to_json(integration_set).decode())
-        try:
-            await _paired(integration_set, port, items, runs)
-        finally:
-            for child in (service, logo):
-                child.terminate()
-                child.join(5)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    async def work(integration_set: IntegrationSet, port: int, db: Path) -> None:
+        await _paired(integration_set, port, products(db, lines), runs)
+
+    await with_tiger_demo("bench-quote-", work)
 
 
-async def _paired(integration_set: object, port: int, items: list[tuple[str, str]],
+async def _paired(integration_set: IntegrationSet, port: int, items: list[tuple[str, str]],
                   runs: int) -> None:
-    from integrator.config import IntegrationSet
-
-    assert isinstance(integration_set, IntegrationSet)
     quiet()
     headers = session(port)
     member = integration_set.users[0]
