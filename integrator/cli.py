@@ -12,9 +12,8 @@ import os
 import sys
 from pathlib import Path
 
-from aiohttp import web
-
 from integrator import __version__, logs
+from integrator.api import server
 from integrator.api.inbound import parse_record
 from integrator.app import init_app
 from integrator.config import ConfigError, Problem, ServiceConfig, load_config, summary
@@ -34,8 +33,8 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"configuration is invalid:\n{exc}", file=sys.stderr)
         return 1
     logs.configure(config.logging.level, config.logging.format)
-    web.run_app(init_app(config), host=config.listen.host, port=config.listen.port,
-                access_log=None, print=None, shutdown_timeout=30)
+    server.run(init_app(config), host=config.listen.host, port=config.listen.port,
+               shutdown_timeout=30)
     return 0
 
 

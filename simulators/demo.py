@@ -19,6 +19,7 @@ from pathlib import Path
 from aiohttp import web
 
 from integrator import logs
+from integrator.api import server
 from integrator.app import init_app
 from integrator.config import ServiceConfig, load_config
 from integrator.services.sets import set_problems
@@ -134,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     logs.configure(config.logging.level, config.logging.format)
     print(f"crm-integrator demo on http://127.0.0.1:{env.port}  (API key: {DEMO_KEY}, "
           "demo only)", file=sys.stderr, flush=True)
-    web.run_app(app, host="127.0.0.1", port=env.port, access_log=None, print=None)
+    server.run(app, host="127.0.0.1", port=env.port, shutdown_timeout=60)
     return 0
 
 

@@ -26,7 +26,7 @@ from integrator.sessions.manager import OpenedSession
 from integrator.sql.results import Column, Result
 from integrator.translators.catalog import EntityCatalog
 
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def clean(text: str) -> str:

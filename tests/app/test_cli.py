@@ -25,7 +25,8 @@ def test_demo_comes_up_ready(tmp_path: Path) -> None:
         assert wait_ready(f"http://127.0.0.1:{port}/health/ready", process) == 200
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/v1/sessions", data=b'<OpenSession user="demo"/>',
-            headers={"Authorization": f"Bearer {DEMO_KEY}"}, method="POST")
+            headers={"Authorization": f"Bearer {DEMO_KEY}", "Content-Type": "application/xml"},
+            method="POST")
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (localhost)
             body = response.read().decode()
         assert response.status == 201
