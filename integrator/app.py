@@ -92,7 +92,7 @@ async def store(app: web.Application) -> AsyncIterator[None]:
 def check_file_sets(config: ServiceConfig) -> None:
     """Every set of the configuration passes the checks a set needs (``services.sets``), also when
     the config was built without them; ``ConfigError`` names each problem."""
-    problems = [Problem(f"set {s.code}", "", problem)
+    problems = [Problem(f"set {s.code}", problem.path or "", problem.text)
                 for s in config.sets for problem in set_problems(s)]
     if problems:
         raise ConfigError(problems)

@@ -1,5 +1,6 @@
 """The checks an integration set passes before it is loaded from a file or registered by the CRM:
-what the configuration models cannot see by themselves (the field catalog behind the mappings).
+what the configuration models cannot see by themselves (the field catalog behind the mappings, the
+SQL validator behind every statement).
 
 They run where sets enter the service — ``load_config(check=set_problems)`` for files,
 ``PUT /v1/sets/{code}`` for the CRM — never when a stored set is read back, so a replica that picks
@@ -12,12 +13,36 @@ from __future__ import annotations
 from typing import Any
 
 from integrator.config import IntegrationSet, set_context
+from integrator.errors import Detail
+from integrator.sql.validator import validate
 from integrator.translators import mapping_problems
 
 
-def set_problems(integration_set: IntegrationSet) -> list[str]:
-    """Every problem of a set that needs the catalog, as sentences (empty: the set is fine)."""
-    return mapping_problems(integration_set)
+def sql_problems(integration_set: IntegrationSet) -> list[Detail]:
+    """One ``Detail`` (``source="sql"``, the statement's path) per statement of the set that is not
+    one read-only SELECT (F4): the lookup statements that override a default and every named
+    query. A statement is validated as ``integrator sql-check`` does."""
+    statements: list[tuple[str, str]] = []
+    definitions = integration_set.sql
+    for name in type(definitions).model_fields:
+        value = getattr(definitions, name)
+        if isinstance(value, str):
+            statements.append((f"sql.{name}", value))
+    statements.extend((f"sql.queries.{name}.sql", query.sql)
+                      for name, query in definitions.queries.items())
+    problems = []
+    for path, sql in statements:
+        verdict = validate(sql)
+        if not verdict.accepted:
+            problems.append(Detail(verdict.reason, "sql", path=path))
+    return problems
+
+
+def set_problems(integration_set: IntegrationSet) -> list[Detail]:
+    """Every problem of a set that needs the catalog or the SQL validator (empty: the set is
+    fine): mapping problems (``source="input"``), then one per bad statement (``source="sql"``)."""
+    return ([Detail(problem, "input") for problem in mapping_problems(integration_set)]
+            + sql_problems(integration_set))
 
 
 def checked_context() -> dict[str, Any] | None:

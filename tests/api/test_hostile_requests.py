@@ -272,3 +272,65 @@ async def test_requests_aiohttp_refuses_answer_xml_and_log_a_client_error_n1(
     status, _, body = await raw_exchange(served, b"GET /health/live HTTP/1.1\r\nHost: x\r\n"
                                                  b"Connection: close\r\n\r\n")
     assert status == 200
+
+
+# -- 6. SQL in a pushed set is checked when the set is pushed -----------------------------------
+def with_sql(sql_xml: str) -> bytes:
+    from tests.fixtures.setxml import body
+
+    return body().replace("</IntegrationSet>", f"{sql_xml}</IntegrationSet>").encode()
+
+
+ATTACK_QUERIES = """<Sql>
+  <StockCheck>SELECT 1 AS OK DELETE FROM TBLSTSABIT</StockCheck>
+  <Queries>
+    <Entry key="fine"><Sql>SELECT CARI_KOD FROM TBLCASABIT WHERE CARI_KOD = :code</Sql></Entry>
+    <Entry key="drop"><Sql>SELECT 1 AS X; DROP TABLE TBLCASABIT</Sql></Entry>
+    <Entry key="exec"><Sql>EXEC xp_cmdshell 'whoami'</Sql></Entry>
+    <Entry key="range"><Sql>SELECT 1 AS X FROM TBLCAHAR WHERE TARIH BETWEEN :from AND :to</Sql></Entry>
+  </Queries>
+</Sql>"""
+
+
+async def test_a_pushed_set_with_attack_sql_is_sql_rejected_and_not_stored_f4(
+        client: TestClient[Any, Any]) -> None:
+    response = await client.put("/v1/sets/NETSIS-ANK", data=with_sql(ATTACK_QUERIES), headers=AUTH)
+    status, code, message, _ = await answer(response)
+    assert (status, code, message) == (
+        400, "SQL_REJECTED",
+        "the integration set has statements that are not one read-only SELECT; nothing was stored")
+    error = error_of(await response.read())
+    assert [(d.get("source"), d.get("path"), d.text) for d in error.iter("Detail")] == [
+        ("sql", "sql.stock_check",
+         "DELETE is not allowed: only one read-only SELECT may run (line 1)"),
+        ("sql", "sql.queries.drop.sql",
+         "more than one statement: a ';' separates statements, and only one read-only SELECT "
+         "may run"),
+        ("sql", "sql.queries.exec.sql",
+         "EXEC runs a procedure or dynamic SQL, which may write; only a read-only SELECT may run"),
+    ]
+    assert (await client.get("/v1/sets/NETSIS-ANK", headers=AUTH)).status == 404
+    # a stored set keeps its version when a change with bad SQL is refused
+    fine = with_sql(ATTACK_QUERIES.replace("DELETE FROM TBLSTSABIT", "FROM TBLSTSABIT")
+                    .replace("; DROP TABLE TBLCASABIT", "").replace(
+                        "EXEC xp_cmdshell 'whoami'", "SELECT 1 AS X"))
+    assert (await client.put("/v1/sets/NETSIS-ANK", data=fine, headers=AUTH)).status == 201
+    refused = await client.put("/v1/sets/NETSIS-ANK", data=with_sql(ATTACK_QUERIES), headers=AUTH)
+    assert refused.status == 400
+    stored = etree.fromstring(await (await client.get("/v1/sets/NETSIS-ANK", headers=AUTH)).read())
+    assert stored.get("version") == "1"
+    assert "DROP" not in etree.tostring(stored, encoding="unicode")
+
+
+async def test_bad_sql_beside_a_model_problem_is_validation_naming_both_f4(
+        client: TestClient[Any, Any]) -> None:
+    bad = with_sql(ATTACK_QUERIES).replace(b"<Converter>upper_tr</Converter>",
+                                           b"<Converter>no_such_converter</Converter>")
+    response = await client.put("/v1/sets/NETSIS-ANK", data=bad, headers=AUTH)
+    status, code, _, details = await answer(response)
+    assert (status, code) == (400, "VALIDATION")
+    error = error_of(await response.read())
+    sources = [(d.get("source"), d.get("path")) for d in error.iter("Detail")]
+    assert sources[0][0] == "input" and "no_such_converter" in details[0]
+    assert sources[1:] == [("sql", "sql.stock_check"), ("sql", "sql.queries.drop.sql"),
+                           ("sql", "sql.queries.exec.sql")]

@@ -216,3 +216,21 @@ def test_integration_set_is_frozen() -> None:
     with pytest.raises(ValidationError):
         s.code = "X"  # type: ignore[misc]
     assert isinstance(s, IntegrationSet)
+
+
+def test_set_files_with_bad_sql_are_refused_naming_each_statement_f4(tmp_path: Path) -> None:
+    from integrator.services.sets import set_problems
+
+    attack = TIGER_YAML + """sql:
+  risk_check: "SELECT 1 AS R WAITFOR DELAY '00:00:10'"
+  queries:
+    ok: {sql: "SELECT CODE FROM LG_FFF_CLCARD WHERE DATE_ BETWEEN :from AND :to"}
+    bad: {sql: "SELECT 1 AS X INTO #t"}
+"""
+    main = service_tree(tmp_path, "store: memory\n", {"a.yaml": attack})
+    with pytest.raises(ConfigError) as info:
+        load_config(main, env={"LOGO_SECURITY_CODE": "x", "ERP_DB_PASSWORD": "y"},
+                    check=set_problems)
+    assert [(Path(p.file).name, p.path) for p in info.value.problems] == [
+        ("a.yaml", "sql.risk_check"), ("a.yaml", "sql.queries.bad.sql")]
+    assert "WAITFOR" in info.value.problems[0].reason
