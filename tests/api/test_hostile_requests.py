@@ -334,3 +334,45 @@ async def test_bad_sql_beside_a_model_problem_is_validation_naming_both_f4(
     assert sources[0][0] == "input" and "no_such_converter" in details[0]
     assert sources[1:] == [("sql", "sql.stock_check"), ("sql", "sql.queries.drop.sql"),
                            ("sql", "sql.queries.exec.sql")]
+
+
+# -- 8. a session belongs to the API caller that opened it --------------------------------------
+async def test_another_caller_gets_the_unknown_session_answer_n2(
+        make_client: Any) -> None:
+    from integrator.api.middlewares import hash_key
+    from tests.fixtures.common import API_KEY
+
+    config = service_config(sets=[tiger_set()], api_keys=[
+        {"name": "crm-core", "sha256": hash_key(API_KEY)},
+        {"name": "other-system", "sha256": hash_key("other-key-8d2f1e")}])
+    client: TestClient[Any, Any] = await make_client(config)
+    mine = await open_session(client, "ayse", "TIGER-TEST")
+    unknown = "A" * 43  # well-formed, never opened
+    other = {"Authorization": "Bearer other-key-8d2f1e"}
+
+    async def probe(session: str, headers: dict[str, str]) -> list[tuple[int, str, str, list[str]]]:
+        answers = []
+        for method, path, data in (
+                ("GET", "/v1/session", None), ("GET", "/v1/accounts/1", None),
+                ("PUT", f"/v1/sessions/{session}/set", b'<SwitchSet set="TIGER-TEST"/>'),
+                ("DELETE", f"/v1/sessions/{session}", None)):
+            response = await client.request(method, path, data=data,
+                                            headers={**headers, "X-Session": session})
+            answers.append(await answer(response))
+        return answers
+
+    theirs = await probe(mine, other)
+    assert theirs == await probe(unknown, other) == await probe(unknown, AUTH)
+    assert [a[:2] for a in theirs] == [(401, "SESSION_EXPIRED")] * 3 + [(404, "NOT_FOUND")]
+    # the owner's session is untouched by all that (not switched, not closed)
+    response = await client.get("/v1/session", headers={**AUTH, "X-Session": mine})
+    assert response.status == 200
+    # a session stored before sessions were bound is bound to its first caller
+    from integrator.api.keys import STORE
+    from integrator.sessions.manager import _key
+
+    legacy = "L" * 43
+    await client.app[STORE].set(_key(legacy), b'{"user": "ayse", "set": "TIGER-TEST"}', ttl_s=60)
+    assert (await client.get("/v1/session", headers={**other, "X-Session": legacy})).status == 200
+    response = await client.get("/v1/session", headers={**AUTH, "X-Session": legacy})
+    assert (await answer(response))[:2] == (401, "SESSION_EXPIRED")
