@@ -26,6 +26,7 @@ from integrator.config import (
     IntegrationSet,
     SetCheck,
     format_loc,
+    mask_userinfo,
     set_check_problems,
     set_context,
 )
@@ -101,7 +102,8 @@ def _scalar_text(value: Any, mask: bool) -> str:
         return MASK if mask and secret else secret
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    # the userinfo of a URL is a secret too (refused when a set enters; docs/sets.md)
+    return mask_userinfo(str(value)) if mask else str(value)
 
 
 # -- model -> XML ----------------------------------------------------------------------------------

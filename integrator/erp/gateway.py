@@ -44,13 +44,16 @@ class Shared:
         self._breakers: dict[str, CircuitBreaker] = {}
         self._limiters: dict[str, WriteLimiter] = {}
 
-    def breaker(self, endpoint: str) -> CircuitBreaker:
+    def breaker(self, endpoint: str, set_code: str) -> CircuitBreaker:
+        """The breaker of ``endpoint`` (a URL: a key here, never a label or a message), reporting
+        its state under ``set_code``."""
         found = self._breakers.get(endpoint)
         if found is None:
-            found = CircuitBreaker(endpoint, failures=self.settings.breaker_failures,
+            found = CircuitBreaker(failures=self.settings.breaker_failures,
                                    open_s=self.settings.breaker_open_s,
                                    gauge=self.metrics.circuit_state)
             self._breakers[endpoint] = found
+        found.watch(set_code)
         return found
 
     def limiter(self, integration_set: IntegrationSet) -> WriteLimiter:
@@ -200,8 +203,8 @@ class Gateway(ABC):
 
     async def _attempt(self, call: ErpCall, request: Request, *, write: bool) -> Reply:
         endpoint = self.endpoint(call.integration_set)
-        breaker = self._hub.breaker(endpoint.url)
-        probe = breaker.allow()
+        breaker = self._hub.breaker(endpoint.url, call.set_code)
+        probe = breaker.allow(call.set_code)
         try:
             reply = await exchange(self._hub.http, request, write=write,
                                    connect_timeout_s=endpoint.connect_timeout_s,

@@ -43,8 +43,8 @@ class ErpGateways:
                                    "this operation exists only on Netsis")
         return self.netsis
 
-    def breaker(self, endpoint: str) -> CircuitBreaker:
-        return self.shared.breaker(endpoint)
+    def breaker(self, endpoint: str, set_code: str) -> CircuitBreaker:
+        return self.shared.breaker(endpoint, set_code)
 
     def limiter(self, integration_set: IntegrationSet) -> WriteLimiter:
         return self.shared.limiter(integration_set)

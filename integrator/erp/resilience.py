@@ -43,20 +43,30 @@ class CircuitBreaker:
     ``failures`` consecutive transport failures open the circuit; after ``open_s`` one probe call
     is let through (half-open): its success closes the circuit, its failure opens it again.
     Business answers of the ERP (rejections) are successes here: the endpoint works.
+
+    The sets that call the endpoint share its breaker. The gauge has one series per such set
+    (``watch``): metric labels and messages name sets, never the endpoint's URL, which may carry
+    credentials.
     """
 
-    def __init__(self, endpoint: str, *, failures: int, open_s: float, gauge: Gauge,
+    def __init__(self, *, failures: int, open_s: float, gauge: Gauge,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.endpoint = endpoint
         self._threshold = failures
         self._open_s = open_s
-        self._gauge = gauge.labels(endpoint)
+        self._gauge = gauge
+        self._series: dict[str, Gauge] = {}
         self._clock = clock
         self._state = CircuitState.CLOSED
         self._failures = 0
         self._opened_at = 0.0
         self._probe_in_flight = False
-        self._gauge.set(self._state)
+
+    def watch(self, set_code: str) -> None:
+        """Report the state under ``set_code`` too (a set that calls this endpoint)."""
+        if set_code not in self._series:
+            series = self._gauge.labels(set_code)
+            series.set(self._state)
+            self._series[set_code] = series
 
     @property
     def state(self) -> CircuitState:
@@ -66,24 +76,25 @@ class CircuitBreaker:
 
     def _set(self, state: CircuitState) -> None:
         self._state = state
-        self._gauge.set(state)
+        for series in self._series.values():
+            series.set(state)
 
-    def allow(self) -> bool:
-        """Take permission to send one call; raises ``CircuitOpen`` when refused.
+    def allow(self, set_code: str) -> bool:
+        """Take permission to send one call of ``set_code``; raises ``CircuitOpen`` when refused.
 
         Returns True when the call is the half-open probe (its outcome decides the state).
         """
         if self._state is CircuitState.OPEN:
             if self._clock() - self._opened_at < self._open_s:
-                raise CircuitOpen(f"the circuit of ERP endpoint {self.endpoint} is open after "
-                                  f"{self._threshold} consecutive failures; calls resume in "
-                                  f"{self._open_s - (self._clock() - self._opened_at):.0f}s")
+                raise CircuitOpen(f"the circuit of the ERP service of set {set_code} is open "
+                                  f"after {self._threshold} consecutive failures; calls resume "
+                                  f"in {self._open_s - (self._clock() - self._opened_at):.0f}s")
             self._set(CircuitState.HALF_OPEN)
             self._probe_in_flight = False
         if self._state is CircuitState.HALF_OPEN:
             if self._probe_in_flight:
-                raise CircuitOpen(f"the circuit of ERP endpoint {self.endpoint} is half-open and "
-                                  "its probe call is still running")
+                raise CircuitOpen(f"the circuit of the ERP service of set {set_code} is half-open "
+                                  "and its probe call is still running")
             self._probe_in_flight = True
             return True
         return False

@@ -11,6 +11,7 @@ the translators then use (cached per set object, ``translators.plan_for``).
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from integrator.config import IntegrationSet, set_context
 from integrator.errors import Detail
@@ -38,10 +39,25 @@ def sql_problems(integration_set: IntegrationSet) -> list[Detail]:
     return problems
 
 
+def url_problems(integration_set: IntegrationSet) -> list[Detail]:
+    """ERP URLs carry no userinfo (``user:password@``): credentials go in the credential fields
+    (``logo.security_code``/``lbs_load_pass``, ``netsis.dbuser``/``dbpassword``, ``credentials``),
+    which are secrets everywhere; a URL is shown, logged and sent as it is."""
+    problems = []
+    for section, service in (("logo", integration_set.logo), ("netsis", integration_set.netsis)):
+        if service is not None and "@" in urlsplit(service.url).netloc:
+            problems.append(Detail("the URL carries a user or password (user:password@); put "
+                                   "credentials in the set's credential fields", "input",
+                                   path=f"{section}.url"))
+    return problems
+
+
 def set_problems(integration_set: IntegrationSet) -> list[Detail]:
-    """Every problem of a set that needs the catalog or the SQL validator (empty: the set is
-    fine): mapping problems (``source="input"``), then one per bad statement (``source="sql"``)."""
-    return ([Detail(problem, "input") for problem in mapping_problems(integration_set)]
+    """Every problem of a set that the models cannot see alone (empty: the set is fine): URLs
+    with userinfo and mapping problems (``source="input"``), then one per bad statement
+    (``source="sql"``)."""
+    return (url_problems(integration_set)
+            + [Detail(problem, "input") for problem in mapping_problems(integration_set)]
             + sql_problems(integration_set))
 
 

@@ -323,8 +323,7 @@ async def test_circuit_opens_after_failures_and_recovers(erp: Erp) -> None:
     for _ in range(3):
         with pytest.raises(ErpUnavailable):
             await probe.gateway.read(probe.call, "account", key)
-    endpoint = (probe.integration_set.logo or probe.integration_set.netsis).url  # type: ignore[union-attr]
-    assert erp.metrics.circuit_state.labels(endpoint)._value.get() == 2  # open
+    assert erp.metrics.circuit_state.labels(probe.call.set_code)._value.get() == 2  # open
     sent = probe.calls(route)
     with pytest.raises(ErpUnavailable, match="circuit") as raised:
         await probe.gateway.read(probe.call, "account", key)
@@ -333,7 +332,7 @@ async def test_circuit_opens_after_failures_and_recovers(erp: Erp) -> None:
     erp.simulator.faults.clear()
     await asyncio.sleep(0.35)
     assert title_of(probe, await probe.gateway.read(probe.call, "account", key)) == TITLE
-    assert erp.metrics.circuit_state.labels(endpoint)._value.get() == 0  # closed again
+    assert erp.metrics.circuit_state.labels(probe.call.set_code)._value.get() == 0  # closed again
 
 
 async def test_wrong_set_kind_is_refused(erp: Erp) -> None:

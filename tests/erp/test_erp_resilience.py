@@ -28,48 +28,51 @@ class Clock:
 
 def test_breaker_opens_probes_and_closes() -> None:
     metrics, clock = Metrics(), Clock()
-    breaker = CircuitBreaker("http://erp", failures=3, open_s=10, gauge=metrics.circuit_state,
-                             clock=clock)
-    gauge = metrics.circuit_state.labels("http://erp")
+    breaker = CircuitBreaker(failures=3, open_s=10, gauge=metrics.circuit_state, clock=clock)
+    breaker.watch("A")
+    gauge = metrics.circuit_state.labels("A")
     for _ in range(2):
-        assert breaker.allow() is False
+        assert breaker.allow("A") is False
         breaker.failure()
     assert breaker.state is CircuitState.CLOSED
     breaker.success()  # a success resets the count
     for _ in range(3):
-        breaker.allow()
+        breaker.allow("A")
         breaker.failure()
     assert breaker.state is CircuitState.OPEN
     assert gauge._value.get() == 2
     with pytest.raises(CircuitOpen) as raised:
-        breaker.allow()
+        breaker.allow("A")
     assert raised.value.retryable is True
+    assert raised.value.message.startswith("the circuit of the ERP service of set A is open")
+    breaker.watch("B")  # a second set on the same endpoint reports the same state
+    assert metrics.circuit_state.labels("B")._value.get() == 2
     clock.now += 10
     assert breaker.state is CircuitState.HALF_OPEN
-    assert breaker.allow() is True  # the probe
+    assert breaker.allow("A") is True  # the probe
     assert gauge._value.get() == 1
     with pytest.raises(CircuitOpen, match="probe"):
-        breaker.allow()  # only one probe at a time
+        breaker.allow("A")  # only one probe at a time
     breaker.failure()  # the probe failed: open again
     assert breaker.state is CircuitState.OPEN
     clock.now += 10
-    assert breaker.allow() is True
+    assert breaker.allow("A") is True
     breaker.success()
     assert breaker.state is CircuitState.CLOSED
     assert gauge._value.get() == 0
     clock.now += 10
-    assert breaker.allow() is False
+    assert breaker.allow("A") is False
 
 
 def test_breaker_probe_that_is_cancelled_frees_the_slot() -> None:
     clock = Clock()
-    breaker = CircuitBreaker("e", failures=1, open_s=1, gauge=Metrics().circuit_state, clock=clock)
-    breaker.allow()
+    breaker = CircuitBreaker(failures=1, open_s=1, gauge=Metrics().circuit_state, clock=clock)
+    breaker.allow("A")
     breaker.failure()
     clock.now += 1
-    probe = breaker.allow()
+    probe = breaker.allow("A")
     breaker.abandon(probe)
-    assert breaker.allow() is True
+    assert breaker.allow("A") is True
 
 
 async def test_limiter_seats_queue_and_wait_limit() -> None:
