@@ -110,7 +110,7 @@ async def test_url_userinfo_is_refused_and_never_leaks_n3(make_client: Any) -> N
     legacy["logo"]["security_code"] = "sec-code-tiger-71c2"
     legacy["database"]["connection_string"] = "DRIVER={SQLite3};Database=/nonexistent.db"
     legacy["credentials"]["password"] = "logo-pw-shared-19"
-    with pytest.raises(ValidationError, match="logo.url: the URL carries a user or password"):
+    with pytest.raises(ValidationError, match=r"logo\.url: the URL carries a user or password"):
         IntegrationSet.model_validate(legacy, context=checked_context())
     with pytest.raises(ConfigError, match="the URL carries a user or password"):
         await make_client(service_config(sets=[IntegrationSet.model_validate(legacy)]))

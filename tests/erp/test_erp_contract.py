@@ -366,6 +366,9 @@ async def test_logo_compressed_data_xml(make_erp: Any) -> None:
     exported = await erp.gateway.read(erp.call, "order", key)
     assert str(exported).startswith('<?xml version="1.0" encoding="ISO-8859-9"?>')
     assert "Q-1001" in str(exported)
+    # Turkish text both ways: gzip of UTF-8 in the request, and in the (compressed) answer (N7)
+    account = await erp.gateway.create(erp.call, document("account", erp.payload("account")))
+    assert title_of(erp, await erp.gateway.read(erp.call, "account", account)) == TITLE
 
 
 async def test_errors_are_integrator_errors_with_codes(erp: Erp) -> None:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from structlog.testing import capture_logs
 
-from tests.fixtures.demo import NETSIS, TIGER, Demo, account_xml, fields_of
+from integrator.config import IntegrationSet
+from tests.fixtures.demo import NETSIS, TIGER, Demo, MakeDemo, account_xml, fields_of
 
 pytestmark = pytest.mark.odbc
 
@@ -144,3 +145,32 @@ async def test_tiger_product_unit_sets_of_the_demo(demo: Demo) -> None:
         "P-X", {"Code": "MLZ-X-01", "Name": "X", "Unit": "PAKET"}, root="Product"))
     assert status == 422 and error.get("code") == "ERP_REJECTED"
     assert "PAKET" in (error.findtext("Detail") or "")
+
+
+async def test_turkish_text_end_to_end_with_compressed_data_xml_n7(make_demo: MakeDemo) -> None:
+    """A Tiger set with ``logo.compress``: dataXML travels as gzip of UTF-8 text both ways (the
+    simulator reads it the way real clients compress, research/quotes.md §1)."""
+
+    def compressed(s: IntegrationSet) -> IntegrationSet:
+        if s.logo is None:
+            return s
+        return s.model_copy(update={"logo": s.logo.model_copy(update={"compress": True})})
+
+    demo: Demo = await make_demo(modify=compressed)
+    sent = ACCOUNT[TIGER]
+    status, link = await demo.post(TIGER, "/v1/accounts", account_xml("F-7001", sent))
+    assert status == 201, link.findtext("Message")
+    ref = str(link.get("ref"))
+    erp = demo.erps[TIGER]
+    assert erp.scalar("SELECT DEFINITION_ FROM LG_001_CLCARD WHERE LOGICALREF = ?",
+                      int(ref)) == sent["Title"]
+    assert erp.scalar("SELECT SPECODE FROM LG_001_CLCARD WHERE LOGICALREF = ?", int(ref)) == "BAYİ"
+    changed = {"Title": "ĞÜŞİÖÇ ığüşiöç GIDA A.Ş."}
+    status, link = await demo.post(TIGER, "/v1/accounts",
+                                   account_xml("F-7001", changed, ref=ref, code=sent["Code"]))
+    assert status == 200, link.findtext("Message")
+    status, record = await demo.get(TIGER, f"/v1/accounts/{ref}")
+    assert status == 200
+    assert fields_of(record)["Title"] == changed["Title"]
+    assert erp.scalar("SELECT DEFINITION_ FROM LG_001_CLCARD WHERE LOGICALREF = ?",
+                      int(ref)) == changed["Title"]
