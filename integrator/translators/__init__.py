@@ -66,15 +66,15 @@ def translate(entity: Entity, record: CrmRecord, ctx: MappingContext) -> Documen
 def translate_update(entity: Entity, record: CrmRecord, ctx: MappingContext,
                      current: str | bytes | Mapping[str, Any] | None) -> Document:
     """The payload that updates an account or product: ``current`` is the record as the ERP has
-    it now — the ReadDataObject XML (Tiger/Go, required) or the ``Data`` of a GET (Netsis,
-    optional; used for ``if_target_empty``)."""
+    it now — the ReadDataObject XML (Tiger/Go) or the ``Data`` of a GET (Netsis); the update is
+    that record with the mapped fields changed."""
     _builder(ctx.erp, entity)
     if family_of(ctx.erp) == "logo":
         if not isinstance(current, str | bytes):
             raise TypeError("a Tiger/Go update starts from the exported XML of the record")
         return logo.update(entity, current, record, ctx)
-    if current is not None and not isinstance(current, Mapping):
-        raise TypeError("a Netsis update takes the Data of a GET as its current record")
+    if not isinstance(current, Mapping):
+        raise TypeError("a Netsis update starts from the Data of a GET of the record")
     return netsis.update(entity, record, ctx, current)
 
 

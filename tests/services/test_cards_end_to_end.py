@@ -4,6 +4,9 @@ Tiger/Go an ERP-only field survives the update."""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+
 import pytest
 from structlog.testing import capture_logs
 
@@ -174,3 +177,48 @@ async def test_turkish_text_end_to_end_with_compressed_data_xml_n7(make_demo: Ma
     assert fields_of(record)["Title"] == changed["Title"]
     assert erp.scalar("SELECT DEFINITION_ FROM LG_001_CLCARD WHERE LOGICALREF = ?",
                       int(ref)) == changed["Title"]
+
+
+def netsis_row(demo: Demo, table: str, key: str, code: str) -> dict[str, object]:
+    with contextlib.closing(demo.erps[NETSIS].db()) as conn:
+        conn.row_factory = sqlite3.Row
+        row = conn.execute(f"SELECT * FROM {table} WHERE {key} = ?", (code,)).fetchone()
+    return dict(row)
+
+
+@pytest.mark.parametrize(("path", "root", "fields", "tables", "key", "column"), [
+    ("/v1/accounts", "Account", ACCOUNT[NETSIS], ("TBLCASABIT", "TBLCASABITEK"), "CARI_KOD",
+     "CARI_ISIM"),
+    ("/v1/products", "Product", PRODUCT[NETSIS], ("TBLSTSABIT", "TBLSTSABITEK"), "STOK_KODU",
+     "STOK_ADI"),
+])
+async def test_a_netsis_update_of_one_property_changes_nothing_else_f9_f16(
+        demo: Demo, path: str, root: str, fields: dict[str, str], tables: tuple[str, str],
+        key: str, column: str) -> None:
+    """NetOpenX replaces the whole card on PUT (the simulator does, as a model-binding server);
+    the update GETs the record, changes the mapped property and PUTs it whole."""
+    status, link = await demo.post(NETSIS, path, account_xml(f"X-{root}", fields, root=root))
+    assert status == 201, link.findtext("Message")
+    code = str(link.get("code"))
+    erp = demo.erps[NETSIS]
+    # properties only the ERP knows (no mapping), in both tables of the card
+    for table in tables:
+        text_columns = [name for name, kind in ((r[1], r[2]) for r in erp.db().execute(
+            f"PRAGMA table_info({table})")) if "CHAR" in kind.upper() and name != key][:6]
+        assignments = ", ".join(f"{name} = COALESCE(NULLIF({name}, ''), 'ERP-{i}')"
+                                for i, name in enumerate(text_columns))
+        erp.execute(f"UPDATE {table} SET {assignments} WHERE {key} = ?", code)
+    before = [netsis_row(demo, table, key, code) for table in tables]
+    puts = erp.counters.calls[f"{'ARPs' if root == 'Account' else 'Items'}.put"]
+    new_name = "ĞÜŞİÖÇ YENİ AD"
+    status, link = await demo.post(NETSIS, path, account_xml(
+        f"X-{root}", {"Title" if root == "Account" else "Name": new_name}, ref=code, code=code,
+        root=root))
+    assert status == 200, link.findtext("Message")
+    assert erp.counters.calls[f"{'ARPs' if root == 'Account' else 'Items'}.put"] == puts + 1
+    after = [netsis_row(demo, table, key, code) for table in tables]
+    changed = {(i, name) for i, (old, new) in enumerate(zip(before, after, strict=True))
+               for name in old if old[name] != new[name]}
+    assert changed == {(0, column), (0, "DUZELTMETARIHI")}, changed
+    status, record = await demo.get(NETSIS, f"{path}/{code}")
+    assert fields_of(record)["Title" if root == "Account" else "Name"] == new_name
