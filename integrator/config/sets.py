@@ -265,7 +265,7 @@ class IntegrationSet(Model):
     @classmethod
     def _digits(cls, value: Any) -> Any:
         # "001" and 1 both mean firm 1; YAML reads 001 as the int 1 anyway
-        if isinstance(value, str) and value.isdigit():
+        if isinstance(value, str) and value.isascii() and value.isdigit():
             return int(value)
         return value
 

@@ -376,3 +376,15 @@ async def test_another_caller_gets_the_unknown_session_answer_n2(
     assert (await client.get("/v1/session", headers={**other, "X-Session": legacy})).status == 200
     response = await client.get("/v1/session", headers={**AUTH, "X-Session": legacy})
     assert (await answer(response))[:2] == (401, "SESSION_EXPIRED")
+
+
+# -- found by the schemathesis run: digits int() does not read --------------------------------
+@pytest.mark.parametrize("path", ["/v1/accounts/%C2%B2", "/v1/products/%C2%B2/stock",
+                                  "/v1/accounts/%D9%A3", "/v1/accounts?limit=%C2%B2",
+                                  "/v1/accounts/search?q=a&limit=%C2%B2"])
+async def test_unicode_digits_are_bad_values_not_server_errors_n1(client: TestClient[Any, Any],
+                                                                  path: str) -> None:
+    session = await open_session(client, "ayse", "TIGER-TEST")
+    response = await client.get(path, headers={**AUTH, "X-Session": session})
+    status, code, _, _ = await answer(response)
+    assert (status, code) == (400, "VALIDATION")

@@ -308,9 +308,10 @@ def parse_answer(operation: str, reply: Reply, *, write: bool) -> LogoResult:
     if status != SUCCESS:
         raise rejection(operation, status, error_string)
     reference_text = values.get("dataReference", "").strip()
+    digits = reference_text.lstrip("-")
     return LogoResult(
         status,
-        data_reference=int(reference_text) if reference_text.lstrip("-").isdigit() else 0,
+        data_reference=int(reference_text) if digits.isascii() and digits.isdigit() else 0,
         data_xml=decompress(values.get("dataXML", "")),
         result_xml=decompress(values.get("resultXML", "")),
         error_string=error_string,
