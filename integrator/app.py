@@ -52,8 +52,12 @@ async def http_session(app: web.Application) -> AsyncIterator[None]:
 
 
 async def erp_gateways(app: web.Application) -> AsyncIterator[None]:
-    """The ERP gateway hub on top of the shared ClientSession (after ``http_session``)."""
-    app[ERP] = ErpGateways(app[HTTP], app[METRICS], app[CONFIG].erp)
+    """The ERP gateway hub on top of the shared ClientSession and the store (after
+    ``http_session`` and ``store``): on a shared store (Redis) the per-set write limit is counted
+    across every replica with leases in the store; on the embedded one, in this process."""
+    config = app[CONFIG]
+    leases = app[STORE] if config.store_url != "memory" else None
+    app[ERP] = ErpGateways(app[HTTP], app[METRICS], config.erp, leases)
     yield
 
 
@@ -106,6 +110,6 @@ def init_app(config: ServiceConfig) -> web.Application:
     )
     app[CONFIG] = config
     app[METRICS] = Metrics()
-    app.cleanup_ctx.extend([http_session, erp_gateways, odbc_executor, sql_engine, store])
+    app.cleanup_ctx.extend([http_session, store, erp_gateways, odbc_executor, sql_engine])
     setup_routes(app)
     return app

@@ -66,6 +66,10 @@ class ErpSettings(Model):
     retry_wait_max_s: float = Field(default=2.0, ge=0, le=600)
     token_refresh_margin_s: float = Field(
         default=60.0, ge=0, le=3600, description="renew a Netsis token this long before it expires")
+    write_lease_s: float = Field(
+        default=15.0, ge=0.5, le=600,
+        description="lease of an ERP write seat in the shared store, renewed every third of it "
+                    "while the write runs: a replica that dies frees its seats within this time")
 
 
 class OdbcSettings(Model):
