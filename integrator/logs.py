@@ -37,7 +37,7 @@ _SCRUBBERS: tuple[tuple[re.Pattern[str], str], ...] = (
      rf'\1="{MASK}"'),
     # bearer tokens and form-encoded secrets
     (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+"), rf"\1 {MASK}"),
-    (re.compile(r"(?i)\b((?:db)?password|access_token|refresh_token)=([^&\s]*)"), rf"\1={MASK}"),
+    (re.compile(r"(?i)\b(\w*password|access_token|refresh_token)=([^&\s]*)"), rf"\1={MASK}"),
     # the userinfo of URLs (user:password@, or a token as the user): all of it
     (USERINFO, f"{MASK}@"),
 )

@@ -3,6 +3,7 @@ the mask."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import BaseModel, SecretStr
@@ -32,7 +33,7 @@ def masked(value: Any) -> Any:
 def summary(config: ServiceConfig) -> str:
     lines = [
         f"listen: {config.listen.host}:{config.listen.port}",
-        f"store: {mask_userinfo(config.store_url)}",
+        f"store: {_mask_store_url(config.store_url)}",
         f"api keys: {', '.join(k.name for k in config.api_keys) or '(none)'}",
         f"limits: body {config.limits.max_body_bytes} bytes, xml depth {config.limits.max_xml_depth}",
         f"session idle ttl: {config.sessions.idle_ttl_s}s",
@@ -64,3 +65,7 @@ def summary(config: ServiceConfig) -> str:
         lines.append(f"    named queries: {', '.join(s.sql.queries) or '(none)'}")
     return "\n".join(lines)
 
+
+def _mask_store_url(url: str) -> str:
+    """The store URL with its userinfo and any ``…password=`` parameter masked."""
+    return re.sub(r"([?&][^=&]*password=)[^&]*", rf"\1{MASK}", mask_userinfo(url))

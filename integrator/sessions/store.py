@@ -1,7 +1,10 @@
 """The shared store behind sets, sessions and locks: one interface, two implementations.
 
 * ``MemoryStore`` serves a single instance (and the tests of that path).
-* ``RedisStore`` (``redis.asyncio``) is what replicas share (N6).
+* ``RedisStore`` (``redis.asyncio``) is what replicas share (N6): one Redis (``redis://``,
+  ``rediss://``, ``unix://``) or the master a set of Redis Sentinels names
+  (``redis+sentinel://host:port,host:port/<master>/<db>``; docs/operations.md), found again after
+  a failover.
 
 The interface is a handful of primitives whose semantics both implementations share exactly; the
 contract test suite (tests/test_store_contract.py) runs against both. Domain logic (what a set or a
@@ -12,11 +15,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import redis.asyncio as aioredis
+from redis.asyncio.sentinel import Sentinel
 from redis.exceptions import RedisError
 
+from integrator.config import SENTINEL_SCHEMES, parse_sentinel_url
 from integrator.errors import StoreUnavailable
 
 T = TypeVar("T")
@@ -217,10 +222,23 @@ class RedisStore:
 
     def __init__(self, url: str, *, prefix: str = "integrator:", timeout_s: float = 2.0) -> None:
         self._prefix = prefix
-        self._redis: aioredis.Redis = aioredis.Redis.from_url(
-            url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s,
-            health_check_interval=30,
-        )
+        timeouts: dict[str, Any] = {"socket_timeout": timeout_s,
+                                    "socket_connect_timeout": timeout_s}
+        self._redis: aioredis.Redis
+        if url.startswith(tuple(f"{scheme}://" for scheme in SENTINEL_SCHEMES)):
+            target = parse_sentinel_url(url)
+            sentinel = Sentinel(  # type: ignore[no-untyped-call]
+                list(target.sentinels), ssl=target.tls,
+                sentinel_kwargs={**timeouts, "password": target.sentinel_password,
+                                 "ssl": target.tls},
+                **timeouts)
+            # a master found through the sentinels: asked again when a connection fails, so the
+            # client follows a failover; a demoted master's read-only answer drops the connection
+            self._redis = sentinel.master_for(
+                target.service, redis_class=aioredis.Redis, db=target.db,
+                username=target.username, password=target.password, health_check_interval=30)
+        else:
+            self._redis = aioredis.Redis.from_url(url, health_check_interval=30, **timeouts)
         self._put_versioned = self._redis.register_script(_PUT_VERSIONED)
         self._delete_if_equal = self._redis.register_script(_DELETE_IF_EQUAL)
         self._lease_acquire = self._redis.register_script(_LEASE_ACQUIRE)
