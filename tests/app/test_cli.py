@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from simulators.demo import DEMO_KEY
-from tests.fixtures.ports import free_port_block, wait_ready
+from tests.fixtures.ports import free_port_block, stop_process, wait_ready
 
 
 @pytest.mark.slow
@@ -32,12 +32,7 @@ def test_demo_comes_up_ready(tmp_path: Path) -> None:
         assert response.status == 201
         assert 'set="DEMO-TIGER"' in body
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
         log.close()
 
 

@@ -26,7 +26,7 @@ from integrator.config import load_config
 from simulators.demo import DEMO_KEY, demo_config_dir
 from simulators.logo.app import LOGO_SIM, create_logo_app
 from simulators.runner import logo_config
-from tests.fixtures.ports import free_port_block
+from tests.fixtures.ports import free_port_block, stop_process
 
 pytestmark = pytest.mark.redis
 
@@ -81,14 +81,7 @@ async def start_instances(count: int, folder: Path, env: dict[str, str],
 
 def stop(instances: list[Instance]) -> None:
     for instance in instances:
-        if instance.process.poll() is None:
-            instance.process.terminate()
-    for instance in instances:
-        try:
-            instance.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            instance.process.kill()
-            instance.process.wait()
+        stop_process(instance.process)
 
 
 @pytest.fixture

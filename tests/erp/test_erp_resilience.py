@@ -101,10 +101,7 @@ async def test_limiter_seats_queue_and_wait_limit() -> None:
     assert (limiter.in_flight, limiter.waiting) == (2, 1)
     assert metrics.write_queue_depth.labels("S")._value.get() == 1
     assert metrics.write_in_flight.labels("S")._value.get() == 2
-    with pytest.raises(ErpUnavailable, match="queue of set S is full") as raised:
-        async with limiter.seat(5):
-            pass
-    assert raised.value.retryable is True
+    await refused_while_the_queue_is_full(limiter)
     release.set()
     await asyncio.gather(*tasks)
     assert order == ["a", "b", "c"]
@@ -119,6 +116,13 @@ async def test_limiter_seats_queue_and_wait_limit() -> None:
     assert limiter.waiting == 0
     blocker.set()
     await asyncio.gather(*holders)
+
+
+async def refused_while_the_queue_is_full(limiter: WriteLimiter | SharedWriteLimiter) -> None:
+    with pytest.raises(ErpUnavailable, match="queue of set S is full") as raised:
+        async with limiter.seat(5):
+            pass
+    assert raised.value.retryable is True  # nothing was sent
 
 
 async def _hold(limiter: WriteLimiter | SharedWriteLimiter, event: asyncio.Event) -> None:
@@ -168,10 +172,7 @@ async def test_shared_limiter_counts_seats_across_replicas_n5(leases: Store) -> 
     assert (a.in_flight + b.in_flight, a.waiting + b.waiting) == (2, 2)
     assert metrics_a.write_in_flight.labels("S")._value.get() == 1
     assert metrics_b.write_queue_depth.labels("S")._value.get() == 1
-    with pytest.raises(ErpUnavailable, match="queue of set S is full") as raised:
-        async with a.seat(5):
-            pass
-    assert raised.value.retryable is True
+    await refused_while_the_queue_is_full(a)
     release.set()
     await asyncio.gather(*tasks)
     assert peak == 2 and (a.in_flight, a.waiting, b.in_flight, b.waiting) == (0, 0, 0, 0)

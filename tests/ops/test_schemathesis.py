@@ -29,7 +29,7 @@ from lxml import etree
 from schemathesis import GenerationMode
 
 from simulators.demo import DEMO_KEY
-from tests.fixtures.ports import free_port_block, wait_ready
+from tests.fixtures.ports import free_port_block, stop_process, wait_ready
 
 EXAMPLES = int(os.environ.get("INTEGRATOR_FUZZ_EXAMPLES", "200"))
 BUDGET_S = 120.0  # the run stops generating after this (about two minutes), whatever is left
@@ -68,12 +68,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Any:
         wait_ready(f"http://127.0.0.1:{port}/health/ready", process)
         yield f"http://127.0.0.1:{port}", folder / "demo.log"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
         log.close()
 
 

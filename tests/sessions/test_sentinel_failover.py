@@ -21,7 +21,7 @@ from lxml import etree
 from integrator.api.keys import STORE
 from integrator.sessions.store import RedisStore
 from tests.fixtures.common import AUTH, open_session, service_config, tiger_set
-from tests.fixtures.ports import free_port_block
+from tests.fixtures.ports import free_port_block, stop_process
 from tests.fixtures.setxml import body
 from tests.fixtures.tools import need_tool
 
@@ -47,14 +47,7 @@ class Processes:
 
     def stop_all(self) -> None:
         for process in self.running.values():
-            if process.poll() is None:
-                process.terminate()
-        for process in self.running.values():
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process, timeout=10)
 
     def logs(self) -> str:
         return "\n".join(f"--- {name}\n" + (self.folder / f"{name}.log").read_text()[-1500:]
