@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import http.client
 import logging
 import multiprocessing
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -13,6 +15,7 @@ from aiohttp import web
 from integrator.api.middlewares import hash_key
 from integrator.app import init_app
 from integrator.config import IntegrationSet, ServiceConfig
+from simulators.logo.app import LogoSimConfig, create_logo_app
 
 KEY = "bench-key"
 FORK = multiprocessing.get_context("fork")
@@ -60,3 +63,30 @@ def start(target: Any, *args: Any) -> tuple[Any, int]:
     child = FORK.Process(target=target, args=(*args, ports), daemon=True)
     child.start()
     return child, int(ports.get(timeout=60))
+
+
+SECURITY = "bench-security-code"
+
+
+def make_set(db: Path, logo_url: str) -> IntegrationSet:
+    return IntegrationSet.model_validate({
+        "code": "BENCH-TIGER", "erp": "tiger", "firm": 1, "period": 1,
+        "logo": {"url": logo_url, "security_code": SECURITY, "timeout_s": 30},
+        "database": {"engine": "sqlite", "query_timeout_s": 60,
+                     "connection_string": f"DRIVER={{SQLite3}};Database=file:{db}?mode=ro"},
+        "credentials": {"mode": "shared", "user": "LOGO", "password": "x"},
+        "users": [{"name": "bench", "default": True, "warehouses": "all"}],
+    })
+
+
+def serve_logo(db: str, ports: Any) -> None:
+    serve_forever(create_logo_app(LogoSimConfig(Path(db), security_code=SECURITY)), ports)
+
+
+def session(port: int) -> dict[str, str]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    auth = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/xml"}
+    connection.request("POST", "/v1/sessions", body='<OpenSession user="bench"/>', headers=auth)
+    text = connection.getresponse().read().decode()
+    connection.close()
+    return {**auth, "X-Session": text.split('id="')[1].split('"')[0]}

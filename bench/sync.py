@@ -26,13 +26,12 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import aiohttp
 
-from bench.common import KEY, quiet, serve_forever, serve_service, start
+from bench.common import make_set, quiet, serve_logo, serve_service, session, start
 from integrator.api.inbound import parse_record
 from integrator.config import IntegrationSet
 from integrator.erp.gateway import ErpCall
@@ -42,20 +41,6 @@ from integrator.model import credentials_for
 from integrator.sessions.registry import set_to_json
 from integrator.translators import MappingContext, translate
 from simulators.demodb.generate import ensure
-from simulators.logo.app import LogoSimConfig, create_logo_app
-
-SECURITY = "bench-security-code"
-
-
-def make_set(db: Path, logo_url: str) -> IntegrationSet:
-    return IntegrationSet.model_validate({
-        "code": "BENCH-TIGER", "erp": "tiger", "firm": 1, "period": 1,
-        "logo": {"url": logo_url, "security_code": SECURITY, "timeout_s": 30},
-        "database": {"engine": "sqlite", "query_timeout_s": 60,
-                     "connection_string": f"DRIVER={{SQLite3}};Database=file:{db}?mode=ro"},
-        "credentials": {"mode": "shared", "user": "LOGO", "password": "x"},
-        "users": [{"name": "bench", "default": True, "warehouses": "all"}],
-    })
 
 
 def fill(db: Path, count: int) -> None:
@@ -72,25 +57,12 @@ def fill(db: Path, count: int) -> None:
         conn.commit()
 
 
-def serve_logo(db: str, ports: Any) -> None:
-    serve_forever(create_logo_app(LogoSimConfig(Path(db), security_code=SECURITY)), ports)
-
-
 def rss_kb(pid: int) -> int:
     with open(f"/proc/{pid}/status", encoding="ascii") as status:
         for line in status:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
-
-
-def session(port: int) -> dict[str, str]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    auth = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/xml"}
-    connection.request("POST", "/v1/sessions", body='<OpenSession user="bench"/>', headers=auth)
-    text = connection.getresponse().read().decode()
-    connection.close()
-    return {**auth, "X-Session": text.split('id="')[1].split('"')[0]}
 
 
 def stream_accounts(port: int, headers: dict[str, str], limit: int, pid: int

@@ -6,6 +6,8 @@ the bounded ODBC thread pool, and the store (with the set registry and sessions 
 
 from __future__ import annotations
 
+import errno
+import re
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -13,9 +15,10 @@ import aiohttp
 import structlog
 from aiohttp import web
 
-from integrator.api import setup_routes
+from integrator.api import server, setup_routes
 from integrator.api.keys import (
     CONFIG,
+    CURSORS,
     ERP,
     HTTP,
     METRICS,
@@ -24,12 +27,16 @@ from integrator.api.keys import (
     SESSIONS,
     SQL_ENGINE,
     STORE,
+    STORE_GAUGES_LEASE,
 )
 from integrator.api.middlewares import authenticate, error_middleware, observe
-from integrator.config import ConfigError, Problem, ServiceConfig
+from integrator.config import ConfigError, Problem, ServiceConfig, config_warnings
 from integrator.erp.hub import ErpGateways
+from integrator.errors import IntegratorError
 from integrator.metrics import Metrics
+from integrator.services.cursor import CursorSigner
 from integrator.services.sets import set_problems
+from integrator.sessions.lease import Lease
 from integrator.sessions.manager import SessionManager
 from integrator.sessions.registry import SetRegistry
 from integrator.sessions.seal import Sealer
@@ -37,6 +44,9 @@ from integrator.sessions.store import open_store
 from integrator.sql.engine import SqlEngine
 
 log = structlog.get_logger("integrator.app")
+
+# the store-gauge lease outlives a missed scrape at intervals up to 60 s (docs/operations.md)
+STORE_GAUGES_LEASE_S = 150.0
 
 
 async def http_session(app: web.Application) -> AsyncIterator[None]:
@@ -81,15 +91,17 @@ async def store(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG]
     opened = open_store(config.store_url, prefix=config.store_prefix)
     sealer = Sealer(config.store_encryption_keys)
-    if config.store_url != "memory" and not sealer.enabled:
-        log.warning("store_not_encrypted",
-                    hint="sets pushed by the CRM (with ERP passwords) are stored in clear; "
-                         "set store_encryption_keys")
     registry = SetRegistry(opened, config.sets, sealer)
     app[STORE] = opened
     app[REGISTRY] = registry
     app[SESSIONS] = SessionManager(opened, registry, idle_ttl_s=config.sessions.idle_ttl_s)
+    lease = Lease(opened, "store-gauges", ttl_s=STORE_GAUGES_LEASE_S)
+    app[STORE_GAUGES_LEASE] = lease
     yield
+    try:  # another replica reports the store gauges from its next scrape on
+        await lease.release()
+    except IntegratorError:
+        log.warning("store_gauges_lease_not_released", hint="it expires by itself")
     await opened.close()
 
 
@@ -110,6 +122,60 @@ def init_app(config: ServiceConfig) -> web.Application:
     )
     app[CONFIG] = config
     app[METRICS] = Metrics()
+    app[CURSORS] = CursorSigner.for_service(config)
+    for warning in config_warnings(config):
+        log.warning(warning.event, hint=warning.message)
     app.cleanup_ctx.extend([http_session, store, erp_gateways, odbc_executor, sql_engine])
     setup_routes(app)
     return app
+
+
+class ListenFailed(Exception):
+    """The service cannot listen where it was told to (one line for the operator)."""
+
+
+SHUTDOWN_TIMEOUT_S = 30.0  # within the Deployment's terminationGracePeriodSeconds (40)
+
+
+def run(app: web.Application, *, host: str, port: int,
+        shutdown_timeout_s: float = SHUTDOWN_TIMEOUT_S) -> None:
+    """Serve ``app`` until SIGINT or SIGTERM, logging ``listening`` (once the socket is bound),
+    ``draining`` (no new connections; requests in flight get ``shutdown_timeout_s``) and
+    ``stopped`` (resources closed). ``ListenFailed`` when the address cannot be bound."""
+
+    serving = False
+
+    async def draining(app: web.Application) -> None:
+        if serving:
+            log.info("draining", timeout_s=shutdown_timeout_s,
+                     hint="not accepting connections; finishing the requests in flight")
+
+    async def stopped(app: web.Application) -> None:
+        if serving:
+            log.info("stopped")
+
+    def listening() -> None:  # called once the socket is bound
+        nonlocal serving
+        serving = True
+        log.info("listening", url=f"http://{host}:{port}", host=host, port=port)
+
+    app.on_shutdown.append(draining)
+    app.on_cleanup.append(stopped)  # after the cleanup contexts have closed the resources
+    try:
+        # aiohttp's run_app, with the protocol that answers unreadable requests in XML
+        server.serve(app, host=host, port=port, shutdown_timeout_s=shutdown_timeout_s,
+                     listening=listening)
+    except OSError as exc:
+        reason = _LISTEN_ERRORS.get(exc.errno or 0)
+        if reason is None:
+            raise
+        # asyncio names the address it failed on (a part started before the service may have)
+        named = _BIND_ADDRESS.search(str(exc))
+        where = f"{named.group(1)}:{named.group(2)}" if named else f"{host}:{port}"
+        raise ListenFailed(f"cannot listen on {where}: {reason}") from None
+
+
+_LISTEN_ERRORS = {errno.EADDRINUSE: "the port is already in use",
+                  errno.EADDRNOTAVAIL: "the address is not one of this machine's",
+                  errno.EACCES: "permission denied (ports below 1024 need privileges)"}
+_BIND_ADDRESS = re.compile(r"address \('([^']*)', (\d+)")

@@ -1,4 +1,6 @@
-"""The ``integrator`` command: serve, check-config, hash-key, new-store-key, sql-check, translate.
+"""The ``integrator`` command: serve, check-config, hash-key, new-store-key, new-cursor-key,
+sql-check, translate (N9). The help texts are written for operators (``DESCRIPTION`` and each
+command's description), not taken from docstrings.
 
 The embedded demo is not part of the production package: ``./run demo`` starts it from a checkout
 of the repository."""
@@ -10,19 +12,27 @@ import hashlib
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from integrator import __version__, logs
-from integrator.api import server
 from integrator.api.inbound import parse_record
-from integrator.app import init_app
-from integrator.config import ConfigError, Problem, ServiceConfig, load_config, summary
+from integrator.app import ListenFailed, init_app, run
+from integrator.config import (
+    ConfigError,
+    Problem,
+    ServiceConfig,
+    config_warnings,
+    load_config,
+    summary,
+)
 from integrator.errors import IntegratorError
 from integrator.model import LogoDocument
+from integrator.services.cursor import new_cursor_key
 from integrator.services.sets import set_problems
 from integrator.sessions.seal import new_key
-from integrator.sql.compiler import compile_sql
-from integrator.sql.validator import validate
+from integrator.sql.compiler import compile_sql, statement_parameters
+from integrator.sql.validator import analyse
 from integrator.translators import MappingContext, translate, translate_update
 
 
@@ -33,20 +43,36 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"configuration is invalid:\n{exc}", file=sys.stderr)
         return 1
     logs.configure(config.logging.level, config.logging.format)
-    server.run(init_app(config), host=config.listen.host, port=config.listen.port,
-               shutdown_timeout=30)
+    try:
+        run(init_app(config), host=config.listen.host, port=config.listen.port)
+    except ListenFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
 def _check_config(args: argparse.Namespace) -> int:
+    """Every problem of the configuration in one run (N9), or its masked summary."""
     try:
         config = load_config(args.path, check=set_problems)
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
+        count = len(exc.problems)
+        verdict = f"configuration is invalid: {count} problem{'s' if count != 1 else ''}"
+        missing = exc.missing_variables
+        if missing:
+            verdict += (f"; {len(missing)} environment variable{'s' if len(missing) != 1 else ''}"
+                        f" not set: {', '.join(missing)} (example.env lists what the example "
+                        "configuration reads)")
+        print(verdict, file=sys.stderr)
         return 1
     print(summary(config))
-    print("configuration is valid")
+    warnings = config_warnings(config)
+    for warning in warnings:
+        print(f"warning: {warning.message}")
+    print("configuration is valid" + (f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})"
+                                      if warnings else ""))
     return 0
 
 
@@ -64,22 +90,36 @@ def _new_store_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def _new_cursor_key(args: argparse.Namespace) -> int:
+    print(new_cursor_key())
+    return 0
+
+
 def _sql_check(args: argparse.Namespace) -> int:
-    """N9: is this SQL accepted as one read-only SELECT, and why not."""
+    """N9: is this SQL accepted as one read-only SELECT that the service can run, and why not.
+
+    One verdict: the statement is validated and then compiled as the service would (tokens,
+    parameters, dialect), so what the service would refuse is refused here too. With ``--engine``
+    the statement is shown as it would run there, ``?`` for each parameter."""
     sql = sys.stdin.read() if args.sql == "-" else args.sql
-    verdict = validate(sql)
-    if not verdict.accepted:
+    verdict, parsed = analyse(sql)
+    if not verdict.accepted or parsed is None:
         print(f"rejected: {verdict.reason}")
+        return 1
+    names = statement_parameters(parsed)
+    try:
+        compiled = compile_sql(sql, engine=args.engine or "mssql", firm_code=f"{args.firm:03d}",
+                               period_code=f"{args.period:02d}",
+                               shape=tuple((name, "other") for name in names))
+    except IntegratorError as exc:
+        reasons = "; ".join(d.text for d in exc.details) or exc.message
+        print(f"rejected: {reasons}")
         return 1
     print("accepted")
     if args.engine:
-        try:
-            compiled = compile_sql(sql, engine=args.engine, firm_code=f"{args.firm:03d}",
-                                   period_code=f"{args.period:02d}", shape=())
-        except IntegratorError as exc:
-            print("cannot compile: " + "; ".join(d.text for d in exc.details) if exc.details
-                  else f"cannot compile: {exc.message}")
-            return 1
+        print(f"-- as run on {args.engine} (firm {args.firm:03d}, period {args.period:02d})"
+              + (f"; parameters in order: {', '.join(n for n, _ in compiled.order)}"
+                 if compiled.order else ""))
         print(compiled.sql)
     return 0
 
@@ -149,41 +189,93 @@ def _translate_config(path: str | None) -> ServiceConfig:
     return load_config(path, check=set_problems)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="integrator", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"crm-integrator {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+def _number(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number from {low} to {high}")
+        return int(text)
 
-    p = sub.add_parser("serve", help="run the service")
-    p.add_argument("--config", required=True, help="service config YAML")
+    return parse
+
+
+DESCRIPTION = """\
+crm-integrator: the service between Logo CRM and the Logo Tiger/Go and Netsis ERPs, and the tools
+operators use without it (check a configuration, make keys, check SQL, show an ERP payload).
+The embedded demo is not part of this command: ./run demo starts it from the repository."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="integrator", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"crm-integrator {__version__}",
+                        help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, summary: str, description: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=summary, description=description)
+
+    p = command("serve", "run the service",
+                "Run the service: load and check the configuration, listen where it says, log "
+                "'listening'; on SIGTERM or Ctrl-C stop accepting connections, finish the "
+                "requests in flight (up to 30 s, 'draining') and close ('stopped').")
+    p.add_argument("--config", required=True, metavar="SERVICE_YAML",
+                   help="the service configuration (its sets_dir holds the set files)")
     p.set_defaults(func=_serve)
 
-    p = sub.add_parser("check-config", help="validate a service config and its sets")
-    p.add_argument("path")
+    p = command("check-config", "check a service configuration and its sets",
+                "Check the service configuration and every set file of its sets_dir, with the "
+                "environment variables they read: print every problem at once (missing "
+                "variables, invalid fields, set checks) and exit 1, or print a summary with the "
+                "secrets masked, and any warnings.")
+    p.add_argument("path", metavar="SERVICE_YAML", help="the service configuration to check")
     p.set_defaults(func=_check_config)
 
-    p = sub.add_parser("hash-key", help="print the SHA-256 of an API key for api_keys[].sha256")
-    p.add_argument("key", nargs="?", default="-", help="the key, or - to read it from stdin")
+    p = command("hash-key", "print the SHA-256 of an API key for api_keys[].sha256",
+                "Print the SHA-256 of an API key, the value api_keys[].sha256 holds (the service "
+                "never stores a key in clear).")
+    p.add_argument("key", nargs="?", default="-", help="the key, or - to read it from stdin "
+                                                       "(the default; keeps it out of the shell "
+                                                       "history)")
     p.set_defaults(func=_hash_key)
 
-    p = sub.add_parser("new-store-key", help="print a new key for store_encryption_keys")
+    p = command("new-store-key", "print a new key for store_encryption_keys",
+                "Print a new Fernet key for store_encryption_keys (sealing the sets the CRM "
+                "pushes, with their ERP passwords, in the shared store).")
     p.set_defaults(func=_new_store_key)
 
-    p = sub.add_parser("sql-check", help="is this SQL accepted as one read-only SELECT?")
+    p = command("new-cursor-key", "print a new key for cursor_keys",
+                "Print a new random key for cursor_keys (signing the cursors of bulk reads; "
+                "every replica needs the same keys).")
+    p.set_defaults(func=_new_cursor_key)
+
+    p = command("sql-check", "is this SQL one read-only SELECT the service would run?",
+                "Check a T-SQL statement as the service checks a set's SQL: one read-only "
+                "SELECT, then compiled with its table tokens (LG_FFF_, _PP_) and named "
+                "parameters (:name, @name). Prints one verdict, 'accepted' (exit 0) or "
+                "'rejected: why' (exit 1).")
     p.add_argument("sql", help="the T-SQL statement, or - to read it from stdin")
     p.add_argument("--engine", choices=["mssql", "sqlite", "postgres"],
-                   help="also print the statement as it would run on this engine "
-                        "(statements without parameters)")
-    p.add_argument("--firm", type=int, default=1, help="firm for LG_FFF_ tokens (default 1)")
-    p.add_argument("--period", type=int, default=1, help="period for _PP_ tokens (default 1)")
+                   help="also print the statement as it would run on this engine, a ? for each "
+                        "parameter")
+    p.add_argument("--firm", type=_number(1, 999), default=1,
+                   help="the firm number (1-999) that replaces FFF in LG_FFF_ table names "
+                        "(default 1)")
+    p.add_argument("--period", type=_number(1, 99), default=1,
+                   help="the period number (1-99) that replaces PP in _PP_ table names "
+                        "(default 1)")
     p.set_defaults(func=_sql_check)
 
-    p = sub.add_parser("translate", help="print the ERP payload of a CRM XML (stdin), not sent")
-    p.add_argument("--set", required=True, help="integration set code")
+    p = command("translate", "print the ERP payload of a CRM XML (stdin), not sent",
+                "Read a CRM record (Account, Product, or a Quote for order, dispatch and quote) "
+                "on stdin and print the payload the set's ERP would receive, without sending "
+                "it: Logo XML for Tiger/Go, NetOpenX JSON for Netsis.")
+    p.add_argument("--set", required=True, help="the integration set code")
     p.add_argument("--entity", required=True,
-                   choices=["account", "product", "order", "dispatch", "quote"])
-    p.add_argument("--config", help="service config YAML (default: $INTEGRATOR_CONFIG, else "
-                                    "config/demo/service.yaml of the checkout)")
+                   choices=["account", "product", "order", "dispatch", "quote"],
+                   help="what to build: an account or product card, or an order, dispatch or "
+                        "(Netsis) quote from a CRM quote")
+    p.add_argument("--config", metavar="SERVICE_YAML",
+                   help="service config YAML (default: $INTEGRATOR_CONFIG, else "
+                        "config/demo/service.yaml of the checkout)")
     p.add_argument("--user", help="the acting CRM user (their salesman code is used)")
     p.add_argument("--update", metavar="CURRENT",
                    help="show the update of an account/product: the ERP's current record "

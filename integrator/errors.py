@@ -24,6 +24,18 @@ class Detail:
     line: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class CreatedLink:
+    """A record the service created in the ERP before the error happened (a quote transfer's
+    auto-created account or product, F15/F22): the CRM can store the link even so."""
+
+    entity: str
+    crm_id: str
+    ref: str
+    code: str
+    created: bool = True  # False: it existed already (an earlier attempt of the same request)
+
+
 class IntegratorError(Exception):
     code: ClassVar[str] = "INTERNAL"
     status: ClassVar[int] = 500
@@ -43,6 +55,15 @@ class IntegratorError(Exception):
         if detail is not None:
             items.append(Detail(detail, source))
         self.details: tuple[Detail, ...] = tuple(items)
+        self.links: tuple[CreatedLink, ...] = ()
+        # what the answer body carries besides the message (a blocked check's per-line result);
+        # the API layer renders the kinds it knows
+        self.payload: object | None = None
+
+    def with_links(self, links: Sequence[CreatedLink]) -> IntegratorError:
+        """The same error, carrying the links created before it (returned for ``raise``)."""
+        self.links = tuple(links)
+        return self
 
     def __str__(self) -> str:
         return self.message

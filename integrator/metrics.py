@@ -7,6 +7,8 @@ metric gets it from ``app[METRICS]``. The registry also carries prometheus_clien
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -18,10 +20,51 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 import integrator
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+
+class StoreGauges(Collector):
+    """The gauges read from the shared store at scrape time: open sessions and sets by source.
+
+    Every replica would read the same numbers from the store, so a sum over replicas would
+    multiply them: only the replica holding the store-gauge lease reports them (``report``), the
+    others export no sample (``clear``), and ``sum`` and ``max`` over the replicas both give the
+    true count (docs/operations.md).
+    """
+
+    SESSIONS = ("integrator_sessions", "Open (not expired) sessions in the shared store; reported "
+                "by one replica")
+    SETS = ("integrator_sets", "Integration sets by source; reported by one replica")
+
+    def __init__(self) -> None:
+        self._sessions: float | None = None
+        self._sets: dict[str, float] = {}
+
+    def report(self, *, sessions: int, sets: Iterable[tuple[str, int]]) -> None:
+        """``sets``: (source, count) pairs."""
+        self._sessions = float(sessions)
+        self._sets = {source: float(count) for source, count in sets}
+
+    def clear(self) -> None:
+        self._sessions = None
+        self._sets = {}
+
+    def describe(self) -> Iterable[Metric]:
+        return [GaugeMetricFamily(*self.SESSIONS), GaugeMetricFamily(*self.SETS, labels=["source"])]
+
+    def collect(self) -> Iterable[Metric]:
+        if self._sessions is not None:
+            yield GaugeMetricFamily(*self.SESSIONS, value=self._sessions)
+        if self._sets:
+            sets = GaugeMetricFamily(*self.SETS, labels=["source"])
+            for source, count in sorted(self._sets.items()):
+                sets.add_metric([source], count)
+            yield sets
 
 
 class Metrics:
@@ -40,8 +83,8 @@ class Metrics:
         self.request_latency = Histogram(
             "integrator_http_request_duration_seconds", "HTTP request latency by route template",
             ["method", "route"], buckets=LATENCY_BUCKETS, registry=r)
-        self.sessions = Gauge("integrator_sessions", "Open (not expired) sessions", registry=r)
-        self.sets = Gauge("integrator_sets", "Integration sets by source", ["source"], registry=r)
+        self.store_gauges = StoreGauges()
+        r.register(self.store_gauges)
         # ERP gateways
         self.erp_calls = Counter(
             "integrator_erp_calls_total", "ERP calls by set, operation and outcome",

@@ -16,10 +16,15 @@ from simulators.runner import serve_forever
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m simulators", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--logo-port", type=int, default=8081)
-    parser.add_argument("--netsis-port", type=int, default=8082)
+    parser = argparse.ArgumentParser(
+        prog="python -m simulators",
+        description="The LogoObjectService and NetOpenX REST simulators alone (tests by hand, "
+                    "benchmarks), with the demo sets' credentials or those of a service config.")
+    parser.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+    parser.add_argument("--logo-port", type=int, default=8081,
+                        help="the LogoObjectService simulator's port (default 8081)")
+    parser.add_argument("--netsis-port", type=int, default=8082,
+                        help="the NetOpenX REST simulator's port (default 8082)")
     parser.add_argument("--data-dir", default=".demo", help="where the demo databases live")
     parser.add_argument("--config", help="service config whose sets give the simulators their "
                                          "credentials (default: the demo sets)")

@@ -169,12 +169,13 @@ def sql_row() -> tuple[dash.Row, list[Panel]]:
 def service_row() -> tuple[dash.Row, list[Panel]]:
     return dash.Row("Service"), [
         stat.Panel().title("Open sessions").datasource(DATASOURCE).height(6).span(4)
-        .description("Open sessions, read from the shared store: every replica reports the same "
-                     "count, so this takes the maximum, not the sum.")
-        .with_target(query('max(integrator_sessions{job=~"$job"})', "sessions")),
+        .description("Open sessions in the shared store. One replica reports them (the holder "
+                     "of the store-gauge lease), so the sum over the replicas is the count.")
+        .with_target(query('sum(integrator_sessions{job=~"$job"})', "sessions")),
         stat.Panel().title("Integration sets").datasource(DATASOURCE).height(6).span(4)
-        .description("Integration sets by source: file (configuration) or api (pushed by the CRM).")
-        .with_target(query('max by (source) (integrator_sets{job=~"$job"})', "{{source}}")),
+        .description("Integration sets by source: file (configuration) or api (pushed by the CRM); "
+                     "reported by one replica, like the sessions.")
+        .with_target(query('sum by (source) (integrator_sets{job=~"$job"})', "{{source}}")),
         stat.Panel().title("Replicas scraped").datasource(DATASOURCE).height(6).span(4)
         .description("Scrape targets of the job that answer (Prometheus' up).")
         .with_target(query('sum(up{job=~"$job"})', "up")),

@@ -8,7 +8,6 @@ before this module.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
@@ -19,10 +18,10 @@ from aiohttp import web
 from lxml import etree
 
 from integrator.api import render
-from integrator.api.common import xml_body, xml_response
+from integrator.api.common import finish, xml_body, xml_response
 from integrator.api.context import cards, resolve
 from integrator.api.inbound import record_from_element
-from integrator.api.keys import CONFIG, REQUEST_ID
+from integrator.api.keys import CONFIG, CURSORS, REQUEST_ID
 from integrator.api.streaming import XmlStream, in_order
 from integrator.errors import Detail, IntegratorError, Internal, ValidationFailed
 from integrator.model import CardEntity, CrmRecord
@@ -45,16 +44,6 @@ class Kind:
 
 ACCOUNT = Kind("account", "Account", "Accounts", "/v1/accounts")
 PRODUCT = Kind("product", "Product", "Products", "/v1/products")
-
-
-async def finish(work: Awaitable[T]) -> T:
-    """Await ``work`` in its own task: should the handler be cancelled (a client that went away,
-    with handler cancellation on), a started ERP write still completes and is remembered."""
-    task = asyncio.ensure_future(work)
-    # a task left running by a cancelled handler still has its outcome looked at (and logged by
-    # the sync layer), never reported as "exception was never retrieved"
-    task.add_done_callback(lambda done: done.cancelled() or done.exception())
-    return await asyncio.shield(task)
 
 
 def bulk_window(write_concurrency: int) -> int:
@@ -135,11 +124,12 @@ def list_handler(kind: Kind) -> Handler:
     async def handler(request: web.Request) -> web.StreamResponse:
         context = await resolve(request)
         config = request.app[CONFIG]
+        signer = request.app[CURSORS]
         query = listing.parse_query(request.query, context=context, entity=kind.entity,
                                     default_limit=config.sync.page_size,
-                                    max_limit=config.limits.max_bulk_records)
+                                    max_limit=config.limits.max_bulk_records, cursors=signer)
         items = listing.records(cards(request.app), context, kind.entity, query,
-                                batch_size=config.sync.read_batch)
+                                batch_size=config.sync.read_batch, cursors=signer)
         async with contextlib.aclosing(items):
             first = await anext(items)  # the statement runs before the answer starts
             stream = XmlStream(request, kind.plural, {"set": context.set_code}, flush_every=256)

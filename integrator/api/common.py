@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Collection
+from collections.abc import Awaitable, Collection
+from typing import TypeVar
 
 from aiohttp import hdrs, web
 from lxml import etree
@@ -15,6 +17,7 @@ from integrator.errors import BadXml, UnsupportedMediaType
 from integrator.model.xml import parse_xml
 
 XML_CONTENT_TYPE = "application/xml"
+T = TypeVar("T")
 # media types read as XML: application/xml, text/xml, application/<anything>+xml; and, as if no type
 # were given, application/octet-stream (what HTTP lets a recipient assume when Content-Type is
 # missing; docs/api.md)
@@ -59,3 +62,13 @@ async def raw_xml_body(request: web.Request) -> etree._Element:
 def xml_response(element: etree._Element, *, status: int = 200) -> web.Response:
     return web.Response(body=to_bytes(element), status=status, content_type=XML_CONTENT_TYPE,
                         charset="utf-8")
+
+
+async def finish(work: Awaitable[T]) -> T:
+    """Await ``work`` in its own task: should the handler be cancelled (a client that went away,
+    with handler cancellation on), a started ERP write still completes and is remembered."""
+    task = asyncio.ensure_future(work)
+    # a task left running by a cancelled handler still has its outcome looked at (and logged by
+    # the sync layer), never reported as "exception was never retrieved"
+    task.add_done_callback(lambda done: done.cancelled() or done.exception())
+    return await asyncio.shield(task)

@@ -10,7 +10,11 @@ from integrator.api.keys import CALLER, CONFIG, CONTEXT, ERP, METRICS, SESSIONS,
 from integrator.errors import ValidationFailed
 from integrator.model import Context
 from integrator.services.cards import Cards
+from integrator.services.checks import QuoteChecks
 from integrator.services.ledger import Ledger
+from integrator.services.prices import Prices
+from integrator.services.quote_parts import QuoteParts
+from integrator.services.quotes import QuoteTransfers
 
 SESSION_HEADER = "X-Session"
 
@@ -29,9 +33,30 @@ async def resolve(request: web.Request) -> Context:
     return context
 
 
+def _ledger(app: web.Application) -> Ledger:
+    settings = app[CONFIG].sync
+    return Ledger(app[STORE], remember_ttl_s=settings.remember_ttl_s,
+                  claim_wait_s=settings.claim_wait_s)
+
+
 def cards(app: web.Application) -> Cards:
     """Account and product transfers on the app's gateways, SQL engine and store."""
-    settings = app[CONFIG].sync
-    ledger = Ledger(app[STORE], remember_ttl_s=settings.remember_ttl_s,
-                    claim_wait_s=settings.claim_wait_s)
-    return Cards(app[ERP], app[SQL_ENGINE], ledger, app[METRICS], settings)
+    return Cards(app[ERP], app[SQL_ENGINE], _ledger(app), app[METRICS], app[CONFIG].sync)
+
+
+def quotes(app: web.Application) -> QuoteTransfers:
+    """Quote transfers: the cards (auto-create), the gateways, the SQL engine and the store."""
+    parts = QuoteParts(cards(app), app[SQL_ENGINE], app[STORE])
+    return QuoteTransfers(app[ERP], app[SQL_ENGINE], _ledger(app), parts, checks(app),
+                          app[METRICS])
+
+
+def checks(app: web.Application) -> QuoteChecks:
+    """Stock and risk checks of quotes (F30, F32) on the app's SQL engine and gateways."""
+    return QuoteChecks(app[SQL_ENGINE], app[ERP])
+
+
+def prices(app: web.Application) -> Prices:
+    """Prices of quotes (F33-F35): the ERP's calculation, the set's SQL, or the CRM's own."""
+    parts = QuoteParts(cards(app), app[SQL_ENGINE], app[STORE])
+    return Prices(app[ERP], app[SQL_ENGINE], parts)

@@ -8,7 +8,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from integrator.api.common import xml_response
-from integrator.api.keys import METRICS, REGISTRY, SESSIONS, STORE
+from integrator.api.keys import METRICS, REGISTRY, SESSIONS, STORE, STORE_GAUGES_LEASE
 from integrator.api.render import health_element
 from integrator.errors import IntegratorError
 
@@ -36,12 +36,16 @@ async def ready(request: web.Request) -> web.Response:
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
     m = request.app[METRICS]
-    try:  # gauges that live in the shared store are read at scrape time
-        m.sessions.set(await request.app[SESSIONS].count())
-        for source, count in (await request.app[REGISTRY].counts()).items():
-            m.sets.labels(source).set(count)
+    # the gauges that live in the shared store are read at scrape time, by one replica only (the
+    # holder of the lease), so that summing them over the replicas counts each session once
+    try:
+        if await request.app[STORE_GAUGES_LEASE].hold():
+            m.store_gauges.report(sessions=await request.app[SESSIONS].count(),
+                                  sets=(await request.app[REGISTRY].counts()).items())
+        else:
+            m.store_gauges.clear()
     except IntegratorError:
-        pass  # the store is down: serve the rest (readiness reports the store)
+        m.store_gauges.clear()  # the store is down: serve the rest (readiness reports the store)
     response = web.Response(body=m.render())
     response.headers["Content-Type"] = CONTENT_TYPE_LATEST
     return response

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from integrator.erp.hub import ErpGateways
     from integrator.metrics import Metrics
     from integrator.model import Context
+    from integrator.services.cursor import CursorSigner
+    from integrator.sessions.lease import Lease
     from integrator.sessions.manager import SessionManager
     from integrator.sessions.registry import SetRegistry
     from integrator.sessions.store import Store
@@ -30,6 +32,9 @@ REGISTRY: web.AppKey[SetRegistry] = web.AppKey("registry")
 SESSIONS: web.AppKey[SessionManager] = web.AppKey("sessions")
 SQL_ENGINE: web.AppKey[SqlEngine] = web.AppKey("sql_engine")
 ERP: web.AppKey[ErpGateways] = web.AppKey("erp")  # the ERP gateways and their shared state
+# which replica reports the gauges read from the store (integrator_sessions, integrator_sets)
+STORE_GAUGES_LEASE: web.AppKey[Lease] = web.AppKey("store_gauges_lease")
+CURSORS: web.AppKey[CursorSigner] = web.AppKey("cursors")  # signs and checks bulk-read cursors
 
 # per request
 REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import re
@@ -27,6 +28,7 @@ from integrator.errors import (
     Unauthenticated,
     UnsupportedMediaType,
 )
+from integrator.model.xml import parse_xml
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -47,6 +49,7 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     structlog.contextvars.bind_contextvars(request_id=request_id)
     started = time.perf_counter()
     status = 500
+    response: web.StreamResponse | None = None
     try:
         response = await handler(request)
         status = response.status
@@ -59,13 +62,34 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
         metrics.requests.labels(request.method, route, str(status)).inc()
         metrics.request_latency.labels(request.method, route).observe(elapsed)
         if request.app[CONFIG].logging.access_log:
-            context = request.get(CONTEXT)
-            access_log.info(
-                "request", method=request.method, route=route, status=status,
-                duration_ms=round(elapsed * 1000, 2), caller=request.get(CALLER),
-                set=context.set_code if context else None,
-                user=context.user if context else None,
-            )
+            set_code, user = _acting(request, route, response)
+            # probes and scrapes come every few seconds: debug while they succeed
+            write = access_log.debug if route in QUIET_ROUTES and status < 400 else access_log.info
+            write("request", method=request.method, route=route, status=status,
+                  duration_ms=round(elapsed * 1000, 2), caller=request.get(CALLER),
+                  set=set_code, user=user)
+
+
+# the access lines of these routes are at debug level while they answer 2xx/3xx
+QUIET_ROUTES = frozenset({"/health/live", "/health/ready", "/metrics"})
+# routes that answer a <Session user set> without resolving X-Session
+_SESSION_ROUTES = frozenset({"/v1/sessions", "/v1/sessions/{id}/set"})
+
+
+def _acting(request: web.Request, route: str,
+            response: web.StreamResponse | None) -> tuple[str | None, str | None]:
+    """The set and user a request acted for: its resolved session, or the session a session
+    route opened or switched (read from its answer, which names both)."""
+    context = request.get(CONTEXT)
+    if context is not None:
+        return context.set_code, context.user
+    if (route in _SESSION_ROUTES and isinstance(response, web.Response)
+            and response.status < 300 and isinstance(response.body, bytes)):
+        with contextlib.suppress(IntegratorError):
+            answer = parse_xml(response.body, max_depth=2)
+            if answer.tag == "Session":
+                return answer.get("set"), answer.get("user")
+    return None, None
 
 
 def _template(request: web.Request) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from collections.abc import Callable
 
 import structlog
 from aiohttp import web
@@ -66,19 +67,22 @@ class ServiceRunner(web.AppRunner):
         return server
 
 
-def run(app: web.Application, *, host: str, port: int, shutdown_timeout: float) -> None:
-    """Serve ``app`` until SIGINT/SIGTERM, then drain for at most ``shutdown_timeout`` seconds
-    (what ``web.run_app`` does, with ``ServiceRunner``)."""
+def serve(app: web.Application, *, host: str, port: int, shutdown_timeout_s: float,
+          listening: Callable[[], None]) -> None:
+    """Serve ``app`` until SIGINT or SIGTERM, then drain for at most ``shutdown_timeout_s``
+    seconds — what ``web.run_app`` does, with ``ServiceRunner``. ``listening`` is called once
+    the socket is bound; an address that cannot be bound raises ``OSError``."""
 
-    async def serve() -> None:
+    async def main() -> None:
         runner = ServiceRunner(app, handle_signals=True, access_log=None,
-                               shutdown_timeout=shutdown_timeout)
+                               shutdown_timeout=shutdown_timeout_s)
         await runner.setup()
         try:
             await web.TCPSite(runner, host, port).start()
+            listening()
             await asyncio.Event().wait()  # until a signal raises GracefulExit
         finally:
             await runner.cleanup()
 
     with contextlib.suppress(web.GracefulExit, KeyboardInterrupt):
-        asyncio.run(serve())
+        asyncio.run(main())

@@ -20,7 +20,10 @@ async def open_session(request: web.Request) -> web.Response:
     opened = await request.app[SESSIONS].open(str(body.get("user")), body.get("set") or None,
                                               request[CALLER])
     log.info("session_opened", user=opened.user, set=opened.stored_set.code)
-    return xml_response(render.session_element(opened, with_id=True), status=201)
+    response = xml_response(render.session_element(opened, with_id=True), status=201)
+    # the id in a header too (api.context.SESSION_HEADER): no client has to read it from XML
+    response.headers["X-Session"] = opened.session_id
+    return response
 
 
 @routes.put("/v1/sessions/{id}/set")

@@ -1,6 +1,8 @@
 """Loading the configuration from YAML: ``service.yaml`` and one file per set in ``sets_dir``;
 ``${NAME}`` / ``${NAME:-default}`` references to environment variables; every problem reported
-with its file, field path and reason."""
+with its file, field path and reason, all in one run: every environment variable that is not set
+(``ConfigError.missing_variables``), every invalid field of the service file and of each set file.
+A field whose variable is missing reports only that (not also that its empty value is invalid)."""
 
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ class Problem:
     file: str
     path: str
     reason: str
+    variable: str | None = None  # the environment variable that is not set, for that problem
 
     def __str__(self) -> str:
         where = f"{self.file}: {self.path}" if self.path else self.file
@@ -43,11 +46,19 @@ class ConfigError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
 
+    @property
+    def missing_variables(self) -> list[str]:
+        """The environment variables that are not set, each once, sorted."""
+        return sorted({p.variable for p in self.problems if p.variable})
+
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
-def _interpolate(value: Any, path: str, env: Mapping[str, str], problems: list[str]) -> Any:
+def _interpolate(value: Any, path: str, env: Mapping[str, str],
+                 missing: list[tuple[str, str]]) -> Any:
+    """``value`` with its ``${NAME}`` references replaced; (path, NAME) of each variable that is
+    not set (and has no default) goes to ``missing``, its reference becomes empty."""
     if isinstance(value, str):
         def replace(match: re.Match[str]) -> str:
             name, default = match.group(1), match.group(2)
@@ -55,16 +66,30 @@ def _interpolate(value: Any, path: str, env: Mapping[str, str], problems: list[s
                 return env[name]
             if default is not None:
                 return default
-            problems.append(f"{path}: environment variable {name} is not set")
+            missing.append((path, name))
             return ""
 
         return _ENV_REF.sub(replace, value)
     if isinstance(value, dict):
-        return {k: _interpolate(v, f"{path}.{k}" if path else str(k), env, problems)
+        return {k: _interpolate(v, f"{path}.{k}" if path else str(k), env, missing)
                 for k, v in value.items()}
     if isinstance(value, list):
-        return [_interpolate(v, f"{path}[{i}]", env, problems) for i, v in enumerate(value)]
+        return [_interpolate(v, f"{path}[{i}]", env, missing) for i, v in enumerate(value)]
     return value
+
+
+def _related(path: str, other: str) -> bool:
+    """One path is the other, or lies inside it (``a.b[0]`` and ``a.b``; not the root)."""
+    if not path or not other:
+        return False
+    inner, outer = (path, other) if len(path) >= len(other) else (other, path)
+    return inner == outer or inner.startswith((outer + ".", outer + "["))
+
+
+def _without_consequences(problems: list[Problem], missing: list[Problem]) -> list[Problem]:
+    """The validation problems that are not only the empty value of a missing variable."""
+    return [p for p in problems
+            if not any(m.file == p.file and _related(p.path, m.path) for m in missing)]
 
 
 def format_loc(loc: tuple[int | str, ...]) -> str:
@@ -101,7 +126,9 @@ def validation_problems(exc: ValidationError, file: str) -> list[Problem]:
     return problems
 
 
-def _read_yaml(path: Path, env: Mapping[str, str]) -> Any:
+def _read_yaml(path: Path, env: Mapping[str, str]) -> tuple[Any, list[Problem]]:
+    """The file's data with its variables filled in, and a problem per variable not set (the
+    file cannot be read or parsed: ``ConfigError``)."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -112,24 +139,27 @@ def _read_yaml(path: Path, env: Mapping[str, str]) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
         raise ConfigError([Problem(str(path), where, f"invalid YAML: {exc}")]) from exc
-    env_problems: list[str] = []
-    data = _interpolate(data, "", env, env_problems)
-    if env_problems:
-        raise ConfigError([Problem(str(path), *p.split(": ", 1)) for p in env_problems])
-    return data
+    missing: list[tuple[str, str]] = []
+    data = _interpolate(data, "", env, missing)
+    return data, [Problem(str(path), where, f"environment variable {name} is not set", name)
+                  for where, name in missing]
 
 
 def load_set_file(path: Path, env: Mapping[str, str] | None = None, *,
                   check: SetCheck | None = None) -> IntegrationSet:
     """One set file; ``check`` (``integrator.services.sets.set_problems``) adds the checks that
     need the field catalog and the SQL validator."""
-    data = _read_yaml(path, os.environ if env is None else env)
+    data, missing = _read_yaml(path, os.environ if env is None else env)
     if not isinstance(data, dict):
         raise ConfigError([Problem(str(path), "", "a set file must hold one mapping (one set)")])
     try:
-        return IntegrationSet.model_validate(data, context=set_context(check))
+        loaded = IntegrationSet.model_validate(data, context=set_context(check))
     except ValidationError as exc:
-        raise ConfigError(validation_problems(exc, str(path))) from exc
+        raise ConfigError(missing + _without_consequences(validation_problems(exc, str(path)),
+                                                          missing)) from exc
+    if missing:
+        raise ConfigError(missing)
+    return loaded
 
 
 def iter_set_files(folder: Path) -> Iterator[Path]:
@@ -146,18 +176,26 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None, *,
     """Load the service config and every set file of its ``sets_dir``; all problems at once."""
     env = os.environ if env is None else env
     file = Path(path)
-    data = _read_yaml(file, env) or {}
+    data, missing = _read_yaml(file, env)
+    data = data or {}
     if not isinstance(data, dict):
         raise ConfigError([Problem(str(file), "", "the service config must be a mapping")])
+    problems: list[Problem] = list(missing)
     if "sets" in data:
-        raise ConfigError([Problem(str(file), "sets", "sets live in files under sets_dir")])
-    problems: list[Problem] = []
+        problems.append(Problem(str(file), "sets", "sets live in files under sets_dir"))
+        data = {k: v for k, v in data.items() if k != "sets"}
+    try:
+        config: ServiceConfig | None = ServiceConfig.model_validate({**data, "sets": []})
+    except ValidationError as exc:
+        config = None
+        problems += _without_consequences(validation_problems(exc, str(file)), missing)
     sets: list[IntegrationSet] = []
     sets_dir = data.get("sets_dir", "sets")
     if sets_dir:
-        folder = (file.parent / str(sets_dir)).resolve()
+        folder = file.parent / str(sets_dir)
         if not folder.is_dir():
-            problems.append(Problem(str(file), "sets_dir", f"folder {folder} does not exist"))
+            problems.append(Problem(str(file), "sets_dir",
+                                    f"folder {folder.resolve()} does not exist"))
         else:
             seen: dict[str, Path] = {}
             for set_file in iter_set_files(folder):
@@ -172,11 +210,6 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None, *,
                     continue
                 seen[loaded.code] = set_file
                 sets.append(loaded)
-    try:
-        config = ServiceConfig.model_validate({**data, "sets": []})
-    except ValidationError as exc:
-        problems[:0] = validation_problems(exc, str(file))
-        raise ConfigError(problems) from exc
-    if problems:
+    if problems or config is None:
         raise ConfigError(problems)
     return config.model_copy(update={"sets": sets})

@@ -15,9 +15,9 @@ from integrator.config.base import Model
 from integrator.config.sets import IntegrationSet
 
 __all__ = [
-    "SENTINEL_SCHEMES", "ApiKey", "ErpSettings", "HttpSettings", "Limits", "Listen",
-    "LoggingSettings", "OdbcSettings", "SentinelUrl", "ServiceConfig", "SessionSettings",
-    "SyncSettings", "parse_sentinel_url",
+    "CURSOR_KEY_MIN", "SENTINEL_SCHEMES", "ApiKey", "ConfigWarning", "ErpSettings",
+    "HttpSettings", "Limits", "Listen", "LoggingSettings", "OdbcSettings", "SentinelUrl",
+    "ServiceConfig", "SessionSettings", "SyncSettings", "config_warnings", "parse_sentinel_url",
 ]
 
 SENTINEL_SCHEMES = ("redis+sentinel", "rediss+sentinel")
@@ -158,6 +158,11 @@ class ServiceConfig(Model):
         default_factory=list,
         description="Fernet keys sealing sets in the store (first seals, all open); "
                     "`integrator new-store-key` makes one")
+    cursor_keys: list[SecretStr] = Field(
+        default_factory=list,
+        description="keys signing the cursors of bulk reads (first signs, all verify), random "
+                    "strings of 32 or more characters; `integrator new-cursor-key` makes one. "
+                    "Replicas sharing a store need the same keys")
     limits: Limits = Field(default_factory=Limits)
     sessions: SessionSettings = Field(default_factory=SessionSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
@@ -200,6 +205,46 @@ class ServiceConfig(Model):
                                  "(32 url-safe base64-encoded bytes)")
         return value
 
+    @field_validator("cursor_keys")
+    @classmethod
+    def _cursor_keys(cls, value: list[SecretStr]) -> list[SecretStr]:
+        for i, key in enumerate(value):
+            if len(key.get_secret_value()) < CURSOR_KEY_MIN:
+                raise ValueError(f"cursor_keys[{i}] is shorter than {CURSOR_KEY_MIN} characters "
+                                 "(`integrator new-cursor-key` makes one)")
+        return value
+
     @property
     def store_url(self) -> str:
         return self.store.get_secret_value()
+
+    @property
+    def shared_store(self) -> bool:
+        """Replicas share the store (Redis), so what one signs or seals another must open."""
+        return self.store_url != "memory"
+
+
+CURSOR_KEY_MIN = 32
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigWarning:
+    """A valid configuration that is probably not what production wants."""
+
+    event: str  # the log event of the warning at start
+    message: str
+
+
+def config_warnings(config: ServiceConfig) -> list[ConfigWarning]:
+    """What ``integrator check-config`` prints as warnings and the service logs at start."""
+    found = []
+    if config.shared_store and not config.store_encryption_keys:
+        found.append(ConfigWarning(
+            "store_not_encrypted", "store_encryption_keys is empty: sets pushed by the CRM (with "
+            "their ERP passwords) are stored in the shared store in clear"))
+    if config.shared_store and not config.cursor_keys:
+        found.append(ConfigWarning(
+            "cursor_keys_not_configured", "cursor_keys is empty: the replicas sign the cursors of "
+            "bulk reads with the built-in key, which anyone can read in the source (a cursor "
+            "still only names a position in a list the session may read)"))
+    return found

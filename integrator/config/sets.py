@@ -31,9 +31,28 @@ from integrator.config.base import (
 from integrator.errors import Detail
 
 __all__ = [
-    "SET_CHECK", "SET_CHECK_ERROR", "Credentials", "Database", "Extension", "FieldMapping", "IntegrationSet",
-    "LogoService", "Mappings", "NamedQuery", "NetsisPriceOptions", "NetsisService", "QueryParam",
-    "SetCheck", "SetUser", "Settings", "SqlDefinitions", "describe",
+    "CODE_TEMPLATE",
+    "SET_CHECK",
+    "SET_CHECK_ERROR",
+    "CheckName",
+    "CodePolicies",
+    "CodePolicy",
+    "Credentials",
+    "Database",
+    "Extension",
+    "FieldMapping",
+    "IntegrationSet",
+    "LogoService",
+    "Mappings",
+    "NamedQuery",
+    "NetsisPriceOptions",
+    "NetsisService",
+    "QueryParam",
+    "SetCheck",
+    "SetUser",
+    "Settings",
+    "SqlDefinitions",
+    "describe",
 ]
 
 
@@ -61,6 +80,12 @@ class LogoService(Model):
     params: dict[str, str] = Field(
         default_factory=dict,
         description="paramXML overrides (ApplyCampaign, ApplyCondition, FillAccCodes, CheckRight, ...)",
+    )
+    price_params: dict[str, str] = Field(
+        default_factory=lambda: {"GetStockLinePrice": "8"},
+        description="paramXML of CalculateDataObject (prices, F33) on top of params: "
+                    "GetStockLinePrice (7 purchase card, 8 sales card, 10-13 last prices), "
+                    "ApplyCampaign, ApplyCondition",
     )
 
 
@@ -172,7 +197,8 @@ class SqlDefinitions(Model):
     XML_TEXT: ClassVar[frozenset[str]] = frozenset({
         "account_search", "product_search", "account_list", "product_list", "account_statement",
         "account_opening_balance", "product_stock", "warehouses", "salesmen", "stock_check",
-        "risk_check", "price",
+        "risk_check", "price", "quote_document", "order_lines", "dispatch_lines", "quote_lines",
+        "quote_products",
     })
 
     account_search: str | None = None
@@ -187,6 +213,11 @@ class SqlDefinitions(Model):
     stock_check: str | None = None
     risk_check: str | None = None
     price: str | None = None
+    quote_document: str | None = None
+    order_lines: str | None = None
+    dispatch_lines: str | None = None
+    quote_lines: str | None = None
+    quote_products: str | None = None
     queries: dict[str, NamedQuery] = Field(default_factory=dict)
 
     @field_validator("queries")
@@ -204,15 +235,59 @@ class NetsisPriceOptions(Model):
     by_price_system: bool = Field(default=False, description="FiyatSistemineGoreHesapla")
 
 
+CODE_TEMPLATE = re.compile(r"^(?P<prefix>[^{}]*)\{n(?::0(?P<width>[1-9][0-9]?)d)?\}(?P<suffix>[^{}]*)$")
+
+
+class CodePolicy(Model):
+    """Where the ERP code of a record created during a quote transfer comes from (F15, F22) when
+    the CRM record carries none (docs/sets.md, "Code policy")."""
+
+    source: Literal["field", "crm_id", "template"] = Field(
+        default="field", description="a CRM field, the CRM id, or a template with the next number")
+    field: str = Field(default="Code", min_length=1, description="the CRM field (source field)")
+    template: str | None = Field(
+        default=None, description="e.g. '120.99.{n:05d}': the next free number fills {n}")
+
+    @model_validator(mode="after")
+    def _template(self) -> CodePolicy:
+        if self.source == "template" and (not self.template
+                                           or not CODE_TEMPLATE.match(self.template)):
+            raise ValueError("code_policy source 'template' needs a template with one {n} or "
+                                 "{n:0Nd} and no other braces, e.g. '120.99.{n:05d}'")
+        return self
+
+
+class CodePolicies(Model):
+    account: CodePolicy = Field(default_factory=CodePolicy)
+    product: CodePolicy = Field(default_factory=CodePolicy)
+
+
+CheckName = Literal["stock", "risk"]
+
+
 class Settings(Model):
-    price_source: Literal["erp", "crm", "sql"] = "erp"
+    price_source: Literal["erp", "crm", "sql"] = Field(
+        default="erp", description="prices (F33, F34): the ERP calculates them, the CRM owns them "
+                                   "(the service is not asked), or the set's sql.price")
     netsis_price_options: NetsisPriceOptions = Field(default_factory=NetsisPriceOptions)
     stock_check_action: CheckAction = "warn"
     risk_check_action: CheckAction = "warn"
+    transfer_checks: list[CheckName] = Field(
+        default_factory=list,
+        description="checks a quote transfer runs before it writes anything (F30, F32): a block "
+                    "refuses the transfer, a warning is reported with it")
+    risk_source: Literal["sql", "erp"] = Field(
+        default="sql", description="the account's current risk: the set's risk_check SQL, or "
+                                   "(Netsis) the ERP's ARPs/Risk service with the limit from SQL")
+    risk_dbs: bool = Field(default=False, description="Tiger/Go: the DBS (direct debit) limits "
+                                                      "of the account card count in its limit")
     auto_create_account: bool = False
     auto_create_product: bool = False
     stock_by_selected_warehouse: bool = False
-    default_transfer_type: TransferType = "order"
+    default_transfer_type: TransferType | None = Field(
+        default="order", description="transfer type of users without their own; null: the CRM "
+                                     "must name it (?as=) when a user has none")
+    code_policy: CodePolicies = Field(default_factory=CodePolicies)
     on_duplicate: Literal["error", "link"] = "error"
     write_concurrency: int = Field(default=2, ge=1, le=64, description="concurrent ERP writes")
     write_queue: int = Field(default=100, ge=0, le=100_000, description="writes waiting for a seat")
@@ -306,6 +381,14 @@ class IntegrationSet(Model):
                 )
         if self.extensions and self.database.writer_connection_string is None:
             raise ValueError("extensions need database.writer_connection_string")
+        if self.settings.price_source == "sql" and not self.sql.price:
+            raise ValueError("settings.price_source 'sql' needs sql.price (a SELECT returning "
+                             "REF, CODE, PRICE, DISCOUNT1, DISCOUNT2, CURRENCY per product)")
+        if self.settings.risk_source == "erp" and self.is_logo:
+            raise ValueError("settings.risk_source 'erp' (ARPs/Risk) exists only for Netsis; "
+                             "Tiger/Go risk comes from SQL")
+        if self.settings.risk_dbs and not self.is_logo:
+            raise ValueError("settings.risk_dbs: DBS limits are Tiger/Go account-card fields")
         for entity in ("account", "product", "order", "dispatch", "quote", "line"):
             for i, mapping in enumerate(getattr(self.mappings, entity)):
                 for conv in mapping.converters:

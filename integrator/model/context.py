@@ -64,7 +64,8 @@ class Context:
         return self.stored_set.code
 
     @property
-    def transfer_type(self) -> TransferType:
+    def transfer_type(self) -> TransferType | None:
+        """The user's automatic transfer type (F24), else the set's; None: the CRM must name it."""
         return self.member.transfer_type or self.integration_set.settings.default_transfer_type
 
     @property

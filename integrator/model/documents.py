@@ -30,6 +30,9 @@ class LogoDocument:
     code: str = ""           # CODE of a card ("" when the ERP assigns it)
     number: str = ""         # NUMBER of a slip ("~": the ERP assigns the next one)
     crm_id: str | None = None  # the CRM quote id a slip carries (DOC_NUMBER)
+    # a slip whose every item line carries its price: saved as sent (AppendDataObject with
+    # campaigns, conditions and line prices off), the quote's agreed prices stay
+    priced: bool = False
 
     @property
     def wire(self) -> LogoRoot:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 _PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
@@ -33,3 +34,10 @@ def plain_decimal_text(value: str) -> str | None:
     if not _PLAIN_DECIMAL.fullmatch(text):
         return None
     return text.lstrip("+")
+
+
+def decimal_text(value: Decimal) -> str:
+    """A decimal in plain notation without trailing zeros after the point (12, 3.5, -0.25): how
+    the service writes quantities, prices and rates for people and for the CRM's fields."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -18,6 +18,7 @@ anything outside the document (N1):
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 
 from lxml import etree
@@ -135,17 +136,16 @@ def _clean_libxml_message(message: str) -> str:
     return re.sub(r",? line \d+, column \d+\s*$", "", message).strip()
 
 
+@functools.cache
+def _deeper_than(limit: int) -> etree.XPath:
+    """An XPath that is true when an element sits deeper than ``limit`` levels (evaluated in C:
+    a Python walk over every element cost more than the parse of a 500-line quote)."""
+    return etree.XPath("boolean(/" + "/*" * (limit + 1) + ")")
+
+
 def _max_depth(root: etree._Element, limit: int) -> int:
-    deepest = 1
-    stack: list[tuple[etree._Element, int]] = [(root, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > deepest:
-            deepest = depth
-            if deepest > limit:
-                return deepest
-        stack.extend((child, depth + 1) for child in node)
-    return deepest
+    """``limit + 1`` when the tree is deeper than ``limit``, else ``limit`` (enough to decide)."""
+    return limit + 1 if _deeper_than(limit)(root) else limit
 
 
 def local_name(tag: object) -> str:

@@ -144,6 +144,13 @@ class Cards:
                     return Saved(found, True, "reconciled")
             return await self._create(context, entity, record, rid)
 
+    async def remembered(self, context: Context, entity: CardEntity,
+                         record: CrmRecord) -> ErpKey | None:
+        """The link this service made earlier for the record's CRM id, if it remembers one."""
+        if not record.crm_id:
+            return None
+        return await self.ledger.remembered(RecordId(context.set_code, entity, record.crm_id))
+
     def _claim_ttl(self, integration_set: IntegrationSet) -> float:
         """A little above the longest a create can hold its claim: a write seat, a read and a write
         (each bounded by the ERP timeout) and two database lookups."""

@@ -109,9 +109,12 @@ class Ledger:
         raw = await self._store.get(rid.key("pending"))
         return raw.decode() if raw else None
 
-    async def mark_pending(self, rid: RecordId, code: str) -> None:
+    async def mark_pending(self, rid: RecordId, code: str, *, ttl_s: float | None = None) -> None:
+        """Remember that a write of this record ended with an unknown outcome (``code``: what to
+        look for), for ``ttl_s`` (default: as long as links are remembered)."""
         try:
-            await self._store.set(rid.key("pending"), code.encode(), ttl_s=self._remember_ttl_s)
+            await self._store.set(rid.key("pending"), code.encode(),
+                                  ttl_s=ttl_s if ttl_s is not None else self._remember_ttl_s)
         except IntegratorError as error:
             log.warning("sync_pending_not_marked", set=rid.set_code, entity=rid.entity,
                         crm_id=rid.crm_id, code=error.code)

@@ -30,7 +30,7 @@ import structlog
 from integrator.errors import Detail, IntegratorError, SqlRejected, ValidationFailed
 from integrator.model import CardEntity, Context, CrmRecord
 from integrator.services.cards import Cards
-from integrator.services.cursor import decode_cursor, encode_cursor
+from integrator.services.cursor import CursorSigner
 from integrator.services.statements import base_values
 from integrator.services.text import like_pattern, turkish_fold
 from integrator.sql.defaults import StatementName, statement_sql
@@ -103,7 +103,7 @@ def _since(text: str | None) -> datetime | None:
 
 
 def parse_query(query: Mapping[str, str], *, context: Context, entity: CardEntity,
-                default_limit: int, max_limit: int) -> ListQuery:
+                default_limit: int, max_limit: int, cursors: CursorSigner) -> ListQuery:
     """The filters, page size and cursor of a bulk read request (``VALIDATION`` when wrong)."""
     name_parameter = NAME_PARAMETER[entity]
     known = {"code", name_parameter, "changed_since", "special_code", "limit", "cursor"}
@@ -125,7 +125,7 @@ def parse_query(query: Mapping[str, str], *, context: Context, entity: CardEntit
     cursor = query.get("cursor", "").strip()
     if not cursor:
         return draft
-    after = decode_cursor(cursor, set_code=context.set_code, entity=entity,
+    after = cursors.decode(cursor, set_code=context.set_code, entity=entity,
                           digest=draft.digest(), numeric=context.integration_set.is_logo)
     return ListQuery(draft.code, draft.name, draft.changed_since, draft.special_code, limit, after)
 
@@ -184,7 +184,7 @@ Listed = CrmRecord | RowFailure | Page
 
 
 async def records(cards: Cards, context: Context, entity: CardEntity, query: ListQuery, *,
-                  batch_size: int) -> AsyncGenerator[Listed, None]:
+                  batch_size: int, cursors: CursorSigner) -> AsyncGenerator[Listed, None]:
     """The page's records (or row failures), then one ``Page``.
 
     The first item is only produced once the statement runs, so a statement or database failure
@@ -247,7 +247,7 @@ async def records(cards: Cards, context: Context, entity: CardEntity, query: Lis
             after = last_scanned
         else:
             after = None
-        cursor = None if after is None else encode_cursor(
+        cursor = None if after is None else cursors.encode(
             set_code=context.set_code, entity=entity, digest=query.digest(), after=after)
         yield Page(emitted, cursor)
     finally:

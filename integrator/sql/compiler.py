@@ -61,6 +61,12 @@ def _param_name(node: exp.Expr) -> str | None:
     return None
 
 
+def statement_parameters(tree: exp.Expr) -> tuple[str, ...]:
+    """The named parameters (``:name``, ``@name``) of a parsed statement, normalised, each once."""
+    names = (_param_name(node) for node in tree.walk())
+    return tuple(sorted({params.normalise_name(n) for n in names if n is not None}))
+
+
 @lru_cache(maxsize=2048)
 def compile_sql(sql: str, *, engine: DbEngine, firm_code: str | None, period_code: str | None,
                 shape: params.Shape) -> Compiled:

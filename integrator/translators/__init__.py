@@ -6,7 +6,8 @@ ERP payload out, or the reverse. No I/O anywhere in this package.
 * ``translate(entity, record, ctx)`` — the create document: a ``LogoDocument`` (Tiger/Go XML) or a
   ``NetsisDocument`` (JSON body + route), the typed contract with the gateways (``model.documents``);
 * ``translate_update(entity, record, ctx, current)`` — Tiger/Go: the exported record with only the
-  mapped fields changed and ``DBOP="UPD"``; Netsis: ``PUT ARPs/{code}`` of the mapped fields;
+  mapped fields changed and ``DBOP="UPD"``; Netsis: ``PUT ARPs/{code}`` of the whole record the GET
+  returned, with the mapped fields changed;
 * ``read_document`` / ``read_row`` — ERP payloads (Logo XML, Netsis JSON) and database rows back
   into CRM records;
 * ``catalog`` / ``entities_for`` / ``set_catalogs`` — the standard field catalog.
@@ -32,11 +33,11 @@ from integrator.model import ENTITIES, CrmRecord, Document, Entity, LogoDocument
 from integrator.translators import logo, netsis
 from integrator.translators.catalog import CatalogField, EntityCatalog, catalog, entities_for
 from integrator.translators.context import MappingContext, family_of
-from integrator.translators.plan import Plan, PlanError, mapping_problems, plan_for
+from integrator.translators.plan import Plan, PlanError, crm_field_for, mapping_problems, plan_for
 
 __all__ = [
     "ENTITIES", "REGISTRY", "CatalogField", "Document", "Entity", "EntityCatalog", "LogoDocument",
-    "MappingContext", "NetsisDocument", "Plan", "PlanError", "SetCatalog", "catalog",
+    "MappingContext", "NetsisDocument", "Plan", "PlanError", "SetCatalog", "catalog", "crm_field_for",
     "entities_for", "mapping_problems", "plan_for", "read_document", "read_row", "set_catalogs",
     "translate", "translate_update",
 ]

@@ -241,6 +241,9 @@ def _logo_document(entity: Entity) -> tuple[CatalogField, ...]:
            "ERP assigns the next number", "FICHENO", table=head, managed=True),
         _f("DOC_NUMBER", TEXT, 32, "Belge numarası: CRM teklif kimliği (mutabakat için)", "Document "
            "number: the CRM quote id (for reconciliation)", "DOCODE", table=head, managed=True),
+        _f("DOC_TRACK_NR", TEXT, 21, "Belge takip numarası: CRM teklifinin damgası (revizyon ve "
+           "içerik özeti; F29)", "Document tracking number: the stamp of the CRM quote (revision "
+           "and content digest; F29)", "DOCTRACKINGNR", table=head, managed=True),
         _f("DATE", DAY, None, "Fiş tarihi", "Slip date", "DATE_", table=head, required=True),
         _f("TIME", CLOCK, None, "Fiş saati (paketlenmiş)", "Slip time (packed)",
            "TIME_" if order else "FTIME", table=head),
@@ -248,8 +251,9 @@ def _logo_document(entity: Entity) -> tuple[CatalogField, ...]:
            "CODE", table=CLCARD, required=True, managed=True),
         _f("SOURCE_WH", INT, None, "Ambar numarası (teklifin ambarı)", "Warehouse number (the quote's "
            "warehouse)", "SOURCEINDEX", table=head, managed=True),
-        _f("SALESMAN_CODE", TEXT, 25, "Satış elemanı kodu (kullanıcının satış temsilcisi)",
-           "Salesman code (the user's sales rep)", "CODE", table="LG_SLSMAN", managed=True),
+        _f("SALESMAN_CODE" if order else "SALESMANCODE", TEXT, 25,
+           "Satış elemanı kodu (kullanıcının satış temsilcisi)", "Salesman code (the user's sales "
+           "rep)", "CODE", table="LG_SLSMAN", managed=True),
         _f("AUXIL_CODE", TEXT, 11, "Özel kod", "Special code", "SPECODE", table=head),
         _f("AUTH_CODE", TEXT, 11, "Yetki kodu", "Authorisation code", "CYPHCODE" if order else None,
            table=head if order else None),
@@ -289,6 +293,14 @@ def _logo_document(entity: Entity) -> tuple[CatalogField, ...]:
         _f("DISCOUNT_RATE", DEC, None, "İndirim oranı (%); ayrı bir indirim satırı (TYPE 2) olarak "
            "gönderilir", "Discount rate (%); sent as a discount line (TYPE 2) after the item line",
            "DISCPER" if order else None, table=line if order else None, level="line"),
+        *[_f(f"DISCOUNT_RATE{n}", DEC, None, f"{n}. indirim oranı (%); bir önceki indirimden kalan "
+             "tutara ayrı bir indirim satırı olarak uygulanır", f"Discount {n} rate (%); a further "
+             "discount line (TYPE 2) on what the one above leaves", level="line")
+          for n in (2, 3)],
+        _f("CAMPCODE1", TEXT, 25, "Kampanya kodu (CAMPAIGN_INFOS/CAMPAIGN_INFO/CAMPCODE1; fiyat "
+           "önizlemesinin kampanyası)", "Campaign code (CAMPAIGN_INFOS/CAMPAIGN_INFO/CAMPCODE1; the "
+           "campaign a price preview applied)", "CAMPAIGNREF" if order else None,
+           table=line if order else None, level="line"),
         _f("DESCRIPTION", TEXT, 251, "Satır açıklaması", "Line description", "LINEEXP", table=line,
            level="line"),
     ]
@@ -435,6 +447,12 @@ def _netsis_document(entity: Entity) -> tuple[CatalogField, ...]:
         _f("KOD1", TEXT, 8, "Özel kod 1", "Special code 1", section=fat),
         _f("KOD2", TEXT, 8, "Özel kod 2", "Special code 2", section=fat),
         _f("KDV_DAHILMI", BOOL, None, "Fiyatlara KDV dahil", "Prices include VAT", section=fat),
+        _f("FiiliTarih", DAY, None, "Fiili tarih (boşsa belge tarihi)", "Actual date (the document "
+           "date when empty)", section=fat),
+        _f("FIYATTARIHI", DAY, None, "Fiyat tarihi (boşsa belge tarihi)", "Price date (the document "
+           "date when empty)", section=fat),
+        _f("KOSULTARIHI", DAY, None, "Koşul tarihi (boşsa belge tarihi)", "Condition date (the "
+           "document date when empty)", section=fat),
         _f("SIPARIS_TEST", DAY, None, "Teslim tarihi", "Delivery date", "SIPARIS_TEST" if order else
            None, table=head if order else None, section=fat),
         _f("CARI_KOD2", TEXT, 15, "Teslim cari kodu", "Delivery account code", section=fat),
@@ -448,8 +466,11 @@ def _netsis_document(entity: Entity) -> tuple[CatalogField, ...]:
         _f("EKACK1", TEXT, 100, "Ek açıklama 1: CRM teklif kimliği (mutabakat için)", "Extra note 1: "
            "the CRM quote id (for reconciliation)", "ACIK1", table="TBLFATUEK", section=fat,
            managed=True),
+        _f("EKACK2", TEXT, 100, "Ek açıklama 2: CRM teklifinin damgası (revizyon ve içerik özeti; "
+           "F29)", "Extra note 2: the stamp of the CRM quote (revision and content digest; F29)",
+           "ACIK2", table="TBLFATUEK", section=fat, managed=True),
         *[_f(f"EKACK{n}", TEXT, 100, f"Ek açıklama {n}", f"Extra note {n}", f"ACIK{n}",
-             table="TBLFATUEK", section=fat) for n in range(2, 17)],
+             table="TBLFATUEK", section=fat) for n in range(3, 17)],
         _f("BRUTTUTAR", DEC, None, "Brüt tutar (ERP hesaplar)", "Gross amount (computed by the ERP)",
            "BRUTTUTAR", table=head, section=fat, readonly=True),
         _f("KDV", DEC, None, "KDV tutarı (ERP hesaplar)", "VAT amount (computed by the ERP)", "KDV",

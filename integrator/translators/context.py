@@ -31,6 +31,7 @@ class MappingContext:
     user: str | None = None
     salesman: str | None = None
     current: Mapping[str, Any] | None = None
+    quote_stamp: str | None = None  # the transfer's stamp of the quote it translates (F29)
 
     @classmethod
     def for_user(cls, integration_set: IntegrationSet, user: str | None = None,

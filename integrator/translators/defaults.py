@@ -61,6 +61,7 @@ LOGO_ORDER_EXTRA: list[Pair] = [("OrderStatus", "ORDER_STATUS")]
 LOGO_LINE: list[Pair] = [
     ("Quantity", "QUANTITY"), ("UnitPrice", "PRICE"), ("Unit", "UNIT_CODE"),
     ("VatRate", "VAT_RATE"), ("VatIncluded", "VAT_INCLUDED"), ("Discount", "DISCOUNT_RATE"),
+    ("Discount2", "DISCOUNT_RATE2"), ("Discount3", "DISCOUNT_RATE3"), ("Campaign", "CAMPCODE1"),
     ("Notes", "DESCRIPTION"), ("LineType", "TYPE"), ("Total", "TOTAL", "erp_to_crm"),
 ]
 LOGO_ORDER_LINE_EXTRA: list[Pair] = [("DeliveryDate", "DUE_DATE")]
@@ -84,7 +85,8 @@ NETSIS_PRODUCT: list[Pair] = [
 NETSIS_DOCUMENT: list[Pair] = [
     ("Date", "Tarih"), ("Notes", "Aciklama"), ("SpecialCode", "KOD1"), ("SpecialCode2", "KOD2"),
     ("ProjectCode", "Proje_Kodu"), ("PaymentCode", "OdemeKodu"), ("VatIncluded", "KDV_DAHILMI"),
-    ("SlipKind", "TIPI"), ("TotalGross", "BRUTTUTAR", "erp_to_crm"),
+    ("SlipKind", "TIPI"), ("ActualDate", "FiiliTarih"), ("PriceDate", "FIYATTARIHI"),
+    ("ConditionDate", "KOSULTARIHI"), ("TotalGross", "BRUTTUTAR", "erp_to_crm"),
     ("TotalVat", "KDV", "erp_to_crm"), ("TotalNet", "GENELTOPLAM", "erp_to_crm"),
 ]
 NETSIS_ORDER_EXTRA: list[Pair] = [("DeliveryDate", "SIPARIS_TEST")]

@@ -264,3 +264,13 @@ def mapping_problems(integration_set: IntegrationSet) -> list[str]:
             if str(exc) not in problems:
                 problems.append(str(exc))
     return problems
+
+
+def crm_field_for(integration_set: IntegrationSet, entity: Entity, erp_key: str, *,
+                  line: bool = False) -> str | None:
+    """The CRM field the set's mappings write onto an ERP field (the first, forward), or None."""
+    plan = plan_for(integration_set, entity)
+    for rule in plan.line_forward if line else plan.header_forward:
+        if rule.key == erp_key:
+            return rule.crm
+    return None

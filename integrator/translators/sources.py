@@ -7,6 +7,7 @@ Each takes (record, parent document or None, context) and returns text or None.
 from __future__ import annotations
 
 from integrator.model import CrmRecord
+from integrator.model.quotes import quote_stamp as stamp_of
 from integrator.translators.context import MappingContext
 
 # what a document needs linked before it can go to the ERP (shared by Tiger/Go and Netsis)
@@ -54,6 +55,11 @@ def product_key(record: CrmRecord, parent: CrmRecord | None, ctx: MappingContext
 def quote_id(record: CrmRecord, parent: CrmRecord | None, ctx: MappingContext) -> str | None:
     """The CRM quote id, carried into the ERP for reconciliation (docs/mapping.md)."""
     return record.crm_id
+
+
+def quote_stamp(record: CrmRecord, parent: CrmRecord | None, ctx: MappingContext) -> str | None:
+    """The stamp of the quote (``model.quotes``): the transfer's own, else computed here."""
+    return ctx.quote_stamp or stamp_of(record)
 
 
 def warehouse(record: CrmRecord, parent: CrmRecord | None, ctx: MappingContext) -> str | None:

@@ -34,7 +34,7 @@ from typing import Any
 from simulators.demodb import commerce
 from simulators.demodb.schema import statements
 
-GENERATOR_VERSION = "5"
+GENERATOR_VERSION = "6"
 SEED = 20261123
 KINDS = ("tiger", "netsis")
 

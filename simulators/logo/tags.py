@@ -85,7 +85,8 @@ ITEMS = _tags(
 # orders: SALESMAN_CODE on the header, SOURCE_WH on header and lines (dgncan, MobileSales)
 ORFICHE = _tags(
     ("NUMBER", "FICHENO", "number", "17"), ("DATE", "DATE_", "date"), ("TIME", "TIME_", "int"),
-    ("DOC_NUMBER", "DOCODE", "str", "33"), ("AUXIL_CODE", "SPECODE"), ("AUTH_CODE", "CYPHCODE"),
+    ("DOC_NUMBER", "DOCODE", "str", "33"), ("DOC_TRACK_NR", "DOCTRACKINGNR", "str", "21"),
+    ("AUXIL_CODE", "SPECODE"), ("AUTH_CODE", "CYPHCODE"),
     ("ARP_CODE", "CLIENTREF", "account"), ("SOURCE_WH", "SOURCEINDEX", "warehouse"),
     ("SALESMAN_CODE", "SALESMANREF", "salesman"), ("PAYMENT_CODE", "PAYDEFREF", "payplan"),
     ("ORDER_STATUS", "STATUS", "int"), ("AFFECT_RISK", "AFFECTRISK", "int"),
@@ -103,7 +104,8 @@ ORFLINE = _tags(
 # (MobileSales getDispatchToXmlHeader; C# classes from a Logo export)
 STFICHE = _tags(
     ("TYPE", "TRCODE", "int"), ("NUMBER", "FICHENO", "number", "17"), ("DATE", "DATE_", "date"),
-    ("TIME", "FTIME", "int"), ("DOC_NUMBER", "DOCODE", "str", "33"), ("AUXIL_CODE", "SPECODE"),
+    ("TIME", "FTIME", "int"), ("DOC_NUMBER", "DOCODE", "str", "33"),
+    ("DOC_TRACK_NR", "DOCTRACKINGNR", "str", "21"), ("AUXIL_CODE", "SPECODE"),
     ("ARP_CODE", "CLIENTREF", "account"), ("SOURCE_WH", "SOURCEINDEX", "warehouse"),
     ("SOURCEINDEX", "SOURCEINDEX", "warehouse", "alias"),
     ("SALESMANCODE", "SALESMANREF", "salesman"), ("AFFECT_RISK", "AFFECTRISK", "int"),

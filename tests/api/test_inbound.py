@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from integrator.api import inbound
 from integrator.api.inbound import parse_record, parse_records
 from integrator.errors import BadXml, ValidationFailed
 
@@ -110,3 +114,45 @@ def test_any_text_value_arrives_exactly(values: list[str]) -> None:
     record = parse_record(body, expected={"Account"}, max_depth=32)
     # lxml writes \r as &#13;, so even carriage returns arrive exactly
     assert list(record.fields.values()) == values
+
+
+DUPLICATES = [
+    '<Account crmId="1"><Field name="A">x</Field><Field name="B"/><Field name="A">y</Field></Account>',
+    '<Quote crmId="Q"><Field name="A">x</Field><Field name="A">y</Field></Quote>',
+    '<Quote crmId="Q"><Account code="C"><Field name="A"/><Field name="A"/></Account></Quote>',
+    '<Quote crmId="Q"><Lines><Line><Field name="Quantity">1</Field>\n'
+    '<Field name="Quantity">2</Field></Line></Lines></Quote>',
+    '<Quote crmId="Q"><Lines><Line><Product code="P"><Field name="N"/><Field name="N"/></Product>'
+    '</Line></Lines></Quote>',
+    '<Products><Product crmId="1"/><Product crmId="2"><Field name="A"/><Field name="A"/></Product>'
+    '</Products>',
+]
+UNIQUE = [
+    '<Quote crmId="Q"><Account code="C"><Field name="A"/></Account><Field name="A"/><Lines><Line>'
+    '<Product code="P"><Field name="A"/></Product><Field name="A"/></Line><Line><Field name="A"/>'
+    '</Line></Lines></Quote>',
+    '<Accounts><Account crmId="1"><Field name="A"/></Account><Account crmId="2"><Field name="A"/>'
+    '</Account></Accounts>',
+]
+
+
+@pytest.mark.parametrize("body", DUPLICATES + UNIQUE)
+def test_field_names_are_unique_exactly_when_the_published_xsd_says_so(body: str) -> None:
+    """The service compiles the XSD without its xs:unique constraints (they tripled the cost of a
+    500-line quote, issue 15) and checks them while it builds the record: the answer is the
+    published schema's, with the line of the repeated field."""
+    published = etree.XMLSchema(etree.parse(str(Path(inbound.__file__).parent.parent
+                                                 / "schemas" / "crm.xsd")))
+    root = etree.fromstring(body.encode())
+    valid = published.validate(root)
+    assert valid == (body in UNIQUE)
+    parse = (parse_records if root.tag in ("Accounts", "Products") else parse_record)
+    kwargs: dict[str, Any] = ({"container": root.tag} if root.tag in ("Accounts", "Products")
+                              else {"expected": {root.tag}})
+    if valid:
+        parse(body.encode(), max_depth=32, **kwargs)
+        return
+    with pytest.raises(ValidationFailed) as info:
+        parse(body.encode(), max_depth=32, **kwargs)
+    (detail,) = info.value.details
+    assert "Duplicate field" in detail.text and detail.line == body[:body.rfind('name="')].count("\n") + 1

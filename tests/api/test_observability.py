@@ -12,7 +12,7 @@ from lxml import etree
 
 from integrator import errors
 from integrator.app import init_app
-from tests.fixtures.common import AUTH, service_config, tiger_set
+from tests.fixtures.common import AUTH, open_session, service_config, tiger_set
 
 
 async def test_request_id_is_echoed_or_generated(client: Any) -> None:
@@ -122,3 +122,31 @@ async def test_openapi_documents_every_route(client: Any) -> None:
         registered.add((route.resource.canonical, route.method))
     assert registered - documented == set()
     assert documented - registered == set()
+
+
+async def test_access_lines_name_set_and_user_and_keep_probes_quiet(client: Any) -> None:
+    """Issue 14 item 5: the access line of a session route names the set and user it opened or
+    switched to; probes and scrapes log at debug while they succeed."""
+    from structlog.testing import capture_logs
+
+    with capture_logs() as captured:
+        for path in ("/health/live", "/health/ready", "/metrics"):
+            assert (await client.get(path)).status == 200
+        session = await open_session(client, "ayse")
+        switched = await client.put(f"/v1/sessions/{session}/set", headers=AUTH,
+                                    data=b'<SwitchSet set="NETSIS-TEST"/>')
+        assert switched.status == 200
+        await client.get("/v1/session", headers={**AUTH, "X-Session": session})
+        refused = await client.post("/v1/sessions", headers=AUTH, data=b'<OpenSession user="x"/>')
+        assert refused.status >= 400
+    access = {(e["method"], e["route"], e["status"]): e for e in captured if e["event"] == "request"}
+    for path in ("/health/live", "/health/ready", "/metrics"):
+        assert access[("GET", path, 200)]["log_level"] == "debug"
+    acted = {key: (line["set"], line["user"]) for key, line in access.items()
+             if key[1].startswith("/v1/session")}
+    assert acted == {("POST", "/v1/sessions", 201): ("TIGER-TEST", "ayse"),
+                     ("PUT", "/v1/sessions/{id}/set", 200): ("NETSIS-TEST", "ayse"),
+                     ("GET", "/v1/session", 200): ("NETSIS-TEST", "ayse"),
+                     ("POST", "/v1/sessions", refused.status): (None, None)}
+    assert all(line["log_level"] == "info" for key, line in access.items()
+               if key[1].startswith("/v1/"))

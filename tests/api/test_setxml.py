@@ -20,7 +20,8 @@ FULL: dict[str, Any] = {
     "period": 3,
     "logo": {"url": "https://logo/Svc", "security_code": "sc-secret", "lbs_load_pass": "lbs-secret",
              "compress": True, "connect_timeout_s": 3.5, "timeout_s": 90,
-             "params": {"ApplyCampaign": "0", "CheckRight": "1"}},
+             "params": {"ApplyCampaign": "0", "CheckRight": "1"},
+             "price_params": {"GetStockLinePrice": "7", "ApplyCondition": "0"}},
     "database": {"engine": "postgres", "connection_string": "DSN=x;PWD=db-secret",
                  "writer_connection_string": "DSN=y;PWD=writer-secret", "login_timeout_s": 7,
                  "query_timeout_s": 45, "max_rows": 123, "repair_turkish": True},
@@ -42,7 +43,9 @@ FULL: dict[str, Any] = {
         "account_statement": "SELECT 5 AS e", "account_opening_balance": "SELECT 6 AS f",
         "product_stock": "SELECT 7 AS g", "warehouses": "SELECT 8 AS h", "salesmen": "SELECT 9 AS i",
         "stock_check": "SELECT a FROM t WHERE x < 5 AND y > 'ş'", "risk_check": "SELECT 10 AS j",
-        "price": "SELECT 11 AS k",
+        "price": "SELECT 11 AS k", "quote_document": "SELECT 12 AS l",
+        "order_lines": "SELECT 13 AS m", "dispatch_lines": "SELECT 14 AS n",
+        "quote_lines": "SELECT 15 AS o", "quote_products": "SELECT 16 AS p",
         "queries": {"bakiye": {"sql": "SELECT SUM(AMOUNT) FROM LG_FFF_PP_CLFLINE WHERE CLIENTREF = :ref",
                                "description": "Cari bakiye", "entity": "account",
                                "params": [{"name": "ref", "type": "int", "source": "link",
@@ -56,7 +59,11 @@ FULL: dict[str, Any] = {
                  "stock_by_selected_warehouse": True, "default_transfer_type": "dispatch",
                  "on_duplicate": "link", "write_concurrency": 5, "write_queue": 7,
                  "netsis_series": {"order": "SX", "dispatch": "IX", "quote": "TX"},
-                 "dispatch_type": 7},
+                 "dispatch_type": 7, "transfer_checks": ["stock", "risk"], "risk_dbs": True,
+                 "code_policy": {"account": {"source": "template", "field": "Kod",
+                                             "template": "120.99.{n:05d}"},
+                                 "product": {"source": "crm_id", "field": "Kod2",
+                                             "template": "M-{n}"}}},
     "extensions": [{"entity": "product", "table": "LG_XT003_FFF", "columns": ["A1", "B2"]}],
 }
 
@@ -90,6 +97,7 @@ FULL_NETSIS: dict[str, Any] = {
     "netsis": {"url": "http://n:7070/api/v2/", "dbname": "DB1", "dbuser": "TS", "dbpassword": "np",
                "connect_timeout_s": 2, "timeout_s": 33},
     "database": {**FULL["database"], "writer_connection_string": None},
+    "settings": {**FULL["settings"], "risk_dbs": False, "risk_source": "erp"},
     "mappings": {e: [{"crm": f"{e}_crm", "erp": erp, "direction": "crm_to_erp", "copy": "if_target_empty",
                       "converters": ["trim"]}]
                  for e, erp in (("account", "RAPOR_KODU2"), ("product", "Kod_2"),
@@ -102,10 +110,11 @@ def test_fixtures_set_every_field() -> None:
     # a new field in any model must appear in a fixture, so the round trips below cover it
     allowed = {"users[1].default", "users[1].erp_password", "users[1].salesman",
                "users[1].transfer_type"}
-    assert set(_defaults_left(full_set())) <= allowed | {"netsis", "branch", "mappings.quote"}
+    assert set(_defaults_left(full_set())) <= allowed | {"netsis", "branch", "mappings.quote",
+                                                         "settings.risk_source"}
     netsis_left = set(_defaults_left(IntegrationSet.model_validate(FULL_NETSIS)))
     assert netsis_left <= allowed | {"logo", "firm", "period", "extensions",
-                                     "database.writer_connection_string"}
+                                     "database.writer_connection_string", "settings.risk_dbs"}
 
 
 @pytest.mark.parametrize("data", [FULL, FULL_NETSIS], ids=["tiger", "netsis"])

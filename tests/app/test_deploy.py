@@ -6,7 +6,9 @@ from pathlib import Path
 
 import yaml
 
-from integrator.config import load_config
+from integrator.config import config_warnings, load_config
+from integrator.services.cursor import new_cursor_key
+from integrator.sessions.seal import new_key
 from tests.fixtures.deploy import DEPLOY, REPO, docs
 
 
@@ -25,9 +27,11 @@ def test_configmap_holds_a_valid_config(tmp_path: Path) -> None:
         if key != "service.yaml":
             (tmp_path / "sets" / key).write_text(text)
     secret = docs()["Secret/crm-integrator-secrets"]["stringData"]
-    env = {**secret, "REDIS_URL": "redis://redis:6379/0"}
+    env = {**secret, "REDIS_URL": "redis://redis:6379/0", "STORE_KEY": new_key(),
+           "CURSOR_KEY": new_cursor_key()}
     config = load_config(tmp_path / "service.yaml", env=env)
     assert config.sets and config.listen.port == 8080
+    assert config_warnings(config) == []  # replicas: the store sealed, cursors signed alike
 
 
 def test_probes_and_security() -> None:

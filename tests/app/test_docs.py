@@ -47,3 +47,52 @@ def test_readme_commands_exist() -> None:
     assert (REPO / "run").stat().st_mode & 0o111
     ci = (REPO / ".ci" / "run").read_text()
     assert "./run test" in ci
+
+
+def markdown_files() -> list[Path]:
+    return [REPO / "README.md", REPO / "DEVELOPERS.md", *sorted((REPO / "docs").glob("*.md"))]
+
+
+def test_links_stay_inside_the_repository() -> None:
+    """Issue 14 item 9: a plain clone has everything its documents link to (the contract is
+    docs/spec.md, not a file beside the repository)."""
+    broken = []
+    for document in markdown_files():
+        text = document.read_text(encoding="utf-8")
+        assert "../shared" not in text, f"{document.name} points outside the repository"
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if target.startswith(("http://", "https://", "mailto:", "#")):
+                continue
+            path = (document.parent / target.split("#")[0]).resolve()
+            if not path.exists() or REPO not in (path, *path.parents):
+                broken.append(f"{document.relative_to(REPO)}: {target}")
+    assert broken == []
+
+
+def test_the_contract_is_in_the_repository() -> None:
+    spec = (REPO / "docs" / "spec.md").read_text(encoding="utf-8")
+    named = {int(n) for n in re.findall(r"\bF(\d+)\b", spec)}
+    for first, last in re.findall(r"\bF(\d+)–F(\d+)\b", spec):  # "F16–F22"
+        named |= set(range(int(first), int(last) + 1))
+    assert named == set(range(1, 36))
+    assert {int(n) for n in re.findall(r"\bN(\d)\b", spec)} == set(range(1, 10))
+    for document in ("README.md", "DEVELOPERS.md"):
+        assert "docs/spec.md" in (REPO / document).read_text(encoding="utf-8")
+
+
+def test_every_error_code_says_who_answers_it() -> None:
+    """Issue 14 item 9: docs/api.md gives each error code its status, retry flag and the routes
+    or features that can answer it."""
+    from integrator.errors import ALL_ERRORS
+
+    text = (REPO / "docs" / "api.md").read_text(encoding="utf-8")
+    rows = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("| `") and len(cells) == 5:
+            for code in re.findall(r"`([A-Z_]+)`", cells[0]):
+                rows[code] = cells
+    for cls in ALL_ERRORS:
+        code, status, retryable, _when, answered_by = rows[cls.code]
+        assert (status, retryable) == (str(cls.status), "yes" if cls.retryable else "no"), cls.code
+        assert len(answered_by) >= len("any route"), cls.code

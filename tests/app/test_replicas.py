@@ -62,13 +62,24 @@ async def test_session_opened_on_one_is_valid_on_the_other(replicas: Any) -> Non
     assert (await b.get("/v1/session", headers=headers)).status == 401
 
 
-async def test_metrics_count_shared_sessions(replicas: Any) -> None:
+async def test_store_gauges_come_from_one_replica(replicas: Any) -> None:
+    """The sessions in the shared store are reported by one replica (the lease holder), so a sum
+    over the replicas counts each once; when it stops, another takes over."""
     a, b = replicas
     await open_session(a, "ayse")
     await open_session(b, "ayse")
-    text = await (await a.get("/metrics")).text()
-    assert "integrator_sessions 2.0" in text
-    assert 'integrator_sets{source="file"} 1.0' in text
+
+    def reported(text: str) -> list[str]:
+        return [line for line in text.splitlines()
+                if line.startswith(("integrator_sessions ", "integrator_sets{"))]
+
+    first = reported(await (await a.get("/metrics")).text())
+    assert first == ["integrator_sessions 2.0", 'integrator_sets{source="api"} 0.0',
+                     'integrator_sets{source="file"} 1.0']
+    assert reported(await (await b.get("/metrics")).text()) == []
+    assert reported(await (await a.get("/metrics")).text()) == first  # the holder keeps it
+    await a.close()  # a replica that stops releases the lease
+    assert reported(await (await b.get("/metrics")).text()) == first
 
 
 async def test_store_down_is_503_and_not_ready(make_client: Any) -> None:

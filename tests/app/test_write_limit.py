@@ -26,7 +26,8 @@ from integrator.config import load_config
 from simulators.demo import DEMO_KEY, demo_config_dir
 from simulators.logo.app import LOGO_SIM, create_logo_app
 from simulators.runner import logo_config
-from tests.fixtures.ports import free_port_block, stop_process
+from tests.fixtures.ports import free_port_block
+from tests.fixtures.process import stop
 
 pytestmark = pytest.mark.redis
 
@@ -79,9 +80,9 @@ async def start_instances(count: int, folder: Path, env: dict[str, str],
     return instances
 
 
-def stop(instances: list[Instance]) -> None:
+def stop_all(instances: list[Instance]) -> None:
     for instance in instances:
-        stop_process(instance.process)
+        stop(instance.process)
 
 
 @pytest.fixture
@@ -99,7 +100,7 @@ async def cluster(demo_dir: Path, tmp_path: Path, aiohttp_server: Any, redis_url
     try:
         yield instances, simulator_app[LOGO_SIM]
     finally:
-        stop(instances)
+        stop_all(instances)
         raw = aioredis.Redis.from_url(redis_url)
         keys = [k async for k in raw.scan_iter(match=store_prefix + "*")]
         if keys:

@@ -14,11 +14,14 @@ from integrator.config import (
     MASK,
     ConfigError,
     IntegrationSet,
+    config_warnings,
     load_config,
     load_set_file,
     masked,
     summary,
 )
+from integrator.services.cursor import new_cursor_key
+from integrator.sessions.seal import new_key
 from tests.fixtures.common import netsis_set, tiger_set
 
 REPO = Path(__file__).resolve().parents[2]
@@ -207,9 +210,11 @@ def test_demo_config_is_valid() -> None:
 def test_example_production_config_is_valid() -> None:
     env = {"LOGO_SECURITY_CODE": "x", "TIGER_DB_PASSWORD": "y", "TIGER_XT_PASSWORD": "z",
            "LOGO_PASSWORD": "p", "NETSIS_DB_PASSWORD": "q", "NETSIS_TEMELSET_PASSWORD": "",
-           "REDIS_URL": "redis://redis:6379/0", "AYSE_NETSIS_PASSWORD": "a"}
+           "REDIS_URL": "redis://redis:6379/0", "AYSE_NETSIS_PASSWORD": "a",
+           "STORE_KEY": new_key(), "CURSOR_KEY": new_cursor_key()}
     cfg = load_config(REPO / "config" / "service.yaml", env=env)
     assert len(cfg.sets) >= 2
+    assert config_warnings(cfg) == []
 
 
 def test_integration_set_is_frozen() -> None:

@@ -173,7 +173,8 @@ async def test_calculate_prices_without_saving(erp: Erp) -> None:
     gateway, call = erp.gateway, erp.call
     if erp.kind == "logo":
         # MLZ-001 x12 -> campaign 5 %, written on the item line as clients read it (CAMPCODE1);
-        # line 2 has no PRICE: it stays 0 unless GetStockLinePrice asks for a price card
+        # line 2 has no PRICE: the set's price_params (default GetStockLinePrice 8) take the
+        # sales price card; with 0 it stays 0
         order = erp.payload("order")
         computed = await gateway.calculate(call, document("order", order))
         root = etree.fromstring(computed.encode("iso8859_9"))  # type: ignore[union-attr]
@@ -181,16 +182,16 @@ async def test_calculate_prices_without_saving(erp: Erp) -> None:
         assert [line.findtext("TYPE") for line in lines] == ["0", "2", "0"]
         assert lines[1].findtext("DISCOUNT_RATE") == "5"
         assert lines[0].findtext("CAMPAIGN_INFOS/CAMPAIGN_INFO/CAMPCODE1") == "KMP-CAY10"
-        assert lines[2].findtext("PRICE") == "0"
+        assert lines[2].findtext("PRICE") == "90"  # the account-specific price card
         assert root.findtext("ORDER_SLIP/TOTAL_DISCOUNTS") == "72.3"
         assert erp.integration_set.logo is not None
-        by_cards = erp.with_set(erp.integration_set.model_copy(update={
+        no_cards = erp.with_set(erp.integration_set.model_copy(update={
             "logo": erp.integration_set.logo.model_copy(update={
-                "params": {"GetStockLinePrice": "8"}})}))  # 8: the sales price card
-        computed = await by_cards.gateway.calculate(by_cards.call, document("order", order))
+                "price_params": {"GetStockLinePrice": "0"}})}))
+        computed = await no_cards.gateway.calculate(no_cards.call, document("order", order))
         root = etree.fromstring(computed.encode("iso8859_9"))  # type: ignore[union-attr]
         lines = root.findall("ORDER_SLIP/TRANSACTIONS/TRANSACTION")
-        assert lines[2].findtext("PRICE") == "90"  # the account-specific price card
+        assert lines[2].findtext("PRICE") == "0"
         assert erp.documents(QUOTE_ID) == 0
     else:
         order = erp.payload("order", **{'"120-01-001"': '"120-01-002"'})

@@ -238,3 +238,20 @@ def test_soap_faults_and_http_errors() -> None:
 def test_param_xml_rejects_bad_names() -> None:
     with pytest.raises(MappingFailed):
         protocol.param_xml(tiger_set(URL, params={"<x>": "1"}))
+
+
+def test_param_xml_for_prices_and_for_priced_slips_f33() -> None:
+    """CalculateDataObject takes the set's price_params on top of its params; a slip whose lines
+    carry their prices is appended with campaigns, conditions and line prices off."""
+    s = tiger_set(URL, params={"ApplyCampaign": "1", "GetStockLinePrice": "0"})
+
+    def values(text: str) -> dict[str, str]:
+        return {child.tag: child.text or "" for child in etree.fromstring(text)}
+
+    plain, pricing, priced = (values(protocol.param_xml(s)),
+                              values(protocol.param_xml(s, pricing=True)),
+                              values(protocol.param_xml(s, priced=True)))
+    assert (plain["ApplyCampaign"], plain["GetStockLinePrice"]) == ("1", "0")
+    assert (pricing["ApplyCampaign"], pricing["GetStockLinePrice"]) == ("1", "8")
+    assert (priced["ApplyCampaign"], priced["ApplyCondition"], priced["GetStockLinePrice"]) == (
+        "0", "0", "0")

@@ -3,14 +3,15 @@ drains before it stops, and carries no service-account token (N6, issue 14 item 
 
 from __future__ import annotations
 
-import re
+import inspect
 import subprocess
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.fixtures.deploy import DEPLOY, REPO, docs
+from integrator.app import SHUTDOWN_TIMEOUT_S, run
+from tests.fixtures.deploy import DEPLOY, docs
 from tests.fixtures.tools import need_tool
 
 LABELS = {"app.kubernetes.io/name": "crm-integrator"}
@@ -61,11 +62,11 @@ def check_deployment(manifests: dict[str, Any]) -> None:
             > readiness["periodSeconds"] * readiness["failureThreshold"])
 
 
-def shutdown_timeout() -> int:
-    """aiohttp's shutdown_timeout as ``integrator serve`` passes it to run_app."""
-    found = re.search(r"shutdown_timeout=(\d+)", (REPO / "integrator" / "cli.py").read_text())
-    assert found, "integrator serve no longer sets shutdown_timeout: recheck the preStop budget"
-    return int(found.group(1))
+def shutdown_timeout() -> float:
+    """aiohttp's shutdown_timeout as ``integrator serve`` runs the app (``integrator.app.run``)."""
+    assert "SHUTDOWN_TIMEOUT_S" in inspect.getsource(run), (
+        "integrator serve no longer drains for SHUTDOWN_TIMEOUT_S: recheck the preStop budget")
+    return SHUTDOWN_TIMEOUT_S
 
 
 def test_deployment_manifests() -> None:

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
-import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ from lxml import etree
 from schemathesis import GenerationMode
 
 from simulators.demo import DEMO_KEY
-from tests.fixtures.ports import free_port_block, stop_process, wait_ready
+from tests.fixtures import process
 
 EXAMPLES = int(os.environ.get("INTEGRATOR_FUZZ_EXAMPLES", "200"))
 BUDGET_S = 120.0  # the run stops generating after this (about two minutes), whatever is left
@@ -57,19 +56,10 @@ def problem_of(method: str, path: str, response: schemathesis.Response) -> str |
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Any:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     folder = tmp_path_factory.mktemp("fuzz")
-    port = free_port_block()
-    log = (folder / "demo.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "simulators.demo", "--port", str(port),
-                                "--data-dir", str(folder / "demo")],
-                               stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_ready(f"http://127.0.0.1:{port}/health/ready", process)
-        yield f"http://127.0.0.1:{port}", folder / "demo.log"
-    finally:
-        stop_process(process)
-        log.close()
+    with process.demo(folder / "demo", log=folder / "demo.log") as server:
+        yield server.url, server.log
 
 
 @pytest.mark.slow

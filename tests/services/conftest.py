@@ -39,13 +39,14 @@ def make_demo(demo_files: Path, tmp_path: Path, aiohttp_server: Any,
     ``settings`` changes the demo sets' ``settings`` (e.g. ``on_duplicate``); ``sync`` the
     service's ``sync`` section; ``store``/``store_prefix`` share a Redis store; ``replicas`` > 1
     makes more service instances over the same simulators and store (``demo.replicas``);
+    ``cursor_keys`` the service's keys for bulk-read cursors;
     ``modify`` changes each demo set (mappings, SQL overrides).
     """
 
     async def make(*, store: str | None = None, store_prefix: str | None = None,
                    settings: dict[str, Any] | None = None, sync: dict[str, Any] | None = None,
                    limits: dict[str, Any] | None = None, erp_timeout_s: float | None = None,
-                   replicas: int = 1,
+                   replicas: int = 1, cursor_keys: list[str] | None = None,
                    modify: Callable[[IntegrationSet], IntegrationSet] | None = None) -> Demo:
         data = tmp_path / "demo"
         data.mkdir(exist_ok=True)
@@ -79,13 +80,16 @@ def make_demo(demo_files: Path, tmp_path: Path, aiohttp_server: Any,
             changes["sync"] = config.sync.model_copy(update=sync)
         if limits:
             changes["limits"] = config.limits.model_copy(update=limits)
+        if cursor_keys is not None:
+            changes["cursor_keys"] = [SecretStr(k) for k in cursor_keys]
         config = config.model_copy(update=changes)
         logo, netsis = logo_app[LOGO_SIM], netsis_app[NETSIS_SIM]
         erps = {
             TIGER: Erp(TIGER, data / "tiger.db", logo.faults, logo.counters, "AppendDataObject",
-                       "AppendDataObject", "ReadDataObject"),
+                       "AppendDataObject", "ReadDataObject",
+                       str(logo_server.make_url("/_sim/ship"))),
             NETSIS: Erp(NETSIS, data / "netsis.db", netsis.faults, netsis.counters, "ARPs.post",
-                        "ARPs.put", "ARPs.get"),
+                        "ARPs.put", "ARPs.get", str(netsis_server.make_url("/_sim/ship"))),
         }
         demos = []
         for _ in range(replicas):

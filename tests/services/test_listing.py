@@ -17,6 +17,8 @@ from integrator.config import IntegrationSet, Mappings, SqlDefinitions
 from integrator.services.text import turkish_fold
 from tests.fixtures.demo import NETSIS, TIGER, Demo, MakeDemo, account_xml, fields_of
 
+CURSOR_KEY = "a" * 16 + "cursor-key-of-the-listing-tests"
+
 pytestmark = pytest.mark.odbc
 
 TABLES = {  # (table, key column, code column, name column, special code column, placeholder filter)
@@ -189,6 +191,31 @@ async def test_refused_cursors_and_parameters(demo: Demo, set_code: str) -> None
         assert why in (error.findtext("Message") or ""), (why, error.findtext("Message"))
     status, root = await demo.get(set_code, "/v1/accounts", {"cursor": cursor, "title": "a"})
     assert status == 200  # the untouched cursor still works
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize("keys", [[CURSOR_KEY], None], ids=["configured keys", "built-in key"])
+async def test_a_cursor_of_one_replica_is_followed_on_another(
+        make_demo: MakeDemo, redis_url: str, store_prefix: str, keys: list[str] | None) -> None:
+    """Issue 14 item 8: replicas that share a store verify each other's cursors."""
+    demo: Demo = await make_demo(store=redis_url, store_prefix=store_prefix + "cursor:",
+                                 replicas=2, cursor_keys=keys)
+    a, b = demo.replicas
+    status, first = await a.get(TIGER, "/v1/accounts", {"limit": "5"})
+    assert status == 200 and first[-1].get("more") == "true"
+    status, second = await b.get(TIGER, "/v1/accounts", {"limit": "5", "cursor": first[-1].get("cursor")})
+    assert status == 200, etree.tostring(second)
+    assert int(second[0].get("ref")) > int(first[-2].get("ref"))
+
+
+async def test_cursors_of_a_rotated_out_key_are_refused(make_demo: MakeDemo) -> None:
+    old = await make_demo(cursor_keys=[CURSOR_KEY])
+    status, root = await old.get(TIGER, "/v1/accounts", {"limit": "5"})
+    cursor = str(root[-1].get("cursor"))
+    new = await make_demo(cursor_keys=[CURSOR_KEY.replace("a", "b")])
+    status, error = await new.get(TIGER, "/v1/accounts", {"limit": "5", "cursor": cursor})
+    assert (status, error.get("code")) == (400, "VALIDATION")
+    assert "key this service no longer has" in (error.findtext("Message") or "")
 
 
 def with_changes(s: IntegrationSet, **changes: Any) -> IntegrationSet:

@@ -21,7 +21,8 @@ from lxml import etree
 from integrator.api.keys import STORE
 from integrator.sessions.store import RedisStore
 from tests.fixtures.common import AUTH, open_session, service_config, tiger_set
-from tests.fixtures.ports import free_port_block, stop_process
+from tests.fixtures.ports import free_port_block
+from tests.fixtures.process import stop
 from tests.fixtures.setxml import body
 from tests.fixtures.tools import need_tool
 
@@ -47,7 +48,7 @@ class Processes:
 
     def stop_all(self) -> None:
         for process in self.running.values():
-            stop_process(process, timeout=10)
+            stop(process)
 
     def logs(self) -> str:
         return "\n".join(f"--- {name}\n" + (self.folder / f"{name}.log").read_text()[-1500:]

@@ -25,13 +25,22 @@ from tests.fixtures.ports import free_port_block
     (["sql-check", "-"], "WITH d AS (SELECT 1 AS a) SELECT * INTO y FROM d\n", "rejected: SELECT … INTO", 1),
     (["sql-check", "-"], "SELECT TOP 3 * FROM dbo.LG_FFF_PP_CLFLINE WITH (NOLOCK)", "accepted\n", 0),
     (["sql-check", "SELECT TOP 3 C.CODE FROM dbo.LG_FFF_CLCARD C WITH (NOLOCK)", "--engine", "sqlite",
-      "--firm", "7"], "", "accepted\nSELECT C.CODE FROM LG_007_CLCARD AS C LIMIT 3\n", 0),
+      "--firm", "7"], "", "accepted\n-- as run on sqlite (firm 007, period 01)\n"
+                          "SELECT C.CODE FROM LG_007_CLCARD AS C LIMIT 3\n", 0),
+    # one verdict: what the service could not prepare is rejected, not "accepted" then an error
+    (["sql-check", "SELECT CODE FROM LG_FFF_CLCARD WHERE CODE = ?"], "",
+     "rejected: positional '?' parameters are not supported; name them (:name or @name)\n", 1),
+    (["sql-check", "SELECT CODE FROM LG_FFF_CLCARD WHERE CODE = :code AND SPECODE IN (@codes)",
+      "--engine", "postgres"], "",
+     "accepted\n-- as run on postgres (firm 001, period 01); parameters in order: code, codes\n", 0),
 ])
 def test_sql_check_n9(argv: list[str], stdin: str, out: str, code: int,
                       capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
     assert main(argv) == code
-    assert capsys.readouterr().out.startswith(out)
+    printed = capsys.readouterr().out
+    assert printed.startswith(out)
+    assert printed.count("rejected") + printed.count("accepted") == 1  # one verdict
 
 
 # -- demo databases ----------------------------------------------------------------------------

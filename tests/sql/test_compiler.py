@@ -39,6 +39,16 @@ SAMPLE_VALUES: dict[str, dict[str, object]] = {
     "product_stock": {"refs": [2, 3], "codes": ["X"], "all_warehouses": 0, "warehouses": [0, 1]},
     "warehouses": {"all_warehouses": 1, "warehouses": []},
     "salesmen": {},
+    "quote_document": {"quote": "Q-77"},
+    "order_lines": {"ref": 2, "number": "S00000000000001", "account": "120-01-001"},
+    "dispatch_lines": {"ref": 2, "number": "I00000000000001", "account": "120-01-001"},
+    "quote_lines": {"ref": 2, "number": "T00000000000001", "account": "120-01-001"},
+    "quote_products": {"refs": [2], "codes": ["MLZ-001", "MLZ-002"]},
+    "account_codes": {"pattern": "120.90.%", "limit": 200},
+    "product_codes": {"pattern": "CRM.%", "limit": 200},
+    "stock_check": {"refs": [2, 3], "codes": ["X"], "all_warehouses": 0, "warehouses": [0, 1]},
+    "risk_check": {"ref": 2, "code": "120.01.001", "date": date(2026, 11, 30)},
+    "risk_limit": {"ref": "120-00001", "code": "120-00001"},
 }
 COMMON = {"firm": 1, "period": 1, "branch": 0, "user": "ayse", "salesman": "S01"}
 

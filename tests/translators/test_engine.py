@@ -116,10 +116,10 @@ def test_unmapped_custom_fields_are_ignored_f8() -> None:
 
 def test_custom_field_to_an_unknown_tag_and_a_netsis_section_f8() -> None:
     ctx = MappingContext.for_user(tiger_set(mappings={"order": [
-        {"crm": "Ref_Custom", "erp": "DOC_TRACK_NR"}]}))
+        {"crm": "Ref_Custom", "erp": "EXTERNAL_REF"}]}))
     order = logo("order", QUOTE.replace("<Lines>", '<Field name="Ref_Custom">R-1</Field><Lines>'),
                  ctx)
-    assert text_of(order, "DOC_TRACK_NR") == "R-1"
+    assert text_of(order, "EXTERNAL_REF") == "R-1"
     nctx = MappingContext.for_user(netsis_set(mappings={"account": [
         {"crm": "Extra_Custom", "erp": "CariEkBilgi.Kull7S"},
         {"crm": "Other_Custom", "erp": "NEW_PROP"}]}))
@@ -148,8 +148,12 @@ def test_dispatch_type_and_netsis_series_come_from_settings_f8() -> None:
                                  "by_price_system": True}}))
     body = netsis("dispatch", QUOTE, nctx)
     assert (body["FaturaTip"], body["Seri"], body["FatUst"]["Tip"]) == (2, "IR", 2)
+    # every line carries its price: saved as priced, the options off (the quote's agreed prices)
     assert (body["KosulluHesapla"], body["StokKartinaGoreHesapla"],
-            body["FiyatSistemineGoreHesapla"]) == (False, True, True)
+            body["FiyatSistemineGoreHesapla"]) == (False, False, False)
+    unpriced = netsis("dispatch", QUOTE.replace('<Field name="UnitPrice">10.5</Field>', ""), nctx)
+    assert (unpriced["KosulluHesapla"], unpriced["StokKartinaGoreHesapla"],
+            unpriced["FiyatSistemineGoreHesapla"]) == (False, True, True)
     assert netsis("quote", QUOTE, nctx)["FaturaTip"] == 15
 
 
@@ -318,3 +322,22 @@ def test_wrong_record_kind_and_entity_f8() -> None:
         translate("order", record(ACCOUNT, "account"), MappingContext.for_user(tiger_set()))
     with pytest.raises(MappingFailed, match="only in Netsis"):
         translate("quote", record(QUOTE, "quote"), MappingContext.for_user(tiger_set()))
+
+
+def test_tiger_lines_carry_three_discounts_and_their_campaign_f35() -> None:
+    """A priced preview's discounts go out as discount lines in order, its campaign as
+    CAMPAIGN_INFOS/CAMPAIGN_INFO/CAMPCODE1 on the item line; a slip with every price is priced."""
+    ctx = MappingContext.for_user(tiger_set())
+    xml = QUOTE.replace('<Field name="UnitPrice">10.5</Field>',
+                        '<Field name="UnitPrice">10.5</Field><Field name="Discount">3</Field>'
+                        '<Field name="Discount2">10</Field><Field name="Discount3">0</Field>'
+                        '<Field name="Campaign">KIS2026</Field>')
+    document = translate("order", record(xml, "order"), ctx)
+    assert isinstance(document, LogoDocument) and document.priced
+    lines = record_element(check_logo(document.xml)).findall("TRANSACTIONS/TRANSACTION")
+    assert [(t.findtext("TYPE"), t.findtext("DISCOUNT_RATE")) for t in lines] == [
+        ("0", None), ("2", "3"), ("2", "10")]
+    assert lines[0].findtext("CAMPAIGN_INFOS/CAMPAIGN_INFO/CAMPCODE1") == "KIS2026"
+    unpriced = translate("order", record(QUOTE.replace('<Field name="UnitPrice">10.5</Field>', ""),
+                                         "order"), ctx)
+    assert isinstance(unpriced, LogoDocument) and not unpriced.priced

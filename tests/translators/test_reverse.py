@@ -315,12 +315,12 @@ def test_netsis_order_rows_with_the_quote_id_f28(netsis_db: sqlite3.Connection) 
     netsis_db.execute(
         "INSERT INTO TBLSIPAMAS (FTIRSIP, FATIRS_NO, CARI_KODU, TARIH, ACIKLAMA, GENELTOPLAM) VALUES "
         "('6', 'W00000000000124', '120-01-İST1', '2026-11-23 00:00:00', 'Şoför arasın', 720)")
-    netsis_db.execute("INSERT INTO TBLFATUEK (FKOD, FATIRSNO, CKOD, ACIK1, ACIK2) VALUES "
-                      "('6', 'W00000000000124', '120-01-İST1', 'Q-77', 'SİP-1')")
+    netsis_db.execute("INSERT INTO TBLFATUEK (FKOD, FATIRSNO, CKOD, ACIK1, ACIK2, ACIK4) VALUES "
+                      "('6', 'W00000000000124', '120-01-İST1', 'Q-77', 'r1-0123456789', 'SİP-1')")
     netsis_db.execute("INSERT INTO TBLSIPATRA (INCKEYNO, FISNO, SIRA, STOK_KODU, STHAR_GCMIK, "
                       "STHAR_BF, STHAR_KDV) VALUES (1, 'W00000000000124', 1, 'MLZ-1', 5, 120, 10)")
     header = _row(netsis_db.execute(
-        "SELECT M.*, E.ACIK1, E.ACIK2 FROM TBLSIPAMAS M JOIN TBLFATUEK E ON E.FATIRSNO = M.FATIRS_NO"
+        "SELECT M.*, E.ACIK1, E.ACIK2, E.ACIK4 FROM TBLSIPAMAS M JOIN TBLFATUEK E ON E.FATIRSNO = M.FATIRS_NO"
         " AND E.FKOD = M.FTIRSIP AND E.CKOD = M.CARI_KODU"))
     lines = [dict(r) for r in netsis_db.execute("SELECT * FROM TBLSIPATRA")]
     crm = read_row("order", header, context("netsis"), lines=lines)

@@ -52,7 +52,8 @@ class LogoGateway(Gateway):
         label = f"create_{entity}"
 
         async def work() -> ErpKey:
-            request = protocol.append_request(call.integration_set, facts.data_type, 0, facts.xml)
+            request = protocol.append_request(call.integration_set, facts.data_type, 0, facts.xml,
+                                              priced=facts.priced)
             result = await self._soap(call, "AppendDataObject", label, request, write=True)
             return ErpKey(str(result.data_reference), code=facts.code, number=facts.number)
 

@@ -129,11 +129,23 @@ def soap_action(operation: str) -> str:
     return f"{SERVICE_NS}{CONTRACT}/{operation}"
 
 
-def param_xml(integration_set: IntegrationSet) -> str:
-    """``paramXML``: the IData switches (defaults + the set's overrides) and the period."""
+# a slip saved with the prices it carries: the ERP applies no campaign, condition or line price
+AS_PRICED: tuple[tuple[str, str], ...] = (("ApplyCampaign", "0"), ("ApplyCondition", "0"),
+                                          ("GetStockLinePrice", "0"))
+
+
+def param_xml(integration_set: IntegrationSet, *, pricing: bool = False,
+              priced: bool = False) -> str:
+    """``paramXML``: the IData switches (defaults + the set's overrides) and the period; for
+    CalculateDataObject (``pricing``) the set's ``price_params`` on top (GetStockLinePrice, ...);
+    for a slip that carries its prices (``priced``) campaigns, conditions and line prices off."""
     assert integration_set.logo is not None
-    return _param_xml(integration_set.code, integration_set.period_code,
-                      tuple(integration_set.logo.params.items()))
+    overrides = tuple(integration_set.logo.params.items())
+    if pricing:
+        overrides += tuple(integration_set.logo.price_params.items())
+    elif priced:
+        overrides += AS_PRICED
+    return _param_xml(integration_set.code, integration_set.period_code, overrides)
 
 
 @lru_cache(maxsize=256)
@@ -194,14 +206,16 @@ def _request(integration_set: IntegrationSet, operation: str, body: bytes) -> Re
 
 
 def append_request(integration_set: IntegrationSet, data_type_: int, data_reference: int,
-                   document: str, *, operation: str = "AppendDataObject") -> Request:
+                   document: str, *, operation: str = "AppendDataObject",
+                   priced: bool = False) -> Request:
     """AppendDataObject (insert, or update with ``dataReference`` and ``DBOP="UPD"``) and
     CalculateDataObject (same parameters, nothing saved)."""
     fields = [
         ("dataType", str(data_type_)),
         ("dataReference", str(data_reference)),
         ("dataXML", _data_xml(integration_set, document)),
-        ("paramXML", param_xml(integration_set)),
+        ("paramXML", param_xml(integration_set, pricing=operation == "CalculateDataObject",
+                               priced=priced)),
         *_common(integration_set),
     ]
     return _request(integration_set, operation, envelope(operation, fields))

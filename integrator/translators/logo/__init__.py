@@ -42,9 +42,12 @@ def build(entity: Entity, record: CrmRecord, ctx: MappingContext) -> LogoDocumen
     raise_if_failed(scope, f"{entity} {record.crm_id or record.code or ''}".strip())
     wire = LOGO_ROOTS[entity]
     text = xml.render(wire.plural, wire.singular, "INS", fields)
+    lines = fields.get("TRANSACTIONS")
+    items = [line for line in lines if line.get("TYPE") != "2"] if isinstance(lines, list) else []
     return LogoDocument(entity, "INS", text, code=_text(fields.get("CODE")),
                         number=_text(fields.get("NUMBER")),
-                        crm_id=_text(fields.get("DOC_NUMBER")) or None)
+                        crm_id=_text(fields.get("DOC_NUMBER")) or None,
+                        priced=bool(items) and all(_text(line.get("PRICE")) for line in items))
 
 
 def _text(value: Any) -> str:

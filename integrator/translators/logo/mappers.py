@@ -126,6 +126,10 @@ class DispatchLineTranslator(OrderLineTranslator):
 
 
 
+# the discount lines an item line may carry, in the order Logo applies them
+DISCOUNT_KEYS = ("DISCOUNT_RATE", "DISCOUNT_RATE2", "DISCOUNT_RATE3")
+
+
 class OrderTranslator(LogoTranslator):
     """``SALES_ORDERS/ORDER_SLIP``: a CRM quote as a Tiger sales order."""
 
@@ -134,11 +138,13 @@ class OrderTranslator(LogoTranslator):
     direct: ClassVar[tuple[tuple[Source, str], ...]] = (
         (const("~"), "NUMBER"),                    # the ERP assigns the next number (F25)
         (managed(sources.quote_id, "@crmId", required="the quote has no crmId"), "DOC_NUMBER"),
+        (managed(sources.quote_stamp, "@revision"), "DOC_TRACK_NR"),
         (managed(sources.account_code, "Account/@code", required=sources.ACCOUNT_REQUIRED), "ARP_CODE"),
         (managed(sources.warehouse, "@warehouse"), "SOURCE_WH"),
         (managed(sources.salesman, "@salesman"), "SALESMAN_CODE"),
         (const("4"), "ORDER_STATUS"),              # sevkedilebilir
     )
+    line_warehouse: ClassVar[str] = "SOURCE_WH"  # the warehouse tag of its lines
 
     @mapping
     def quote_id_fits(self, scope: Scope, out: dict[str, Any]) -> dict[str, Any]:
@@ -165,13 +171,23 @@ class OrderTranslator(LogoTranslator):
 
     @mapping
     def transactions(self, scope: Scope, out: dict[str, Any]) -> dict[str, Any]:
-        """``TRANSACTIONS``: each line, followed by a discount line (TYPE 2) when it has one."""
+        """``TRANSACTIONS``: each line, followed by its discount lines (TYPE 2: DISCOUNT_RATE, then
+        DISCOUNT_RATE2 and 3, each on what the one above leaves, as Logo applies them); a campaign
+        code goes on the item line as ``CAMPAIGN_INFOS/CAMPAIGN_INFO/CAMPCODE1`` (MobileSales)."""
         result: list[dict[str, Any]] = []
+        warehouse_tag = self.line_warehouse
         for line in self.lines(scope):
-            rate = line.pop("DISCOUNT_RATE", None)
+            rates = [line.pop(key, None) for key in DISCOUNT_KEYS]
+            campaign = line.pop("CAMPCODE1", None)
+            if campaign:
+                line["CAMPAIGN_INFOS"] = [{"CAMPCODE1": campaign}]
             result.append(line)
-            if rate and rate.strip("0.+-"):  # a plain decimal that is not zero
-                result.append({"TYPE": "2", "DISCOUNT_RATE": rate})
+            for rate in rates:
+                if rate and rate.strip("0.+-"):  # a plain decimal that is not zero
+                    discount = {"TYPE": "2", "DISCOUNT_RATE": rate}
+                    if warehouse_tag in line:  # a discount line stays in its item's warehouse
+                        discount[warehouse_tag] = line[warehouse_tag]
+                    result.append(discount)
         return {"TRANSACTIONS": result}
 
 
@@ -185,10 +201,12 @@ class DispatchTranslator(OrderTranslator):
                  "@type"), "TYPE"),
         (const("~"), "NUMBER"),
         (managed(sources.quote_id, "@crmId", required="the quote has no crmId"), "DOC_NUMBER"),
+        (managed(sources.quote_stamp, "@revision"), "DOC_TRACK_NR"),
         (managed(sources.account_code, "Account/@code", required=sources.ACCOUNT_REQUIRED), "ARP_CODE"),
         (managed(sources.warehouse, "@warehouse"), "SOURCE_WH"),
-        (managed(sources.salesman, "@salesman"), "SALESMAN_CODE"),
+        (managed(sources.salesman, "@salesman"), "SALESMANCODE"),   # dispatch headers (quotes.md §1)
     )
+    line_warehouse = "SOURCEINDEX"
 
 
 TRANSLATORS: dict[str, LogoTranslator] = {

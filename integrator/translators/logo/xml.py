@@ -26,6 +26,7 @@ from integrator.model.xml import parse_xml
 DECLARATION = LOGO_DECLARATION
 CONTAINER_ITEMS: dict[str, str] = {
     "TRANSACTIONS": "TRANSACTION", "UNITS": "UNIT", "BARCODE_LIST": "BARCODE",
+    "CAMPAIGN_INFOS": "CAMPAIGN_INFO",
 }
 _ESCAPE = re.compile(r"[&<>\r]")
 _DECLARATION_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)

@@ -24,6 +24,7 @@ from integrator.translators.engine import (
     managed,
     mapping,
 )
+from integrator.translators.plan import crm_field_for
 from integrator.translators.values import ValueRejected, netsis_number
 
 NET_PRICE_PLACES = Decimal("0.0001")  # STHAR_NF is DECIMAL(18,4)
@@ -60,8 +61,16 @@ def _series(entity: str) -> Any:
 
 
 def _price_option(name: str) -> Any:
+    """A price option of the set — off for a document whose every line carries its price: the
+    ERP saves the quote's agreed prices as they are (and a price preview of such a quote shows
+    exactly that)."""
     def option(record: Any, parent: Any, ctx: MappingContext) -> str:
-        return "1" if getattr(ctx.integration_set.settings.netsis_price_options, name) else "0"
+        if not getattr(ctx.integration_set.settings.netsis_price_options, name):
+            return "0"
+        price = crm_field_for(ctx.integration_set, "order", "STra_BF", line=True) or "UnitPrice"
+        lines = getattr(record, "lines", ())
+        priced = bool(lines) and all((line.fields.get(price) or "").strip() for line in lines)
+        return "0" if priced else "1"
 
     return option
 
@@ -194,6 +203,7 @@ class DocumentTranslator(NetsisTranslator):
             (const(2), "FatUst.TIPI"),             # ft_Acik
             (managed(sources.quote_id, "@crmId", required="the quote has no crmId"),
              "FatUst.EKACK1"),
+            (managed(sources.quote_stamp, "@revision"), "FatUst.EKACK2"),
             (managed(sources.salesman, "@salesman"), "FatUst.PLA_KODU"),
         )
 
@@ -204,6 +214,16 @@ class DocumentTranslator(NetsisTranslator):
         if isinstance(quote, str) and len(quote) > limit:
             scope.fail(f"the quote id is {len(quote)} characters; EKACK1 holds {limit}", "@crmId")
         return {}
+
+    @mapping
+    def price_dates(self, scope: Scope, out: dict[str, Any]) -> dict[str, Any]:
+        """``FiiliTarih``, ``FIYATTARIHI`` and ``KOSULTARIHI`` — sent by every public client that
+        prices (research/quotes.md §2) — are the document date unless the CRM maps its own."""
+        day = out.get("FatUst.Tarih")
+        if day is None:
+            return {}
+        return {key: day for key in ("FatUst.FiiliTarih", "FatUst.FIYATTARIHI",
+                                     "FatUst.KOSULTARIHI") if out.get(key) in (None, "")}
 
     @mapping
     def kalems(self, scope: Scope, out: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,56 @@
+"""Every XML answer the service gives the CRM (SPEC §5), in one place: this package.
+
+Services return data; the handlers hand it to one of these functions. Values are written as XML 1.0
+text (characters XML cannot carry become U+FFFD); numbers and dates in the wire format of the rows
+(``.`` decimals, ISO dates). The integration-set format is its own codec (``api.setxml``).
+
+Modules by subject: ``base`` (clean text, bytes, links), ``errors``, ``records`` (accounts and
+products), ``quotes`` (transfers, checks, prices), ``rows`` (read-only SQL), ``admin`` (catalog,
+sessions, sets, health). Handlers use ``render.<function>``.
+"""
+
+from integrator.api.render.admin import (
+    catalog_element,
+    check_element,
+    current_session_element,
+    health_element,
+    session_element,
+    set_health_element,
+    set_saved_element,
+    sets_element,
+)
+from integrator.api.render.base import clean, created_link_element, to_bytes
+from integrator.api.render.errors import error_element
+from integrator.api.render.quotes import (
+    cancellation_element,
+    prices_element,
+    quote_check_element,
+    transfer_element,
+    transfer_status_element,
+)
+from integrator.api.render.records import (
+    failed_record_element,
+    link_element,
+    page_element,
+    record_element,
+    result_element,
+)
+from integrator.api.render.rows import (
+    extensions_element,
+    row_element,
+    rows_element,
+    search_element,
+    statement_element,
+    stock_element,
+    text_of,
+)
+
+__all__ = [
+    "cancellation_element", "catalog_element", "check_element", "clean", "created_link_element",
+    "current_session_element", "error_element", "extensions_element", "failed_record_element",
+    "health_element", "link_element", "page_element", "prices_element", "quote_check_element",
+    "record_element", "result_element", "row_element", "rows_element", "search_element",
+    "session_element", "set_health_element", "set_saved_element", "sets_element",
+    "statement_element", "stock_element", "text_of", "to_bytes", "transfer_element",
+    "transfer_status_element",
+]

@@ -1,0 +1,195 @@
+"""Quotes: transfers, their status and cancellation (F23-F29), checks (F30, F32), prices (F33-F35)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from lxml import etree
+
+from integrator.api.render.base import clean, created_link_element
+from integrator.model.numbers import decimal_text
+from integrator.services.checks import QuoteCheck, RiskCheck, StockCheck
+from integrator.services.erp_documents import TransferredDocument
+from integrator.services.prices import PriceLine, QuotePrices
+from integrator.services.quotes import Cancellation, TransferResult, TransferStatus
+
+
+# -- quote transfers ---------------------------------------------------------------------------------
+def transfer_element(result: TransferResult) -> etree._Element:
+    """``<Transfer quote revision set as ref number created [date]><Link …/>…</Transfer>``."""
+    element = etree.Element("Transfer", quote=clean(result.quote_id), revision=str(result.revision),
+                            set=result.set_code, ref=clean(result.ref),
+                            number=clean(result.number),
+                            created="true" if result.created else "false")
+    element.set("as", result.type)
+    if result.date is not None:
+        element.set("date", result.date.isoformat())
+    for link in result.links:
+        element.append(created_link_element(link))
+    if result.checks is not None:
+        element.append(quote_check_element(result.checks))
+    return element
+
+
+def _document_attributes(element: etree._Element, document: TransferredDocument) -> None:
+    element.set("as", document.type)
+    element.set("ref", clean(document.ref))
+    element.set("number", clean(document.number))
+    element.set("account", clean(document.account))
+    if document.date is not None:
+        element.set("date", document.date.isoformat())
+
+
+def transfer_status_element(status: TransferStatus) -> etree._Element:
+    """``<Transfer quote set as ref number date status account [revision]>`` with one
+    ``<Line line product ordered shipped remaining closed/>`` per line (F28)."""
+    element = etree.Element("Transfer", quote=clean(status.quote_id), set=status.set_code)
+    _document_attributes(element, status.document)
+    element.set("status", _document_status(status))
+    if status.revision is not None:
+        element.set("revision", str(status.revision))
+    for line in status.lines:
+        etree.SubElement(element, "Line", line=str(line.line), erpLine=str(line.erp_line),
+                         product=clean(line.product), ordered=_quantity(line.ordered),
+                         shipped=_quantity(line.shipped), remaining=_quantity(line.remaining),
+                         closed="true" if line.closed else "false")
+    return element
+
+
+_quantity = decimal_text
+
+
+def _document_status(status: TransferStatus) -> str:
+    """open / partly-shipped / shipped (orders), from the lines; the document kind otherwise."""
+    if status.document.type != "order" or not status.lines:
+        return "dispatched" if status.document.type == "dispatch" else "open"
+    shipped = [line.shipped > 0 for line in status.lines]
+    if all(line.remaining <= 0 or line.closed for line in status.lines):
+        return "shipped"
+    return "partly-shipped" if any(shipped) else "open"
+
+
+def cancellation_element(cancelled: Cancellation) -> etree._Element:
+    """``<Cancelled quote set deleted="true" as ref number/>`` or ``deleted="false"`` with a
+    message when there was nothing to delete (F26)."""
+    element = etree.Element("Cancelled", quote=clean(cancelled.quote_id), set=cancelled.set_code,
+                            deleted="true" if cancelled.document is not None else "false")
+    if cancelled.document is not None:
+        _document_attributes(element, cancelled.document)
+    else:
+        element.text = "the quote has no ERP document; there was nothing to delete"
+    return element
+
+
+# -- checks (F30, F32) ----------------------------------------------------------------------------
+def quote_check_element(check: QuoteCheck) -> etree._Element:
+    """``<Check quote set ok>`` with ``<Stock>`` (a ``<Line>`` per quote line, its counted
+    ``<Warehouse>``s) and ``<Risk>``; ``ok="false"`` when a line or the risk warns or blocks."""
+    element = etree.Element("Check", set=check.set_code, ok="false" if check.warnings else "true")
+    if check.quote_id:
+        element.set("quote", clean(check.quote_id))
+    if check.stock is not None:
+        element.append(_stock_check_element(check.stock))
+    if check.risk is not None:
+        element.append(_risk_element(check.risk))
+    return element
+
+
+def _stock_check_element(stock: StockCheck) -> etree._Element:
+    element = etree.Element("Stock", action=stock.action)
+    if stock.warehouse is not None:
+        element.set("warehouse", str(stock.warehouse))
+    for line in stock.lines:
+        item = etree.SubElement(element, "Line", index=str(line.index), status=line.status,
+                                product=clean(line.product), quantity=_quantity(line.quantity),
+                                needed=_quantity(line.needed), real=_quantity(line.real),
+                                available=_quantity(line.available))
+        if line.crm_id:
+            item.set("crmId", clean(line.crm_id))
+        if line.unit:
+            item.set("unit", clean(line.unit))
+        for warehouse in line.warehouses:
+            etree.SubElement(item, "Warehouse", nr=str(warehouse.warehouse),
+                             name=clean(warehouse.name), real=_quantity(warehouse.real),
+                             available=_quantity(warehouse.available))
+    return element
+
+
+def _risk_element(risk: RiskCheck) -> etree._Element:
+    element = etree.Element("Risk", action=risk.action, status=risk.status, source=risk.source,
+                            current=_money(risk.current), quote=_money(risk.quote_total))
+    for name, value in (("account", risk.account_code), ("ref", risk.account_ref),
+                        ("name", risk.account_name), ("erpControl", risk.erp_control)):
+        if value:
+            element.set(name, clean(value))
+    for name, amount in (("limit", risk.limit), ("remaining", risk.remaining),
+                         ("dbsLimit", risk.dbs_limit), ("dbsTotal", risk.dbs_total)):
+        if amount is not None:
+            element.set(name, _money(amount))
+    for index in risk.uncounted:
+        etree.SubElement(element, "Uncounted", line=str(index)).text = "no price: not in the total"
+    return element
+
+
+def _money(value: Decimal) -> str:
+    return format(value.quantize(Decimal("0.01")), "f")
+
+
+# -- prices (F33-F35) -----------------------------------------------------------------------------
+def prices_element(prices: QuotePrices) -> etree._Element:
+    """``<Prices quote set source [as] complete gross discounts vat total>`` with a ``<Line>`` per
+    quote line: the price, its ``<Discount>``s, the ``<Field>``s that carry it into a transfer
+    and any ``<Problem>``; ``source="crm"``: the CRM owns prices, nothing else."""
+    element = etree.Element("Prices", set=prices.set_code, source=prices.source)
+    if prices.quote_id:
+        element.set("quote", clean(prices.quote_id))
+    if prices.source == "crm":
+        element.text = (f"set {prices.set_code} takes prices from the CRM "
+                        "(settings.price_source: crm); the ERP was not asked")
+        return element
+    if prices.type is not None:
+        element.set("as", prices.type)
+    element.set("complete", "true" if prices.complete else "false")
+    for name, amount in (("gross", prices.gross), ("discounts", prices.discounts),
+                         ("vat", prices.vat), ("total", prices.total)):
+        if amount is not None:
+            element.set(name, _money(amount))
+    for line in prices.lines:
+        element.append(_price_line_element(line))
+    return element
+
+
+def _price_line_element(line: PriceLine) -> etree._Element:
+    element = etree.Element("Line", index=str(line.index))
+    if line.crm_id:
+        element.set("crmId", clean(line.crm_id))
+    found = line.priced
+    if found is not None:
+        element.set("product", clean(found.product))
+        element.set("quantity", _quantity(found.quantity))
+        element.set("unitPrice", _quantity(found.unit_price))
+        for name, amount in (("gross", found.gross), ("net", found.net), ("vat", found.vat)):
+            if amount is not None:
+                element.set(name, _money(amount))
+        if found.net is not None and found.vat is not None:
+            element.set("total", _money(found.net + found.vat))
+        if found.vat_rate is not None:
+            element.set("vatRate", _quantity(found.vat_rate))
+        element.set("vatIncluded", "true" if found.vat_included else "false")
+        for name, text in (("currency", found.currency), ("campaign", found.campaign),
+                           ("priceList", found.price_list)):
+            if text:
+                element.set(name, clean(text))
+        for discount in found.discounts:
+            item = etree.SubElement(element, "Discount")
+            if discount.rate is not None:
+                item.set("rate", _quantity(discount.rate))
+            if discount.amount is not None:
+                item.set("amount", _money(discount.amount))
+        for product, quantity in found.free:
+            etree.SubElement(element, "Free", product=clean(product), quantity=_quantity(quantity))
+    for name, value in line.fields:
+        etree.SubElement(element, "Field", name=clean(name)).text = clean(value)
+    for problem in line.problems:
+        etree.SubElement(element, "Problem").text = clean(problem)
+    return element

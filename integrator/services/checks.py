@@ -1,0 +1,427 @@
+"""Checks while a quote is edited, and before it is transferred (F30 stock, F32 risk, F5).
+
+**Stock (F30).** The set's ``stock_check`` statement (defaults per ERP in ``sql.defaults``: the
+same stock definition as the product picker, F31) gives, for every product of the quote, its real
+and available stock per permitted warehouse — the quote's own warehouse alone when
+``settings.stock_by_selected_warehouse`` says so — and its units with their factors, in **one**
+statement whatever the line count (one per 1,000 products). A line's quantity is converted to the
+product's main unit; lines of the same product count together, in line order. A line above what
+is available is ``warn`` or ``block`` per ``settings.stock_check_action``; a product the ERP does
+not have yet (to be auto-created by the transfer) is ``new`` and not counted.
+
+**Risk (F32).** The set's ``risk_check`` statement gives the account's limit and current risk
+(Tiger ``CLRNUMS`` with MobileSales' RISKTYPES sums, plus the DBS limits of the account card when
+``settings.risk_dbs``; Netsis ``TBLCARISK.RISKLIMITI`` with ``CARISKBUL``, or with
+``settings.risk_source: erp`` the ERP's ``ARPs/Risk``). The quote's total (its lines as the CRM
+priced them, VAT included) is added; what remains below zero is ``warn`` or ``block`` per
+``settings.risk_check_action``. No limit (no risk row, or 0) never blocks.
+
+The statements are prepared apart (``statements``) so a transfer runs them in the same round trip
+as its other lookups; ``evaluate`` turns the results into a ``QuoteCheck``; ``blocking`` is the
+error a blocked check raises (it carries the check for the answer body).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+from integrator.config import CheckAction, CheckName
+from integrator.erp.gateway import ErpCall
+from integrator.erp.hub import ErpGateways
+from integrator.errors import (
+    Detail,
+    Forbidden,
+    IntegratorError,
+    RiskBlocked,
+    SqlRejected,
+    StockBlocked,
+    ValidationFailed,
+)
+from integrator.model import Context, CrmRecord, parse_ref
+from integrator.model.numbers import decimal_text
+from integrator.services.quote_values import LineFields, line_amount, line_path, money
+from integrator.services.statements import base_values, warehouse_values
+from integrator.services.text import turkish_fold
+from integrator.sql.defaults import default_sql, statement_sql
+from integrator.sql.engine import SqlEngine
+from integrator.sql.params import MAX_LIST, Scalar
+from integrator.sql.results import Result, Statement
+
+LineStatus = Literal["ok", "warn", "block", "new"]
+RiskStatus = Literal["ok", "warn", "block", "no_limit", "new"]
+ZERO = Decimal(0)
+
+
+# -- results -------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class WarehouseStock:
+    warehouse: int | None
+    name: str
+    real: Decimal
+    available: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class StockLine:
+    index: int                 # the line's position in the quote (1, 2, ...)
+    crm_id: str | None
+    product: str               # the product's code ("" for a product the ERP does not have yet)
+    unit: str | None
+    quantity: Decimal          # as asked, in the line's unit
+    needed: Decimal            # the same in the product's main unit
+    real: Decimal              # over the warehouses counted, main unit
+    available: Decimal
+    warehouses: tuple[WarehouseStock, ...]
+    status: LineStatus
+
+
+@dataclass(frozen=True, slots=True)
+class StockCheck:
+    action: CheckAction
+    warehouse: int | None      # the quote's warehouse when it alone is counted
+    lines: tuple[StockLine, ...]
+
+    @property
+    def short(self) -> list[StockLine]:
+        return [line for line in self.lines if line.status in ("warn", "block")]
+
+    @property
+    def blocked(self) -> bool:
+        return any(line.status == "block" for line in self.lines)
+
+
+@dataclass(frozen=True, slots=True)
+class RiskCheck:
+    action: CheckAction
+    source: Literal["sql", "erp"]
+    account_ref: str
+    account_code: str
+    account_name: str
+    limit: Decimal | None      # None: no limit is set
+    current: Decimal           # the account's risk now
+    quote_total: Decimal       # this quote, VAT included
+    remaining: Decimal | None  # limit - current - quote_total (with DBS when the set counts it)
+    status: RiskStatus
+    dbs_limit: Decimal | None = None
+    dbs_total: Decimal | None = None
+    erp_control: str | None = None
+    uncounted: tuple[int, ...] = ()  # lines without a price: not in quote_total
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteCheck:
+    quote_id: str | None
+    set_code: str
+    stock: StockCheck | None = None
+    risk: RiskCheck | None = None
+
+    @property
+    def warnings(self) -> bool:
+        return bool(self.stock and self.stock.short) or bool(
+            self.risk and self.risk.status in ("warn", "block"))
+
+    def blocking(self) -> IntegratorError | None:
+        """The error of the first blocked check (stock, then risk), carrying this check."""
+        if self.stock is not None and self.stock.blocked:
+            lines = ", ".join(str(line.index) for line in self.stock.short)
+            error: IntegratorError = StockBlocked(
+                f"quote {self.quote_id}: line {lines} asks for more than the stock available",
+                details=[Detail(f"line {line.index} {line.product}: {_num(line.needed)} needed, "
+                                f"{_num(line.available)} available", "sql",
+                                path=line_path(line.index)) for line in self.stock.short])
+            error.payload = self
+            return error
+        if self.risk is not None and self.risk.status == "block":
+            risk = self.risk
+            error = RiskBlocked(
+                f"quote {self.quote_id}: account {risk.account_code} would exceed its risk limit "
+                f"by {_num(-(risk.remaining or ZERO))}",
+                details=[Detail(f"limit {_num(risk.limit or ZERO)}, current risk "
+                                f"{_num(risk.current)}, this quote {_num(risk.quote_total)}",
+                                risk.source if risk.source == "erp" else "sql", path="Account")])
+            error.payload = self
+            return error
+        return None
+
+
+_num = decimal_text
+
+
+# -- the service ---------------------------------------------------------------------------------
+@dataclass
+class _Plan:
+    """Which statements ``statements`` prepared, to read their results back in order."""
+
+    stock: int = 0             # how many stock statements
+    risk: bool = False
+    refs: list[Scalar] = field(default_factory=list)
+    codes: list[Scalar] = field(default_factory=list)
+
+
+class QuoteChecks:
+    def __init__(self, engine: SqlEngine, gateways: ErpGateways) -> None:
+        self.engine = engine
+        self.gateways = gateways
+
+    # -- statements ------------------------------------------------------------------------------
+    def statements(self, context: Context, quote: CrmRecord,
+                   which: Sequence[CheckName]) -> tuple[list[Statement], _Plan]:
+        """The prepared statements of the checks named (run them in one hop, with others)."""
+        s = context.integration_set
+        plan = _Plan()
+        out: list[Statement] = []
+        if "stock" in which:
+            common = {**base_values(context), **self._warehouses(context, quote)}
+            for line in quote.lines:
+                product = line.product
+                if product is None or not product.has_link:
+                    continue
+                if product.code:
+                    plan.codes.append(product.code)
+                else:
+                    plan.refs.append(_sql_ref(context, product.ref or ""))
+            sql = statement_sql(s, "stock_check")
+            for start in range(0, max(len(plan.refs), len(plan.codes), 1), MAX_LIST):
+                values = {**common, "refs": plan.refs[start:start + MAX_LIST],
+                          "codes": plan.codes[start:start + MAX_LIST]}
+                out.append(self.engine.prepare(s, "stock_check", sql, values,
+                                               max_rows=s.database.max_rows))
+                plan.stock += 1
+        if "risk" in which:
+            account = quote.account
+            if account is not None and account.has_link:
+                source = s.settings.risk_source
+                sql = s.sql.risk_check or default_sql(
+                    s.erp, "risk_limit" if source == "erp" else "risk_check")
+                ref: Scalar = _sql_ref(context, account.ref) if account.ref else None
+                values = {**base_values(context), "ref": ref, "code": account.code or None,
+                          "date": date.today()}
+                out.append(self.engine.prepare(s, "risk_check", sql, values, max_rows=2))
+                plan.risk = True
+        return out, plan
+
+    @staticmethod
+    def _warehouses(context: Context, quote: CrmRecord) -> dict[str, Any]:
+        selected = quote.warehouse
+        if selected is not None and not context.member.may_use_warehouse(selected):
+            raise Forbidden(f"user {context.user!r} is not permitted on warehouse {selected} of "
+                            f"set {context.set_code}",
+                            details=[Detail(str(selected), "input", path="@warehouse")])
+        return warehouse_values(context, selected)
+
+    # -- running ---------------------------------------------------------------------------------
+    async def check(self, context: Context, quote: CrmRecord,
+                    which: Sequence[CheckName]) -> QuoteCheck:
+        """Run the checks named, in one round trip (plus ``ARPs/Risk`` on sets that use it)."""
+        if not which:
+            raise ValidationFailed("name a check: ?stock=1, ?risk=1 or both")
+        self.validate(context, quote, which)
+        account = quote.account
+        if "risk" in which and account is not None and not account.has_link:
+            raise ValidationFailed(
+                f"the risk check needs the account's ERP link (ref or code); account "
+                f"{account.crm_id or ''} has none yet", details=[
+                    Detail(account.crm_id or "", "input", path="Account")])
+        statements, plan = self.statements(context, quote, which)
+        results = await self.engine.run(context.integration_set, statements) if statements else []
+        return await self.evaluate(context, quote, which, plan, results)
+
+    @staticmethod
+    def validate(context: Context, quote: CrmRecord, which: Sequence[CheckName]) -> None:
+        if quote.kind != "Quote":
+            raise ValidationFailed(f"a check takes a <Quote>, not <{quote.kind}>")
+        if "stock" in which:
+            if not quote.lines:
+                raise ValidationFailed("the quote has no lines to check",
+                                       details=[Detail("<Lines>", "input", path="Lines")])
+            LineFields(context.integration_set).quantities(quote)
+            for index, line in enumerate(quote.lines, 1):
+                if line.product is None:
+                    raise ValidationFailed(f"line {index} names no product", details=[
+                        Detail("<Product>", "input", path=f"{line_path(index)}/Product")])
+        if "risk" in which and quote.account is None:
+            raise ValidationFailed("the risk check needs the quote's <Account>",
+                                   details=[Detail("<Account>", "input", path="Account")])
+
+    async def evaluate(self, context: Context, quote: CrmRecord, which: Sequence[CheckName],
+                       plan: _Plan, results: Sequence[Result]) -> QuoteCheck:
+        rest = list(results)
+        stock = risk = None
+        if "stock" in which:
+            taken, rest = rest[:plan.stock], rest[plan.stock:]
+            stock = self._stock(context, quote, taken)
+        if "risk" in which:
+            risk = await self._risk(context, quote, rest[0] if plan.risk else None)
+        return QuoteCheck(quote.crm_id, context.set_code, stock, risk)
+
+    # -- stock -----------------------------------------------------------------------------------
+    def _stock(self, context: Context, quote: CrmRecord, results: Sequence[Result]) -> StockCheck:
+        s = context.integration_set
+        action = s.settings.stock_check_action
+        products = _stock_rows(results)
+        values = LineFields(s)
+        quantities = values.quantities(quote)
+        used: dict[str, Decimal] = {}
+        lines: list[StockLine] = []
+        missing: list[Detail] = []
+        for index, (line, quantity) in enumerate(zip(quote.lines, quantities, strict=True), 1):
+            product = line.product
+            assert product is not None
+            unit = values.text(line, "unit")
+            if not product.has_link:
+                lines.append(StockLine(index, line.crm_id, "", unit, quantity, quantity, ZERO, ZERO,
+                                       (), "new"))
+                continue
+            key = (product.code.upper() if product.code
+                   else f"#{_sql_ref(context, product.ref or '')}")
+            found = products.get(key)
+            if found is None:
+                missing.append(Detail(f"line {index}: product {product.code or product.ref} is "
+                                      "not in the ERP", "input", path=f"{line_path(index)}/Product"))
+                continue
+            factor = found.factor(unit, index, values.name("unit"))
+            needed = quantity * factor
+            counted = used.get(found.code, ZERO) + needed
+            used[found.code] = counted
+            available = sum((w.available for w in found.warehouses), ZERO)
+            real = sum((w.real for w in found.warehouses), ZERO)
+            status: LineStatus = "ok" if counted <= available else action
+            lines.append(StockLine(index, line.crm_id, found.code, unit, quantity, needed, real,
+                                   available, tuple(found.warehouses), status))
+        if missing:
+            raise ValidationFailed(f"quote {quote.crm_id}: products the ERP does not have",
+                                   details=missing)
+        selected = quote.warehouse if s.settings.stock_by_selected_warehouse else None
+        return StockCheck(action, selected, tuple(lines))
+
+    # -- risk ------------------------------------------------------------------------------------
+    async def _risk(self, context: Context, quote: CrmRecord, result: Result | None) -> RiskCheck:
+        s = context.integration_set
+        action = s.settings.risk_check_action
+        account = quote.account
+        assert account is not None
+        total, uncounted = quote_total(context, quote)
+        source = s.settings.risk_source
+        if result is None:  # an account the ERP does not have yet (auto-create): nothing to check
+            return RiskCheck(action, source, "", "", "", None, ZERO, total, None, "new",
+                             uncounted=uncounted)
+        row = result.first()
+        if row is None:
+            raise ValidationFailed(f"the quote's account {account.code or account.ref} is not in "
+                                   "the ERP", details=[Detail(account.code or account.ref or "",
+                                                              "input", path="Account")])
+        folded = {k.upper(): v for k, v in row.items()}
+        code = _text(folded.get("CODE"))
+        limit = _decimal(folded.get("RISK_LIMIT"), "RISK_LIMIT")
+        if source == "erp":
+            gateway = self.gateways.netsis_for(s)
+            current = await gateway.risk(ErpCall.of(context), code)
+        else:
+            current = _decimal(folded.get("RISK_TOTAL"), "RISK_TOTAL") or ZERO
+        dbs_limit = dbs_total = None
+        if s.settings.risk_dbs:
+            dbs_limit = _decimal(folded.get("DBS_LIMIT"), "DBS_LIMIT") or ZERO
+            dbs_total = _decimal(folded.get("DBS_TOTAL"), "DBS_TOTAL") or ZERO
+        control = folded.get("ERP_CONTROL")
+        ref, name = _text(folded.get("REF")), _text(folded.get("NAME"))
+        remaining = None
+        status: RiskStatus = "no_limit"
+        if limit:
+            remaining = limit - current - total + ((dbs_limit or ZERO) - (dbs_total or ZERO))
+            status = "ok" if remaining >= 0 else action
+        return RiskCheck(action, source, ref, code, name, limit or None, current, total,
+                         remaining, status, dbs_limit, dbs_total,
+                         None if control is None else _text(control), uncounted)
+
+def quote_total(context: Context, quote: CrmRecord) -> tuple[Decimal, tuple[int, ...]]:
+    """The quote's total as the CRM priced it (VAT included), and the lines without a price."""
+    values = LineFields(context.integration_set)
+    total = ZERO
+    uncounted: list[int] = []
+    for index, line in enumerate(quote.lines, 1):
+        quantity = values.number(line, "quantity", index)
+        price = values.number(line, "price", index)
+        if quantity is None or price is None:
+            uncounted.append(index)
+            continue
+        amount = line_amount(quantity, price, values.discounts(line, index),
+                             values.number(line, "vat", index) or ZERO,
+                             values.vat_included(quote, line))
+        total += amount.total
+    return money(total), tuple(uncounted)
+
+
+# -- rows ----------------------------------------------------------------------------------------
+@dataclass
+class _ProductStock:
+    code: str
+    warehouses: list[WarehouseStock] = field(default_factory=list)
+    units: dict[str, Decimal] = field(default_factory=dict)  # folded unit -> main units in one
+    unit_names: list[str] = field(default_factory=list)
+
+    def factor(self, unit: str | None, index: int, field_name: str) -> Decimal:
+        if unit is None or not self.units:
+            return Decimal(1)
+        found = self.units.get(turkish_fold(unit))
+        if found is None:
+            known = ", ".join(self.unit_names)
+            raise ValidationFailed(
+                f"line {index}: unit {unit!r} is not a unit of product {self.code} ({known})",
+                details=[Detail(unit, "input", path=line_path(index, field_name))])
+        return found
+
+
+def _stock_rows(results: Sequence[Result]) -> dict[str, _ProductStock]:
+    """The stock statement's rows by product (keys: the code upper-cased, and ``#ref``)."""
+    out: dict[str, _ProductStock] = {}
+    seen: set[tuple[str, Any]] = set()
+    for result in results:
+        for row in result.dicts():
+            folded = {k.upper(): v for k, v in row.items()}
+            code = _text(folded.get("CODE"))
+            ref = _text(folded.get("REF"))
+            product = out.get(code.upper())
+            if product is None:
+                product = _ProductStock(code)
+                out[code.upper()] = product
+                out[f"#{ref}"] = product
+            warehouse = folded.get("WAREHOUSE")
+            if warehouse is not None and (code, warehouse) not in seen:
+                seen.add((code, warehouse))
+                product.warehouses.append(WarehouseStock(
+                    int(warehouse), _text(folded.get("WAREHOUSE_NAME")),
+                    _decimal(folded.get("REAL_STOCK"), "REAL_STOCK") or ZERO,
+                    _decimal(folded.get("AVAILABLE"), "AVAILABLE") or ZERO))
+            unit = folded.get("UNIT")
+            if unit is not None and _text(unit):
+                name = _text(unit)
+                if turkish_fold(name) not in product.units:
+                    product.unit_names.append(name)
+                    product.units[turkish_fold(name)] = (
+                        _decimal(folded.get("FACTOR"), "FACTOR") or Decimal(1))
+    return out
+
+
+def _sql_ref(context: Context, ref: str) -> Scalar:
+    key = parse_ref(context.integration_set, ref)
+    return int(key.ref) if context.integration_set.is_logo else key.ref
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _decimal(value: Any, column: str) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, Decimal):
+        return value
+    try:
+        return Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
+    except InvalidOperation:
+        raise SqlRejected(f"the check statement returned {column} {value!r}, which is not a "
+                          "number", source="sql", detail=column) from None

@@ -1,0 +1,272 @@
+"""The account and products of a quote, linked before the document is built (F15, F22, F5).
+
+A quote names its account and each line's product by link (``ref`` / ``code``) or, for a record
+the ERP does not have yet, by CRM id with fields. Linked records are looked up in the ERP database
+(with the lookup of existing documents, in the same round trip: ``link_statements``); unlinked
+ones are created in the ERP first — through the same create path as ``POST /v1/accounts|products``
+(``Cards.save``: the set's mappings, idempotent per CRM id) — when the set allows it, with the code
+the set's code policy gives (``services.codes``). Each line's unit is checked against the
+product's units in the ERP (Netsis: the unit's position becomes ``Olcubr``).
+
+Every link the service found or made for a record the CRM sent without one is reported, so the
+CRM can store it — also when the document itself then fails (``IntegratorError.links``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from integrator.errors import CreatedLink, Detail, IntegratorError, ValidationFailed
+from integrator.model import CardEntity, Context, CrmRecord, parse_ref
+from integrator.services.cards import Cards
+from integrator.services.codes import code_for
+from integrator.services.statements import base_values
+from integrator.services.text import turkish_fold
+from integrator.sessions.store import Store
+from integrator.sql.defaults import statement_sql
+from integrator.sql.engine import SqlEngine
+from integrator.sql.params import Scalar
+from integrator.sql.results import Result, Statement
+from integrator.translators import crm_field_for
+
+# the ERP field of a card's code and of a line's unit, per ERP family
+CODE_KEYS: dict[tuple[bool, CardEntity], str] = {
+    (True, "account"): "CODE", (True, "product"): "CODE",
+    (False, "account"): "CariTemelBilgi.CARI_KOD", (False, "product"): "StokTemelBilgi.Stok_Kodu",
+}
+LOGO_UNIT_KEY = "UNIT_CODE"
+NETSIS_UNIT_FIELD = "Unit"          # the CRM's unit name, matched to OLCU_BR1..3
+NETSIS_UNIT_INDEX_FIELD = "UnitIndex"  # the CRM field of Olcubr in the default mappings
+
+
+@dataclass(frozen=True, slots=True)
+class ProductUnits:
+    ref: str
+    code: str
+    units: tuple[tuple[str, int], ...]  # (unit code, position 1..n)
+
+
+@dataclass
+class LinkedQuote:
+    """The quote with its account and every line's product linked, and the links made."""
+
+    record: CrmRecord
+    links: list[CreatedLink] = field(default_factory=list)
+    create: bool = True  # whether records without a link may be created in the ERP
+
+
+def _line_path(index: int) -> str:
+    return f"Lines/Line[{index}]"
+
+
+class QuoteParts:
+    def __init__(self, cards: Cards, engine: SqlEngine, store: Store) -> None:
+        self.cards = cards
+        self.engine = engine
+        self.store = store
+
+    # -- the lookups (run in one hop with the document lookup) ------------------------------------
+    def link_statements(self, context: Context, record: CrmRecord) -> list[Statement]:
+        """``quote_products`` for the linked products, and the account by code or ref."""
+        s = context.integration_set
+        statements = []
+        refs: list[Scalar] = []
+        codes: list[Scalar] = []
+        for line in record.lines:
+            product = line.product
+            if product is None or not product.has_link:
+                continue
+            if product.code:
+                codes.append(product.code)
+            elif product.ref:
+                refs.append(self._ref_value(context, product.ref))
+        if refs or codes:
+            statements.append(self.engine.prepare(
+                s, "quote_products", statement_sql(s, "quote_products"),
+                {**base_values(context), "refs": refs, "codes": codes},
+                max_rows=s.database.max_rows))
+        account = record.account
+        if account is not None and account.has_link:
+            by_code = bool(account.code)
+            name = "account_by_code" if by_code else "account_by_ref"
+            value: Scalar = account.code if by_code else self._ref_value(context, account.ref or "")
+            statements.append(self.engine.prepare(
+                s, name, statement_sql(s, name),  # type: ignore[arg-type]
+                {**base_values(context), "code" if by_code else "ref": value}, max_rows=2))
+        return statements
+
+    @staticmethod
+    def _ref_value(context: Context, ref: str) -> Scalar:
+        key = parse_ref(context.integration_set, ref)
+        return int(key.ref) if context.integration_set.is_logo else key.ref
+
+    # -- linking ---------------------------------------------------------------------------------
+    async def link(self, context: Context, record: CrmRecord,
+                   results: Sequence[Result], *, create: bool = True) -> LinkedQuote:
+        """The quote with every record linked (created where the set allows it; with ``create``
+        false — a price preview, which writes nothing — a record without a link is refused);
+        ``results`` are the outcomes of ``link_statements`` in order."""
+        linked = LinkedQuote(record, create=create)
+        products_result: Result | None = None
+        account_result: Result | None = None
+        rest = list(results)
+        if any(line.product is not None and line.product.has_link for line in record.lines):
+            products_result = rest.pop(0)
+        if record.account is not None and record.account.has_link:
+            account_result = rest.pop(0)
+        try:
+            account = await self._account(context, record, account_result, linked)
+            lines = await self._lines(context, record, self._products(products_result), linked)
+        except IntegratorError as error:
+            raise error.with_links(linked.links) from None
+        linked.record = dataclasses.replace(record, account=account, lines=tuple(lines))
+        return linked
+
+    async def _account(self, context: Context, record: CrmRecord, found: Result | None,
+                       linked: LinkedQuote) -> CrmRecord:
+        account = record.account
+        if account is None:
+            raise ValidationFailed("the quote names no account",
+                                   details=[Detail("<Account>", "input", path="Account")])
+        if account.has_link:
+            row = found.first() if found is not None else None
+            if row is None:
+                raise ValidationFailed(
+                    f"the quote's account {account.code or account.ref} is not in the ERP",
+                    details=[Detail(account.code or account.ref or "", "input", path="Account")])
+            folded = {k.upper(): v for k, v in row.items()}
+            return dataclasses.replace(account, ref=str(folded.get("REF", "")).strip() or None,
+                                       code=str(folded.get("CODE", "")).strip() or None)
+        if not linked.create:
+            raise ValidationFailed(
+                f"the quote's account {account.crm_id or ''} has no ERP link (ref/code); prices "
+                "are asked for accounts the ERP knows",
+                details=[Detail(account.crm_id or "", "input", path="Account")])
+        if not context.integration_set.settings.auto_create_account:
+            raise ValidationFailed(
+                f"the quote's account {account.crm_id or ''} has no ERP link (ref/code); transfer "
+                "it first, or enable settings.auto_create_account",
+                details=[Detail(account.crm_id or "", "input", path="Account")])
+        return await self._create(context, "account", account, linked)
+
+    @staticmethod
+    def _products(result: Result | None) -> dict[str, ProductUnits]:
+        """The linked products by code and by ref (upper-cased keys)."""
+        if result is None:
+            return {}
+        units: dict[str, list[tuple[str, int]]] = {}
+        refs: dict[str, str] = {}
+        for row in result.dicts():
+            folded = {k.upper(): v for k, v in row.items()}
+            code = str(folded.get("CODE") or "").strip()
+            refs[code] = str(folded.get("REF") or "").strip()
+            unit = str(folded.get("UNIT") or "").strip()
+            bucket = units.setdefault(code, [])
+            if unit:
+                bucket.append((unit, int(folded.get("UNIT_NO") or len(bucket) + 1)))
+        out: dict[str, ProductUnits] = {}
+        for code, unit_list in units.items():
+            item = ProductUnits(refs[code], code, tuple(unit_list))
+            out[code.upper()] = item
+            out[f"#{refs[code]}"] = item
+        return out
+
+    async def _lines(self, context: Context, record: CrmRecord,
+                     products: Mapping[str, ProductUnits], linked: LinkedQuote) -> list[CrmRecord]:
+        if not record.lines:
+            raise ValidationFailed("the quote has no lines; a document needs at least one",
+                                   details=[Detail("<Lines>", "input", path="Lines")])
+        created: dict[str, CrmRecord] = {}
+        lines = []
+        for index, line in enumerate(record.lines, 1):
+            product = line.product
+            if product is None:
+                raise ValidationFailed(f"line {index} names no product",
+                                       details=[Detail("<Product>", "input",
+                                                       path=f"{_line_path(index)}/Product")])
+            if product.has_link:
+                key = product.code.upper() if product.code else f"#{self._ref_text(context, product)}"
+                found = products.get(key)
+                if found is None:
+                    raise ValidationFailed(
+                        f"line {index}: product {product.code or product.ref} is not in the ERP",
+                        details=[Detail(product.code or product.ref or "", "input",
+                                        path=f"{_line_path(index)}/Product")])
+                product = dataclasses.replace(product, ref=found.ref, code=found.code)
+                line = self._unit(context, line, index, found)
+            else:
+                if not linked.create:
+                    raise ValidationFailed(
+                        f"line {index}: product {product.crm_id or ''} has no ERP link (ref/code); "
+                        "prices are asked for products the ERP knows",
+                        details=[Detail(product.crm_id or "", "input",
+                                        path=f"{_line_path(index)}/Product")])
+                if not context.integration_set.settings.auto_create_product:
+                    raise ValidationFailed(
+                        f"line {index}: product {product.crm_id or ''} has no ERP link (ref/code); "
+                        "transfer it first, or enable settings.auto_create_product",
+                        details=[Detail(product.crm_id or "", "input",
+                                        path=f"{_line_path(index)}/Product")])
+                seen = created.get(product.crm_id or f"line{index}")
+                if seen is None:
+                    seen = await self._create(context, "product", product, linked)
+                    created[product.crm_id or f"line{index}"] = seen
+                product = seen
+            lines.append(dataclasses.replace(line, product=product))
+        return lines
+
+    @staticmethod
+    def _ref_text(context: Context, product: CrmRecord) -> str:
+        return str(QuoteParts._ref_value(context, product.ref or ""))
+
+    def _unit(self, context: Context, line: CrmRecord, index: int,
+              product: ProductUnits) -> CrmRecord:
+        """Check the line's unit against the product's units (F22: an unknown unit is refused);
+        Netsis: the unit's position becomes the line's ``UnitIndex`` (Olcubr)."""
+        s = context.integration_set
+        if s.is_logo:
+            field_name = crm_field_for(s, "order", LOGO_UNIT_KEY, line=True) or "Unit"
+        else:
+            own = {m.crm for m in s.mappings.line}
+            if NETSIS_UNIT_FIELD in own:  # the set converts the unit itself (a value table)
+                return line
+            field_name = NETSIS_UNIT_FIELD
+        value = line.fields.get(field_name, "").strip()
+        if not value or not product.units:
+            return line
+        folded = turkish_fold(value)
+        position = next((n for unit, n in product.units if turkish_fold(unit) == folded), None)
+        if position is None:
+            known = ", ".join(unit for unit, _ in product.units)
+            raise ValidationFailed(
+                f"line {index}: unit {value!r} is not a unit of product {product.code} ({known})",
+                details=[Detail(value, "input",
+                                path=f"{_line_path(index)}/Field[@name='{field_name}']")])
+        if s.is_logo or NETSIS_UNIT_INDEX_FIELD in line.fields:
+            return line
+        fields = dict(line.fields)
+        fields[NETSIS_UNIT_INDEX_FIELD] = str(position)
+        return dataclasses.replace(line, fields=MappingProxyType(fields))
+
+    async def _create(self, context: Context, entity: CardEntity, record: CrmRecord,
+                      linked: LinkedQuote) -> CrmRecord:
+        """Create (or find again: ``Cards.save`` is idempotent per CRM id) one card the quote
+        needs, with the code the set's policy gives; remember its link for the answer."""
+        s = context.integration_set
+        code_field = crm_field_for(s, entity, CODE_KEYS[(s.is_logo, entity)]) or "Code"
+        rid_link = await self.cards.remembered(context, entity, record)
+        if rid_link is None:
+            policy = getattr(s.settings.code_policy, entity)
+            code = await code_for(self.engine, self.store, context, entity, record, policy,
+                                  code_field)
+            if record.fields.get(code_field) != code:
+                fields = dict(record.fields)
+                fields[code_field] = code
+                record = dataclasses.replace(record, fields=MappingProxyType(fields))
+        saved = await self.cards.save(context, entity, record)
+        linked.links.append(CreatedLink(entity, record.crm_id or "", saved.key.ref,
+                                        saved.key.code, created=saved.created))
+        return dataclasses.replace(record, ref=saved.key.ref, code=saved.key.code or None)

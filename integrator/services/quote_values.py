@@ -1,0 +1,192 @@
+"""The numbers of a CRM quote's lines as the set's mappings name them (F23, F30, F32-F34).
+
+A quote line carries quantity, unit, price, discounts and VAT in CRM fields; which CRM field is
+which is the set's line mapping onto the ERP field (Tiger ``QUANTITY``, ``PRICE``, ...; Netsis
+``STra_GCMIK``, ``STra_BF``, ...), with the default CRM names when a set maps none. Every reader of
+those numbers — the transfer's quantity check, the stock check, the risk check's quote total, the
+SQL and CRM price sources — reads them here, one way.
+
+``money`` rounds half-up to cents, as both ERPs and their simulators do per line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from integrator.config import IntegrationSet, TransferType
+from integrator.errors import Detail, Forbidden, ValidationFailed
+from integrator.model import Context, CrmRecord
+from integrator.model.numbers import plain_decimal_text
+from integrator.translators import crm_field_for
+
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+NETSIS_UNIT_FIELD = "Unit"  # the CRM's unit name on Netsis lines (matched to OLCU_BR1..3)
+
+# (is_logo) -> the ERP line field of each value, and the CRM name used when the set maps none
+_KEYS: dict[bool, dict[str, tuple[str, str]]] = {
+    True: {"quantity": ("QUANTITY", "Quantity"), "price": ("PRICE", "UnitPrice"),
+           "unit": ("UNIT_CODE", "Unit"), "vat": ("VAT_RATE", "VatRate"),
+           "vat_included": ("VAT_INCLUDED", "VatIncluded"),
+           "discount1": ("DISCOUNT_RATE", "Discount"), "discount2": ("DISCOUNT_RATE2", "Discount2"),
+           "discount3": ("DISCOUNT_RATE3", "Discount3"), "campaign": ("CAMPCODE1", "Campaign")},
+    False: {"quantity": ("STra_GCMIK", "Quantity"), "price": ("STra_BF", "UnitPrice"),
+            "vat": ("STra_KDV", "VatRate"), "discount1": ("STra_SatIsk", "Discount"),
+            "discount2": ("STra_SatIsk2", "Discount2"), "discount3": ("STra_SatIsk3", "Discount3")},
+}
+_NETSIS_VAT_INCLUDED = ("KDV_DAHILMI", "VatIncluded")  # a header field on Netsis
+_TRUE = frozenset({"1", "true", "yes", "evet", "e", "on"})
+
+
+def money(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def line_path(index: int, field: str | None = None) -> str:
+    path = f"Lines/Line[{index}]"
+    return f"{path}/Field[@name='{field}']" if field else path
+
+
+class LineFields:
+    """The CRM field names of one set's quote-line values."""
+
+    def __init__(self, integration_set: IntegrationSet) -> None:
+        self.set = integration_set
+        s = integration_set
+        self.names: dict[str, str] = {
+            value: crm_field_for(s, "order", key, line=True) or default
+            for value, (key, default) in _KEYS[s.is_logo].items()}
+        if not s.is_logo:
+            self.names["unit"] = NETSIS_UNIT_FIELD
+            key, default = _NETSIS_VAT_INCLUDED
+            self.vat_included_header = crm_field_for(s, "order", key) or default
+
+    def name(self, value: str) -> str:
+        return self.names[value]
+
+    @property
+    def discount_names(self) -> list[str]:
+        return [self.names[f"discount{n}"] for n in (1, 2, 3)]
+
+    # -- reading ---------------------------------------------------------------------------------
+    def text(self, line: CrmRecord, value: str) -> str | None:
+        found = line.fields.get(self.names[value])
+        return found.strip() if found is not None and found.strip() else None
+
+    def number(self, line: CrmRecord, value: str, index: int) -> Decimal | None:
+        """The value as a decimal (None when absent or empty); ``ValidationFailed`` naming the line
+        when it is not a number."""
+        text = self.text(line, value)
+        if text is None:
+            return None
+        plain = plain_decimal_text(text)
+        try:
+            if not plain:
+                raise InvalidOperation(text)
+            return Decimal(plain)
+        except InvalidOperation:
+            name = self.names[value]
+            raise ValidationFailed(
+                f"line {index}: {name} is not a number ({text!r})",
+                details=[Detail(f"line {index}: {name} {text!r}", "input",
+                                path=line_path(index, name))]) from None
+
+    def quantities(self, quote: CrmRecord) -> list[Decimal]:
+        """Each line's quantity; every missing, non-numeric or non-positive one is reported at
+        once (``ValidationFailed`` with a detail per line)."""
+        name = self.names["quantity"]
+        problems: list[Detail] = []
+        out: list[Decimal] = []
+        for index, line in enumerate(quote.lines, 1):
+            try:
+                quantity = self.number(line, "quantity", index)
+            except ValidationFailed:
+                quantity = None
+            text = line.fields.get(name)
+            if quantity is None:
+                problems.append(Detail(f"line {index}: {name} is missing or not a number",
+                                       "input", path=line_path(index, name)))
+            elif quantity <= 0:
+                problems.append(Detail(f"line {index}: {name} must be above zero, not {text}",
+                                       "input", path=line_path(index, name)))
+            out.append(quantity or Decimal(0))
+        if problems:
+            raise ValidationFailed(f"quote {quote.crm_id}: quantities are missing or invalid",
+                                   details=problems)
+        return out
+
+    def discounts(self, line: CrmRecord, index: int) -> list[Decimal]:
+        rates = [self.number(line, f"discount{n}", index) for n in (1, 2, 3)]
+        return [rate for rate in rates if rate]
+
+    def vat_included(self, quote: CrmRecord, line: CrmRecord) -> bool:
+        if self.set.is_logo:
+            text = self.text(line, "vat_included")
+        else:
+            found = quote.fields.get(self.vat_included_header)
+            text = found.strip() if found else None
+        return text is not None and text.lower() in _TRUE
+
+
+@dataclass(frozen=True, slots=True)
+class LineAmount:
+    """What a line costs as the CRM priced it: net of discounts, VAT, and the total."""
+
+    net: Decimal      # without VAT
+    vat: Decimal
+    total: Decimal    # net + VAT
+
+
+def line_amount(quantity: Decimal, price: Decimal, discounts: Sequence[Decimal],
+                vat_rate: Decimal, vat_included: bool) -> LineAmount:
+    """``money(q * p)`` less each discount in turn (each on what the one above leaves); VAT on
+    top, or taken out of it when the price includes VAT — the rule of both simulators."""
+    after = money(quantity * price)
+    for rate in discounts:
+        after -= money(after * rate / HUNDRED)
+    if vat_included:
+        vat = money(after * vat_rate / (HUNDRED + vat_rate))
+        return LineAmount(after - vat, vat, after)
+    vat = money(after * vat_rate / HUNDRED)
+    return LineAmount(after, vat, after + vat)
+
+
+def quote_warehouse(context: Context, quote: CrmRecord) -> int | None:
+    """The quote's warehouse, permitted for the user (F5): a user with one warehouse needs none
+    named, a user with every warehouse leaves it to the ERP; otherwise the quote must name one."""
+    member = context.member
+    if quote.warehouse is not None:
+        if not member.may_use_warehouse(quote.warehouse):
+            raise Forbidden(f"user {context.user!r} is not permitted on warehouse "
+                            f"{quote.warehouse} of set {context.set_code}",
+                            details=[Detail(str(quote.warehouse), "input", path="@warehouse")])
+        return quote.warehouse
+    if member.warehouses == "all":
+        return None
+    if len(member.warehouses) == 1:
+        return member.warehouses[0]
+    permitted = ", ".join(map(str, member.warehouses)) or "none"
+    raise ValidationFailed(f"the quote names no warehouse; user {context.user!r} may use "
+                           f"{permitted}: send warehouse=\"...\"",
+                           details=[Detail("warehouse", "input", path="@warehouse")])
+
+
+def transfer_type(context: Context, requested: str | None) -> TransferType:
+    """The document a quote becomes (F24): ``?as=``, else the user's automatic transfer type,
+    else the set's default; a Netsis-only quote on Tiger/Go is refused."""
+    s = context.integration_set
+    chosen = requested or context.transfer_type
+    if chosen is None:
+        raise ValidationFailed(
+            "name the transfer type (?as=order|dispatch|quote): user "
+            f"{context.user!r} has no automatic transfer type in set {s.code}")
+    if chosen not in ("order", "dispatch", "quote"):
+        raise ValidationFailed(f"as={chosen!r} is not a transfer type (order, dispatch, quote)",
+                               details=[Detail(chosen, "input", path="as")])
+    if chosen == "quote" and s.is_logo:
+        raise ValidationFailed(
+            f"quotes go to the ERP only on Netsis; set {s.code} is {s.erp}: transfer the quote "
+            "as an order or a dispatch", details=[Detail("quote", "input", path="as")])
+    return chosen  # type: ignore[return-value]

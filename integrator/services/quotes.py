@@ -1,0 +1,287 @@
+"""A CRM quote becomes an ERP order, dispatch or (Netsis) quote: transfer, cancel, status (F15,
+F22-F29, F5, F7; docs/quotes.md).
+
+Exactly once (F29, N5): the ERP document is the record of truth. It carries the CRM quote id and
+the quote's stamp (``model.quotes``); every transfer first looks for a document with the quote id
+(read-only SQL), under a claim of the quote in the shared store (one transfer of a quote at a time,
+on any replica; the claim expires should its holder die):
+
+* a document with the same stamp and type: the transfer happened — the same answer again,
+  ``created="false"``;
+* a document with another stamp (another revision, other lines) or type: ``QUOTE_LOCKED``;
+* none, but an earlier write of this quote ended with an unknown outcome a moment ago (a pending
+  mark, as long as the ERP may still be working on it): ``ERP_COMMIT_UNCERTAIN`` again, nothing
+  written — the ERP may yet show the document;
+* none: link the account and products (auto-create, ``quote_parts``), build the document with the
+  set's mappings, write it. A write with an unknown outcome is looked up again at once; found, it is
+  the answer; not found, the quote is marked pending and the error says so.
+
+Cancelling (F26) deletes the document unless a line is shipped (``ERP_REJECTED`` with the reason;
+the ERP's own refusal passes through too); a cancel with nothing to cancel says so. The status
+(F28) reads the document and its lines' ordered, shipped and remaining quantities live.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+import structlog
+
+from integrator.config import TransferType
+from integrator.erp.gateway import ErpCall
+from integrator.erp.hub import ErpGateways
+from integrator.errors import (
+    CreatedLink,
+    Detail,
+    ErpCommitUncertain,
+    ErpRejected,
+    IntegratorError,
+    NotFound,
+    QuoteLocked,
+    SetMismatch,
+    ValidationFailed,
+)
+from integrator.metrics import Metrics
+from integrator.model import Context, CrmRecord, ErpKey
+from integrator.model.quotes import quote_stamp, stamp_revision
+from integrator.services import erp_documents
+from integrator.services.cards import check_set
+from integrator.services.checks import QuoteCheck, QuoteChecks
+from integrator.services.erp_documents import DocumentLine, TransferredDocument
+from integrator.services.ledger import Ledger, RecordId
+from integrator.services.quote_parts import QuoteParts
+from integrator.services.quote_values import LineFields, quote_warehouse, transfer_type
+from integrator.sql.engine import SqlEngine
+from integrator.translators import MappingContext, translate
+
+log = structlog.get_logger("integrator.quotes")
+
+How = Literal["created", "existing", "reconciled"]
+
+
+@dataclass(frozen=True, slots=True)
+class TransferResult:
+    quote_id: str
+    revision: int
+    set_code: str
+    type: TransferType
+    ref: str
+    number: str
+    created: bool
+    how: How
+    links: tuple[CreatedLink, ...] = ()
+    date: date | None = None
+    checks: QuoteCheck | None = None  # the checks the set runs at transfer (warnings, if any)
+
+
+@dataclass(frozen=True, slots=True)
+class TransferStatus:
+    quote_id: str
+    set_code: str
+    document: TransferredDocument
+    revision: int | None
+    lines: list[DocumentLine] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Cancellation:
+    quote_id: str
+    set_code: str
+    document: TransferredDocument | None  # None: there was nothing to cancel
+
+
+def _describe(document: TransferredDocument) -> str:
+    return f"{document.type} {document.number or document.ref}"
+
+
+class QuoteTransfers:
+    """Quote transfers of one application (cheap: build one per request)."""
+
+    def __init__(self, gateways: ErpGateways, engine: SqlEngine, ledger: Ledger, parts: QuoteParts,
+                 checks: QuoteChecks, metrics: Metrics) -> None:
+        self.gateways = gateways
+        self.engine = engine
+        self.ledger = ledger
+        self.parts = parts
+        self.checks = checks
+        self.metrics = metrics
+
+    # -- the request -----------------------------------------------------------------------------
+    def _check(self, context: Context, quote_id: str, record: CrmRecord) -> CrmRecord:
+        if record.kind != "Quote":
+            raise ValidationFailed(f"a transfer takes a <Quote>, not <{record.kind}>")
+        if record.crm_id != quote_id:
+            raise ValidationFailed(
+                f"the quote in the body is {record.crm_id!r}, the URL names {quote_id!r}",
+                details=[Detail(record.crm_id or "", "input", path="@crmId")])
+        check_set(context, record, "quote")
+        if record.revision is None:
+            raise ValidationFailed(f"quote {quote_id} has no revision; a transfer names the "
+                                   "revision it makes final",
+                                   details=[Detail("revision", path="@revision")])
+        LineFields(context.integration_set).quantities(record)
+        self.checks.validate(context, record, context.integration_set.settings.transfer_checks)
+        return dataclasses.replace(record, warehouse=quote_warehouse(context, record))
+
+    def _rid(self, context: Context, quote_id: str) -> RecordId:
+        return RecordId(context.set_code, "quote", quote_id)
+
+    def _settle_s(self, context: Context) -> float:
+        """How long a write with an unknown outcome may still land in the ERP: twice the ERP
+        timeout and a margin."""
+        s = context.integration_set
+        return 2 * self.gateways.for_set(s).endpoint(s).timeout_s + 30.0
+
+    def _claim_ttl(self, context: Context) -> float:
+        s = context.integration_set
+        timeout = self.gateways.for_set(s).endpoint(s).timeout_s
+        return 8 * timeout + 6 * s.database.query_timeout_s + 10.0
+
+    # -- transfer --------------------------------------------------------------------------------
+    async def transfer(self, context: Context, quote_id: str, record: CrmRecord,
+                       requested: str | None) -> TransferResult:
+        started = time.perf_counter()
+        outcome = "internal"
+        try:
+            kind = transfer_type(context, requested)
+            quote = self._check(context, quote_id, record)
+            async with self.ledger.claim(self._rid(context, quote_id),
+                                         ttl_s=self._claim_ttl(context)):
+                result = await self._transfer(context, quote, kind)
+            outcome = result.how
+            return result
+        except IntegratorError as error:
+            outcome = error.code.lower()
+            raise
+        finally:
+            self.metrics.records.labels(context.set_code, "quote", "crm_to_erp", outcome).inc()
+            log.info("quote_transfer", set=context.set_code, quote=quote_id, as_=requested,
+                     outcome=outcome, duration_ms=round((time.perf_counter() - started) * 1000, 2))
+
+    async def _transfer(self, context: Context, quote: CrmRecord,
+                        kind: TransferType) -> TransferResult:
+        s = context.integration_set
+        quote_id = quote.crm_id or ""
+        stamp = quote_stamp(quote)
+        which = s.settings.transfer_checks
+        lookups = self.parts.link_statements(context, quote)
+        checks, plan = self.checks.statements(context, quote, which)
+        statements = [erp_documents.find_statement(self.engine, context, quote_id), *lookups,
+                      *checks]
+        results = await self.engine.run(s, statements)  # one round trip for every lookup
+        existing = erp_documents.documents_of(results[0])
+        if existing:
+            return self._existing(context, quote, kind, stamp, existing)
+        rid = self._rid(context, quote_id)
+        if await self.ledger.pending(rid) is not None:
+            raise ErpCommitUncertain(
+                f"an earlier transfer of quote {quote_id} ended with an unknown outcome and the ERP "
+                "shows no document for it yet; nothing was written. Retry: once the ERP has "
+                "settled, the retry answers the document or transfers the quote")
+        checked = None
+        if which:  # before anything is written (auto-created cards included): a block stops here
+            checked = await self.checks.evaluate(context, quote, which, plan,
+                                                 results[1 + len(lookups):])
+            blocked = checked.blocking()
+            if blocked is not None:
+                raise blocked
+        linked = await self.parts.link(context, quote, results[1:1 + len(lookups)])
+        links = tuple(linked.links)
+        try:
+            ctx = MappingContext.from_session(context, quote_stamp=stamp)
+            document = translate(kind, linked.record, ctx)
+            gateway, call = self.gateways.for_set(s), ErpCall.of(context)
+            try:
+                key = await gateway.create(call, document)
+            except ErpCommitUncertain:
+                found = await self._quiet_find(context, quote_id)
+                mine = [d for d in found if d.stamp == stamp and d.type == kind]
+                if mine:
+                    return self._result(context, quote, mine[0], True, "reconciled", links)
+                await self.ledger.mark_pending(rid, stamp, ttl_s=self._settle_s(context))
+                raise
+        except IntegratorError as error:
+            raise error.with_links(links) from None
+        return TransferResult(quote_id, quote.revision or 0, context.set_code, kind,
+                              key.ref, key.number, True, "created", links, checks=checked)
+
+    def _existing(self, context: Context, quote: CrmRecord, kind: TransferType, stamp: str,
+                  found: list[TransferredDocument]) -> TransferResult:
+        for document in found:
+            if document.stamp == stamp and document.type == kind:
+                return self._result(context, quote, document, False, "existing", ())
+        document = found[0]
+        revision = stamp_revision(document.stamp)
+        if document.stamp == stamp:
+            why = f"it cannot be transferred again as a {kind}"
+        elif revision is not None and revision != quote.revision:
+            why = f"from revision {revision}; revision {quote.revision} is refused"
+        else:
+            why = "from other lines than these; a changed quote is refused"
+        raise QuoteLocked(
+            f"quote {quote.crm_id} is transferred as {_describe(document)} ({why}) until that "
+            "transfer is cancelled (DELETE .../transfer)",
+            details=[Detail(f"{document.type} {document.number}", "erp", path="@revision")])
+
+    @staticmethod
+    def _result(context: Context, quote: CrmRecord, document: TransferredDocument, created: bool,
+                how: How, links: tuple[CreatedLink, ...]) -> TransferResult:
+        return TransferResult(quote.crm_id or "", quote.revision or 0, context.set_code,
+                              document.type, document.ref, document.number, created, how, links,
+                              document.date)
+
+    async def _quiet_find(self, context: Context, quote_id: str) -> list[TransferredDocument]:
+        """The lookup for reconciliation: a database that cannot answer means "not known"."""
+        try:
+            return await erp_documents.find(self.engine, context, quote_id)
+        except IntegratorError as error:
+            log.warning("quote_reconcile_failed", set=context.set_code, quote=quote_id,
+                        code=error.code)
+            return []
+
+    # -- status and cancel -----------------------------------------------------------------------
+    def _origin(self, context: Context, set_code: str | None) -> None:
+        if set_code and set_code != context.set_code:
+            raise SetMismatch(f"the quote belongs to set {set_code}; this session works on set "
+                              f"{context.set_code}", details=[Detail(set_code, "input", path="set")])
+
+    async def status(self, context: Context, quote_id: str, set_code: str | None = None
+                     ) -> TransferStatus:
+        self._origin(context, set_code)
+        found = await erp_documents.find(self.engine, context, quote_id)
+        if not found:
+            raise NotFound(f"quote {quote_id} has no ERP document in set {context.set_code}")
+        document = found[0]
+        lines = await erp_documents.lines(self.engine, context, document)
+        return TransferStatus(quote_id, context.set_code, document,
+                              stamp_revision(document.stamp), lines)
+
+    async def cancel(self, context: Context, quote_id: str, set_code: str | None = None
+                     ) -> Cancellation:
+        self._origin(context, set_code)
+        async with self.ledger.claim(self._rid(context, quote_id), ttl_s=self._claim_ttl(context)):
+            found = await erp_documents.find(self.engine, context, quote_id)
+            if not found:
+                await self.ledger.clear_pending(self._rid(context, quote_id))
+                return Cancellation(quote_id, context.set_code, None)
+            document = found[0]
+            if document.type == "order":
+                shipped = [line for line in await erp_documents.lines(self.engine, context, document)
+                           if line.shipped > 0]
+                if shipped:
+                    raise ErpRejected(
+                        f"{_describe(document)} of quote {quote_id} is shipped in part; a shipped "
+                        "order is never deleted", details=[
+                            Detail(f"line {line.line} {line.product}: {line.shipped} shipped", "erp")
+                            for line in shipped])
+            gateway, call = self.gateways.for_set(context.integration_set), ErpCall.of(context)
+            key = document.key() if not context.integration_set.is_logo else ErpKey(document.ref)
+            await gateway.delete(call, document.type, key)
+            log.info("quote_transfer_cancelled", set=context.set_code, quote=quote_id,
+                     document=_describe(document))
+            return Cancellation(quote_id, context.set_code, document)
+

@@ -1,0 +1,324 @@
+"""Quote -> ERP order / dispatch / Netsis quote through the service over real HTTP, on both demo
+sets (F15, F22-F29, F5, F7, N5, N6): auto-create, exactly once, locked quotes, the set of origin,
+shipped and remaining, cancel, and bad input that writes nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import aiohttp
+import pytest
+from lxml import etree
+
+from tests.fixtures.demo import NETSIS, TIGER, Demo, MakeDemo
+from tests.fixtures.quotes import (
+    ORDER_ROUTES,
+    documents,
+    line_warehouses,
+    quote_xml,
+    ship,
+    transfer_path,
+)
+
+pytestmark = pytest.mark.odbc
+
+BOTH = pytest.mark.parametrize("set_code", [TIGER, NETSIS])
+
+
+async def transfer(demo: Demo, set_code: str, body: str, quote: str,
+                   kind: str | None = None) -> tuple[int, etree._Element]:
+    return await demo.post(set_code, transfer_path(quote, kind), body)
+
+
+@BOTH
+async def test_transfer_creates_account_product_and_order_then_answers_it_again_f15_f22_f29(
+        demo: Demo, set_code: str) -> None:
+    body = quote_xml(set_code, "Q-T1", account_crm="F-T1", new_product="P-T1")
+    status, answer = await transfer(demo, set_code, body, "Q-T1", "order")
+    assert status == 201, etree.tostring(answer, encoding="unicode")
+    assert answer.tag == "Transfer" and answer.get("created") == "true"
+    assert answer.get("as") == "order" and answer.get("number") and answer.get("ref")
+    links = {link.get("entity"): link for link in answer.findall("Link")}
+    assert set(links) == {"account", "product"}
+    assert all(link.get("created") == "true" and link.get("code") for link in links.values())
+    assert documents(demo, set_code, "Q-T1") == 1
+    # the same call again: the same document, created="false", nothing written
+    status, again = await transfer(demo, set_code, body, "Q-T1", "order")
+    assert status == 200, etree.tostring(again)
+    assert (again.get("ref"), again.get("number"), again.get("created")) == (
+        answer.get("ref"), answer.get("number"), "false")
+    assert documents(demo, set_code, "Q-T1") == 1
+    # the CRM stored the links and sends them: still the same document
+    linked = quote_xml(set_code, "Q-T1", account_crm="F-T1", new_product="P-T1",
+                       account_code=links["account"].get("code"),
+                       product_code=links["product"].get("code"))
+    status, third = await transfer(demo, set_code, linked, "Q-T1", "order")
+    assert (status, third.get("number")) == (200, answer.get("number"))
+    assert documents(demo, set_code, "Q-T1") == 1
+
+
+@BOTH
+async def test_the_users_transfer_type_applies_when_none_is_named_f24(demo: Demo,
+                                                                      set_code: str) -> None:
+    status, answer = await transfer(demo, set_code, quote_xml(set_code, "Q-T2"), "Q-T2")
+    assert status == 201, etree.tostring(answer)
+    # the demo users: DEMO-TIGER transfers orders, DEMO-NETSIS quotes
+    assert answer.get("as") == ("order" if set_code == TIGER else "quote")
+    assert documents(demo, set_code, "Q-T2", answer.get("as")) == 1
+
+
+async def test_neither_a_named_nor_an_automatic_type_is_validation_f24(make_demo: MakeDemo) -> None:
+    def no_default(s: Any) -> Any:
+        users = [u.model_copy(update={"transfer_type": None}) for u in s.users]
+        return s.model_copy(update={"users": users, "settings": s.settings.model_copy(
+            update={"default_transfer_type": None})})
+
+    demo: Demo = await make_demo(modify=no_default)
+    status, error = await transfer(demo, TIGER, quote_xml(TIGER, "Q-T3"), "Q-T3")
+    assert (status, error.get("code")) == (400, "VALIDATION")
+    assert "as=" in (error.findtext("Message") or "")
+    assert documents(demo, TIGER, "Q-T3") == 0
+
+
+async def test_a_quote_is_an_erp_document_only_on_netsis_f23(demo: Demo) -> None:
+    status, error = await transfer(demo, TIGER, quote_xml(TIGER, "Q-T4"), "Q-T4", "quote")
+    assert (status, error.get("code")) == (400, "VALIDATION")
+    assert "only on Netsis" in (error.findtext("Message") or "")
+    status, answer = await transfer(demo, NETSIS, quote_xml(NETSIS, "Q-T4"), "Q-T4", "quote")
+    assert status == 201, etree.tostring(answer)
+    assert answer.get("number", "").startswith("T")
+    erp = demo.erps[NETSIS]
+    assert erp.scalar("SELECT COUNT(*) FROM TBLTEKLIFMAS WHERE FATIRS_NO = ?",
+                      answer.get("number")) == 1
+
+
+@BOTH
+async def test_dispatches_carry_the_salesman_and_line_warehouses_f23_f7_f5(
+        demo: Demo, set_code: str) -> None:
+    status, answer = await transfer(demo, set_code, quote_xml(set_code, "Q-T5", warehouse=2),
+                                    "Q-T5", "dispatch")
+    assert status == 201, etree.tostring(answer)
+    assert documents(demo, set_code, "Q-T5", "dispatch") == 1
+    assert set(line_warehouses(demo, set_code, answer.get("number"))) == {2}
+    erp = demo.erps[set_code]
+    if set_code == TIGER:
+        salesman = erp.scalar("SELECT S.CODE FROM LG_001_01_STFICHE F JOIN LG_SLSMAN S "
+                              "ON S.LOGICALREF = F.SALESMANREF WHERE F.FICHENO = ?",
+                              answer.get("number"))
+        assert salesman == "S01"
+    status, state = await demo.get(set_code, transfer_path("Q-T5"))
+    assert status == 200 and state.get("as") == "dispatch"
+    assert [line.get("remaining") for line in state.findall("Line")] == ["0", "0"]
+
+
+@BOTH
+async def test_a_changed_quote_is_locked_until_the_transfer_is_cancelled_f29_f26(
+        demo: Demo, set_code: str) -> None:
+    status, first = await transfer(demo, set_code, quote_xml(set_code, "Q-T6"), "Q-T6", "order")
+    assert status == 201
+    for changed in (quote_xml(set_code, "Q-T6", revision=2),
+                    quote_xml(set_code, "Q-T6", quantity="7")):
+        status, error = await transfer(demo, set_code, changed, "Q-T6", "order")
+        assert (status, error.get("code")) == (409, "QUOTE_LOCKED"), etree.tostring(error)
+        assert first.get("number") in (error.findtext("Message") or "")
+    status, error = await transfer(demo, set_code, quote_xml(set_code, "Q-T6"), "Q-T6", "dispatch")
+    assert (status, error.get("code")) == (409, "QUOTE_LOCKED")
+    status, cancelled = await demo.delete(set_code, transfer_path("Q-T6"))
+    assert status == 200 and cancelled.get("deleted") == "true"
+    assert cancelled.get("number") == first.get("number")
+    assert documents(demo, set_code, "Q-T6") == 0
+    status, again = await demo.delete(set_code, transfer_path("Q-T6"))
+    assert status == 200 and again.get("deleted") == "false"
+    assert "nothing to delete" in (again.text or "")
+    status, second = await transfer(demo, set_code, quote_xml(set_code, "Q-T6", revision=2),
+                                    "Q-T6", "order")
+    assert (status, second.get("created")) == (201, "true")
+    assert documents(demo, set_code, "Q-T6") == 1
+
+
+@BOTH
+async def test_shipped_and_remaining_per_line_and_a_shipped_order_is_not_deleted_f28_f26(
+        demo: Demo, set_code: str) -> None:
+    status, answer = await transfer(demo, set_code, quote_xml(set_code, "Q-T7"), "Q-T7", "order")
+    assert status == 201
+    status, state = await demo.get(set_code, transfer_path("Q-T7"))
+    assert status == 200 and state.get("status") == "open"
+    assert [(line.get("line"), line.get("ordered"), line.get("shipped"), line.get("remaining"))
+            for line in state.findall("Line")] == [("1", "12", "0", "12"), ("2", "4", "0", "4")]
+    await ship(demo, set_code, answer, line=1, quantity="5")
+    status, state = await demo.get(set_code, transfer_path("Q-T7"))
+    assert state.get("status") == "partly-shipped"
+    first = state.findall("Line")[0]
+    assert (first.get("shipped"), first.get("remaining")) == ("5", "7")
+    status, error = await demo.delete(set_code, transfer_path("Q-T7"))
+    assert (status, error.get("code")) == (422, "ERP_REJECTED")
+    assert "shipped" in (error.findtext("Message") or "")
+    assert documents(demo, set_code, "Q-T7") == 1
+
+
+@BOTH
+async def test_the_set_of_origin_is_kept_f27(demo: Demo, set_code: str) -> None:
+    other = NETSIS if set_code == TIGER else TIGER
+    body = quote_xml(set_code, "Q-T8").replace(f'set="{set_code}"', f'set="{other}"')
+    status, error = await transfer(demo, set_code, body, "Q-T8", "order")
+    assert (status, error.get("code")) == (409, "SET_MISMATCH")
+    for method in (demo.get, demo.delete):
+        status, error = await method(set_code, transfer_path("Q-T8"), {"set": other})
+        assert (status, error.get("code")) == (409, "SET_MISMATCH")
+    assert documents(demo, set_code, "Q-T8") == 0
+
+
+@BOTH
+@pytest.mark.parametrize(("change", "code", "where"), [
+    ({"lines": 0}, "VALIDATION", "no lines"),
+    ({"quantity": "0"}, "VALIDATION", "above zero"),
+    ({"quantity": "-2"}, "VALIDATION", "above zero"),
+    ({"unit": "VARİL"}, "VALIDATION", "unit"),
+    ({"product_code": "YOK-9999"}, "VALIDATION", "not in the ERP"),
+    ({"warehouse": 9}, "FORBIDDEN", "warehouse"),
+    ({"revision": None}, "VALIDATION", "revision"),
+    ({"body_id": "Q-OTHER"}, "VALIDATION", "URL"),
+])
+async def test_bad_input_writes_nothing(demo: Demo, set_code: str, change: dict[str, Any],
+                                        code: str, where: str) -> None:
+    erp = demo.erps[set_code]
+    before = erp.counters.calls[ORDER_ROUTES[set_code]]
+    status, error = await transfer(demo, set_code, quote_xml(set_code, "Q-BAD", **change),
+                                   "Q-BAD", "order")
+    assert error.get("code") == code, etree.tostring(error)
+    assert where in (error.findtext("Message") or "") + " ".join(
+        d.text or "" for d in error.findall("Detail"))
+    assert status in (400, 403)
+    assert documents(demo, set_code, "Q-BAD") == 0
+    assert erp.counters.calls[ORDER_ROUTES[set_code]] == before  # nothing was sent
+
+
+@BOTH
+async def test_records_without_links_need_auto_create_f15_f22(make_demo: MakeDemo,
+                                                              set_code: str) -> None:
+    demo: Demo = await make_demo(settings={"auto_create_account": False,
+                                           "auto_create_product": False})
+    status, error = await transfer(demo, set_code, quote_xml(set_code, "Q-T9", account_crm="F-T9"),
+                                   "Q-T9", "order")
+    assert (status, error.get("code")) == (400, "VALIDATION")
+    assert "F-T9" in (error.findtext("Message") or "")
+    assert "auto_create_account" in (error.findtext("Message") or "")
+    status, error = await transfer(demo, set_code, quote_xml(set_code, "Q-T9", new_product="P-T9"),
+                                   "Q-T9", "order")
+    assert "P-T9" in (error.findtext("Message") or "")
+    assert documents(demo, set_code, "Q-T9") == 0
+
+
+@BOTH
+async def test_a_failure_after_an_auto_create_still_lists_the_links_f15(demo: Demo,
+                                                                        set_code: str) -> None:
+    erp = demo.erps[set_code]
+    erp.faults.set(ORDER_ROUTES[set_code], "business_error", message="Belge kaydedilemedi",
+                   match="SALES_ORDERS|FaturaTip")
+    status, error = await transfer(demo, set_code, quote_xml(set_code, "Q-T10",
+                                                             account_crm="F-T10"), "Q-T10", "order")
+    assert (status, error.get("code")) == (422, "ERP_REJECTED"), etree.tostring(error)
+    links = error.findall("Link")
+    assert [(link.get("entity"), link.get("crmId"), link.get("created")) for link in links] == [
+        ("account", "F-T10", "true")]
+    assert links[0].get("code")
+    erp.faults.clear()
+    # the retry creates the order and reports the same account link (found again, not created)
+    status, answer = await transfer(demo, set_code, quote_xml(set_code, "Q-T10",
+                                                              account_crm="F-T10"), "Q-T10", "order")
+    assert status == 201
+    again = answer.find("Link")
+    assert again is not None and (again.get("code"), again.get("created")) == (
+        links[0].get("code"), "false")
+
+
+@BOTH
+async def test_code_template_numbers_are_never_handed_out_twice_f15(demo: Demo,
+                                                                    set_code: str) -> None:
+    bodies = [quote_xml(set_code, f"Q-C{i}", account_crm=f"F-C{i}") for i in range(4)]
+    answers = await asyncio.gather(*(transfer(demo, set_code, body, f"Q-C{i}", "order")
+                                     for i, body in enumerate(bodies)))
+    codes = [answer.find("Link").get("code") for status, answer in answers if status == 201]
+    assert len(codes) == 4 and len(set(codes)) == 4, [etree.tostring(a) for _, a in answers]
+
+
+@BOTH
+async def test_concurrent_identical_transfers_make_one_document_f29(demo: Demo,
+                                                                    set_code: str) -> None:
+    erp = demo.erps[set_code]
+    erp.faults.set(ORDER_ROUTES[set_code], "latency", seconds=0.3, match="SALES_ORDERS|FaturaTip")
+    body = quote_xml(set_code, "Q-T11")
+    answers = await asyncio.gather(*(transfer(demo, set_code, body, "Q-T11", "order")
+                                     for _ in range(10)))
+    assert sorted(a.get("created") for _, a in answers) == ["false"] * 9 + ["true"]
+    assert len({a.get("number") for _, a in answers}) == 1
+    assert documents(demo, set_code, "Q-T11") == 1
+
+
+@pytest.mark.redis
+async def test_twenty_transfers_on_two_replicas_make_one_document_f29_n6(
+        make_demo: MakeDemo, redis_url: str, store_prefix: str) -> None:
+    demo: Demo = await make_demo(store=redis_url, store_prefix=store_prefix + "q:", replicas=2,
+                                 sync={"claim_wait_s": 30})
+    one, two = demo.replicas
+    erp = demo.erps[TIGER]
+    erp.faults.set(ORDER_ROUTES[TIGER], "latency", seconds=0.3, match="SALES_ORDERS")
+    body = quote_xml(TIGER, "Q-T12", account_crm="F-T12", new_product="P-T12")
+    answers = await asyncio.gather(*(replica.post(TIGER, transfer_path("Q-T12", "order"), body)
+                                     for replica in [one, two] * 10))
+    assert all(status in (200, 201) for status, _ in answers), [etree.tostring(a)
+                                                                 for _, a in answers]
+    assert sorted(a.get("created") for _, a in answers) == ["false"] * 19 + ["true"]
+    assert len({a.get("number") for _, a in answers}) == 1
+    assert documents(demo, TIGER, "Q-T12") == 1
+    assert erp.scalar("SELECT COUNT(*) FROM LG_001_CLCARD WHERE DEFINITION_ = ?",
+                      "ÇAĞLAYAN GIDA F-T12") == 1
+
+
+@BOTH
+async def test_commit_then_drop_is_answered_with_the_one_document_f29_n5(demo: Demo,
+                                                                         set_code: str) -> None:
+    erp = demo.erps[set_code]
+    erp.faults.set(ORDER_ROUTES[set_code], "commit_drop", times=1, match="SALES_ORDERS|FaturaTip")
+    status, answer = await transfer(demo, set_code, quote_xml(set_code, "Q-T13"), "Q-T13", "order")
+    # the ERP committed and the answer was lost: found by the quote id at once, not sent again
+    assert (status, answer.get("created")) == (201, "true"), etree.tostring(answer)
+    assert documents(demo, set_code, "Q-T13") == 1
+    status, again = await transfer(demo, set_code, quote_xml(set_code, "Q-T13"), "Q-T13", "order")
+    assert (status, again.get("number")) == (200, answer.get("number"))
+    assert documents(demo, set_code, "Q-T13") == 1
+
+
+@BOTH
+async def test_a_write_that_lands_after_the_timeout_is_uncertain_then_found_f29_n5(
+        make_demo: MakeDemo, set_code: str) -> None:
+    demo: Demo = await make_demo(erp_timeout_s=0.5)
+    erp = demo.erps[set_code]
+    erp.faults.set(ORDER_ROUTES[set_code], "latency", seconds=1.0, times=1,
+                   match="SALES_ORDERS|FaturaTip")
+    body = quote_xml(set_code, "Q-T14")
+    status, error = await transfer(demo, set_code, body, "Q-T14", "order")
+    assert (status, error.get("code"), error.get("retryable")) == (
+        504, "ERP_COMMIT_UNCERTAIN", "true"), etree.tostring(error)
+    # a retry while the ERP may still be working writes nothing
+    status, error = await transfer(demo, set_code, body, "Q-T14", "order")
+    if documents(demo, set_code, "Q-T14") == 0:
+        assert (status, error.get("code")) == (504, "ERP_COMMIT_UNCERTAIN")
+    await asyncio.sleep(1.0)  # the ERP finished the write the client gave up on
+    assert documents(demo, set_code, "Q-T14") == 1
+    status, answer = await transfer(demo, set_code, body, "Q-T14", "order")
+    assert (status, answer.get("created")) == (200, "false"), etree.tostring(answer)
+    assert documents(demo, set_code, "Q-T14") == 1
+
+
+async def test_the_simulator_ship_hook_is_what_the_demo_offers(demo: Demo) -> None:
+    """The hook the README uses to show shipped quantities answers JSON over HTTP."""
+    status, answer = await transfer(demo, TIGER, quote_xml(TIGER, "Q-T15"), "Q-T15", "order")
+    assert status == 201
+    shipped = await ship(demo, TIGER, answer, line=2, quantity="4")
+    assert shipped["lines"][0]["remaining"] == "0"
+    async with aiohttp.ClientSession() as session, session.post(demo.erps[TIGER].ship_url,
+                            data=json.dumps({"order_ref": 999999})) as response:
+        assert response.status == 404
