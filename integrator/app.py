@@ -15,7 +15,7 @@ import aiohttp
 import structlog
 from aiohttp import web
 
-from integrator.api import setup_routes
+from integrator.api import server, setup_routes
 from integrator.api.keys import (
     CONFIG,
     CURSORS,
@@ -62,8 +62,12 @@ async def http_session(app: web.Application) -> AsyncIterator[None]:
 
 
 async def erp_gateways(app: web.Application) -> AsyncIterator[None]:
-    """The ERP gateway hub on top of the shared ClientSession (after ``http_session``)."""
-    app[ERP] = ErpGateways(app[HTTP], app[METRICS], app[CONFIG].erp)
+    """The ERP gateway hub on top of the shared ClientSession and the store (after
+    ``http_session`` and ``store``): on a shared store (Redis) the per-set write limit is counted
+    across every replica with leases in the store; on the embedded one, in this process."""
+    config = app[CONFIG]
+    leases = app[STORE] if config.store_url != "memory" else None
+    app[ERP] = ErpGateways(app[HTTP], app[METRICS], config.erp, leases)
     yield
 
 
@@ -104,7 +108,7 @@ async def store(app: web.Application) -> AsyncIterator[None]:
 def check_file_sets(config: ServiceConfig) -> None:
     """Every set of the configuration passes the checks a set needs (``services.sets``), also when
     the config was built without them; ``ConfigError`` names each problem."""
-    problems = [Problem(f"set {s.code}", "", problem)
+    problems = [Problem(f"set {s.code}", problem.path or "", problem.text)
                 for s in config.sets for problem in set_problems(s)]
     if problems:
         raise ConfigError(problems)
@@ -121,7 +125,7 @@ def init_app(config: ServiceConfig) -> web.Application:
     app[CURSORS] = CursorSigner.for_service(config)
     for warning in config_warnings(config):
         log.warning(warning.event, hint=warning.message)
-    app.cleanup_ctx.extend([http_session, erp_gateways, odbc_executor, sql_engine, store])
+    app.cleanup_ctx.extend([http_session, store, erp_gateways, odbc_executor, sql_engine])
     setup_routes(app)
     return app
 
@@ -150,7 +154,7 @@ def run(app: web.Application, *, host: str, port: int,
         if serving:
             log.info("stopped")
 
-    def listening(_banner: str) -> None:  # run_app calls it once every site is bound
+    def listening() -> None:  # called once the socket is bound
         nonlocal serving
         serving = True
         log.info("listening", url=f"http://{host}:{port}", host=host, port=port)
@@ -158,8 +162,9 @@ def run(app: web.Application, *, host: str, port: int,
     app.on_shutdown.append(draining)
     app.on_cleanup.append(stopped)  # after the cleanup contexts have closed the resources
     try:
-        web.run_app(app, host=host, port=port, access_log=None, print=listening,
-                    shutdown_timeout=shutdown_timeout_s)
+        # aiohttp's run_app, with the protocol that answers unreadable requests in XML
+        server.serve(app, host=host, port=port, shutdown_timeout_s=shutdown_timeout_s,
+                     listening=listening)
     except OSError as exc:
         reason = _LISTEN_ERRORS.get(exc.errno or 0)
         if reason is None:

@@ -191,7 +191,7 @@ def _translate_config(path: str | None) -> ServiceConfig:
 
 def _number(low: int, high: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
-        if not text.isdigit() or not low <= int(text) <= high:
+        if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
             raise argparse.ArgumentTypeError(f"{text!r} is not a number from {low} to {high}")
         return int(text)
 

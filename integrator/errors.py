@@ -107,6 +107,12 @@ class MethodNotAllowed(IntegratorError):
     code, status = "METHOD_NOT_ALLOWED", 405
 
 
+class UnsupportedMediaType(IntegratorError):
+    """A body that is not declared as XML (``Content-Type``) on a route that reads XML."""
+
+    code, status = "UNSUPPORTED_MEDIA_TYPE", 415
+
+
 # -- business conflicts ------------------------------------------------------------------------
 class SetMismatch(IntegratorError):
     code, status = "SET_MISMATCH", 409
@@ -182,6 +188,7 @@ ALL_ERRORS: tuple[type[IntegratorError], ...] = (
     Forbidden,
     NotFound,
     MethodNotAllowed,
+    UnsupportedMediaType,
     SetMismatch,
     QuoteLocked,
     StockBlocked,

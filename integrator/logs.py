@@ -5,7 +5,7 @@ Three layers keep secrets out of log lines (see research/architecture.md B5):
 2. ``redact`` masks values under sensitive keys anywhere in the event, recursively;
 3. ``redact`` scrubs secret-looking fragments out of every string value: ODBC ``PWD=...;``,
    ``Password=...``, Logo ``<securityCode>``/``<LbsLoadPass>`` elements, bearer tokens, and
-   passwords in URLs.
+   the userinfo of URLs.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from typing import Any, TextIO
 
 import structlog
 from pydantic import SecretStr
+
+from integrator.config.base import USERINFO
 
 MASK = "********"
 
@@ -35,9 +37,9 @@ _SCRUBBERS: tuple[tuple[re.Pattern[str], str], ...] = (
      rf'\1="{MASK}"'),
     # bearer tokens and form-encoded secrets
     (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+"), rf"\1 {MASK}"),
-    (re.compile(r"(?i)\b((?:db)?password|access_token|refresh_token)=([^&\s]*)"), rf"\1={MASK}"),
-    # user:password@ in URLs
-    (re.compile(r"(//[^:/@\s]*:)[^@/\s]*@"), rf"\1{MASK}@"),
+    (re.compile(r"(?i)\b(\w*password|access_token|refresh_token)=([^&\s]*)"), rf"\1={MASK}"),
+    # the userinfo of URLs (user:password@, or a token as the user): all of it
+    (USERINFO, f"{MASK}@"),
 )
 
 

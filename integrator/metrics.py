@@ -101,8 +101,9 @@ class Metrics:
         self.erp_logins = Counter(
             "integrator_erp_logins_total", "ERP logins (token requests) by set", ["set"], registry=r)
         self.circuit_state = Gauge(
-            "integrator_erp_circuit_state", "Circuit state per ERP endpoint (0 closed, 1 half-open, 2 open)",
-            ["endpoint"], registry=r)
+            "integrator_erp_circuit_state",
+            "Circuit state of the ERP endpoint of each set (0 closed, 1 half-open, 2 open)",
+            ["set"], registry=r)
         self.write_queue_depth = Gauge(
             "integrator_erp_write_queue_depth", "ERP writes waiting for a seat, per set", ["set"],
             registry=r)

@@ -4,7 +4,7 @@ A fault is set per route (a LogoObjectService operation such as ``AppendDataObje
 route name such as ``ItemSlips.post``, or ``*`` for every route) from a test, either on the Python
 object (``sim.faults.set(...)``) or over HTTP through the control API every simulator serves:
 
-    GET    /_sim/stats                 calls per route, logins
+    GET    /_sim/stats                 calls per route, logins, calls in progress and their peak
     PUT    /_sim/faults/{route}        {"kind": "latency", "seconds": 2, "times": 1}
     DELETE /_sim/faults                clear every fault
     POST   /_sim/reset                 clear faults and counters
@@ -105,18 +105,32 @@ class Faults:
 
 
 class Counters:
-    """Calls per route and logins, for tests and benchmarks."""
+    """Calls per route and logins, and per route the calls in progress and their peak (the most
+    at once since the last reset: a write limit is seen from the ERP's side), for tests and
+    benchmarks."""
 
     def __init__(self) -> None:
         self.calls: Counter[str] = Counter()
+        self.active: Counter[str] = Counter()
+        self.peak: Counter[str] = Counter()
         self.logins = 0
 
     def reset(self) -> None:
         self.calls.clear()
+        self.peak.clear()
+        self.peak.update(+self.active)
         self.logins = 0
 
+    def started(self, route: str) -> None:
+        self.active[route] += 1
+        self.peak[route] = max(self.peak[route], self.active[route])
+
+    def ended(self, route: str) -> None:
+        self.active[route] -= 1
+
     def snapshot(self) -> dict[str, object]:
-        return {"calls": dict(self.calls), "logins": self.logins}
+        return {"calls": dict(self.calls), "logins": self.logins,
+                "active": dict(+self.active), "peak": dict(self.peak)}
 
 
 def drop_connection(request: web.Request) -> None:
@@ -141,7 +155,14 @@ def fault_middleware(faults: Faults, counters: Counters, route_of: RouteOf,
         if route is None:
             return await handler(request)
         counters.calls[route] += 1
-        call = counters.calls[route]
+        counters.started(route)
+        try:
+            return await apply(request, handler, route, counters.calls[route])
+        finally:
+            counters.ended(route)
+
+    async def apply(request: web.Request, handler: Handler, route: str,
+                    call: int) -> web.StreamResponse:
         pending = faults.peek(route)
         body = await request.read() if pending is not None and pending.match is not None else None
         fault = faults.take(route, call=call, body=body)

@@ -56,11 +56,10 @@ def logo_config(sets: list[IntegrationSet], db_path: Path) -> LogoSimConfig:
                          compressed_answers=first.logo.compress)
 
 
-# TRANSITION: NetOpenX's PUT ARPs/Items replaces the whole record (the simulators' default); the
-# demo runs the older merging PUT until the integrator's Netsis gateway updates cards by GET, merge
-# and a whole PUT (today it PUTs only the mapped fields, which a real NetOpenX would blank). Switch
-# this to "replace" then.
-DEMO_CARD_PUT = "merge"
+# NetOpenX's PUT ARPs/Items replaces the whole record (a model-binding server): the integrator
+# updates cards by GET, change and a whole PUT (research/quotes.md §2), so the demo runs the
+# replacing PUT too.
+DEMO_CARD_PUT = "replace"
 
 
 def netsis_config(sets: list[IntegrationSet], db_path: Path,

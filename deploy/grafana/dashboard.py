@@ -89,16 +89,17 @@ def http_row() -> tuple[dash.Row, list[Panel]]:
 
 
 def erp_row() -> tuple[dash.Row, list[Panel]]:
-    circuit = (statetimeline.Panel().title("Circuit state per ERP endpoint")
-               .description("The circuit breaker of each ERP endpoint: closed (calls go through), "
+    circuit = (statetimeline.Panel().title("Circuit state per set")
+               .description("The circuit breaker of the ERP endpoint each integration set calls "
+                            "(sets on one endpoint share it): closed (calls go through), "
                             "half-open (one probe call), open (calls fail fast with "
                             "ERP_UNAVAILABLE). Worst state over the replicas.")
                .datasource(DATASOURCE).height(8).span(12)
                .mappings([ValueMap({"0": ValueMappingResult(text="closed", color="green"),
                                     "1": ValueMappingResult(text="half-open", color="yellow"),
                                     "2": ValueMappingResult(text="open", color="red")})])
-               .with_target(query(f"max by (endpoint) (integrator_erp_circuit_state{{{TARGET}}})",
-                                  "{{endpoint}}")))
+               .with_target(query(f"max by (set) (integrator_erp_circuit_state{{{SETS}}})",
+                                  "{{set}}")))
     return dash.Row("ERP"), [
         graph("ERP calls by set and operation", "ops",
               "ERP calls per second (every outcome) by integration set and gateway operation.",

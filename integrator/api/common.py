@@ -3,24 +3,41 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Collection
 from typing import TypeVar
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from lxml import etree
 
 from integrator.api.inbound import parse_body
 from integrator.api.keys import CONFIG
 from integrator.api.render import to_bytes
-from integrator.errors import BadXml
+from integrator.errors import BadXml, UnsupportedMediaType
 from integrator.model.xml import parse_xml
 
 XML_CONTENT_TYPE = "application/xml"
 T = TypeVar("T")
+# media types read as XML: application/xml, text/xml, application/<anything>+xml; and, as if no type
+# were given, application/octet-stream (what HTTP lets a recipient assume when Content-Type is
+# missing; docs/api.md)
+_XML_MEDIA_TYPE = re.compile(r"(?:application|text)/xml|application/[^/\s]+\+xml")
+_UNTYPED = "application/octet-stream"
+
+
+def require_xml_body(request: web.Request) -> None:
+    """``UNSUPPORTED_MEDIA_TYPE`` (415) unless the body is declared as XML or not declared."""
+    if hdrs.CONTENT_TYPE not in request.headers:
+        return
+    media = request.content_type  # lower-cased, without parameters (charset is not consulted)
+    if media != _UNTYPED and not _XML_MEDIA_TYPE.fullmatch(media):
+        raise UnsupportedMediaType(
+            f"the body is declared as {media!r}; send XML (Content-Type: application/xml)")
 
 
 async def read_body(request: web.Request) -> bytes:
-    """The request body, refused early when it announces more than the limit."""
+    """The request body (declared as XML), refused early when it announces more than the limit."""
+    require_xml_body(request)
     limit = request.app[CONFIG].limits.max_body_bytes
     if request.content_length is not None and request.content_length > limit:
         raise BadXml(f"request body of {request.content_length} bytes exceeds the limit of "

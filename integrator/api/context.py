@@ -6,7 +6,7 @@ from __future__ import annotations
 import structlog
 from aiohttp import web
 
-from integrator.api.keys import CONFIG, CONTEXT, ERP, METRICS, SESSIONS, SQL_ENGINE, STORE
+from integrator.api.keys import CALLER, CONFIG, CONTEXT, ERP, METRICS, SESSIONS, SQL_ENGINE, STORE
 from integrator.errors import ValidationFailed
 from integrator.model import Context
 from integrator.services.cards import Cards
@@ -20,12 +20,13 @@ SESSION_HEADER = "X-Session"
 
 
 async def resolve(request: web.Request) -> Context:
-    """The reusable resolver for handlers that act for a user: ``X-Session`` -> ``Context``."""
+    """The reusable resolver for handlers that act for a user: ``X-Session`` -> ``Context``
+    (the session of the API caller that opened it; another caller's is unknown to this one)."""
     session_id = request.headers.get(SESSION_HEADER)
     if not session_id:
         raise ValidationFailed(f"this call acts for a user: send the {SESSION_HEADER} header "
                                "of an open session")
-    context = await request.app[SESSIONS].resolve(session_id)
+    context = await request.app[SESSIONS].resolve(session_id, request[CALLER])
     request[CONTEXT] = context
     structlog.contextvars.bind_contextvars(set=context.set_code, user=context.user,
                                            session=context.session_ref)

@@ -21,7 +21,7 @@ routes = web.RouteTableDef()
 
 def _limit(request: web.Request) -> int:
     raw = request.query.get("limit", str(lookups.SEARCH_LIMIT_DEFAULT))
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise ValidationFailed("limit must be a positive integer")
     return int(raw)
 

@@ -26,6 +26,7 @@ from integrator.errors import (
     NotFound,
     SessionExpired,
     Unauthenticated,
+    UnsupportedMediaType,
 )
 from integrator.model.xml import parse_xml
 
@@ -127,13 +128,29 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
 
 
 # -- errors ---------------------------------------------------------------------------------------
-def error_response(error: IntegratorError, request_id: str) -> web.Response:
-    body = to_bytes(error_element(error, request_id))
-    headers = {"X-Request-Id": request_id}
+# the body when even the error cannot be rendered: a constant, valid error body
+_LAST_RESORT = (b"<?xml version='1.0' encoding='UTF-8'?>\n<Error code=\"INTERNAL\" status=\"500\" "
+                b"retryable=\"false\" requestId=\"%s\"><Message>internal error; see the service "
+                b"log</Message></Error>")
+
+
+def error_response(error: IntegratorError, request_id: str,
+                   headers: dict[str, str] | None = None) -> web.Response:
+    """The XML error body of ``error``; never raises (an error that cannot be rendered becomes a
+    constant ``INTERNAL`` body, with the request id when it is a safe one)."""
+    if not _REQUEST_ID.match(request_id):
+        request_id = secrets.token_hex(16)
+    headers = {**(headers or {}), "X-Request-Id": request_id}
+    status = error.status
+    try:
+        body = to_bytes(error_element(error, request_id))
+    except Exception:
+        log.exception("error_not_rendered", code=error.code)
+        body, status = _LAST_RESORT % request_id.encode(), 500
     if isinstance(error, Unauthenticated | SessionExpired):
         headers["WWW-Authenticate"] = 'Bearer realm="crm-integrator"'
     return web.Response(
-        body=body, status=error.status, content_type="application/xml", charset="utf-8",
+        body=body, status=status, content_type="application/xml", charset="utf-8",
         headers=headers,
     )
 
@@ -145,6 +162,7 @@ _HTTP_TO_ERROR: dict[int, type[IntegratorError]] = {
     404: NotFound,
     405: MethodNotAllowed,
     413: BadXml,
+    415: UnsupportedMediaType,
 }
 
 def request_id_of(request: web.Request) -> str:
@@ -173,7 +191,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         else:
             message = exc.reason
         mapped = cls(message)
-        return error_response(mapped, request_id_of(request))
+        allow = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
+        return error_response(mapped, request_id_of(request), allow)
     except Exception:
         log.exception("unhandled_exception")
         return error_response(Internal("internal error; see the service log"), request_id_of(request))

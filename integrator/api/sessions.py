@@ -8,7 +8,7 @@ from aiohttp import web
 from integrator.api import render
 from integrator.api.common import xml_body, xml_response
 from integrator.api.context import resolve
-from integrator.api.keys import SESSIONS
+from integrator.api.keys import CALLER, SESSIONS
 
 routes = web.RouteTableDef()
 log = structlog.get_logger("integrator.sessions")
@@ -17,7 +17,8 @@ log = structlog.get_logger("integrator.sessions")
 @routes.post("/v1/sessions")
 async def open_session(request: web.Request) -> web.Response:
     body = await xml_body(request, {"OpenSession"})
-    opened = await request.app[SESSIONS].open(str(body.get("user")), body.get("set") or None)
+    opened = await request.app[SESSIONS].open(str(body.get("user")), body.get("set") or None,
+                                              request[CALLER])
     log.info("session_opened", user=opened.user, set=opened.stored_set.code)
     response = xml_response(render.session_element(opened, with_id=True), status=201)
     # the id in a header too (api.context.SESSION_HEADER): no client has to read it from XML
@@ -28,14 +29,15 @@ async def open_session(request: web.Request) -> web.Response:
 @routes.put("/v1/sessions/{id}/set")
 async def switch_set(request: web.Request) -> web.Response:
     body = await xml_body(request, {"SwitchSet"})
-    opened = await request.app[SESSIONS].switch(request.match_info["id"], str(body.get("set")))
+    opened = await request.app[SESSIONS].switch(request.match_info["id"], str(body.get("set")),
+                                                request[CALLER])
     log.info("session_switched", user=opened.user, set=opened.stored_set.code)
     return xml_response(render.session_element(opened, with_id=False))
 
 
 @routes.delete("/v1/sessions/{id}")
 async def close_session(request: web.Request) -> web.Response:
-    await request.app[SESSIONS].close(request.match_info["id"])
+    await request.app[SESSIONS].close(request.match_info["id"], request[CALLER])
     log.info("session_closed")
     return web.Response(status=204)
 

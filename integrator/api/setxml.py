@@ -21,8 +21,16 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from lxml import etree
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from integrator.config import MASK, IntegrationSet, SetCheck, format_loc, set_context
-from integrator.errors import Detail, ValidationFailed
+from integrator.config import (
+    MASK,
+    IntegrationSet,
+    SetCheck,
+    format_loc,
+    mask_userinfo,
+    set_check_problems,
+    set_context,
+)
+from integrator.errors import Detail, SqlRejected, ValidationFailed
 
 ROOT = "IntegrationSet"
 
@@ -94,7 +102,8 @@ def _scalar_text(value: Any, mask: bool) -> str:
         return MASK if mask and secret else secret
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    # the userinfo of a URL is a secret too (refused when a set enters; docs/sets.md)
+    return mask_userinfo(str(value)) if mask else str(value)
 
 
 # -- model -> XML ----------------------------------------------------------------------------------
@@ -287,7 +296,9 @@ def set_from_element(root: etree._Element, *, code: str,
 
     ``code`` comes from the URL; a ``code`` attribute, if given, must agree. Masked secrets are
     kept from ``current`` (so a GET, edited and PUT back, keeps its passwords). ``check`` adds
-    the checks that need the catalog (``services.sets.set_problems``).
+    the checks that need the catalog and the SQL validator (``services.sets.set_problems``): when
+    the only problems are statements (``Detail source="sql"``), the answer is ``SQL_REJECTED``
+    with one detail per statement.
     """
     if root.tag != ROOT:
         raise ValidationFailed(f"expected <{ROOT}> as the root element, got <{root.tag!s}>")
@@ -306,10 +317,17 @@ def set_from_element(root: etree._Element, *, code: str,
     try:
         return IntegrationSet.model_validate(data, context=set_context(check))
     except ValidationError as exc:
-        details = []
+        details: list[Detail] = []
         for err in exc.errors(include_url=False, include_input=False):
+            checked = set_check_problems(err)
+            if checked is not None:
+                details.extend(checked)
+                continue
             reason = err["msg"].removeprefix("Value error, ")
             loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
             details.append(Detail(reason, "input", path=format_loc(loc) or None))
+        if details and all(d.source == "sql" for d in details):
+            raise SqlRejected("the integration set has statements that are not one read-only "
+                              "SELECT; nothing was stored", details=details) from None
         raise ValidationFailed("the integration set is not valid", details=details) from None
 

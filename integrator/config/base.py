@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 __all__ = [
-    "MASK", "SET_CODE_PATTERN", "CheckAction", "CopyMode", "DbEngine", "Direction", "ErpKind",
-    "MappedEntity", "Model", "ParamType", "TransferType",
+    "MASK", "SET_CODE_PATTERN", "USERINFO", "CheckAction", "CopyMode", "DbEngine", "Direction",
+    "ErpKind", "MappedEntity", "Model", "ParamType", "TransferType", "mask_userinfo",
 ]
 
 
@@ -23,6 +24,13 @@ ParamType = Literal["str", "int", "decimal", "date", "datetime", "bool"]
 
 SET_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 MASK = "********"
+# the userinfo of a URL (``scheme://user:password@host``), anywhere in a text: a secret, all of it
+USERINFO = re.compile(r"(?<=//)[^/?#@\s]*@")
+
+
+def mask_userinfo(text: str) -> str:
+    """``text`` with the userinfo of every URL in it replaced by the mask."""
+    return USERINFO.sub(MASK + "@", text)
 
 
 class Model(BaseModel):

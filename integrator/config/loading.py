@@ -17,11 +17,12 @@ import yaml
 from pydantic import ValidationError
 
 from integrator.config.service import ServiceConfig
-from integrator.config.sets import SET_CHECK, IntegrationSet, SetCheck
+from integrator.config.sets import SET_CHECK, SET_CHECK_ERROR, IntegrationSet, SetCheck
+from integrator.errors import Detail
 
 __all__ = [
     "ConfigError", "Problem", "format_loc", "iter_set_files", "load_config", "load_set_file",
-    "set_context", "validation_problems",
+    "set_check_problems", "set_context", "validation_problems",
 ]
 
 
@@ -101,10 +102,23 @@ def format_loc(loc: tuple[int | str, ...]) -> str:
     return out
 
 
+def set_check_problems(err: Mapping[str, Any]) -> list[Detail] | None:
+    """The problems of a set check (``SetCheck``) carried by one pydantic error, or None when the
+    error is not the set check's."""
+    if err.get("type") != SET_CHECK_ERROR:
+        return None
+    problems: list[Detail] = err.get("ctx", {}).get("problems", [])
+    return problems
+
+
 def validation_problems(exc: ValidationError, file: str) -> list[Problem]:
-    problems = []
+    problems: list[Problem] = []
     for err in exc.errors(include_url=False, include_input=False):
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
+        checked = set_check_problems(err)
+        if checked is not None:  # one problem per statement or mapping, each at its own path
+            problems.extend(Problem(file, d.path or format_loc(loc), d.text) for d in checked)
+            continue
         reason = err["msg"]
         if reason.startswith("Value error, "):
             reason = reason[len("Value error, "):]

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, SecretStr
 
-from integrator.config.base import MASK
+from integrator.config.base import MASK, mask_userinfo
 from integrator.config.service import ServiceConfig
 
 __all__ = [
@@ -33,7 +33,7 @@ def masked(value: Any) -> Any:
 def summary(config: ServiceConfig) -> str:
     lines = [
         f"listen: {config.listen.host}:{config.listen.port}",
-        f"store: {_mask_url(config.store_url)}",
+        f"store: {_mask_store_url(config.store_url)}",
         f"api keys: {', '.join(k.name for k in config.api_keys) or '(none)'}",
         f"limits: body {config.limits.max_body_bytes} bytes, xml depth {config.limits.max_xml_depth}",
         f"session idle ttl: {config.sessions.idle_ttl_s}s",
@@ -42,10 +42,11 @@ def summary(config: ServiceConfig) -> str:
     for s in config.sets:
         if s.is_logo:
             assert s.logo is not None
-            where = f"firm {s.firm_code} period {s.period_code} via {s.logo.url} securityCode {MASK}"
+            where = (f"firm {s.firm_code} period {s.period_code} via {mask_userinfo(s.logo.url)} "
+                     f"securityCode {MASK}")
         else:
             assert s.netsis is not None
-            where = f"branch {s.branch} db {s.netsis.dbname} via {s.netsis.url}"
+            where = f"branch {s.branch} db {s.netsis.dbname} via {mask_userinfo(s.netsis.url)}"
         lines.append(f"  {s.code} ({s.erp}): {where}")
         lines.append(f"    database: {s.database.engine}, connection string {MASK}"
                      + (f", writer {MASK}" if s.database.writer_connection_string else ""))
@@ -65,5 +66,6 @@ def summary(config: ServiceConfig) -> str:
     return "\n".join(lines)
 
 
-def _mask_url(url: str) -> str:
-    return re.sub(r"(//[^:/@]*:)[^@]*@", rf"\1{MASK}@", url)
+def _mask_store_url(url: str) -> str:
+    """The store URL with its userinfo and any ``…password=`` parameter masked."""
+    return re.sub(r"([?&][^=&]*password=)[^&]*", rf"\1{MASK}", mask_userinfo(url))

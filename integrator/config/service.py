@@ -7,6 +7,7 @@ import base64
 import binascii
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
@@ -14,10 +15,60 @@ from integrator.config.base import Model
 from integrator.config.sets import IntegrationSet
 
 __all__ = [
-    "CURSOR_KEY_MIN", "ApiKey", "ConfigWarning", "ErpSettings", "HttpSettings", "Limits", "Listen",
-    "LoggingSettings", "OdbcSettings", "ServiceConfig", "SessionSettings", "SyncSettings",
-    "config_warnings",
+    "CURSOR_KEY_MIN", "SENTINEL_SCHEMES", "ApiKey", "ConfigWarning", "ErpSettings",
+    "HttpSettings", "Limits", "Listen", "LoggingSettings", "OdbcSettings", "SentinelUrl",
+    "ServiceConfig", "SessionSettings", "SyncSettings", "config_warnings", "parse_sentinel_url",
 ]
+
+SENTINEL_SCHEMES = ("redis+sentinel", "rediss+sentinel")
+
+
+@dataclass(frozen=True, slots=True)
+class SentinelUrl:
+    """``redis+sentinel://[[user]:password@]host:port[,host:port…]/service[/db]
+    [?sentinel_password=…]`` (``rediss+sentinel://`` for TLS to the sentinels and the data
+    nodes): the sentinels to ask, the monitored master's name, and the data nodes' login."""
+
+    sentinels: tuple[tuple[str, int], ...]
+    service: str
+    db: int = 0
+    username: str | None = None
+    password: str | None = None
+    sentinel_password: str | None = None
+    tls: bool = False
+
+
+def parse_sentinel_url(url: str) -> SentinelUrl:
+    """The parts of a Sentinel store URL; ``ValueError`` naming what is wrong (never the URL,
+    which may hold a password)."""
+    parts = urlsplit(url)
+    if parts.scheme not in SENTINEL_SCHEMES:
+        raise ValueError(f"a Sentinel URL starts with {' or '.join(SENTINEL_SCHEMES)}://")
+    userinfo, _, hosts = parts.netloc.rpartition("@")
+    sentinels = []
+    for item in hosts.split(","):
+        host, colon, port = item.strip().rpartition(":")
+        if not colon or not host or not port.isascii() or not port.isdigit() \
+                or not 0 < int(port) < 65536:
+            raise ValueError("each sentinel is host:port, separated by commas")
+        sentinels.append((host.strip("[]"), int(port)))
+    path = [p for p in parts.path.split("/") if p]
+    if not path or len(path) > 2:
+        raise ValueError("the path is /<master name> or /<master name>/<db>")
+    if len(path) == 2 and not (path[1].isascii() and path[1].isdigit()):
+        raise ValueError("the database in /<master name>/<db> is a number")
+    username = password = None
+    if userinfo:
+        name, colon, secret = userinfo.partition(":")
+        username = unquote(name) or None
+        password = unquote(secret) if colon else None
+    query = parse_qs(parts.query)
+    unknown = set(query) - {"sentinel_password"}
+    if unknown:
+        raise ValueError(f"unknown Sentinel URL parameter {', '.join(sorted(unknown))}")
+    return SentinelUrl(tuple(sentinels), unquote(path[0]), int(path[1]) if len(path) == 2 else 0,
+                       username, password, query.get("sentinel_password", [None])[0],
+                       parts.scheme == "rediss+sentinel")
 
 
 
@@ -68,6 +119,10 @@ class ErpSettings(Model):
     retry_wait_max_s: float = Field(default=2.0, ge=0, le=600)
     token_refresh_margin_s: float = Field(
         default=60.0, ge=0, le=3600, description="renew a Netsis token this long before it expires")
+    write_lease_s: float = Field(
+        default=15.0, ge=0.5, le=600,
+        description="lease of an ERP write seat in the shared store, renewed every third of it "
+                    "while the write runs: a replica that dies frees its seats within this time")
 
 
 class OdbcSettings(Model):
@@ -94,7 +149,10 @@ class SyncSettings(Model):
 class ServiceConfig(Model):
     listen: Listen = Field(default_factory=Listen)
     api_keys: list[ApiKey] = Field(default_factory=list)
-    store: SecretStr = Field(default=SecretStr("memory"), description="'memory' or a redis:// URL")
+    store: SecretStr = Field(
+        default=SecretStr("memory"),
+        description="'memory', a redis://, rediss:// or unix:// URL, or a Redis Sentinel URL "
+                    "redis+sentinel://[:password@]host:port[,host:port...]/master[/db]")
     store_prefix: str = Field(default="integrator:", pattern=r"^[A-Za-z0-9:_.-]{0,64}$")
     store_encryption_keys: list[SecretStr] = Field(
         default_factory=list,
@@ -119,8 +177,11 @@ class ServiceConfig(Model):
     @classmethod
     def _store_url(cls, value: SecretStr) -> SecretStr:
         raw = value.get_secret_value()
-        if raw != "memory" and not raw.startswith(("redis://", "rediss://", "unix://")):
-            raise ValueError("store must be 'memory' or a redis://, rediss:// or unix:// URL")
+        if raw.startswith(tuple(f"{scheme}://" for scheme in SENTINEL_SCHEMES)):
+            parse_sentinel_url(raw)  # ValueError names the problem
+        elif raw != "memory" and not raw.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("store must be 'memory', a redis://, rediss:// or unix:// URL, or a "
+                             "redis+sentinel:// URL")
         return value
 
     @model_validator(mode="after")

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from integrator.config.base import (
     SET_CODE_PATTERN,
@@ -27,10 +28,12 @@ from integrator.config.base import (
     ParamType,
     TransferType,
 )
+from integrator.errors import Detail
 
 __all__ = [
     "CODE_TEMPLATE",
     "SET_CHECK",
+    "SET_CHECK_ERROR",
     "CheckName",
     "CodePolicies",
     "CodePolicy",
@@ -49,12 +52,21 @@ __all__ = [
     "SetUser",
     "Settings",
     "SqlDefinitions",
+    "describe",
 ]
 
 
-# the validation-context key of a set check: ``IntegrationSet -> list of problems (sentences)``
+# the validation-context key of a set check: ``IntegrationSet -> list of problems``; each problem
+# is a ``Detail`` (``source="sql"`` with the statement's path for SQL). The problems reach the
+# caller in the validation error of type ``SET_CHECK_ERROR``, under ``ctx["problems"]``.
 SET_CHECK = "integrator.set_check"
-SetCheck = Callable[["IntegrationSet"], list[str]]
+SET_CHECK_ERROR = "set_check"
+SetCheck = Callable[["IntegrationSet"], list[Detail]]
+
+
+def describe(problem: Detail) -> str:
+    """One problem of a set check as a sentence."""
+    return f"{problem.path}: {problem.text}" if problem.path else problem.text
 
 class LogoService(Model):
     """LogoObjectService endpoint of a Tiger/Go set."""
@@ -328,7 +340,7 @@ class IntegrationSet(Model):
     @classmethod
     def _digits(cls, value: Any) -> Any:
         # "001" and 1 both mean firm 1; YAML reads 001 as the int 1 anyway
-        if isinstance(value, str) and value.isdigit():
+        if isinstance(value, str) and value.isascii() and value.isdigit():
             return int(value)
         return value
 
@@ -392,7 +404,8 @@ class IntegrationSet(Model):
         if check is not None:
             problems = check(self)
             if problems:
-                raise ValueError("; ".join(problems))
+                raise PydanticCustomError(SET_CHECK_ERROR, "{summary}", {
+                    "summary": "; ".join(describe(p) for p in problems), "problems": problems})
         return self
 
     # -- derived values ---------------------------------------------------------------------

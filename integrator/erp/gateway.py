@@ -22,7 +22,13 @@ import stamina
 import structlog
 
 from integrator.config import ErpSettings, IntegrationSet
-from integrator.erp.resilience import CircuitBreaker, RequestNotSent, WriteLimiter
+from integrator.erp.resilience import (
+    CircuitBreaker,
+    Leases,
+    RequestNotSent,
+    SharedWriteLimiter,
+    WriteLimiter,
+)
 from integrator.erp.transport import exchange
 from integrator.erp.wire import Reply, Request
 from integrator.errors import IntegratorError, ValidationFailed
@@ -35,33 +41,47 @@ log = structlog.get_logger("integrator.erp")
 
 class Shared:
     """The state the gateways of one application share: the ClientSession, metrics, resilience
-    settings, a circuit breaker per ERP endpoint and a write limiter per set."""
+    settings, a circuit breaker per ERP endpoint and a write limiter per set — counted across the
+    replicas on the shared store's ``leases`` when there are any, else in this process."""
 
-    def __init__(self, http: aiohttp.ClientSession, metrics: Metrics, settings: ErpSettings) -> None:
+    def __init__(self, http: aiohttp.ClientSession, metrics: Metrics, settings: ErpSettings,
+                 leases: Leases | None = None) -> None:
         self.http = http
         self.metrics = metrics
         self.settings = settings
+        self.leases = leases
         self._breakers: dict[str, CircuitBreaker] = {}
-        self._limiters: dict[str, WriteLimiter] = {}
+        self._limiters: dict[str, WriteLimiter | SharedWriteLimiter] = {}
 
-    def breaker(self, endpoint: str) -> CircuitBreaker:
+    def breaker(self, endpoint: str, set_code: str) -> CircuitBreaker:
+        """The breaker of ``endpoint`` (a URL: a key here, never a label or a message), reporting
+        its state under ``set_code``."""
         found = self._breakers.get(endpoint)
         if found is None:
-            found = CircuitBreaker(endpoint, failures=self.settings.breaker_failures,
+            found = CircuitBreaker(failures=self.settings.breaker_failures,
                                    open_s=self.settings.breaker_open_s,
                                    gauge=self.metrics.circuit_state)
             self._breakers[endpoint] = found
+        found.watch(set_code)
         return found
 
-    def limiter(self, integration_set: IntegrationSet) -> WriteLimiter:
+    def limiter(self, integration_set: IntegrationSet) -> WriteLimiter | SharedWriteLimiter:
         settings = integration_set.settings
         found = self._limiters.get(integration_set.code)
         if found is None or not found.fits(settings.write_concurrency, settings.write_queue):
             # a changed set gets a new limiter; writes holding seats of the old one finish there
-            found = WriteLimiter(integration_set.code, seats=settings.write_concurrency,
-                                 queue=settings.write_queue, depth=self.metrics.write_queue_depth,
-                                 in_flight=self.metrics.write_in_flight)
-            self._limiters[integration_set.code] = found
+            # (the shared seats are the store's: a new limit applies to the next write)
+            code, metrics = integration_set.code, self.metrics
+            if self.leases is not None:
+                found = SharedWriteLimiter(
+                    code, seats=settings.write_concurrency, queue=settings.write_queue,
+                    leases=self.leases, lease_s=self.settings.write_lease_s,
+                    depth=metrics.write_queue_depth, in_flight=metrics.write_in_flight)
+            else:
+                found = WriteLimiter(code, seats=settings.write_concurrency,
+                                     queue=settings.write_queue, depth=metrics.write_queue_depth,
+                                     in_flight=metrics.write_in_flight)
+            self._limiters[code] = found
         return found
 
 
@@ -200,8 +220,8 @@ class Gateway(ABC):
 
     async def _attempt(self, call: ErpCall, request: Request, *, write: bool) -> Reply:
         endpoint = self.endpoint(call.integration_set)
-        breaker = self._hub.breaker(endpoint.url)
-        probe = breaker.allow()
+        breaker = self._hub.breaker(endpoint.url, call.set_code)
+        probe = breaker.allow(call.set_code)
         try:
             reply = await exchange(self._hub.http, request, write=write,
                                    connect_timeout_s=endpoint.connect_timeout_s,

@@ -9,15 +9,15 @@ from integrator.config import ErpSettings, IntegrationSet
 from integrator.erp.gateway import Gateway, Shared
 from integrator.erp.logo.client import LogoGateway
 from integrator.erp.netsis.client import NetsisGateway
-from integrator.erp.resilience import CircuitBreaker, WriteLimiter
+from integrator.erp.resilience import CircuitBreaker, Leases, SharedWriteLimiter, WriteLimiter
 from integrator.errors import ValidationFailed
 from integrator.metrics import Metrics
 
 
 class ErpGateways:
     def __init__(self, http: aiohttp.ClientSession, metrics: Metrics,
-                 settings: ErpSettings | None = None) -> None:
-        self.shared = Shared(http, metrics, settings or ErpSettings())
+                 settings: ErpSettings | None = None, leases: Leases | None = None) -> None:
+        self.shared = Shared(http, metrics, settings or ErpSettings(), leases)
         self.logo = LogoGateway(self.shared)
         self.netsis = NetsisGateway(self.shared)
 
@@ -43,8 +43,8 @@ class ErpGateways:
                                    "this operation exists only on Netsis")
         return self.netsis
 
-    def breaker(self, endpoint: str) -> CircuitBreaker:
-        return self.shared.breaker(endpoint)
+    def breaker(self, endpoint: str, set_code: str) -> CircuitBreaker:
+        return self.shared.breaker(endpoint, set_code)
 
-    def limiter(self, integration_set: IntegrationSet) -> WriteLimiter:
+    def limiter(self, integration_set: IntegrationSet) -> WriteLimiter | SharedWriteLimiter:
         return self.shared.limiter(integration_set)

@@ -36,7 +36,7 @@ def parse_ref(integration_set: IntegrationSet, ref: str, *, path: str = "@ref") 
     (1-35 characters). ``VALIDATION`` otherwise, naming ``path``."""
     text = ref.strip()
     if integration_set.is_logo:
-        if not text.isdigit() or len(text) > TIGER_REF_DIGITS or int(text) <= 0:
+        if not (text.isascii() and text.isdigit()) or len(text) > TIGER_REF_DIGITS or int(text) <= 0:
             raise ValidationFailed(f"ref {ref!r} is not a LOGICALREF (a positive integer)",
                                    details=[Detail(ref, "input", path=path)])
         return ErpKey(str(int(text)))

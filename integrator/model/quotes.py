@@ -56,4 +56,5 @@ def quote_stamp(record: CrmRecord) -> str:
 def stamp_revision(stamp: str) -> int | None:
     """The revision a stamp names (None when it is not a stamp of this service)."""
     head = stamp.strip().split("-", 1)[0]
-    return int(head[1:]) if head.startswith("r") and head[1:].isdigit() else None
+    digits = head[1:]
+    return int(digits) if head.startswith("r") and digits.isascii() and digits.isdigit() else None

@@ -47,7 +47,6 @@ from integrator.sql.defaults import StatementName, statement_sql
 from integrator.sql.engine import SqlEngine
 from integrator.translators import (
     MappingContext,
-    plan_for,
     read_document,
     translate,
     translate_update,
@@ -215,9 +214,9 @@ class Cards:
 
     async def _update(self, context: Context, entity: CardEntity, key: ErpKey,
                       record: CrmRecord) -> ErpKey:
-        """Tiger/Go: ReadDataObject -> the mapped fields changed, ``DBOP="UPD"`` ->
-        AppendDataObject (ERP-only fields stay as they are). Netsis: ``PUT`` of the mapped fields
-        (the current record is read first only when a mapping copies ``if_target_empty``)."""
+        """Read the whole record, change the mapped fields, write it whole (every other field
+        stays as it is). Tiger/Go: ReadDataObject -> ``DBOP="UPD"`` -> AppendDataObject. Netsis:
+        ``GET`` -> ``PUT`` of the whole record (research/quotes.md §2)."""
         s = context.integration_set
         ctx = MappingContext.from_session(context)
         linked = record._replace(ref=key.ref, code=key.code or record.code)
@@ -229,10 +228,9 @@ class Cards:
             document = translate_update(entity, linked, ctx, current)
             updated = await gateway.update(call, key, document)
             return ErpKey(updated.ref or key.ref, code=updated.code or key.code)
-        existing = None
-        if any(rule.if_empty for rule in plan_for(s, entity).header_forward):
-            read = await self._read_raw(context, entity, key)
-            existing = read if isinstance(read, dict) else None
+        existing = await self._read_raw(context, entity, key)
+        if not isinstance(existing, dict):
+            raise Internal("the Netsis gateway did not return the record's Data")
         document = translate_update(entity, linked, ctx, existing)
         try:
             updated = await gateway.update(call, key, document)

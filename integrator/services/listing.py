@@ -113,7 +113,7 @@ def parse_query(query: Mapping[str, str], *, context: Context, entity: CardEntit
                                details=[Detail(f"known: {', '.join(sorted(known))}", "input")])
     raw_limit = query.get("limit", "").strip()
     if raw_limit:
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= max_limit:
+        if not (raw_limit.isascii() and raw_limit.isdigit()) or not 1 <= int(raw_limit) <= max_limit:
             raise ValidationFailed(f"limit must be an integer from 1 to {max_limit}",
                                    details=[Detail(raw_limit[:20], "input", path="limit")])
         limit = int(raw_limit)

@@ -4,11 +4,16 @@ A session is a CRM user working with an active integration set. It lives in the 
 under the SHA-256 of its id (a store dump holds no usable session ids) with an idle time to live
 that every use restarts. Permission is checked when a session is opened or switched *and* on every
 request, so removing a user from a set takes effect at once.
+
+A session belongs to the API caller (the name of the API key) that opened it: any other caller
+gets exactly the answer an unknown session gets. A session stored without a caller (opened before
+sessions were bound) is bound to the first caller that uses it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 import secrets
@@ -29,6 +34,8 @@ from integrator.sessions.store import Store
 
 SESSION_KEY = "sessions:"
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
+_EXPIRED = "the session has expired or was closed; open a new session"
+_NO_SUCH = "no such session (it may have expired)"
 
 
 def _key(session_id: str) -> str:
@@ -81,27 +88,35 @@ class SessionManager:
             f"user {user!r} has more than one default integration set; name one with set=\"...\"",
             details=[Detail("defaults: " + ", ".join(s.code for s in defaults))])
 
-    async def open(self, user: str, set_code: str | None) -> OpenedSession:
+    async def open(self, user: str, set_code: str | None, caller: str) -> OpenedSession:
+        """A new session of ``user``, bound to ``caller`` (the API key's name)."""
         stored = await self._registry.get(set_code) if set_code else await self.default_set(user)
         _member(stored, user)
         session_id = secrets.token_urlsafe(32)
-        record = {"user": user, "set": stored.code,
+        record = {"user": user, "set": stored.code, "caller": caller,
                   "opened": datetime.now(UTC).isoformat(timespec="seconds")}
         await self._store.set(_key(session_id), json.dumps(record).encode(),
                               ttl_s=self.idle_ttl_s)
         return OpenedSession(session_id, user, stored, self.idle_ttl_s)
 
-    async def _load(self, session_id: str) -> dict[str, str]:
+    async def _load(self, session_id: str, caller: str) -> dict[str, str]:
         if not _SESSION_ID.match(session_id):
             raise SessionExpired("the session id is not valid; open a new session")
         raw = await self._store.get_and_touch(_key(session_id), self.idle_ttl_s)
         if raw is None:
-            raise SessionExpired("the session has expired or was closed; open a new session")
+            raise SessionExpired(_EXPIRED)
         record: dict[str, str] = json.loads(raw)
+        owner = record.get("caller")
+        if owner is None:  # stored before sessions were bound to their caller
+            record["caller"] = caller
+            await self._store.set(_key(session_id), json.dumps(record).encode(),
+                                  ttl_s=self.idle_ttl_s)
+        elif not hmac.compare_digest(owner.encode(), caller.encode()):
+            raise SessionExpired(_EXPIRED)  # exactly what an unknown session gets
         return record
 
-    async def switch(self, session_id: str, set_code: str) -> OpenedSession:
-        record = await self._load(session_id)
+    async def switch(self, session_id: str, set_code: str, caller: str) -> OpenedSession:
+        record = await self._load(session_id, caller)
         stored = await self._registry.get(set_code)
         _member(stored, record["user"])
         record["set"] = stored.code
@@ -109,12 +124,17 @@ class SessionManager:
                               ttl_s=self.idle_ttl_s)
         return OpenedSession(session_id, record["user"], stored, self.idle_ttl_s)
 
-    async def close(self, session_id: str) -> None:
-        if not _SESSION_ID.match(session_id) or not await self._store.delete(_key(session_id)):
-            raise NotFound("no such session (it may have expired)")
+    async def close(self, session_id: str, caller: str) -> None:
+        try:
+            await self._load(session_id, caller)
+        except SessionExpired:
+            raise NotFound(_NO_SUCH) from None
+        if not await self._store.delete(_key(session_id)):
+            raise NotFound(_NO_SUCH)
 
-    async def resolve(self, session_id: str) -> Context:
-        record = await self._load(session_id)
+    async def resolve(self, session_id: str, caller: str) -> Context:
+        """Who acts on which set: the session ``session_id`` of ``caller``."""
+        record = await self._load(session_id, caller)
         user, set_code = record["user"], record["set"]
         stored = await self._registry.find(set_code)
         if stored is None:

@@ -1,7 +1,10 @@
 """The shared store behind sets, sessions and locks: one interface, two implementations.
 
 * ``MemoryStore`` serves a single instance (and the tests of that path).
-* ``RedisStore`` (``redis.asyncio``) is what replicas share (N6).
+* ``RedisStore`` (``redis.asyncio``) is what replicas share (N6): one Redis (``redis://``,
+  ``rediss://``, ``unix://``) or the master a set of Redis Sentinels names
+  (``redis+sentinel://host:port,host:port/<master>/<db>``; docs/operations.md), found again after
+  a failover.
 
 The interface is a handful of primitives whose semantics both implementations share exactly; the
 contract test suite (tests/test_store_contract.py) runs against both. Domain logic (what a set or a
@@ -12,11 +15,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import redis.asyncio as aioredis
+from redis.asyncio.sentinel import Sentinel
 from redis.exceptions import RedisError
 
+from integrator.config import SENTINEL_SCHEMES, parse_sentinel_url
 from integrator.errors import StoreUnavailable
 
 T = TypeVar("T")
@@ -58,6 +63,18 @@ class Store(Protocol):
         """Keys (live, without the store's own prefix) that start with ``prefix``."""
         ...
 
+    async def lease_acquire(self, key: str, holder: str, *, limit: int, lease_s: float) -> bool:
+        """Take one of ``limit`` seats of ``key`` for ``holder`` until ``lease_s`` from now (a
+        counting semaphore whose seats expire: a holder that dies frees its seat when its lease
+        runs out). True when taken (or already held: the lease restarts)."""
+        ...
+
+    async def lease_renew(self, key: str, holder: str, *, lease_s: float) -> bool:
+        """Restart ``holder``'s lease; False when it no longer holds a seat (the lease ran out)."""
+        ...
+
+    async def lease_release(self, key: str, holder: str) -> None: ...
+
     async def ping(self) -> None: ...
 
     async def close(self) -> None: ...
@@ -70,6 +87,7 @@ class MemoryStore:
         self._values: dict[str, tuple[bytes, float | None]] = {}
         self._versions: dict[str, int] = {}
         self._versioned: dict[str, tuple[int, bytes]] = {}
+        self._leases: dict[str, dict[str, float]] = {}  # key -> holder -> expiry (monotonic)
 
     def _live(self, key: str) -> bytes | None:
         item = self._values.get(key)
@@ -132,7 +150,31 @@ class MemoryStore:
 
     async def keys(self, prefix: str) -> list[str]:
         live = [k for k in list(self._values) if k.startswith(prefix) and self._live(k) is not None]
-        return sorted(live + [k for k in self._versioned if k.startswith(prefix)])
+        leased = [k for k in list(self._leases) if k.startswith(prefix) and self._seats(k)]
+        return sorted(live + leased + [k for k in self._versioned if k.startswith(prefix)])
+
+    def _seats(self, key: str) -> dict[str, float]:
+        now = time.monotonic()
+        seats = {h: t for h, t in self._leases.get(key, {}).items() if t > now}
+        self._leases[key] = seats
+        return seats
+
+    async def lease_acquire(self, key: str, holder: str, *, limit: int, lease_s: float) -> bool:
+        seats = self._seats(key)
+        if holder not in seats and len(seats) >= limit:
+            return False
+        seats[holder] = time.monotonic() + lease_s
+        return True
+
+    async def lease_renew(self, key: str, holder: str, *, lease_s: float) -> bool:
+        seats = self._seats(key)
+        if holder not in seats:
+            return False
+        seats[holder] = time.monotonic() + lease_s
+        return True
+
+    async def lease_release(self, key: str, holder: str) -> None:
+        self._seats(key).pop(holder, None)
 
     async def ping(self) -> None:
         return None
@@ -150,6 +192,29 @@ return v
 _DELETE_IF_EQUAL = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end
 """
+# Leases: a sorted set holder -> expiry (ms, on the Redis server's clock, so replicas' clocks do
+# not matter); expired holders are dropped first; the key itself expires with its last lease.
+_LEASE_PRELUDE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local lease = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local function hold()
+  redis.call('ZADD', KEYS[1], now + lease, ARGV[1])
+  if redis.call('PTTL', KEYS[1]) < lease then redis.call('PEXPIRE', KEYS[1], lease) end
+  return 1
+end
+"""
+_LEASE_ACQUIRE = _LEASE_PRELUDE + """
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) or redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
+  return hold()
+end
+return 0
+"""
+_LEASE_RENEW = _LEASE_PRELUDE + """
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return hold() end
+return 0
+"""
 
 
 class RedisStore:
@@ -157,12 +222,27 @@ class RedisStore:
 
     def __init__(self, url: str, *, prefix: str = "integrator:", timeout_s: float = 2.0) -> None:
         self._prefix = prefix
-        self._redis: aioredis.Redis = aioredis.Redis.from_url(
-            url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s,
-            health_check_interval=30,
-        )
+        timeouts: dict[str, Any] = {"socket_timeout": timeout_s,
+                                    "socket_connect_timeout": timeout_s}
+        self._redis: aioredis.Redis
+        if url.startswith(tuple(f"{scheme}://" for scheme in SENTINEL_SCHEMES)):
+            target = parse_sentinel_url(url)
+            sentinel = Sentinel(  # type: ignore[no-untyped-call]
+                list(target.sentinels), ssl=target.tls,
+                sentinel_kwargs={**timeouts, "password": target.sentinel_password,
+                                 "ssl": target.tls},
+                **timeouts)
+            # a master found through the sentinels: asked again when a connection fails, so the
+            # client follows a failover; a demoted master's read-only answer drops the connection
+            self._redis = sentinel.master_for(
+                target.service, redis_class=aioredis.Redis, db=target.db,
+                username=target.username, password=target.password, health_check_interval=30)
+        else:
+            self._redis = aioredis.Redis.from_url(url, health_check_interval=30, **timeouts)
         self._put_versioned = self._redis.register_script(_PUT_VERSIONED)
         self._delete_if_equal = self._redis.register_script(_DELETE_IF_EQUAL)
+        self._lease_acquire = self._redis.register_script(_LEASE_ACQUIRE)
+        self._lease_renew = self._redis.register_script(_LEASE_RENEW)
 
     def _k(self, key: str) -> str:
         return self._prefix + key
@@ -177,17 +257,17 @@ class RedisStore:
         return _as_bytes(await self._call(self._redis.get(self._k(key))))
 
     async def set(self, key: str, value: bytes, *, ttl_s: float | None = None) -> None:
-        px = None if ttl_s is None else max(1, int(ttl_s * 1000))
+        px = None if ttl_s is None else _ms(ttl_s)
         await self._call(self._redis.set(self._k(key), value, px=px))
 
     async def set_if_absent(self, key: str, value: bytes, *, ttl_s: float | None = None) -> bool:
-        px = None if ttl_s is None else max(1, int(ttl_s * 1000))
+        px = None if ttl_s is None else _ms(ttl_s)
         result = await self._call(self._redis.set(self._k(key), value, px=px, nx=True))
         return bool(result)
 
     async def get_and_touch(self, key: str, ttl_s: float) -> bytes | None:
         return _as_bytes(await self._call(
-            self._redis.getex(self._k(key), px=max(1, int(ttl_s * 1000)))))
+            self._redis.getex(self._k(key), px=_ms(ttl_s))))
 
     async def delete(self, key: str) -> bool:
         return bool(await self._call(self._redis.delete(self._k(key))))
@@ -227,11 +307,26 @@ class RedisStore:
         await self._call(scan())
         return sorted(found)
 
+    async def lease_acquire(self, key: str, holder: str, *, limit: int, lease_s: float) -> bool:
+        return bool(await self._call(self._lease_acquire(
+            keys=[self._k(key)], args=[holder, _ms(lease_s), limit])))
+
+    async def lease_renew(self, key: str, holder: str, *, lease_s: float) -> bool:
+        return bool(await self._call(self._lease_renew(keys=[self._k(key)],
+                                                       args=[holder, _ms(lease_s)])))
+
+    async def lease_release(self, key: str, holder: str) -> None:
+        await self._call(self._redis.zrem(self._k(key), holder))
+
     async def ping(self) -> None:
         await self._call(self._redis.ping())
 
     async def close(self) -> None:
         await self._redis.aclose()
+
+
+def _ms(seconds: float) -> int:
+    return max(1, int(seconds * 1000))
 
 
 def _as_bytes(value: bytes | str | None) -> bytes | None:

@@ -16,6 +16,7 @@ This check is defence in depth: the boundary is the read-only database login (do
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -90,6 +91,30 @@ def _first_line(error: Exception) -> str:
     return text[0] if text else type(error).__name__
 
 
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _parameter_names(tokens: list[Token]) -> list[int]:
+    """Indexes of the tokens that name a parameter: the word right after ``:`` or ``@``."""
+    return [i for i in range(1, len(tokens))
+            if tokens[i - 1].token_type in (TokenType.COLON, TokenType.PARAMETER)
+            and tokens[i].start == tokens[i - 1].end + 1 and _NAME.fullmatch(tokens[i].text)]
+
+
+def _named_parameters(sql: str, tokens: list[Token]) -> str:
+    """``:name`` written as ``@name``, so that a name that is a keyword (``:from``, ``:to``) is read
+    as a parameter (the tokenizer already reads ``@from`` so); both forms mean the same
+    parameter (``integrator.sql.params.normalise_name``)."""
+    colons = [tokens[i - 1].start for i in _parameter_names(tokens)
+              if tokens[i - 1].token_type == TokenType.COLON]
+    if not colons:
+        return sql
+    chars = list(sql)
+    for position in colons:
+        chars[position] = "@"
+    return "".join(chars)
+
+
 def _token_check(tokens: list[Token]) -> str | None:
     if not tokens:
         return "the statement is empty; send one SELECT"
@@ -97,8 +122,9 @@ def _token_check(tokens: list[Token]) -> str | None:
     if semicolons and semicolons != [len(tokens) - 1]:
         return ("more than one statement: a ';' separates statements, and only one read-only "
                 "SELECT may run")
-    for token in tokens:
-        if token.token_type in _SKIP_TOKENS:
+    names = set(_parameter_names(tokens))  # @set is a parameter called "set", not SET
+    for index, token in enumerate(tokens):
+        if token.token_type in _SKIP_TOKENS or index in names:
             continue
         word = token.text.upper()
         if word in DENY_WORDS:
@@ -139,6 +165,9 @@ def analyse(sql: str) -> tuple[Verdict, exp.Expr | None]:
         return _reject("the statement contains reserved characters U+E000/U+E001")
     try:
         tokens = TSQL.tokenize(sql)  # comments are not tokens
+        named = _named_parameters(sql, tokens)
+        if named is not sql:
+            sql, tokens = named, TSQL.tokenize(named)
     except (TokenError, ValueError) as error:
         return _reject(f"the statement could not be read: {_first_line(error)}")
     reason = _token_check(tokens)

@@ -6,7 +6,8 @@ ERP payload out, or the reverse. No I/O anywhere in this package.
 * ``translate(entity, record, ctx)`` — the create document: a ``LogoDocument`` (Tiger/Go XML) or a
   ``NetsisDocument`` (JSON body + route), the typed contract with the gateways (``model.documents``);
 * ``translate_update(entity, record, ctx, current)`` — Tiger/Go: the exported record with only the
-  mapped fields changed and ``DBOP="UPD"``; Netsis: ``PUT ARPs/{code}`` of the mapped fields;
+  mapped fields changed and ``DBOP="UPD"``; Netsis: ``PUT ARPs/{code}`` of the whole record the GET
+  returned, with the mapped fields changed;
 * ``read_document`` / ``read_row`` — ERP payloads (Logo XML, Netsis JSON) and database rows back
   into CRM records;
 * ``catalog`` / ``entities_for`` / ``set_catalogs`` — the standard field catalog.
@@ -66,15 +67,15 @@ def translate(entity: Entity, record: CrmRecord, ctx: MappingContext) -> Documen
 def translate_update(entity: Entity, record: CrmRecord, ctx: MappingContext,
                      current: str | bytes | Mapping[str, Any] | None) -> Document:
     """The payload that updates an account or product: ``current`` is the record as the ERP has
-    it now — the ReadDataObject XML (Tiger/Go, required) or the ``Data`` of a GET (Netsis,
-    optional; used for ``if_target_empty``)."""
+    it now — the ReadDataObject XML (Tiger/Go) or the ``Data`` of a GET (Netsis); the update is
+    that record with the mapped fields changed."""
     _builder(ctx.erp, entity)
     if family_of(ctx.erp) == "logo":
         if not isinstance(current, str | bytes):
             raise TypeError("a Tiger/Go update starts from the exported XML of the record")
         return logo.update(entity, current, record, ctx)
-    if current is not None and not isinstance(current, Mapping):
-        raise TypeError("a Netsis update takes the Data of a GET as its current record")
+    if not isinstance(current, Mapping):
+        raise TypeError("a Netsis update starts from the Data of a GET of the record")
     return netsis.update(entity, record, ctx, current)
 
 

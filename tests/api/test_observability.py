@@ -51,7 +51,8 @@ def test_every_error_code_has_status_and_retry_flag() -> None:
             "NOT_FOUND": 404, "SESSION_EXPIRED": 401, "SET_MISMATCH": 409, "QUOTE_LOCKED": 409,
             "SQL_REJECTED": 400, "MAPPING": 422, "ERP_REJECTED": 422, "STOCK_BLOCKED": 409,
             "RISK_BLOCKED": 409, "ERP_UNAVAILABLE": 503, "ERP_TIMEOUT": 504,
-            "ERP_COMMIT_UNCERTAIN": 504, "DB_UNAVAILABLE": 503, "INTERNAL": 500}
+            "ERP_COMMIT_UNCERTAIN": 504, "DB_UNAVAILABLE": 503, "INTERNAL": 500,
+            "METHOD_NOT_ALLOWED": 405, "UNSUPPORTED_MEDIA_TYPE": 415}
     by_code = {cls.code: cls for cls in errors.ALL_ERRORS}
     for code, status in spec.items():
         assert by_code[code].status == status, code

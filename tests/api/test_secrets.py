@@ -7,9 +7,11 @@ import json
 import logging
 from typing import Any
 
+import pytest
 import structlog
 from aiohttp.test_utils import TestClient
-from pydantic import SecretStr
+from lxml import etree
+from pydantic import SecretStr, ValidationError
 from structlog.testing import capture_logs
 
 from integrator import logs
@@ -88,3 +90,63 @@ async def test_no_secret_in_rendered_json_log_lines(client: TestClient[Any, Any]
     # the access log line carries request id, route, status, caller
     access = [json.loads(line) for line in lines if '"event": "request"' in line]
     assert access and all({"request_id", "route", "status", "caller"} <= set(a) for a in access)
+
+
+URL_SECRETS = ("url-user-7c1d", "url-secret-5150")
+LOGO_URL = f"http://{URL_SECRETS[0]}:{URL_SECRETS[1]}@127.0.0.1:9/LogoObjectService/Service"
+
+
+async def test_url_userinfo_is_refused_and_never_leaks_n3(make_client: Any) -> None:
+    """ERP URLs with user:password@ are refused where sets enter (PUT, files); one that got into
+    the store anyway (an older version) never reaches a response, an error message, /metrics or
+    a log line: messages and metric labels name the set, the set XML masks the userinfo."""
+    from integrator.api.keys import REGISTRY
+    from integrator.config import ConfigError, IntegrationSet
+    from integrator.services.sets import checked_context
+    from tests.fixtures.common import service_config, tiger_set
+
+    legacy = tiger_set("LEGACY").model_dump(mode="python")
+    legacy["logo"]["url"] = LOGO_URL
+    legacy["logo"]["security_code"] = "sec-code-tiger-71c2"
+    legacy["database"]["connection_string"] = "DRIVER={SQLite3};Database=/nonexistent.db"
+    legacy["credentials"]["password"] = "logo-pw-shared-19"
+    with pytest.raises(ValidationError, match=r"logo\.url: the URL carries a user or password"):
+        IntegrationSet.model_validate(legacy, context=checked_context())
+    with pytest.raises(ConfigError, match="the URL carries a user or password"):
+        await make_client(service_config(sets=[IntegrationSet.model_validate(legacy)]))
+    client = await make_client(service_config(
+        sets=[tiger_set()], erp={"breaker_failures": 2, "retry_attempts": 1}))
+    with capture_logs(processors=redacting_processors()) as captured:
+        # pushed by the CRM: refused, naming the field
+        pushed = body().replace('url="http://netsis.local:7070/api/v2/"',
+                                f'url="http://{URL_SECRETS[0]}:{URL_SECRETS[1]}@netsis.local/api/v2/"')
+        response = await client.put("/v1/sets/NETSIS-ANK", data=pushed.encode(), headers=AUTH)
+        refused = await response.read()
+        assert response.status == 400
+        assert b'path="netsis.url"' in refused
+        # stored by an older version
+        await client.app[REGISTRY].put(IntegrationSet.model_validate(legacy))
+        bodies = [refused]
+        for path in ("/v1/sets/LEGACY", "/v1/sets"):
+            bodies.append(await (await client.get(path, headers=AUTH)).read())
+        assert b"LogoObjectService" in bodies[1]  # the URL is shown, its userinfo masked
+        session = await open_session(client, "ayse", "LEGACY")
+        headers = {**AUTH, "X-Session": session}
+        codes = []
+        for _ in range(4):  # connection refused twice, then the circuit is open
+            response = await client.post("/v1/accounts", headers=headers, data=(
+                b'<Account crmId="F-1"><Field name="Code">120.01.1</Field>'
+                b'<Field name="Title">T</Field></Account>'))
+            raw = await response.read()
+            bodies.append(raw)
+            codes.append(etree.fromstring(raw).get("code"))
+        assert codes[-1] == "ERP_UNAVAILABLE"
+        assert "the circuit of the ERP service of set LEGACY is open" in bodies[-1].decode()
+        bodies.append(await (await client.get("/v1/sets/LEGACY/health", headers=AUTH)).read())
+        metrics = await (await client.get("/metrics")).read()
+        assert b'integrator_erp_circuit_state{set="LEGACY"} 2.0' in metrics
+        bodies.append(metrics)
+        structlog.get_logger("test").warning("careless", url=LOGO_URL,
+                                             text=f"calling {LOGO_URL} now")
+    text = json.dumps(captured, default=str) + "".join(b.decode() for b in bodies)
+    assert [s for s in (*URL_SECRETS, *ALL) if s in text] == []

@@ -60,7 +60,7 @@ async def test_get_then_put_back_keeps_secrets(client: TestClient[Any, Any]) -> 
     session = await open_session(client, "ayse", "NETSIS-ANK")
     from integrator.api.keys import SESSIONS
 
-    context = await client.app[SESSIONS].resolve(session)
+    context = await client.app[SESSIONS].resolve(session, "crm-core")
     assert context.credentials.user == "AYSE"
     assert context.credentials.password.get_secret_value() == "ayse-pw-99"
 

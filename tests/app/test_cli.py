@@ -31,7 +31,8 @@ def test_demo_comes_up_ready(tmp_path: Path) -> None:
     with process.demo(tmp_path / "demo", log=tmp_path / "demo.log") as server:
         request = urllib.request.Request(  # noqa: S310 (localhost)
             f"{server.url}/v1/sessions", data=b'<OpenSession user="demo"/>',
-            headers={"Authorization": f"Bearer {DEMO_KEY}"}, method="POST")
+            headers={"Authorization": f"Bearer {DEMO_KEY}", "Content-Type": "application/xml"},
+            method="POST")
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (localhost)
             body = response.read().decode()
         assert response.status == 201

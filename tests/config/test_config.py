@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from integrator import logs
 from integrator.config import (
     MASK,
     ConfigError,
@@ -221,3 +222,40 @@ def test_integration_set_is_frozen() -> None:
     with pytest.raises(ValidationError):
         s.code = "X"  # type: ignore[misc]
     assert isinstance(s, IntegrationSet)
+
+
+def test_set_files_with_bad_sql_are_refused_naming_each_statement_f4(tmp_path: Path) -> None:
+    from integrator.services.sets import set_problems
+
+    attack = TIGER_YAML + """sql:
+  risk_check: "SELECT 1 AS R WAITFOR DELAY '00:00:10'"
+  queries:
+    ok: {sql: "SELECT CODE FROM LG_FFF_CLCARD WHERE DATE_ BETWEEN :from AND :to"}
+    bad: {sql: "SELECT 1 AS X INTO #t"}
+"""
+    main = service_tree(tmp_path, "store: memory\n", {"a.yaml": attack})
+    with pytest.raises(ConfigError) as info:
+        load_config(main, env={"LOGO_SECURITY_CODE": "x", "ERP_DB_PASSWORD": "y"},
+                    check=set_problems)
+    assert [(Path(p.file).name, p.path) for p in info.value.problems] == [
+        ("a.yaml", "sql.risk_check"), ("a.yaml", "sql.queries.bad.sql")]
+    assert "WAITFOR" in info.value.problems[0].reason
+
+
+def test_sentinel_store_urls_n6() -> None:
+    from integrator.config import ServiceConfig, parse_sentinel_url
+
+    url = "redis+sentinel://:pw%40x@s1:26379,s2:26380,[::1]:26381/integrator/3?sentinel_password=sp"
+    cfg = ServiceConfig.model_validate({"store": url})
+    assert "pw" not in repr(cfg) and "pw" not in summary(cfg) and "=sp" not in summary(cfg)
+    assert "sp" not in logs.scrub(url).split("?")[1]
+    target = parse_sentinel_url(cfg.store_url)
+    assert target.sentinels == (("s1", 26379), ("s2", 26380), ("::1", 26381))
+    assert (target.service, target.db, target.password, target.sentinel_password, target.tls) == (
+        "integrator", 3, "pw@x", "sp", False)
+    assert parse_sentinel_url("rediss+sentinel://s1:1/m").tls
+    for bad, reason in (("redis+sentinel://s1/m", "host:port"), ("redis+sentinel://s1:1/", "path"),
+                        ("redis+sentinel://s1:1/m/x", "is a number"),
+                        ("redis+sentinel://s1:1/m?ssl=1", "unknown Sentinel URL parameter ssl")):
+        with pytest.raises(ValidationError, match=reason):
+            ServiceConfig.model_validate({"store": bad})

@@ -324,8 +324,7 @@ async def test_circuit_opens_after_failures_and_recovers(erp: Erp) -> None:
     for _ in range(3):
         with pytest.raises(ErpUnavailable):
             await probe.gateway.read(probe.call, "account", key)
-    endpoint = (probe.integration_set.logo or probe.integration_set.netsis).url  # type: ignore[union-attr]
-    assert erp.metrics.circuit_state.labels(endpoint)._value.get() == 2  # open
+    assert erp.metrics.circuit_state.labels(probe.call.set_code)._value.get() == 2  # open
     sent = probe.calls(route)
     with pytest.raises(ErpUnavailable, match="circuit") as raised:
         await probe.gateway.read(probe.call, "account", key)
@@ -334,7 +333,7 @@ async def test_circuit_opens_after_failures_and_recovers(erp: Erp) -> None:
     erp.simulator.faults.clear()
     await asyncio.sleep(0.35)
     assert title_of(probe, await probe.gateway.read(probe.call, "account", key)) == TITLE
-    assert erp.metrics.circuit_state.labels(endpoint)._value.get() == 0  # closed again
+    assert erp.metrics.circuit_state.labels(probe.call.set_code)._value.get() == 0  # closed again
 
 
 async def test_wrong_set_kind_is_refused(erp: Erp) -> None:
@@ -368,6 +367,9 @@ async def test_logo_compressed_data_xml(make_erp: Any) -> None:
     exported = await erp.gateway.read(erp.call, "order", key)
     assert str(exported).startswith('<?xml version="1.0" encoding="ISO-8859-9"?>')
     assert "Q-1001" in str(exported)
+    # Turkish text both ways: gzip of UTF-8 in the request, and in the (compressed) answer (N7)
+    account = await erp.gateway.create(erp.call, document("account", erp.payload("account")))
+    assert title_of(erp, await erp.gateway.read(erp.call, "account", account)) == TITLE
 
 
 async def test_errors_are_integrator_errors_with_codes(erp: Erp) -> None:

@@ -81,7 +81,8 @@ def test_compressed_envelope_and_set_parameters() -> None:
     body = etree.fromstring(request.body)
     data = body.findtext(".//{http://tempuri.org/}dataXML")
     assert data is not None
-    assert gzip.decompress(base64.b64decode(data)).decode("iso8859_9") == logo_payload("account")
+    # the UTF-8 text, as real clients compress it (research/quotes.md §1), declaration kept
+    assert gzip.decompress(base64.b64decode(data)).decode("utf-8") == logo_payload("account")
     params = etree.fromstring(body.findtext(".//{http://tempuri.org/}paramXML") or "")
     assert params.findtext("ApplyCampaign") == "0"
     assert params.findtext("GetStockLinePrice") == "1"
@@ -131,14 +132,26 @@ def test_document_checks() -> None:
     with pytest.raises(MappingFailed, match="start with"):
         protocol.check_document(replace(account, xml=account.xml.replace("ISO-8859-9", "UTF-8")),
                                 "INS")
-    with pytest.raises(MappingFailed, match="ISO-8859-9"):
-        protocol.encode_document(account.xml.replace("ŞİŞLİ", "€ ŞİŞLİ"))
 
 
 def test_compress_round_trip() -> None:
     document = logo_payload("order")
     assert protocol.decompress(protocol.compress(document)) == document
     assert protocol.decompress(document) == document
+
+
+def test_compressed_data_xml_is_gzipped_utf8_n7() -> None:
+    turkish = LOGO_DECLARATION + "<AR_APS><AR_AP><TITLE>ŞİŞLİ ÇİĞDEM ığüöç €</TITLE></AR_AP></AR_APS>"
+    packed = protocol.compress(turkish)
+    raw = gzip.decompress(base64.b64decode(packed))
+    assert raw == turkish.encode("utf-8")
+    assert protocol.decompress(packed) == turkish
+    # an answer compressed as UTF-8 with a byte-order mark, and one in the declared ISO-8859-9
+    bom = base64.b64encode(gzip.compress(b"\xef\xbb\xbf" + turkish.encode())).decode()
+    assert protocol.decompress(bom) == turkish
+    legacy = turkish.replace(" €", "")
+    packed = base64.b64encode(gzip.compress(legacy.encode("iso8859_9"))).decode()
+    assert protocol.decompress(packed) == legacy
 
 
 # -- answers -----------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ how a transport failure is classified by whether the request left."""
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -11,11 +13,18 @@ import pytest
 from aiohttp import web
 from yarl import URL
 
-from integrator.erp.resilience import CircuitBreaker, CircuitOpen, CircuitState, WriteLimiter
+from integrator.erp.resilience import (
+    CircuitBreaker,
+    CircuitOpen,
+    CircuitState,
+    SharedWriteLimiter,
+    WriteLimiter,
+)
 from integrator.erp.transport import exchange
 from integrator.erp.wire import Request
 from integrator.errors import ErpCommitUncertain, ErpTimeout, ErpUnavailable
 from integrator.metrics import Metrics
+from integrator.sessions.store import MemoryStore, RedisStore, Store
 
 
 class Clock:
@@ -28,48 +37,51 @@ class Clock:
 
 def test_breaker_opens_probes_and_closes() -> None:
     metrics, clock = Metrics(), Clock()
-    breaker = CircuitBreaker("http://erp", failures=3, open_s=10, gauge=metrics.circuit_state,
-                             clock=clock)
-    gauge = metrics.circuit_state.labels("http://erp")
+    breaker = CircuitBreaker(failures=3, open_s=10, gauge=metrics.circuit_state, clock=clock)
+    breaker.watch("A")
+    gauge = metrics.circuit_state.labels("A")
     for _ in range(2):
-        assert breaker.allow() is False
+        assert breaker.allow("A") is False
         breaker.failure()
     assert breaker.state is CircuitState.CLOSED
     breaker.success()  # a success resets the count
     for _ in range(3):
-        breaker.allow()
+        breaker.allow("A")
         breaker.failure()
     assert breaker.state is CircuitState.OPEN
     assert gauge._value.get() == 2
     with pytest.raises(CircuitOpen) as raised:
-        breaker.allow()
+        breaker.allow("A")
     assert raised.value.retryable is True
+    assert raised.value.message.startswith("the circuit of the ERP service of set A is open")
+    breaker.watch("B")  # a second set on the same endpoint reports the same state
+    assert metrics.circuit_state.labels("B")._value.get() == 2
     clock.now += 10
     assert breaker.state is CircuitState.HALF_OPEN
-    assert breaker.allow() is True  # the probe
+    assert breaker.allow("A") is True  # the probe
     assert gauge._value.get() == 1
     with pytest.raises(CircuitOpen, match="probe"):
-        breaker.allow()  # only one probe at a time
+        breaker.allow("A")  # only one probe at a time
     breaker.failure()  # the probe failed: open again
     assert breaker.state is CircuitState.OPEN
     clock.now += 10
-    assert breaker.allow() is True
+    assert breaker.allow("A") is True
     breaker.success()
     assert breaker.state is CircuitState.CLOSED
     assert gauge._value.get() == 0
     clock.now += 10
-    assert breaker.allow() is False
+    assert breaker.allow("A") is False
 
 
 def test_breaker_probe_that_is_cancelled_frees_the_slot() -> None:
     clock = Clock()
-    breaker = CircuitBreaker("e", failures=1, open_s=1, gauge=Metrics().circuit_state, clock=clock)
-    breaker.allow()
+    breaker = CircuitBreaker(failures=1, open_s=1, gauge=Metrics().circuit_state, clock=clock)
+    breaker.allow("A")
     breaker.failure()
     clock.now += 1
-    probe = breaker.allow()
+    probe = breaker.allow("A")
     breaker.abandon(probe)
-    assert breaker.allow() is True
+    assert breaker.allow("A") is True
 
 
 async def test_limiter_seats_queue_and_wait_limit() -> None:
@@ -89,10 +101,7 @@ async def test_limiter_seats_queue_and_wait_limit() -> None:
     assert (limiter.in_flight, limiter.waiting) == (2, 1)
     assert metrics.write_queue_depth.labels("S")._value.get() == 1
     assert metrics.write_in_flight.labels("S")._value.get() == 2
-    with pytest.raises(ErpUnavailable, match="queue of set S is full") as raised:
-        async with limiter.seat(5):
-            pass
-    assert raised.value.retryable is True
+    await refused_while_the_queue_is_full(limiter)
     release.set()
     await asyncio.gather(*tasks)
     assert order == ["a", "b", "c"]
@@ -109,9 +118,102 @@ async def test_limiter_seats_queue_and_wait_limit() -> None:
     await asyncio.gather(*holders)
 
 
-async def _hold(limiter: WriteLimiter, event: asyncio.Event) -> None:
+async def refused_while_the_queue_is_full(limiter: WriteLimiter | SharedWriteLimiter) -> None:
+    with pytest.raises(ErpUnavailable, match="queue of set S is full") as raised:
+        async with limiter.seat(5):
+            pass
+    assert raised.value.retryable is True  # nothing was sent
+
+
+async def _hold(limiter: WriteLimiter | SharedWriteLimiter, event: asyncio.Event) -> None:
     async with limiter.seat(5):
         await event.wait()
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+async def leases(request: pytest.FixtureRequest, store_prefix: str) -> AsyncIterator[Store]:
+    """The seats' store: in process, or Redis as replicas share it."""
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    store = RedisStore(request.getfixturevalue("redis_url"), prefix=store_prefix)
+    yield store
+    await store.close()
+
+
+def replica(leases: Store, *, seats: int = 2, queue: int = 10,
+            lease_s: float = 0.6) -> tuple[SharedWriteLimiter, Metrics]:
+    metrics = Metrics()
+    return SharedWriteLimiter("S", seats=seats, queue=queue, leases=leases, lease_s=lease_s,
+                              depth=metrics.write_queue_depth,
+                              in_flight=metrics.write_in_flight), metrics
+
+
+async def test_shared_limiter_counts_seats_across_replicas_n5(leases: Store) -> None:
+    (a, metrics_a), (b, metrics_b) = replica(leases, queue=1), replica(leases, queue=1)
+    release = asyncio.Event()
+    running: list[str] = []
+    peak = 0
+
+    async def write(limiter: SharedWriteLimiter, name: str) -> None:
+        nonlocal peak
+        async with limiter.seat(5):
+            running.append(name)
+            peak = max(peak, len(running))
+            await release.wait()
+            await asyncio.sleep(0.05)
+            running.remove(name)
+
+    tasks = [asyncio.ensure_future(write(a, "a1")), asyncio.ensure_future(write(b, "b1"))]
+    await asyncio.sleep(0.05)
+    tasks += [asyncio.ensure_future(write(a, "a2")), asyncio.ensure_future(write(b, "b2"))]
+    await asyncio.sleep(0.05)
+    # one write each running, one each waiting: the gauges sum to the set's seats and queue
+    assert (a.in_flight + b.in_flight, a.waiting + b.waiting) == (2, 2)
+    assert metrics_a.write_in_flight.labels("S")._value.get() == 1
+    assert metrics_b.write_queue_depth.labels("S")._value.get() == 1
+    await refused_while_the_queue_is_full(a)
+    release.set()
+    await asyncio.gather(*tasks)
+    assert peak == 2 and (a.in_flight, a.waiting, b.in_flight, b.waiting) == (0, 0, 0, 0)
+    # every seat was given back
+    assert await leases.lease_acquire("write-seats:S", "x", limit=1, lease_s=1)
+    await leases.lease_release("write-seats:S", "x")
+
+
+async def test_a_dead_replicas_seats_return_within_the_lease_n5(leases: Store) -> None:
+    limiter, _ = replica(leases, lease_s=0.6)
+    # a replica that took both seats and died (it never renews nor releases them)
+    for holder in ("dead-1", "dead-2"):
+        assert await leases.lease_acquire("write-seats:S", holder, limit=2, lease_s=0.6)
+    started = time.monotonic()
+    async with limiter.seat(5):
+        waited = time.monotonic() - started
+    assert 0.4 < waited < 1.2, waited
+    for holder in ("dead-3", "dead-4"):
+        await leases.lease_acquire("write-seats:S", holder, limit=2, lease_s=5)
+    with pytest.raises(ErpUnavailable, match=r"within 0\.2s"):
+        async with limiter.seat(0.2):
+            pass
+    assert limiter.waiting == 0
+
+
+async def test_a_running_write_keeps_its_seat_past_the_lease_n5(leases: Store) -> None:
+    a, _ = replica(leases, seats=1, lease_s=0.3)
+    b, _ = replica(leases, seats=1, lease_s=0.3)
+    order: list[str] = []
+
+    async def write(limiter: SharedWriteLimiter, name: str, seconds: float) -> None:
+        async with limiter.seat(5):
+            order.append(f"{name} in")
+            await asyncio.sleep(seconds)
+            order.append(f"{name} out")
+
+    first = asyncio.ensure_future(write(a, "long", 1.0))  # three leases long, renewed
+    await asyncio.sleep(0.05)
+    await write(b, "next", 0)
+    await first
+    assert order == ["long in", "long out", "next in", "next out"]
 
 
 # -- transport classification against a real local server --------------------------------------

@@ -244,12 +244,12 @@ async def test_every_metric_of_the_dashboard_and_the_rules_is_exported(
     for code in ("TIGER-TEST", "NETSIS-TEST", "SQL-TIGER"):
         await client.get(f"/v1/sets/{code}/health", headers=AUTH)
     await client.post("/v1/accounts", headers=headers, data=(
-        '<Account crmId="F-1"><Field name="Code">120.01.1</Field><Field name="Title">T</Field></Account>'))
+        b'<Account crmId="F-1"><Field name="Code">120.01.1</Field><Field name="Title">T</Field></Account>'))
     await client.get("/v1/accounts/1", headers=headers)
     netsis_session = await open_session(client, set_code="NETSIS-TEST")  # a login, then a read
     await client.get("/v1/accounts/120.01.1", headers={**AUTH, "X-Session": netsis_session})
     sql_session = await open_session(client, set_code="SQL-TIGER")
-    answer = await client.post("/v1/queries/one", data="<Query/>",
+    answer = await client.post("/v1/queries/one", data=b"<Query/>",
                                headers={**AUTH, "X-Session": sql_session})
     assert answer.status == 200, await answer.text()
     await client.get("/health/ready")

@@ -97,7 +97,7 @@ def make_demo(demo_files: Path, tmp_path: Path, aiohttp_server: Any,
             demo = Demo(client, config, erps)
             for code in (TIGER, NETSIS):
                 response = await client.post(
-                    "/v1/sessions", data=f'<OpenSession user="demo" set="{code}"/>', headers=AUTH)
+                    "/v1/sessions", data=f'<OpenSession user="demo" set="{code}"/>'.encode(), headers=AUTH)
                 assert response.status == 201, await response.text()
                 demo.sessions[code] = str(etree.fromstring(await response.read()).get("id"))
             demos.append(demo)

@@ -4,10 +4,14 @@ Tiger/Go an ERP-only field survives the update."""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+
 import pytest
 from structlog.testing import capture_logs
 
-from tests.fixtures.demo import NETSIS, TIGER, Demo, account_xml, fields_of
+from integrator.config import IntegrationSet
+from tests.fixtures.demo import NETSIS, TIGER, Demo, MakeDemo, account_xml, fields_of
 
 pytestmark = pytest.mark.odbc
 
@@ -144,3 +148,77 @@ async def test_tiger_product_unit_sets_of_the_demo(demo: Demo) -> None:
         "P-X", {"Code": "MLZ-X-01", "Name": "X", "Unit": "PAKET"}, root="Product"))
     assert status == 422 and error.get("code") == "ERP_REJECTED"
     assert "PAKET" in (error.findtext("Detail") or "")
+
+
+async def test_turkish_text_end_to_end_with_compressed_data_xml_n7(make_demo: MakeDemo) -> None:
+    """A Tiger set with ``logo.compress``: dataXML travels as gzip of UTF-8 text both ways (the
+    simulator reads it the way real clients compress, research/quotes.md §1)."""
+
+    def compressed(s: IntegrationSet) -> IntegrationSet:
+        if s.logo is None:
+            return s
+        return s.model_copy(update={"logo": s.logo.model_copy(update={"compress": True})})
+
+    demo: Demo = await make_demo(modify=compressed)
+    sent = ACCOUNT[TIGER]
+    status, link = await demo.post(TIGER, "/v1/accounts", account_xml("F-7001", sent))
+    assert status == 201, link.findtext("Message")
+    ref = str(link.get("ref"))
+    erp = demo.erps[TIGER]
+    assert erp.scalar("SELECT DEFINITION_ FROM LG_001_CLCARD WHERE LOGICALREF = ?",
+                      int(ref)) == sent["Title"]
+    assert erp.scalar("SELECT SPECODE FROM LG_001_CLCARD WHERE LOGICALREF = ?", int(ref)) == "BAYİ"
+    changed = {"Title": "ĞÜŞİÖÇ ığüşiöç GIDA A.Ş."}
+    status, link = await demo.post(TIGER, "/v1/accounts",
+                                   account_xml("F-7001", changed, ref=ref, code=sent["Code"]))
+    assert status == 200, link.findtext("Message")
+    status, record = await demo.get(TIGER, f"/v1/accounts/{ref}")
+    assert status == 200
+    assert fields_of(record)["Title"] == changed["Title"]
+    assert erp.scalar("SELECT DEFINITION_ FROM LG_001_CLCARD WHERE LOGICALREF = ?",
+                      int(ref)) == changed["Title"]
+
+
+def netsis_row(demo: Demo, table: str, key: str, code: str) -> dict[str, object]:
+    with contextlib.closing(demo.erps[NETSIS].db()) as conn:
+        conn.row_factory = sqlite3.Row
+        row = conn.execute(f"SELECT * FROM {table} WHERE {key} = ?", (code,)).fetchone()
+    return dict(row)
+
+
+@pytest.mark.parametrize(("path", "root", "fields", "tables", "key", "column"), [
+    ("/v1/accounts", "Account", ACCOUNT[NETSIS], ("TBLCASABIT", "TBLCASABITEK"), "CARI_KOD",
+     "CARI_ISIM"),
+    ("/v1/products", "Product", PRODUCT[NETSIS], ("TBLSTSABIT", "TBLSTSABITEK"), "STOK_KODU",
+     "STOK_ADI"),
+])
+async def test_a_netsis_update_of_one_property_changes_nothing_else_f9_f16(
+        demo: Demo, path: str, root: str, fields: dict[str, str], tables: tuple[str, str],
+        key: str, column: str) -> None:
+    """NetOpenX replaces the whole card on PUT (the simulator does, as a model-binding server);
+    the update GETs the record, changes the mapped property and PUTs it whole."""
+    status, link = await demo.post(NETSIS, path, account_xml(f"X-{root}", fields, root=root))
+    assert status == 201, link.findtext("Message")
+    code = str(link.get("code"))
+    erp = demo.erps[NETSIS]
+    # properties only the ERP knows (no mapping), in both tables of the card
+    for table in tables:
+        text_columns = [name for name, kind in ((r[1], r[2]) for r in erp.db().execute(
+            f"PRAGMA table_info({table})")) if "CHAR" in kind.upper() and name != key][:6]
+        assignments = ", ".join(f"{name} = COALESCE(NULLIF({name}, ''), 'ERP-{i}')"
+                                for i, name in enumerate(text_columns))
+        erp.execute(f"UPDATE {table} SET {assignments} WHERE {key} = ?", code)
+    before = [netsis_row(demo, table, key, code) for table in tables]
+    puts = erp.counters.calls[f"{'ARPs' if root == 'Account' else 'Items'}.put"]
+    new_name = "ĞÜŞİÖÇ YENİ AD"
+    status, link = await demo.post(NETSIS, path, account_xml(
+        f"X-{root}", {"Title" if root == "Account" else "Name": new_name}, ref=code, code=code,
+        root=root))
+    assert status == 200, link.findtext("Message")
+    assert erp.counters.calls[f"{'ARPs' if root == 'Account' else 'Items'}.put"] == puts + 1
+    after = [netsis_row(demo, table, key, code) for table in tables]
+    changed = {(i, name) for i, (old, new) in enumerate(zip(before, after, strict=True))
+               for name in old if old[name] != new[name]}
+    assert changed == {(0, column), (0, "DUZELTMETARIHI")}, changed
+    status, record = await demo.get(NETSIS, f"{path}/{code}")
+    assert fields_of(record)["Title" if root == "Account" else "Name"] == new_name

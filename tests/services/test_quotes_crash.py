@@ -62,7 +62,7 @@ async def start_service(config: Path, env: dict[str, str], port: int) -> asyncio
 
 
 async def open_session(session: aiohttp.ClientSession, base: str) -> str:
-    async with session.post(f"{base}/v1/sessions", data='<OpenSession user="demo"/>',
+    async with session.post(f"{base}/v1/sessions", data=b'<OpenSession user="demo"/>',
                             headers=AUTH) as response:
         assert response.status == 201
         return str(etree.fromstring(await response.read()).get("id"))

@@ -111,16 +111,16 @@ async def test_missing_or_malformed_session_header(client: TestClient[Any, Any])
 
 async def test_resolver_gives_credentials_per_mode(client: TestClient[Any, Any]) -> None:
     sessions = client.app[SESSIONS]
-    shared = await sessions.resolve(await open_session(client, "ayse", "TIGER-TEST"))
+    shared = await sessions.resolve(await open_session(client, "ayse", "TIGER-TEST"), "crm-core")
     assert shared.credentials.user == "LOGO"  # shared mode: the set's one ERP user
     assert shared.credentials.password.get_secret_value() == "logo-pw-shared-19"
     assert shared.salesman == "S01" and shared.member.may_use_warehouse(1)
     assert not shared.member.may_use_warehouse(2)
-    own = await sessions.resolve(await open_session(client, "ayse", "NETSIS-TEST"))
+    own = await sessions.resolve(await open_session(client, "ayse", "NETSIS-TEST"), "crm-core")
     assert own.credentials.user == "AYSE"  # per_user mode: the user's own ERP login
     assert own.credentials.password.get_secret_value() == "ayse-erp-pw-33"
     assert own.transfer_type == "quote"
-    everything = await sessions.resolve(await open_session(client, "mehmet", "TIGER-TEST"))
+    everything = await sessions.resolve(await open_session(client, "mehmet", "TIGER-TEST"), "crm-core")
     assert everything.member.may_use_warehouse(999)
     assert everything.transfer_type == "order"  # the set's default_transfer_type
 

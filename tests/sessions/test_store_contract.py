@@ -121,3 +121,29 @@ async def test_keys_prefix_is_literal(store: Store) -> None:
 
 async def test_ping(store: Store) -> None:
     await store.ping()
+
+
+async def test_leases_are_a_semaphore_whose_seats_expire_n5(store: Store) -> None:
+    key = "write-seats:S"
+    assert await store.lease_acquire(key, "a", limit=2, lease_s=0.4)
+    assert await store.lease_acquire(key, "b", limit=2, lease_s=0.4)
+    assert not await store.lease_acquire(key, "c", limit=2, lease_s=0.4)  # both seats taken
+    assert await store.lease_acquire(key, "a", limit=2, lease_s=0.4)  # a holder takes it again
+    await store.lease_release(key, "b")
+    assert await store.lease_acquire(key, "c", limit=2, lease_s=0.4)
+    assert not await store.lease_acquire(key, "d", limit=3 - 1, lease_s=0.4)
+    assert await store.lease_acquire(key, "d", limit=3, lease_s=0.4)  # the limit is the caller's
+    # a renewed lease lives on, the others run out (their holder "died")
+    for _ in range(3):
+        await asyncio.sleep(0.2)
+        assert await store.lease_renew(key, "a", lease_s=0.4)
+    assert not await store.lease_renew(key, "c", lease_s=0.4)
+    assert await store.lease_acquire(key, "e", limit=2, lease_s=0.4)
+    assert not await store.lease_acquire(key, "f", limit=2, lease_s=0.4)
+    await store.lease_release(key, "a")
+    await store.lease_release(key, "a")  # releasing twice is harmless
+    await store.lease_release(key, "e")
+    assert await store.lease_acquire(key, "f", limit=1, lease_s=0.4)
+    assert await store.keys("write-seats:") == [key]  # the key expires with its leases
+    await asyncio.sleep(0.6)
+    assert await store.keys("write-seats:") == []

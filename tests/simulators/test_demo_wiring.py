@@ -141,7 +141,7 @@ async def test_integrator_demo_serves_sql_from_the_generated_databases_n8(
     assert (env.data_dir / "tiger.db").is_file()
     assert (env.data_dir / "netsis.db").is_file()
     auth = {"Authorization": f"Bearer {DEMO_KEY}"}
-    opened = await client.post("/v1/sessions", data='<OpenSession user="demo"/>', headers=auth)
+    opened = await client.post("/v1/sessions", data=b'<OpenSession user="demo"/>', headers=auth)
     session = etree.fromstring(await opened.read()).get("id")
     headers = {**auth, "X-Session": session}
     found = await client.get("/v1/accounts/search?q=ŞİŞLİ", headers=headers)
@@ -152,7 +152,7 @@ async def test_integrator_demo_serves_sql_from_the_generated_databases_n8(
                                 '</Table></Extensions>'.encode())
     assert ext.status == 200, await ext.text()
     switched = await client.put(f"/v1/sessions/{session}/set", headers=auth,
-                                data='<SwitchSet set="DEMO-NETSIS"/>')
+                                data=b'<SwitchSet set="DEMO-NETSIS"/>')
     assert switched.status == 200
     netsis = await client.get("/v1/accounts/search?q=şişli", headers=headers)
     assert "ŞİŞLİ GIDA SANAYİ VE TİCARET A.Ş." in await netsis.text()
@@ -166,7 +166,7 @@ async def test_demo_named_queries_run(tmp_path: Path, make_client: Callable[...,
     config, app = demo_app(env)
     client = await make_client(config, app)
     auth = {"Authorization": f"Bearer {DEMO_KEY}"}
-    opened = await client.post("/v1/sessions", data='<OpenSession user="demo"/>', headers=auth)
+    opened = await client.post("/v1/sessions", data=b'<OpenSession user="demo"/>', headers=auth)
     session = etree.fromstring(await opened.read()).get("id")
     headers = {**auth, "X-Session": session}
     sold = _count(env.data_dir / "tiger.db", "SELECT MIN(STOCKREF) FROM LG_001_01_STLINE WHERE TRCODE = 8")
@@ -177,7 +177,7 @@ async def test_demo_named_queries_run(tmp_path: Path, make_client: Callable[...,
         reply = await client.post(f"/v1/queries/{name}", data=body.encode(), headers=headers)
         assert reply.status == 200, await reply.text()
         assert int(etree.fromstring(await reply.read()).get("count", "0")) >= 1
-    await client.put(f"/v1/sessions/{session}/set", headers=auth, data='<SwitchSet set="DEMO-NETSIS"/>')
+    await client.put(f"/v1/sessions/{session}/set", headers=auth, data=b'<SwitchSet set="DEMO-NETSIS"/>')
     reply = await client.post("/v1/queries/balance", headers=headers,
                               data=b'<Query><Account ref="120-00001"/><Param name="until">2026-12-31</Param>'
                                    b'</Query>')

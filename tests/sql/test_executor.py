@@ -317,3 +317,14 @@ async def test_dates_compare_by_day_on_sqlite(engine: SqlEngine, demo_dir: Path)
                                      {"a": datetime(2026, 3, 1), "b": datetime(2026, 4, 1)})
     assert by_date.rows == by_datetime.rows
     assert by_date.rows[0][0] > 0
+
+
+async def test_date_range_parameters_named_from_and_to_f4(engine: SqlEngine,
+                                                          sets: tuple[IntegrationSet, ...]) -> None:
+    tiger = sets[0]
+    sql = ("SELECT COUNT(*) AS N FROM LG_FFF_PP_CLFLINE L WHERE L.DATE_ BETWEEN {a} AND {b}")
+    values = {"from": date(2000, 1, 1), "to": date(2100, 1, 1)}
+    named = await engine.query(tiger, "range", sql.format(a=":from", b=":to"), values)
+    same = await engine.query(tiger, "range", sql.format(a="@from", b="@to"), values)
+    assert named.rows == same.rows
+    assert named.rows[0][0] > 0

@@ -175,3 +175,21 @@ def test_inserting_a_write_or_a_second_statement_is_never_accepted_f4(data: st.D
     glue = data.draw(st.sampled_from([" ", "\n", "\t", " ; ", "/**/", "\r\n"]))
     mutated = base[:where] + glue + payload + glue + base[where:]
     assert not validate(mutated).accepted, mutated
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT D.DATE_ FROM LG_FFF_PP_CLFLINE D WHERE D.DATE_ BETWEEN :from AND :to",
+    "SELECT D.DATE_ FROM LG_FFF_PP_CLFLINE D WHERE D.DATE_ >= :from AND D.DATE_ < :to",
+    "SELECT 1 AS X FROM T WHERE A = :select OR B = :order OR C = @set OR D = :Update",
+])
+def test_parameter_names_that_are_keywords_are_parameters_f4(sql: str) -> None:
+    assert validate(sql).accepted, validate(sql).reason
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT 1 @UPDATE T SET A = 1",                      # the SET after it is still a keyword
+    "SELECT 1 AS X FROM T WHERE A = :from; DELETE FROM T",
+    "SELECT 1 AS X FROM T WHERE A = ':from' UPDATE T SET A = 1",
+])
+def test_keyword_parameters_hide_no_write_f4(sql: str) -> None:
+    assert not validate(sql).accepted

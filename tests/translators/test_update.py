@@ -75,7 +75,7 @@ def test_a_current_record_that_is_not_logo_xml_is_an_error_f9() -> None:
         translate_update("account", crm, context("tiger"), b"<AR_APS><AR_AP>")
 
 
-def test_netsis_update_is_a_put_of_the_mapped_fields_f9() -> None:
+def test_netsis_update_is_the_whole_record_with_the_mapped_fields_changed_f9() -> None:
     crm = record((GOLDEN / "netsis" / "account-update.in.xml").read_bytes(), "account")
     current = json.loads((GOLDEN / "netsis" / "account-update.current.json").read_bytes())
     document = translate_update("account", crm, context("netsis"), current)
@@ -83,16 +83,35 @@ def test_netsis_update_is_a_put_of_the_mapped_fields_f9() -> None:
     assert (document.method, document.path) == ("PUT", "ARPs/120-01-İST1")
     temel = document.body["CariTemelBilgi"]
     assert temel["CARI_KOD"] == "120-01-İST1"                     # the link, not the Code field
-    assert "CARI_TEL" not in temel                                 # if_target_empty: ERP has one
+    assert temel["CARI_TEL"] == "+90 212 000 00 00"               # if_target_empty: ERP has one
     assert temel["EMAIL"] == "yeni@şişligıda.com.tr"               # if_target_empty: ERP's empty
-    assert "CARI_TIP" not in temel                                  # no insert-only constants
-    # without the current record, if_target_empty compares with nothing: the value is written
-    document = translate_update("account", crm, context("netsis"), None)
+    assert temel["CARI_TIP"] == "A"                                # kept, not an insert constant
+    # every property of the current record is sent back; only the mapped ones changed
+    changed = {"CARI_ISIM", "CARI_IL", "EMAIL", "RAPOR_KODU2"}
+    for section, properties in current.items():
+        for name, value in properties.items():
+            assert name in document.body[section], (section, name)
+            if name not in changed:
+                assert document.body[section][name] == value, (section, name)
+    assert current["CariTemelBilgi"]["CARI_ISIM"] == "ŞİŞLİ GIDA SANAYİ VE TİCARET A.Ş."  # as read
+
+
+def test_netsis_update_keeps_the_spelling_of_the_current_record_f9() -> None:
+    crm = record((GOLDEN / "netsis" / "account-update.in.xml").read_bytes(), "account")
+    current = {"caritemelbilgi": {"cari_kod": "120-01-İST1", "CARI_ISIM": "ESKİ", "Ozel": 7},
+               "CariEkBilgi": {"Kull1S": "X"}}
+    document = translate_update("account", crm, context("netsis"), current)
     assert isinstance(document, NetsisDocument)
-    assert document.body["CariTemelBilgi"]["CARI_TEL"] == "+90 212 999 99 99"
+    temel = document.body["caritemelbilgi"]
+    assert "CariTemelBilgi" not in document.body
+    assert temel["cari_kod"] == "120-01-İST1" and "CARI_KOD" not in temel
+    assert (temel["CARI_ISIM"], temel["Ozel"]) == ("ŞİŞLİ GIDA A.Ş. (YENİ)", 7)
+    assert document.body["CariEkBilgi"] == {"Kull1S": "X", "CARI_KOD": "120-01-İST1"}
+    with pytest.raises(TypeError, match="Data of a GET"):
+        translate_update("account", crm, context("netsis"), None)
 
 
 def test_netsis_update_needs_the_link_f9() -> None:
     crm = record("<Account><Field name='Title'>T</Field></Account>", "account")
     with pytest.raises(MappingFailed, match="needs its link"):
-        translate_update("account", crm, context("netsis"), None)
+        translate_update("account", crm, context("netsis"), {})

@@ -4,7 +4,9 @@ SOAP 1.1 over HTTP (WCF ``basicHttpBinding``), namespace ``http://tempuri.org/``
 ``ISvc``, ``SOAPAction: "http://tempuri.org/ISvc/<Operation>"``. Parameters are sent in the WSDL
 order seen in real clients (WCF binds operation parameters by position in the body). ``dataXML``
 travels as CDATA holding Logo XML declared ``ISO-8859-9``; with ``compress`` it travels as
-base64 of the gzip of the ISO-8859-9 bytes instead.
+base64 of the gzip of the document's UTF-8 bytes instead, as real clients send it
+(research/quotes.md §1: the service decompresses into a string with UTF-8, so the declaration,
+kept as it is, does not decide the bytes), and compressed answers are read as UTF-8.
 
 Answers: ``status == 3`` is success; anything else is a rejection carrying ``errorString``
 (SQLSTATE 23000 in it = a duplicate key). A SOAP fault arrives as HTTP 500: a ``Client`` fault
@@ -35,7 +37,6 @@ from integrator.model.xml import parse_text, parse_xml
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 SERVICE_NS = "http://tempuri.org/"
 CONTRACT = "ISvc"
-XML_ENCODING = "iso8859_9"
 SUCCESS = 3
 DUPLICATE_SQLSTATE = "23000"
 
@@ -72,18 +73,6 @@ def data_type(entity: Entity) -> int:
         raise MappingFailed(f"entity {entity!r} has no LogoObjectService dataType") from None
 
 
-def encode_document(payload: str) -> bytes:
-    """The document as the ISO-8859-9 bytes its declaration announces."""
-    try:
-        return payload.encode(XML_ENCODING)
-    except UnicodeEncodeError as exc:
-        char = payload[exc.start]
-        raise MappingFailed(
-            "the Logo document holds a character that ISO-8859-9 cannot encode",
-            details=[Detail(f"U+{ord(char):04X} {char!r} at offset {exc.start}", "input")],
-        ) from None
-
-
 def check_document(document: object, dbop: str) -> LogoDocument:
     """A translator's typed document fits the operation (no text is parsed again)."""
     if not isinstance(document, LogoDocument):
@@ -108,13 +97,14 @@ def read_number(data_xml: str) -> tuple[str, str]:
 
 
 def compress(document: str) -> str:
-    """``dataXML`` for services configured for compressed strings: base64(gzip(ISO-8859-9))."""
-    packed = gzip.compress(encode_document(document), mtime=0)
+    """``dataXML`` for services configured for compressed strings: base64(gzip(UTF-8 text))."""
+    packed = gzip.compress(document.encode("utf-8"), mtime=0)
     return base64.b64encode(packed).decode("ascii")
 
 
 def decompress(text: str) -> str:
-    """The inverse of ``compress`` for answers; plain XML passes through unchanged."""
+    """The inverse of ``compress`` for answers (UTF-8 inside the gzip, whatever the declaration
+    says); plain XML passes through unchanged."""
     stripped = text.strip()
     if not stripped or stripped.startswith("<"):
         return text
@@ -122,12 +112,16 @@ def decompress(text: str) -> str:
         raw = gzip.decompress(base64.b64decode(stripped, validate=True))
     except (ValueError, OSError, EOFError):
         return text
-    declared = re.match(rb"\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)[\"']", raw)
-    encoding = declared.group(1).decode() if declared else "utf-8"
     try:
-        return raw.decode(encoding)
-    except (LookupError, UnicodeDecodeError):
-        return raw.decode("utf-8", errors="replace")
+        return raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        # not UTF-8: an installation that compresses the bytes its declaration names
+        declared = re.match(rb"\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)[\"']", raw)
+        try:
+            return raw.decode(declared.group(1).decode() if declared else "utf-8",
+                              errors="replace")
+        except LookupError:
+            return raw.decode("utf-8", errors="replace")
 
 
 # -- requests ----------------------------------------------------------------------------------
@@ -328,9 +322,10 @@ def parse_answer(operation: str, reply: Reply, *, write: bool) -> LogoResult:
     if status != SUCCESS:
         raise rejection(operation, status, error_string)
     reference_text = values.get("dataReference", "").strip()
+    digits = reference_text.lstrip("-")
     return LogoResult(
         status,
-        data_reference=int(reference_text) if reference_text.lstrip("-").isdigit() else 0,
+        data_reference=int(reference_text) if digits.isascii() and digits.isdigit() else 0,
         data_xml=decompress(values.get("dataXML", "")),
         result_xml=decompress(values.get("resultXML", "")),
         error_string=error_string,

@@ -51,7 +51,7 @@ def fatura_tip(value: Any) -> int | None:
     if isinstance(value, int):
         return value if 0 <= value < len(FATURA_TIP) else None
     if isinstance(value, str):
-        if value.isdigit():
+        if value.isascii() and value.isdigit():
             return fatura_tip(int(value))
         lowered = [name.lower() for name in FATURA_TIP]
         if value.lower() in lowered:

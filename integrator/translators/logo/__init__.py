@@ -155,7 +155,8 @@ def _build_record(entity: Entity, plan: Plan, header: Mapping[str, Any],
 
 def _whole_number(value: Any) -> int | None:
     text = str(value).strip() if value is not None else ""
-    return int(text) if text.lstrip("-").isdigit() else None
+    digits = text.lstrip("-")
+    return int(text) if digits.isascii() and digits.isdigit() else None
 
 
 def _opt(value: Any) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
@@ -46,10 +47,13 @@ def _text(value: Any) -> str:
 
 
 def update(entity: Entity, record: CrmRecord, ctx: MappingContext,
-           current: Mapping[str, Any] | None = None) -> NetsisDocument:
-    """``PUT ARPs/{code}`` / ``PUT Items/{code}`` with only the mapped fields (and the key);
-    ``current`` (the ``Data`` of a GET) decides copy mode ``if_target_empty``. The code is the
-    record's link and is never changed by an update."""
+           current: Mapping[str, Any]) -> NetsisDocument:
+    """``PUT ARPs/{code}`` / ``PUT Items/{code}`` of the whole record: ``current`` (the ``Data``
+    of a GET of the record) with the mapped fields changed. NetOpenX binds a PUT to its whole
+    model, so a property left out could be blanked: real clients GET the record, change it and
+    PUT it whole (research/quotes.md §2), as the Tiger/Go update does with Read -> UPD.
+    ``current`` also decides copy mode ``if_target_empty``. The code is the record's link and is
+    never changed by an update."""
     check_kind(record, entity)
     if entity not in CODE_KEYS:
         raise MappingFailed(f"a transferred {entity} is not updated; cancel and transfer again (F29)")
@@ -59,18 +63,40 @@ def update(entity: Entity, record: CrmRecord, ctx: MappingContext,
                             details=[Detail("the record has no code or ref", "input", "@code")])
     translator = TRANSLATORS[entity]
     plan = plan_for(ctx.integration_set, entity)
-    flat_current = current_values(current, entity, ctx) if current is not None else ctx.current
-    scope = Scope(record, None, ctx, plan, "", [], "update", flat_current)
+    scope = Scope(record, None, ctx, plan, "", [], "update",
+                  current_values(current, entity, ctx))
     fields = translator.assemble(scope)
     raise_if_failed(scope, f"{entity} {key}")
     code_key = CODE_KEYS[entity]
     fields.pop(code_key, None)
-    body = nest({code_key: key, **fields})
+    changes = nest({code_key: key, **fields})
     if entity == "account":
-        body.setdefault("CariEkBilgi", {})["CARI_KOD"] = key
-    elif "StokEkBilgi" in body:
-        body["StokEkBilgi"]["Stok_Kodu"] = key
-    return NetsisDocument(entity, "PUT", body, key=key, code=key)
+        changes.setdefault("CariEkBilgi", {})["CARI_KOD"] = key
+    elif "StokEkBilgi" in changes or _property(current, "StokEkBilgi") is not None:
+        changes.setdefault("StokEkBilgi", {})["Stok_Kodu"] = key
+    return NetsisDocument(entity, "PUT", merge_record(current, changes), key=key, code=key)
+
+
+def _property(data: Mapping[str, Any], name: str) -> str | None:
+    """The key of ``data`` that names property ``name`` (NetOpenX binds names case-insensitively)."""
+    if name in data:
+        return name
+    lowered = name.lower()
+    return next((k for k in data if k.lower() == lowered), None)
+
+
+def merge_record(current: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """``current`` with ``changes`` laid over it, section by section and property by property;
+    every other property keeps its value, and a property keeps the spelling of ``current``."""
+    merged = copy.deepcopy(dict(current))
+    for name, value in changes.items():
+        existing = _property(merged, name)
+        if isinstance(value, Mapping) and existing is not None \
+                and isinstance(merged[existing], Mapping):
+            merged[existing] = merge_record(merged[existing], value)
+        else:
+            merged[existing or name] = copy.deepcopy(value)
+    return merged
 
 
 # -- reading ----------------------------------------------------------------------------------------
