@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import errno
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import aiohttp
@@ -138,10 +138,14 @@ SHUTDOWN_TIMEOUT_S = 30.0  # within the Deployment's terminationGracePeriodSecon
 
 
 def run(app: web.Application, *, host: str, port: int,
-        shutdown_timeout_s: float = SHUTDOWN_TIMEOUT_S) -> None:
+        shutdown_timeout_s: float = SHUTDOWN_TIMEOUT_S, reuse_port: bool = False,
+        on_listening: Callable[[], None] | None = None) -> None:
     """Serve ``app`` until SIGINT or SIGTERM, logging ``listening`` (once the socket is bound),
     ``draining`` (no new connections; requests in flight get ``shutdown_timeout_s``) and
-    ``stopped`` (resources closed). ``ListenFailed`` when the address cannot be bound."""
+    ``stopped`` (resources closed). ``ListenFailed`` when the address cannot be bound.
+
+    ``reuse_port``: bind with ``SO_REUSEPORT``, so several worker processes share the address
+    (``integrator.workers``); ``on_listening`` is called once the socket is bound."""
 
     serving = False
 
@@ -158,21 +162,31 @@ def run(app: web.Application, *, host: str, port: int,
         nonlocal serving
         serving = True
         log.info("listening", url=f"http://{host}:{port}", host=host, port=port)
+        if on_listening is not None:
+            on_listening()
 
     app.on_shutdown.append(draining)
     app.on_cleanup.append(stopped)  # after the cleanup contexts have closed the resources
     try:
         # aiohttp's run_app, with the protocol that answers unreadable requests in XML
         server.serve(app, host=host, port=port, shutdown_timeout_s=shutdown_timeout_s,
-                     listening=listening)
+                     listening=listening, reuse_port=reuse_port)
     except OSError as exc:
-        reason = _LISTEN_ERRORS.get(exc.errno or 0)
-        if reason is None:
+        failed = listen_failed(exc, host, port)
+        if failed is None:
             raise
-        # asyncio names the address it failed on (a part started before the service may have)
-        named = _BIND_ADDRESS.search(str(exc))
-        where = f"{named.group(1)}:{named.group(2)}" if named else f"{host}:{port}"
-        raise ListenFailed(f"cannot listen on {where}: {reason}") from None
+        raise failed from None
+
+
+def listen_failed(exc: OSError, host: str, port: int) -> ListenFailed | None:
+    """The one line for an error of binding ``host:port``, or None when it is another error."""
+    reason = _LISTEN_ERRORS.get(exc.errno or 0)
+    if reason is None:
+        return None
+    # asyncio names the address it failed on (a part started before the service may have)
+    named = _BIND_ADDRESS.search(str(exc))
+    where = f"{named.group(1)}:{named.group(2)}" if named else f"{host}:{port}"
+    return ListenFailed(f"cannot listen on {where}: {reason}")
 
 
 _LISTEN_ERRORS = {errno.EADDRINUSE: "the port is already in use",

@@ -19,12 +19,14 @@ from integrator import __version__, logs
 from integrator.api.inbound import parse_record
 from integrator.app import ListenFailed, init_app, run
 from integrator.config import (
+    WORKERS_MAX,
     ConfigError,
     Problem,
     ServiceConfig,
     config_warnings,
     load_config,
     summary,
+    workers_problem,
 )
 from integrator.errors import IntegratorError
 from integrator.model import LogoDocument
@@ -34,6 +36,7 @@ from integrator.sessions.seal import new_key
 from integrator.sql.compiler import compile_sql, statement_parameters
 from integrator.sql.validator import analyse
 from integrator.translators import MappingContext, translate, translate_update
+from integrator.workers import serve_workers
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -42,8 +45,19 @@ def _serve(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"configuration is invalid:\n{exc}", file=sys.stderr)
         return 1
+    workers = config.listen.workers
+    if args.workers is not None:
+        problem = workers_problem(config, args.workers, "--workers")
+        if problem:
+            print(f"error: {problem}", file=sys.stderr)
+            return 1
+        workers = args.workers
+        config = config.model_copy(update={
+            "listen": config.listen.model_copy(update={"workers": workers})})
     logs.configure(config.logging.level, config.logging.format)
     try:
+        if workers > 1:
+            return serve_workers(config)
         run(init_app(config), host=config.listen.host, port=config.listen.port)
     except ListenFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -216,9 +230,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("serve", "run the service",
                 "Run the service: load and check the configuration, listen where it says, log "
                 "'listening'; on SIGTERM or Ctrl-C stop accepting connections, finish the "
-                "requests in flight (up to 30 s, 'draining') and close ('stopped').")
+                "requests in flight (up to 30 s, 'draining') and close ('stopped'). With "
+                "several workers, a parent process starts them on the same address, forwards "
+                "the stop signal to each and replaces a worker that dies while serving; more "
+                "than one worker needs a shared store (Redis).")
     p.add_argument("--config", required=True, metavar="SERVICE_YAML",
                    help="the service configuration (its sets_dir holds the set files)")
+    p.add_argument("--workers", type=_number(1, WORKERS_MAX), metavar="N",
+                   help=f"worker processes sharing the address (1 to {WORKERS_MAX}; default: "
+                        "listen.workers of the configuration, 1)")
     p.set_defaults(func=_serve)
 
     p = command("check-config", "check a service configuration and its sets",

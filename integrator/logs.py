@@ -77,9 +77,17 @@ def redact(
     return event_dict
 
 
-def shared_processors() -> list[Any]:
+def shared_processors(fields: Mapping[str, Any] | None = None) -> list[Any]:
+    """``fields``: added to every line (a worker process names itself: ``worker``, ``pid``)."""
+    def add_fields(_logger: Any, _method: str,
+                   event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+        for key, value in (fields or {}).items():
+            event_dict.setdefault(key, value)
+        return event_dict
+
     return [
         structlog.contextvars.merge_contextvars,
+        *([add_fields] if fields else []),
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),
@@ -89,22 +97,25 @@ def shared_processors() -> list[Any]:
     ]
 
 
-def configure(level: str = "INFO", fmt: str = "json", stream: TextIO | None = None) -> None:
+def configure(level: str = "INFO", fmt: str = "json", stream: TextIO | None = None,
+              fields: Mapping[str, Any] | None = None) -> None:
+    """Lines to ``stream`` (stdout), each written in one call, so the lines of several worker
+    processes sharing the stream never interleave."""
     renderer: Any
     if fmt == "json":
         renderer = structlog.processors.JSONRenderer(ensure_ascii=False)
     else:
         renderer = structlog.dev.ConsoleRenderer(colors=False)
     structlog.configure(
-        processors=[*shared_processors(), renderer],
+        processors=[*shared_processors(fields), renderer],
         wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level)),
-        logger_factory=structlog.PrintLoggerFactory(stream or sys.stdout),
+        logger_factory=structlog.WriteLoggerFactory(stream or sys.stdout),
         cache_logger_on_first_use=False,
     )
     # libraries that log through the standard library go through the same redaction
     handler = logging.StreamHandler(stream or sys.stdout)
     handler.setFormatter(structlog.stdlib.ProcessorFormatter(
-        processor=renderer, foreign_pre_chain=shared_processors()))
+        processor=renderer, foreign_pre_chain=shared_processors(fields)))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(max(getattr(logging, level), logging.INFO))

@@ -68,17 +68,18 @@ class ServiceRunner(web.AppRunner):
 
 
 def serve(app: web.Application, *, host: str, port: int, shutdown_timeout_s: float,
-          listening: Callable[[], None]) -> None:
+          listening: Callable[[], None], reuse_port: bool = False) -> None:
     """Serve ``app`` until SIGINT or SIGTERM, then drain for at most ``shutdown_timeout_s``
     seconds — what ``web.run_app`` does, with ``ServiceRunner``. ``listening`` is called once
-    the socket is bound; an address that cannot be bound raises ``OSError``."""
+    the socket is bound; an address that cannot be bound raises ``OSError``. ``reuse_port``:
+    several worker processes share the address (SO_REUSEPORT, ``integrator serve --workers``)."""
 
     async def main() -> None:
         runner = ServiceRunner(app, handle_signals=True, access_log=None,
                                shutdown_timeout=shutdown_timeout_s)
         await runner.setup()
         try:
-            await web.TCPSite(runner, host, port).start()
+            await web.TCPSite(runner, host, port, reuse_port=reuse_port or None).start()
             listening()
             await asyncio.Event().wait()  # until a signal raises GracefulExit
         finally:

@@ -15,9 +15,10 @@ from integrator.config.base import Model
 from integrator.config.sets import IntegrationSet
 
 __all__ = [
-    "CURSOR_KEY_MIN", "SENTINEL_SCHEMES", "ApiKey", "ConfigWarning", "ErpSettings",
-    "HttpSettings", "Limits", "Listen", "LoggingSettings", "OdbcSettings", "SentinelUrl",
-    "ServiceConfig", "SessionSettings", "SyncSettings", "config_warnings", "parse_sentinel_url",
+    "CURSOR_KEY_MIN", "SENTINEL_SCHEMES", "WORKERS_MAX", "ApiKey", "ConfigWarning",
+    "ErpSettings", "HttpSettings", "Limits", "Listen", "LoggingSettings", "OdbcSettings",
+    "SentinelUrl", "ServiceConfig", "SessionSettings", "SyncSettings", "config_warnings",
+    "parse_sentinel_url", "workers_problem",
 ]
 
 SENTINEL_SCHEMES = ("redis+sentinel", "rediss+sentinel")
@@ -72,6 +73,9 @@ def parse_sentinel_url(url: str) -> SentinelUrl:
 
 
 
+WORKERS_MAX = 64  # worker processes of one `integrator serve`
+
+
 class ApiKey(Model):
     name: str = Field(min_length=1, description="who uses the key (shown in logs)")
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="hex SHA-256 of the key")
@@ -80,6 +84,10 @@ class ApiKey(Model):
 class Listen(Model):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
+    workers: int = Field(
+        default=1, ge=1, le=WORKERS_MAX,
+        description="worker processes sharing host:port (SO_REUSEPORT); more than one needs a "
+                    "shared store; `integrator serve --workers` overrides it")
 
 
 class Limits(Model):
@@ -192,6 +200,13 @@ class ServiceConfig(Model):
             raise ValueError(f"set codes defined twice: {', '.join(duplicates)}")
         return self
 
+    @model_validator(mode="after")
+    def _workers_share_the_store(self) -> ServiceConfig:
+        problem = workers_problem(self, self.listen.workers)
+        if problem:
+            raise ValueError(problem)
+        return self
+
     @field_validator("store_encryption_keys")
     @classmethod
     def _fernet_keys(cls, value: list[SecretStr]) -> list[SecretStr]:
@@ -227,6 +242,21 @@ class ServiceConfig(Model):
 CURSOR_KEY_MIN = 32
 
 
+def workers_problem(config: ServiceConfig, workers: int, setting: str = "listen.workers") -> str | None:
+    """Why ``workers`` worker processes cannot serve ``config`` (``setting`` names where the number
+    came from), or None. The embedded store lives in one process: each worker would hold its own
+    sets, sessions, links and claims, so a session opened on one would be unknown to the next."""
+    if workers <= 1:
+        return None
+    if not config.shared_store:
+        return (f"{setting} is {workers} but store is 'memory': the embedded store is not shared "
+                "between worker processes; set store to a redis:// URL or run one worker")
+    if config.listen.port == 0:
+        return (f"{setting} is {workers} but listen.port is 0: each worker would listen on a "
+                "port of its own; name the port")
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class ConfigWarning:
     """A valid configuration that is probably not what production wants."""
@@ -247,4 +277,9 @@ def config_warnings(config: ServiceConfig) -> list[ConfigWarning]:
             "cursor_keys_not_configured", "cursor_keys is empty: the replicas sign the cursors of "
             "bulk reads with the built-in key, which anyone can read in the source (a cursor "
             "still only names a position in a list the session may read)"))
+    if config.listen.workers > 1:
+        found.append(ConfigWarning(
+            "metrics_per_worker", f"listen.workers is {config.listen.workers}: each worker "
+            "process keeps its own metrics and a scrape of /metrics reads the worker that accepts "
+            "it; where the metrics matter run one worker per instance (docs/operations.md)"))
     return found

@@ -31,6 +31,7 @@ def test_configmap_holds_a_valid_config(tmp_path: Path) -> None:
            "CURSOR_KEY": new_cursor_key()}
     config = load_config(tmp_path / "service.yaml", env=env)
     assert config.sets and config.listen.port == 8080
+    assert config.listen.workers == 1  # one process per pod: the HPA scales pods (issue 15 item 5)
     assert config_warnings(config) == []  # replicas: the store sealed, cursors signed alike
 
 
@@ -45,6 +46,8 @@ def test_probes_and_security() -> None:
     # N6: replicas share Redis; the HPA owns their count (never fixed on the Deployment)
     assert "replicas" not in deployment["spec"]
     assert docs()["HorizontalPodAutoscaler/crm-integrator"]["spec"]["minReplicas"] >= 2
+    # one worker process per pod (issue 15 item 5): no --workers; the HPA scales pods
+    assert not any(arg.startswith("--workers") for arg in container["args"])
 
 
 def test_dockerfile_essentials() -> None:
