@@ -9,7 +9,7 @@ ERP payload out, or the reverse. No I/O anywhere in this package.
   mapped fields changed and ``DBOP="UPD"``; Netsis: ``PUT ARPs/{code}`` of the whole record the GET
   returned, with the mapped fields changed;
 * ``read_document`` / ``read_row`` — ERP payloads (Logo XML, Netsis JSON) and database rows back
-  into CRM records;
+  into CRM records; ``row_reader`` — ``read_row`` bound once to a result's columns (bulk reads);
 * ``catalog`` / ``entities_for`` / ``set_catalogs`` — the standard field catalog.
 
 Modules: ``context`` (``MappingContext``), ``plan`` (compiled mappings), ``engine`` (the
@@ -34,12 +34,13 @@ from integrator.translators import logo, netsis
 from integrator.translators.catalog import CatalogField, EntityCatalog, catalog, entities_for
 from integrator.translators.context import MappingContext, family_of
 from integrator.translators.plan import Plan, PlanError, crm_field_for, mapping_problems, plan_for
+from integrator.translators.reverse import RowReader
 
 __all__ = [
     "ENTITIES", "REGISTRY", "CatalogField", "Document", "Entity", "EntityCatalog", "LogoDocument",
-    "MappingContext", "NetsisDocument", "Plan", "PlanError", "SetCatalog", "catalog", "crm_field_for",
-    "entities_for", "mapping_problems", "plan_for", "read_document", "read_row", "set_catalogs",
-    "translate", "translate_update",
+    "MappingContext", "NetsisDocument", "Plan", "PlanError", "RowReader", "SetCatalog", "catalog",
+    "crm_field_for", "entities_for", "mapping_problems", "plan_for", "read_document", "read_row",
+    "row_reader", "set_catalogs", "translate", "translate_update",
 ]
 
 Builder = Callable[[Entity, CrmRecord, MappingContext], Document]
@@ -95,10 +96,17 @@ def read_document(entity: Entity, payload: str | bytes | Mapping[str, Any], ctx:
 def read_row(entity: Entity, row: Mapping[str, Any], ctx: MappingContext, *,
              lines: Sequence[Mapping[str, Any]] = (), current: CrmRecord | None = None) -> CrmRecord:
     """A database row (column -> value) as a CRM record; documents take their line rows too."""
+    return row_reader(entity, tuple(row), ctx)(tuple(row.values()), lines=lines, current=current)
+
+
+def row_reader(entity: Entity, columns: Sequence[str], ctx: MappingContext) -> RowReader:
+    """``read_row`` bound to a result's columns: the function reading one row (its values in the
+    order of ``columns``) as a CRM record, for every row of a bulk read (cached per set plan and
+    columns)."""
     _builder(ctx.erp, entity)
     if family_of(ctx.erp) == "logo":
-        return logo.reverse_rows(entity, row, ctx, lines=lines, current=current)
-    return netsis.reverse_rows(entity, row, ctx, lines=lines, current=current)
+        return logo.row_reader(entity, columns, ctx)
+    return netsis.row_reader(entity, columns, ctx)
 
 
 @dataclass(frozen=True, slots=True)

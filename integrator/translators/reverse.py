@@ -1,38 +1,99 @@
 """Reverse mapping: ERP values back into CRM fields, for the rules with direction ``erp_to_crm`` or
-``both``, through their reversible converters."""
+``both``, through their reversible converters.
+
+``Backward`` is the one implementation: the backward rules of a plan bound once to where their
+values are in a source (the columns of a result, the keys of a parsed document), then run per
+record. A bulk read binds the rules to its result's columns once per page and runs them on
+100,000 rows (``translators.row_reader``); a single document binds them to its own keys
+(``map_backward``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
 
 from integrator.errors import Detail
-from integrator.translators import values
+from integrator.model import CrmRecord
 from integrator.translators.context import MAX_DETAILS
 from integrator.translators.converters import run_backward
 from integrator.translators.plan import Rule
-from integrator.translators.values import FieldType, ValueRejected
+from integrator.translators.values import Reader, ValueRejected, is_empty, keeps_text
+
+# (CRM field, value position, plain, if_empty, type, converters, rule)
+_Step = tuple[str, int, bool, bool, Any, tuple[Any, ...], Rule]
 
 
-def map_backward(rules: tuple[Rule, ...], read: Callable[[Rule], tuple[bool, Any]],
-                 convert: Callable[[Any, FieldType], str], *, current: Mapping[str, str] | None,
-                 errors: list[Detail], path: Callable[[Rule], str]) -> dict[str, str]:
-    """ERP values -> CRM fields for the rules with direction erp_to_crm or both."""
-    out: dict[str, str] = {}
-    for rule in rules:
-        present, raw = read(rule)
-        if not present:
-            continue
-        if rule.if_empty and (not values.is_empty(out.get(rule.crm)) or (
-                current is not None and not values.is_empty(current.get(rule.crm)))):
-            continue
-        text = convert(raw, rule.type)
-        if rule.converters:
-            try:
-                text = run_backward(rule.converters, text)
-            except ValueRejected as exc:
-                if len(errors) < MAX_DETAILS:
-                    errors.append(Detail(f"{rule.name} -> {rule.crm}: {exc}", "erp", path(rule)))
+class Backward:
+    """Backward rules bound to the positions of their values; ``fields`` maps one record.
+
+    A rule whose value is not in the source (no position) is skipped, as a field the ERP record
+    does not have. Per rule, in order: ``if_target_empty`` skips it when the CRM field already has
+    a value (from an earlier rule, or in ``current``); the value is read as CRM text (``read``:
+    ``values.from_sql`` / ``from_logo`` / ``from_json`` with the field's type); the reversible
+    converters run backwards; a value a converter refuses is a ``Detail`` in ``errors`` (the
+    field is left out). A *plain* rule (no converters, and a reader that keeps text as it is)
+    takes a ``str`` value as it is and ``None`` as ``""`` without the call.
+    """
+
+    __slots__ = ("_path", "_read", "_steps")
+
+    def __init__(self, rules: Sequence[Rule], position: Callable[[Rule], int | None], read: Reader,
+                 path: Callable[[Rule], str]) -> None:
+        steps: list[_Step] = []
+        for rule in rules:
+            at = position(rule)
+            if at is None:
                 continue
-        out[rule.crm] = text
-    return out
+            plain = not rule.converters and keeps_text(read, rule.type)
+            steps.append((rule.crm, at, plain, rule.if_empty, rule.type, rule.converters, rule))
+        self._steps = tuple(steps)
+        self._read = read
+        self._path = path
+
+    def fields(self, values: Sequence[Any], *, current: Mapping[str, str] | None,
+               errors: list[Detail]) -> dict[str, str]:
+        """The CRM fields of one record whose ERP values are ``values`` (by position)."""
+        out: dict[str, str] = {}
+        read = self._read
+        for crm, at, plain, if_empty, kind, converters, rule in self._steps:
+            if if_empty and (not is_empty(out.get(crm)) or (
+                    current is not None and not is_empty(current.get(crm)))):
+                continue
+            value = values[at]
+            if plain:
+                if value.__class__ is str:
+                    out[crm] = value
+                    continue
+                if value is None:
+                    out[crm] = ""
+                    continue
+            text = read(value, kind)
+            if converters:
+                try:
+                    text = run_backward(converters, text)
+                except ValueRejected as exc:
+                    if len(errors) < MAX_DETAILS:
+                        errors.append(Detail(f"{rule.name} -> {rule.crm}: {exc}", "erp",
+                                             self._path(rule)))
+                    continue
+            out[crm] = text
+        return out
+
+
+def map_backward(rules: Sequence[Rule], data: Mapping[str, Any], read: Reader, *,
+                 current: Mapping[str, str] | None, errors: list[Detail],
+                 path: Callable[[Rule], str]) -> dict[str, str]:
+    """ERP values keyed by ERP field (``Rule.key``) -> CRM fields: ``Backward`` bound to the keys
+    of one document (or document line)."""
+    positions = {key: index for index, key in enumerate(data)}
+    return Backward(rules, lambda rule: positions.get(rule.key), read, path).fields(
+        tuple(data.values()), current=current, errors=errors)
+
+
+class RowReader(Protocol):
+    """A database row (its values in the order of the columns the reader was made for) as a CRM
+    record (``translators.row_reader``); raises ``MappingFailed`` like ``read_row``."""
+
+    def __call__(self, values: Sequence[Any], *, lines: Sequence[Mapping[str, Any]] = (),
+                 current: CrmRecord | None = None) -> CrmRecord: ...

@@ -380,6 +380,22 @@ def from_sql(value: Any, kind: FieldType) -> str:
     return text
 
 
+Reader = Callable[[Any, FieldType], str]
+
+
+def keeps_text(read: Reader, kind: FieldType) -> bool:
+    """True when ``read`` gives a ``str`` value of a ``kind`` field back unchanged (every reader
+    gives ``""`` for ``None``): a compiled reverse mapping then skips the call for such values, the
+    hot path of a bulk read (``translators.reverse.Backward``)."""
+    if read is from_sql:
+        return kind not in ("date", "decimal")
+    if read is from_json:
+        return kind not in ("date", "time")
+    if read is from_logo:
+        return kind == "string"
+    return False
+
+
 def is_empty(value: Any) -> bool:
     """Empty for copy mode ``if_target_empty``: missing, null, or only whitespace (0 is a value)."""
     if value is None:

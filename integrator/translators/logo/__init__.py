@@ -8,6 +8,7 @@ from typing import Any
 
 from lxml import etree
 
+from integrator.caching import DerivedCache
 from integrator.errors import Detail, MappingFailed
 from integrator.model import CrmRecord, Entity, LogoDocument
 from integrator.model.entities import RECORD_KINDS
@@ -18,10 +19,10 @@ from integrator.translators.engine import Scope, check_kind, raise_if_failed
 from integrator.translators.logo import xml
 from integrator.translators.logo.mappers import TRANSLATORS
 from integrator.translators.plan import Plan, Rule, plan_for
-from integrator.translators.reverse import map_backward
-from integrator.translators.values import bad_char_logo, describe_char, from_logo, from_sql
+from integrator.translators.reverse import Backward, RowReader, map_backward
+from integrator.translators.values import Reader, bad_char_logo, describe_char, from_logo, from_sql
 
-__all__ = ["build", "current_values", "reverse_rows", "reverse_xml", "update"]
+__all__ = ["build", "current_values", "reverse_xml", "row_reader", "update"]
 
 
 def _translator(entity: Entity) -> Any:
@@ -110,13 +111,6 @@ def _unit_values(record_element: etree._Element) -> dict[str, str]:
     return result
 
 
-def _reader(data: Mapping[str, Any]) -> Any:
-    def read(rule: Rule) -> tuple[bool, Any]:
-        return (rule.key in data, data.get(rule.key))
-
-    return read
-
-
 def _line_path(prefix: str) -> Callable[[Rule], str]:
     def path(rule: Rule) -> str:
         return f"{prefix}/{rule.key}"
@@ -124,14 +118,12 @@ def _line_path(prefix: str) -> Callable[[Rule], str]:
     return path
 
 
-def _build_record(entity: Entity, plan: Plan, header: Mapping[str, Any],
-                  lines: Sequence[Mapping[str, Any]], convert: Any, *,
-                  current: CrmRecord | None, source: str, ref: str | None, code: str | None,
+def _build_record(entity: Entity, plan: Plan, fields: dict[str, str], errors: list[Detail],
+                  header: Mapping[str, Any], lines: Sequence[Mapping[str, Any]], read: Reader, *,
+                  source: str, ref: str | None, code: str | None,
                   crm_id: str | None) -> CrmRecord:
-    errors: list[Detail] = []
-    fields = map_backward(plan.header_backward, _reader(header), convert,
-                          current=current.fields if current else None, errors=errors,
-                          path=lambda rule: f"{source}/{rule.key}")
+    """The CRM record of the header ``fields`` (mapped by the caller, with their ``errors``);
+    documents read their account, warehouse and lines too (``header``: by ERP field)."""
     kind = RECORD_KINDS[entity]
     line_records: list[CrmRecord] = []
     account = None
@@ -141,7 +133,7 @@ def _build_record(entity: Entity, plan: Plan, header: Mapping[str, Any],
         account = CrmRecord("Account", code=str(arp)) if arp not in (None, "") else None
         warehouse = _whole_number(header.get("SOURCE_WH"))
         for index, line in enumerate(lines, 1):
-            line_fields = map_backward(plan.line_backward, _reader(line), convert, current=None,
+            line_fields = map_backward(plan.line_backward, line, read, current=None,
                                        errors=errors, path=_line_path(f"{source}/TRANSACTION[{index}]"))
             master = line.get("MASTER_CODE")
             product = CrmRecord("Product", code=str(master)) if master not in (None, "") else None
@@ -181,24 +173,23 @@ def reverse_xml(entity: Entity, document: str | bytes, ctx: MappingContext, *,
             header.setdefault(key, value)
     lines = _line_values(element) if entity in ("order", "dispatch") else []
     document_entity = entity in ("order", "dispatch")
+    errors: list[Detail] = []
+    fields = map_backward(plan.header_backward, header, from_logo,
+                          current=current.fields if current else None, errors=errors,
+                          path=lambda rule: f"{singular}/{rule.key}")
     return _build_record(
-        entity, plan, header, lines, from_logo, current=current, source=singular,
+        entity, plan, fields, errors, header, lines, from_logo, source=singular,
         ref=_opt(header.get("INTERNAL_REFERENCE")) or _opt(header.get("LOGICALREF")),
         code=_opt(header.get("NUMBER" if document_entity else "CODE")),
         crm_id=_opt(header.get("DOC_NUMBER")) if document_entity else (current.crm_id if current
                                                                      else None))
 
 
-_ROW_KEYS: dict[tuple[int, bool], tuple[Plan, tuple[tuple[str, str], ...]]] = {}
-_ROW_KEYS_MAX = 256
-
-
+# -- database rows ----------------------------------------------------------------------------------
 def _row_keys(plan: Plan, line: bool) -> tuple[tuple[str, str], ...]:
-    """(ERP field, upper-case row key) pairs of a plan, computed once per plan (a bulk export reads
-    100,000 rows with the same plan)."""
-    cached = _ROW_KEYS.get((id(plan), line))
-    if cached is not None and cached[0] is plan:  # the plan is held, so its id is not reused
-        return cached[1]
+    """(ERP field, upper-case row key) pairs of a plan: the backward rules' fields and the
+    catalog's, each under the column of the entity's tables or the field's own name (a joined
+    column: ``ARP_CODE``)."""
     cat = plan.catalog
     rules = plan.line_backward if line else plan.header_backward
     entries = cat.line_fields if line else cat.header_fields
@@ -210,33 +201,60 @@ def _row_keys(plan: Plan, line: bool) -> tuple[tuple[str, str], ...]:
         row_key = cat.row_key(entry) if entry is not None else key
         if row_key is not None:
             pairs.append((key, row_key.upper()))
-    if len(_ROW_KEYS) >= _ROW_KEYS_MAX:
-        _ROW_KEYS.clear()
-    _ROW_KEYS[(id(plan), line)] = (plan, tuple(pairs))
     return tuple(pairs)
 
 
-def _row_view(plan: Plan, row: Mapping[str, Any], *, line: bool) -> dict[str, Any]:
-    """A SQL row re-keyed by ERP field (through the catalog's table/column), case-insensitively."""
-    folded = {str(k).upper(): v for k, v in row.items()}
-    return {key: folded[row_key] for key, row_key in _row_keys(plan, line) if row_key in folded}
+def _positions(columns: Sequence[str]) -> dict[str, int]:
+    """Upper-case column name -> its position (the last one of a name selected twice)."""
+    return {str(name).upper(): index for index, name in enumerate(columns)}
 
 
-def reverse_rows(entity: Entity, row: Mapping[str, Any], ctx: MappingContext, *,
-                 lines: Sequence[Mapping[str, Any]] = (),
-                 current: CrmRecord | None = None) -> CrmRecord:
-    """A database row (column -> value, as in LG_FFF_CLCARD, LG_FFF_ITEMS, LG_FFF_PP_ORFICHE...)
-    as a CRM record; joined columns are expected under the ERP field's name (``ARP_CODE``).
-    The link is LOGICALREF + CODE (FICHENO for documents)."""
-    plan = plan_for(ctx.integration_set, entity)
-    header = _row_view(plan, row, line=False)
-    line_views = [_row_view(plan, line, line=True) for line in lines]
+def _line_view(plan: Plan, row: Mapping[str, Any]) -> dict[str, Any]:
+    """A line row re-keyed by ERP field (through the catalog's table/column), case-insensitively."""
     folded = {str(k).upper(): v for k, v in row.items()}
+    pairs = _KEYS.get(plan, "line", lambda: _row_keys(plan, True))
+    return {key: folded[row_key] for key, row_key in pairs if row_key in folded}
+
+
+def _compile_rows(entity: Entity, plan: Plan, columns: tuple[str, ...]) -> RowReader:
+    folded = _positions(columns)
+    at = {key: folded[row_key] for key, row_key in _row_keys(plan, False) if row_key in folded}
+    source = plan.catalog.main_table
+    header = Backward(plan.header_backward, lambda rule: at.get(rule.key), from_sql,
+                      lambda rule: f"{source}/{rule.key}")
     document_entity = entity in ("order", "dispatch")
-    return _build_record(
-        entity, plan, header, line_views, from_sql, current=current,
-        source=plan.catalog.main_table, ref=_opt(folded.get("LOGICALREF")),
-        code=_opt(folded.get("FICHENO" if document_entity else "CODE")),
-        crm_id=_opt(folded.get("DOCODE")) if document_entity else (current.crm_id if current
-                                                                  else None))
+    ref_at = folded.get("LOGICALREF")
+    code_at = folded.get("FICHENO" if document_entity else "CODE")
+    crm_id_at = folded.get("DOCODE") if document_entity else None
 
+    def read(values: Sequence[Any], *, lines: Sequence[Mapping[str, Any]] = (),
+             current: CrmRecord | None = None) -> CrmRecord:
+        errors: list[Detail] = []
+        fields = header.fields(values, current=current.fields if current else None, errors=errors)
+        if document_entity:
+            crm_id = _opt(values[crm_id_at]) if crm_id_at is not None else None
+            view = {key: values[index] for key, index in at.items()}
+        else:
+            crm_id = current.crm_id if current else None
+            view = {}
+        return _build_record(
+            entity, plan, fields, errors, view, [_line_view(plan, line) for line in lines],
+            from_sql, source=source,
+            ref=_opt(values[ref_at]) if ref_at is not None else None,
+            code=_opt(values[code_at]) if code_at is not None else None, crm_id=crm_id)
+
+    return read
+
+
+_KEYS: DerivedCache[tuple[tuple[str, str], ...]] = DerivedCache(64)
+_READERS: DerivedCache[RowReader] = DerivedCache(64)
+
+
+def row_reader(entity: Entity, columns: Sequence[str], ctx: MappingContext) -> RowReader:
+    """Database rows with these columns (as in LG_FFF_CLCARD, LG_FFF_ITEMS, LG_FFF_PP_ORFICHE...,
+    case-insensitive) as CRM records: the mappings bound to the columns once (cached per plan and
+    columns); joined columns are expected under the ERP field's name (``ARP_CODE``). The link is
+    LOGICALREF + CODE (FICHENO for documents)."""
+    plan = plan_for(ctx.integration_set, entity)
+    key = tuple(columns)
+    return _READERS.get(plan, key, lambda: _compile_rows(entity, plan, key))

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
+from integrator.caching import DerivedCache
 from integrator.errors import Detail, MappingFailed
 from integrator.model import CrmRecord, Entity, NetsisDocument
 from integrator.model.entities import RECORD_KINDS, is_document
@@ -15,10 +16,10 @@ from integrator.translators.context import MappingContext
 from integrator.translators.engine import Scope, check_kind, raise_if_failed
 from integrator.translators.netsis.mappers import TRANSLATORS, nest
 from integrator.translators.plan import Plan, Rule, plan_for
-from integrator.translators.reverse import map_backward
-from integrator.translators.values import from_json, from_sql
+from integrator.translators.reverse import Backward, RowReader, map_backward
+from integrator.translators.values import Reader, from_json, from_sql
 
-__all__ = ["build", "current_values", "reverse_json", "reverse_rows", "update"]
+__all__ = ["build", "current_values", "reverse_json", "row_reader", "update"]
 
 CODE_KEYS: dict[str, str] = {
     "account": "CariTemelBilgi.CARI_KOD", "product": "StokTemelBilgi.Stok_Kodu",
@@ -134,13 +135,6 @@ def current_values(data: Mapping[str, Any], entity: Entity,
     return _flatten(data, plan_for(ctx.integration_set, entity), line=False)
 
 
-def _reader(data: Mapping[str, Any]) -> Any:
-    def read(rule: Rule) -> tuple[bool, Any]:
-        return (rule.key in data, data.get(rule.key))
-
-    return read
-
-
 def _opt(value: Any) -> str | None:
     if value is None:
         return None
@@ -155,16 +149,14 @@ def _line_path(prefix: str) -> Callable[[Rule], str]:
     return path
 
 
-def _record(entity: Entity, plan: Plan, header: Mapping[str, Any],
-            lines: Sequence[Mapping[str, Any]], convert: Any, *, current: CrmRecord | None,
+def _record(entity: Entity, plan: Plan, fields: dict[str, str], errors: list[Detail],
+            lines: Sequence[Mapping[str, Any]], read: Reader, *, current: CrmRecord | None,
             source: str, link: str | None, crm_id: str | None, account: str | None) -> CrmRecord:
-    errors: list[Detail] = []
-    fields = map_backward(plan.header_backward, _reader(header), convert,
-                          current=current.fields if current else None, errors=errors,
-                          path=lambda rule: f"{source}/{rule.key}")
+    """The CRM record of the header ``fields`` (mapped by the caller, with their ``errors``) and
+    the document's lines."""
     line_records: list[CrmRecord] = []
     for index, line in enumerate(lines, 1):
-        line_fields = map_backward(plan.line_backward, _reader(line), convert, current=None,
+        line_fields = map_backward(plan.line_backward, line, read, current=None,
                                    errors=errors, path=_line_path(f"{source}/Kalems[{index}]"))
         stock = _opt(line.get("StokKodu"))
         product = CrmRecord("Product", ref=stock, code=stock) if stock else None
@@ -198,42 +190,78 @@ def reverse_json(entity: Entity, data: Mapping[str, Any], ctx: MappingContext, *
         link = _opt(header.get("FatUst.FATIRS_NO"))
         crm_id = _opt(header.get("FatUst.EKACK1"))
         account = _opt(header.get("FatUst.CariKod"))
-    return _record(entity, plan, header, lines, from_json, current=current,
-                   source=NETSIS_RESOURCES[entity], link=link, crm_id=crm_id, account=account)
+    source = NETSIS_RESOURCES[entity]
+    errors: list[Detail] = []
+    fields = map_backward(plan.header_backward, header, from_json,
+                          current=current.fields if current else None, errors=errors,
+                          path=lambda rule: f"{source}/{rule.key}")
+    return _record(entity, plan, fields, errors, lines, from_json, current=current, source=source,
+                   link=link, crm_id=crm_id, account=account)
 
 
-def _row_view(plan: Plan, row: Mapping[str, Any], *, line: bool) -> dict[str, Any]:
+# -- database rows ----------------------------------------------------------------------------------
+def _row_key(plan: Plan, rule: Rule) -> str | None:
+    """The upper-case key of a SQL row that holds a rule's field (the catalog's column, or the
+    field's own name)."""
+    row_key = plan.catalog.row_key(rule.entry) if rule.entry is not None else rule.name
+    return row_key.upper() if row_key is not None else None
+
+
+def _line_view(plan: Plan, row: Mapping[str, Any]) -> dict[str, Any]:
+    """A line row re-keyed by ERP field, case-insensitively, with its stock code (``StokKodu``)."""
     folded = {str(k).upper(): v for k, v in row.items()}
-    cat = plan.catalog
     view: dict[str, Any] = {}
-    rules = plan.line_backward if line else plan.header_backward
-    for rule in rules:
-        row_key = cat.row_key(rule.entry) if rule.entry is not None else rule.name
-        if row_key is not None and row_key.upper() in folded:
-            view[rule.key] = folded[row_key.upper()]
+    for rule in plan.line_backward:
+        row_key = _row_key(plan, rule)
+        if row_key is not None and row_key in folded:
+            view[rule.key] = folded[row_key]
+    stock = folded.get("STOK_KODU")
+    if stock is not None:
+        view["StokKodu"] = stock
     return view
 
 
-def reverse_rows(entity: Entity, row: Mapping[str, Any], ctx: MappingContext, *,
-                 lines: Sequence[Mapping[str, Any]] = (),
-                 current: CrmRecord | None = None) -> CrmRecord:
-    """A database row (TBLCASABIT [+ TBLCASABITEK], TBLSTSABIT, TBLSIPAMAS [+ TBLFATUEK] ...) as a
-    CRM record. Text is expected repaired already (the SQL layer's ``repair_turkish``)."""
-    plan = plan_for(ctx.integration_set, entity)
-    folded = {str(k).upper(): v for k, v in row.items()}
-    header = _row_view(plan, row, line=False)
-    line_views = [_row_view(plan, line, line=True) for line in lines]
-    for view, raw in zip(line_views, lines, strict=True):
-        stock = {str(k).upper(): v for k, v in raw.items()}.get("STOK_KODU")
-        if stock is not None:
-            view["StokKodu"] = stock
+def _compile_rows(entity: Entity, plan: Plan, columns: tuple[str, ...]) -> RowReader:
+    folded = {str(name).upper(): index for index, name in enumerate(columns)}
+
+    def position(rule: Rule) -> int | None:
+        row_key = _row_key(plan, rule)
+        return folded.get(row_key) if row_key is not None else None
+
+    source = plan.catalog.main_table
+    header = Backward(plan.header_backward, position, from_sql,
+                      lambda rule: f"{source}/{rule.key}")
     if entity == "account":
-        link, crm_id, account = _opt(folded.get("CARI_KOD")), None, None
+        link_at, crm_id_at, account_at = folded.get("CARI_KOD"), None, None
     elif entity == "product":
-        link, crm_id, account = _opt(folded.get("STOK_KODU")), None, None
+        link_at, crm_id_at, account_at = folded.get("STOK_KODU"), None, None
     else:
-        link = _opt(folded.get("FATIRS_NO"))
-        crm_id = _opt(folded.get("ACIK1"))
-        account = _opt(folded.get("CARI_KODU"))
-    return _record(entity, plan, header, line_views, from_sql, current=current,
-                   source=plan.catalog.main_table, link=link, crm_id=crm_id, account=account)
+        link_at = folded.get("FATIRS_NO")
+        crm_id_at = folded.get("ACIK1")
+        account_at = folded.get("CARI_KODU")
+
+    def read(values: Sequence[Any], *, lines: Sequence[Mapping[str, Any]] = (),
+             current: CrmRecord | None = None) -> CrmRecord:
+        errors: list[Detail] = []
+        fields = header.fields(values, current=current.fields if current else None, errors=errors)
+        return _record(
+            entity, plan, fields, errors, [_line_view(plan, line) for line in lines], from_sql,
+            current=current, source=source,
+            link=_opt(values[link_at]) if link_at is not None else None,
+            crm_id=_opt(values[crm_id_at]) if crm_id_at is not None else None,
+            account=_opt(values[account_at]) if account_at is not None else None)
+
+    return read
+
+
+_READERS: DerivedCache[RowReader] = DerivedCache(64)
+
+
+def row_reader(entity: Entity, columns: Sequence[str], ctx: MappingContext) -> RowReader:
+    """Database rows with these columns (TBLCASABIT [+ TBLCASABITEK], TBLSTSABIT, TBLSIPAMAS
+    [+ TBLFATUEK] ..., case-insensitive) as CRM records: the mappings bound to the columns once
+    (cached per plan and columns). Text is expected repaired already (the SQL layer's
+    ``repair_turkish``)."""
+    plan = plan_for(ctx.integration_set, entity)
+    key = tuple(columns)
+    return _READERS.get(plan, key, lambda: _compile_rows(entity, plan, key))
