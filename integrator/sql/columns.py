@@ -64,18 +64,31 @@ def columns_and_converters(engine: str, statement: Statement, description: Seque
             kind = "int"
             converter = to_int
         elif kind == "string" and repair:
-            converter = lambda v: v.translate(REPAIR_TURKISH) if isinstance(v, str) else v  # noqa: E731
+            converter = _repair
         columns.append(Column(name, kind))
         converters.append(converter)
     return tuple(columns), converters
 
 
 def convert_rows(raw: Sequence[Any], converters: Sequence[Callable[[Any], Any] | None]
-             ) -> list[tuple[Any, ...]]:
-    if not any(converters):
+                 ) -> list[tuple[Any, ...]]:
+    """The driver's rows as tuples, each non-null value of a column with a converter converted."""
+    pairs = [(index, convert) for index, convert in enumerate(converters) if convert is not None]
+    if not pairs:
         return [tuple(row) for row in raw]
     out = []
     for row in raw:
-        out.append(tuple(c(v) if c is not None and v is not None else v
-                         for c, v in zip(converters, row, strict=True)))
+        values = list(row)
+        for index, convert in pairs:
+            value = values[index]
+            if value is not None:
+                values[index] = convert(value)
+        out.append(tuple(values))
     return out
+
+
+def _repair(value: Any) -> Any:
+    """Netsis text read back from a Latin-1 view of cp1254 bytes (ASCII needs no repair)."""
+    if isinstance(value, str) and not value.isascii():
+        return value.translate(REPAIR_TURKISH)
+    return value
