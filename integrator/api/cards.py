@@ -114,7 +114,7 @@ def read_handler(kind: Kind) -> Handler:
     async def handler(request: web.Request) -> web.StreamResponse:
         context = await resolve(request)
         record = await cards(request.app).read(context, kind.entity, request.match_info["ref"])
-        return xml_response(render.record_element(record))
+        return xml_response(render.record_text(record))
 
     handler.__doc__ = f"F10/F17: one ERP {kind.entity} (through the gateway) as a CRM record."
     return handler
@@ -128,16 +128,16 @@ def list_handler(kind: Kind) -> Handler:
         query = listing.parse_query(request.query, context=context, entity=kind.entity,
                                     default_limit=config.sync.page_size,
                                     max_limit=config.limits.max_bulk_records, cursors=signer)
-        items = listing.records(cards(request.app), context, kind.entity, query,
-                                batch_size=config.sync.read_batch, cursors=signer)
-        async with contextlib.aclosing(items):
-            first = await anext(items)  # the statement runs before the answer starts
-            stream = XmlStream(request, kind.plural, {"set": context.set_code}, flush_every=256)
+        batches = listing.records(cards(request.app), context, kind.entity, query,
+                                  batch_size=config.sync.read_batch, cursors=signer)
+        async with contextlib.aclosing(batches):
+            first = await anext(batches)  # the statement runs before the answer starts
+            stream = XmlStream(request, kind.plural, {"set": context.set_code}, flush_every=1)
             try:
                 async with stream:
-                    await stream.write(_listed(first))
-                    async for item in items:
-                        await stream.write(_listed(item))
+                    await stream.write(render.listed_text(first))
+                    async for batch in batches:  # one chunk per batch of rows
+                        await stream.write(render.listed_text(batch))
             except ConnectionResetError:
                 log.info("list_client_gone", entity=kind.entity)
         return stream.response
@@ -145,14 +145,6 @@ def list_handler(kind: Kind) -> Handler:
     handler.__doc__ = (f"F11/F18: bulk ERP -> CRM read of {kind.plural}, streamed, with a keyset "
                        "cursor.")
     return handler
-
-
-def _listed(item: listing.Listed) -> etree._Element:
-    if isinstance(item, listing.Page):
-        return render.page_element(item)
-    if isinstance(item, listing.RowFailure):
-        return render.failed_record_element(item.kind, item.key, item.error)
-    return render.record_element(item)
 
 
 for _kind in (ACCOUNT, PRODUCT):

@@ -59,8 +59,9 @@ async def raw_xml_body(request: web.Request) -> etree._Element:
     return parse_xml(body, max_depth=request.app[CONFIG].limits.max_xml_depth)
 
 
-def xml_response(element: etree._Element, *, status: int = 200) -> web.Response:
-    return web.Response(body=to_bytes(element), status=status, content_type=XML_CONTENT_TYPE,
+def xml_response(answer: etree._Element | str, *, status: int = 200) -> web.Response:
+    """An XML answer: an element, or XML text rendered by ``api.render``."""
+    return web.Response(body=to_bytes(answer), status=status, content_type=XML_CONTENT_TYPE,
                         charset="utf-8")
 
 

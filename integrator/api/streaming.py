@@ -29,6 +29,9 @@ R = TypeVar("R")
 class XmlStream:
     """A chunked XML answer: ``<Root attrs>`` child elements ... ``</Root>``.
 
+    Each ``write`` is one child element, or XML text rendered by ``api.render`` (a batch of bulk
+    read records); every ``flush_every`` writes the buffered text goes out as one chunk.
+
     An error after the answer has started (the status is already sent) is written as an
     ``<Error>`` element inside the root, and the root is closed, so the caller always receives a
     well-formed document and can tell a complete answer from a broken one.
@@ -42,7 +45,7 @@ class XmlStream:
         self._response = web.StreamResponse(status=200)
         self._response.content_type = "application/xml"
         self._response.charset = "utf-8"
-        self._buffer: list[bytes] = []
+        self._buffer: list[str] = []
         self._flush_every = flush_every
         self.written = 0
 
@@ -55,15 +58,16 @@ class XmlStream:
         await self._response.write(b"<?xml version='1.0' encoding='UTF-8'?>\n" + head.encode())
         return self
 
-    async def write(self, element: etree._Element) -> None:
-        self._buffer.append(etree.tostring(element, encoding="UTF-8"))
+    async def write(self, piece: etree._Element | str) -> None:
+        self._buffer.append(piece if isinstance(piece, str) else etree.tostring(
+            piece, encoding="unicode"))
         self.written += 1
         if len(self._buffer) >= self._flush_every:
             await self.flush()
 
     async def flush(self) -> None:
         if self._buffer:
-            chunk = b"".join(self._buffer)
+            chunk = "".join(self._buffer).encode()
             self._buffer.clear()
             await self._response.write(chunk)
 
@@ -78,9 +82,9 @@ class XmlStream:
             if not isinstance(exc, IntegratorError):
                 log.error("stream_failed", exc_info=exc)
             self._buffer.append(etree.tostring(
-                error_element(error, self._request.get(REQUEST_ID, "-")), encoding="UTF-8"))
+                error_element(error, self._request.get(REQUEST_ID, "-")), encoding="unicode"))
             suppress = True
-        self._buffer.append(f"</{self._root}>".encode())
+        self._buffer.append(f"</{self._root}>")
         try:
             await self.flush()
             await self._response.write_eof()

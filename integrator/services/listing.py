@@ -3,7 +3,7 @@
 ``GET /v1/accounts?code=&title=&changed_since=&special_code=&limit=&cursor=`` streams the set's
 ``account_list`` statement (``product_list``: ``name`` instead of ``title``) through the read-only
 SQL engine in batches on one connection, turns each row into a CRM record with the set's mappings
-(``translators.read_row``) and writes it out at once: memory does not grow with the count.
+(``translators.row_reader``) and writes it out at once: memory does not grow with the count.
 
 Pages are keyset pages (``LOGICALREF`` / ``CARI_KOD`` / ``STOK_KODU`` greater than the last key
 seen). The cursor of the next page is opaque to the CRM: the last key, the set, the entity and a
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
@@ -36,7 +36,7 @@ from integrator.services.text import like_pattern, turkish_fold
 from integrator.sql.defaults import StatementName, statement_sql
 from integrator.sql.params import ParamValue
 from integrator.sql.results import Result
-from integrator.translators import MappingContext, read_row
+from integrator.translators import MappingContext, RowReader, row_reader
 
 log = structlog.get_logger("integrator.sync")
 
@@ -158,7 +158,7 @@ def _matches(query: ListQuery, code: Any, name: Any) -> bool:
         str(name))))
 
 
-def _position(names: list[str], column: str) -> int | None:
+def _position(names: Sequence[str], column: str) -> int | None:
     upper = [n.upper() for n in names]
     return upper.index(column) if column in upper else None
 
@@ -184,14 +184,17 @@ Listed = CrmRecord | RowFailure | Page
 
 
 async def records(cards: Cards, context: Context, entity: CardEntity, query: ListQuery, *,
-                  batch_size: int, cursors: CursorSigner) -> AsyncGenerator[Listed, None]:
-    """The page's records (or row failures), then one ``Page``.
+                  batch_size: int, cursors: CursorSigner) -> AsyncGenerator[list[Listed], None]:
+    """The page's records (or row failures), one list per batch of rows fetched, then a list
+    holding the ``Page``.
 
-    The first item is only produced once the statement runs, so a statement or database failure
-    is an ordinary error answer, not a broken stream.
+    The first list is only produced once the statement runs, so a statement or database failure
+    is an ordinary error answer, not a broken stream. The set's mappings are bound to the result's
+    columns once (``translators.row_reader``) and run on every row.
     """
     s = context.integration_set
-    family = "logo" if s.is_logo else "netsis"
+    logo = s.is_logo
+    family = "logo" if logo else "netsis"
     key_column, code_column, name_column = COLUMNS[(family, entity)]
     filtered = bool(query.code or query.name)
     fetch = max(query.limit * POST_FILTER_FETCH, POST_FILTER_SCAN_MIN) if filtered else query.limit
@@ -200,45 +203,46 @@ async def records(cards: Cards, context: Context, entity: CardEntity, query: Lis
     kind = "Account" if entity == "account" else "Product"
     emitted = scanned = 0
     failed: dict[str, int] = {}
-    last_scanned: int | str | None = None
-    last_emitted: int | str | None = None
+    last_scanned: tuple[Any, ...] | None = None
+    last_emitted: tuple[Any, ...] | None = None
     full = False
     try:
         stream = cards.engine.stream(s, name, statement_sql(s, name),
                                      statement_values(context, query, fetch), batch_size=batch_size)
         async with contextlib.aclosing(cast("AsyncGenerator[Result, None]", stream)) as batches:
-            positions: tuple[int, int | None, int | None] | None = None
-            columns: list[str] = []
+            reader: RowReader | None = None
+            key_at = code_at = name_at = None
             async for batch in batches:
-                if positions is None:
-                    columns = list(batch.names)
+                if reader is None:
+                    columns = batch.names
                     key_at = _position(columns, key_column)
                     if key_at is None:
                         raise SqlRejected(f"the set's {name} statement must return the {key_column} "
                                           "column (the keyset key)")
-                    positions = (key_at, _position(columns, code_column),
-                                 _position(columns, name_column))
-                key_at, code_at, name_at = positions
+                    code_at, name_at = _position(columns, code_column), _position(columns, name_column)
+                    reader = row_reader(entity, columns, ctx)
+                assert key_at is not None
+                items: list[Listed] = []
+                room = query.limit - emitted
                 for row in batch.rows:
                     scanned += 1
-                    key = row[key_at]
-                    last_scanned = int(key) if s.is_logo else str(key)
+                    last_scanned = row
                     if filtered and not _matches(
                             query, row[code_at] if code_at is not None else None,
                             row[name_at] if name_at is not None else None):
                         continue
-                    item: CrmRecord | RowFailure
                     try:
-                        item = read_row(entity, dict(zip(columns, row, strict=True)), ctx)
+                        items.append(reader(row))
                     except IntegratorError as error:
                         failed[error.code.lower()] = failed.get(error.code.lower(), 0) + 1
-                        item = RowFailure(kind, str(key), error)
-                    yield item
-                    emitted += 1
-                    last_emitted = last_scanned
-                    if emitted >= query.limit:
+                        items.append(RowFailure(kind, str(row[key_at]), error))
+                    last_emitted = row
+                    if len(items) >= room:
                         full = True
                         break
+                emitted += len(items)
+                if items:
+                    yield items
                 if full:
                     break
         if full:
@@ -247,9 +251,10 @@ async def records(cards: Cards, context: Context, entity: CardEntity, query: Lis
             after = last_scanned
         else:
             after = None
-        cursor = None if after is None else cursors.encode(
-            set_code=context.set_code, entity=entity, digest=query.digest(), after=after)
-        yield Page(emitted, cursor)
+        cursor = None if after is None or key_at is None else cursors.encode(
+            set_code=context.set_code, entity=entity, digest=query.digest(),
+            after=int(after[key_at]) if logo else str(after[key_at]))
+        yield [Page(emitted, cursor)]
     finally:
         cards.count(context, entity, "erp_to_crm", "ok", emitted - sum(failed.values()))
         for code, amount in failed.items():

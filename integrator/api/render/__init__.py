@@ -31,8 +31,9 @@ from integrator.api.render.quotes import (
 from integrator.api.render.records import (
     failed_record_element,
     link_element,
+    listed_text,
     page_element,
-    record_element,
+    record_text,
     result_element,
 )
 from integrator.api.render.rows import (
@@ -48,9 +49,9 @@ from integrator.api.render.rows import (
 __all__ = [
     "cancellation_element", "catalog_element", "check_element", "clean", "created_link_element",
     "current_session_element", "error_element", "extensions_element", "failed_record_element",
-    "health_element", "link_element", "page_element", "prices_element", "quote_check_element",
-    "record_element", "result_element", "row_element", "rows_element", "search_element",
-    "session_element", "set_health_element", "set_saved_element", "sets_element",
+    "health_element", "link_element", "listed_text", "page_element", "prices_element",
+    "quote_check_element", "record_text", "result_element", "row_element", "rows_element",
+    "search_element", "session_element", "set_health_element", "set_saved_element", "sets_element",
     "statement_element", "stock_element", "text_of", "to_bytes", "transfer_element",
     "transfer_status_element",
 ]
