@@ -72,19 +72,17 @@ def columns_and_converters(engine: str, statement: Statement, description: Seque
 
 def convert_rows(raw: Sequence[Any], converters: Sequence[Callable[[Any], Any] | None]
                  ) -> list[tuple[Any, ...]]:
-    """The driver's rows as tuples, each non-null value of a column with a converter converted."""
+    """The driver's rows as tuples, each non-null value of a column with a converter converted
+    (in the pyodbc row first: rows take item assignment)."""
     pairs = [(index, convert) for index, convert in enumerate(converters) if convert is not None]
     if not pairs:
         return [tuple(row) for row in raw]
-    out = []
     for row in raw:
-        values = list(row)
         for index, convert in pairs:
-            value = values[index]
+            value = row[index]
             if value is not None:
-                values[index] = convert(value)
-        out.append(tuple(values))
-    return out
+                row[index] = convert(value)
+    return [tuple(row) for row in raw]
 
 
 def _repair(value: Any) -> Any:

@@ -164,6 +164,9 @@ def sqlite_plan(compiled: Compiled, schema: MappingSchema) -> SqlitePlan:
 
 
 
+_QUANTA = {scale: Decimal(1).scaleb(-scale) for scale in range(39)}  # DECIMAL(p, s): s <= 38
+
+
 def to_decimal(value: Any, scale: int | None) -> Any:
     if value is None or isinstance(value, Decimal):
         return value
@@ -177,7 +180,7 @@ def to_decimal(value: Any, scale: int | None) -> Any:
     except InvalidOperation:
         return value
     if scale is not None:
-        number = number.quantize(Decimal(1).scaleb(-scale))
+        number = number.quantize(_QUANTA.get(scale) or Decimal(1).scaleb(-scale))
     return number
 
 

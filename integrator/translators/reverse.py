@@ -20,8 +20,8 @@ from integrator.translators.converters import run_backward
 from integrator.translators.plan import Rule
 from integrator.translators.values import Reader, ValueRejected, is_empty, keeps_text
 
-# (CRM field, value position, plain, if_empty, type, converters, rule)
-_Step = tuple[str, int, bool, bool, Any, tuple[Any, ...], Rule]
+# (CRM field, value position, type, None for a plain rule or (if_empty, converters, rule))
+_Step = tuple[str, int, Any, tuple[bool, tuple[Any, ...], Rule] | None]
 
 
 class Backward:
@@ -32,8 +32,8 @@ class Backward:
     a value (from an earlier rule, or in ``current``); the value is read as CRM text (``read``:
     ``values.from_sql`` / ``from_logo`` / ``from_json`` with the field's type); the reversible
     converters run backwards; a value a converter refuses is a ``Detail`` in ``errors`` (the
-    field is left out). A *plain* rule (no converters, and a reader that keeps text as it is)
-    takes a ``str`` value as it is and ``None`` as ``""`` without the call.
+    field is left out). A *plain* rule (no converters, no ``if_target_empty``, and a reader that
+    keeps text as it is) takes a ``str`` value as it is and ``None`` as ``""`` without the call.
     """
 
     __slots__ = ("_path", "_read", "_steps")
@@ -45,8 +45,9 @@ class Backward:
             at = position(rule)
             if at is None:
                 continue
-            plain = not rule.converters and keeps_text(read, rule.type)
-            steps.append((rule.crm, at, plain, rule.if_empty, rule.type, rule.converters, rule))
+            plain = not rule.converters and not rule.if_empty and keeps_text(read, rule.type)
+            steps.append((rule.crm, at, rule.type,
+                          None if plain else (rule.if_empty, rule.converters, rule)))
         self._steps = tuple(steps)
         self._read = read
         self._path = path
@@ -56,18 +57,16 @@ class Backward:
         """The CRM fields of one record whose ERP values are ``values`` (by position)."""
         out: dict[str, str] = {}
         read = self._read
-        for crm, at, plain, if_empty, kind, converters, rule in self._steps:
+        for crm, at, kind, rest in self._steps:
+            value = values[at]
+            if rest is None:
+                out[crm] = value if value.__class__ is str else (
+                    "" if value is None else read(value, kind))
+                continue
+            if_empty, converters, rule = rest
             if if_empty and (not is_empty(out.get(crm)) or (
                     current is not None and not is_empty(current.get(crm)))):
                 continue
-            value = values[at]
-            if plain:
-                if value.__class__ is str:
-                    out[crm] = value
-                    continue
-                if value is None:
-                    out[crm] = ""
-                    continue
             text = read(value, kind)
             if converters:
                 try:

@@ -233,19 +233,20 @@ def _compile_rows(entity: Entity, plan: Plan, columns: tuple[str, ...]) -> RowRe
         fields = header.fields(values, current=current.fields if current else None, errors=errors)
         if document_entity:
             crm_id = _opt(values[crm_id_at]) if crm_id_at is not None else None
-            view = {key: values[index] for key, index in at.items()}
+            view: Mapping[str, Any] = {key: values[index] for key, index in at.items()}
         else:
             crm_id = current.crm_id if current else None
-            view = {}
+            view = _NOTHING
         return _build_record(
-            entity, plan, fields, errors, view, [_line_view(plan, line) for line in lines],
-            from_sql, source=source,
+            entity, plan, fields, errors, view,
+            [_line_view(plan, line) for line in lines] if lines else (), from_sql, source=source,
             ref=_opt(values[ref_at]) if ref_at is not None else None,
             code=_opt(values[code_at]) if code_at is not None else None, crm_id=crm_id)
 
     return read
 
 
+_NOTHING: Mapping[str, Any] = MappingProxyType({})
 _KEYS: DerivedCache[tuple[tuple[str, str], ...]] = DerivedCache(64)
 _READERS: DerivedCache[RowReader] = DerivedCache(64)
 

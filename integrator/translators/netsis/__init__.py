@@ -245,7 +245,8 @@ def _compile_rows(entity: Entity, plan: Plan, columns: tuple[str, ...]) -> RowRe
         errors: list[Detail] = []
         fields = header.fields(values, current=current.fields if current else None, errors=errors)
         return _record(
-            entity, plan, fields, errors, [_line_view(plan, line) for line in lines], from_sql,
+            entity, plan, fields, errors,
+            [_line_view(plan, line) for line in lines] if lines else (), from_sql,
             current=current, source=source,
             link=_opt(values[link_at]) if link_at is not None else None,
             crm_id=_opt(values[crm_id_at]) if crm_id_at is not None else None,
