@@ -362,7 +362,10 @@ def from_sql(value: Any, kind: FieldType) -> str:
         return canonical_decimal(Decimal(repr(value)))
     if isinstance(value, int):
         if kind == "time":
-            return unpack_time(value).isoformat()
+            try:
+                return unpack_time(value).isoformat()
+            except ValueError:  # not a packed Logo time (-1, garbage): kept as the number, as
+                return str(value)  # unreadable dates and decimals are kept as their text
         return str(value)
     if isinstance(value, bytes | bytearray):
         return bytes(value).decode("cp1254", errors="replace")

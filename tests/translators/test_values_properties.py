@@ -230,3 +230,14 @@ def test_logo_lines_render_as_their_values_n7(lines: list[dict[str, str]], heade
         assert [child.text or "" for child in element] == list(line.values())
         for child, value in zip(element, line.values(), strict=True):
             assert (child.text is None) == (value == "")
+
+
+def test_a_time_that_is_not_a_packed_logo_time_is_kept_as_its_number_f10() -> None:
+    """A TIME_ column holding -1 (or garbage) reads as the number, like an unreadable date, and
+    does not end a bulk read; a packed time reads as HH:MM:SS."""
+    from datetime import time as clock
+
+    from integrator.translators.values import from_sql, pack_time
+    assert from_sql(pack_time(clock(8, 5, 30)), "time") == "08:05:30"
+    assert from_sql(-1, "time") == "-1"
+    assert from_sql(0x7FFFFFFF, "time") == str(0x7FFFFFFF)
