@@ -41,10 +41,10 @@ from integrator.errors import (
     StockBlocked,
     ValidationFailed,
 )
-from integrator.model import Context, CrmRecord, parse_ref
+from integrator.model import Context, CrmRecord
 from integrator.model.numbers import decimal_text
 from integrator.services.quote_values import LineFields, line_amount, line_path, money
-from integrator.services.statements import base_values, warehouse_values
+from integrator.services.statements import base_values, sql_ref, warehouse_values
 from integrator.services.text import turkish_fold
 from integrator.sql.defaults import default_sql, statement_sql
 from integrator.sql.engine import SqlEngine
@@ -183,7 +183,7 @@ class QuoteChecks:
                 if product.code:
                     plan.codes.append(product.code)
                 else:
-                    plan.refs.append(_sql_ref(context, product.ref or ""))
+                    plan.refs.append(sql_ref(context.integration_set, product.ref or ""))
             sql = statement_sql(s, "stock_check")
             for start in range(0, max(len(plan.refs), len(plan.codes), 1), MAX_LIST):
                 values = {**common, "refs": plan.refs[start:start + MAX_LIST],
@@ -197,7 +197,7 @@ class QuoteChecks:
                 source = s.settings.risk_source
                 sql = s.sql.risk_check or default_sql(
                     s.erp, "risk_limit" if source == "erp" else "risk_check")
-                ref: Scalar = _sql_ref(context, account.ref) if account.ref else None
+                ref: Scalar = sql_ref(context.integration_set, account.ref) if account.ref else None
                 values = {**base_values(context), "ref": ref, "code": account.code or None,
                           "date": date.today()}
                 out.append(self.engine.prepare(s, "risk_check", sql, values, max_rows=2))
@@ -277,7 +277,7 @@ class QuoteChecks:
                                        (), "new"))
                 continue
             key = (product.code.upper() if product.code
-                   else f"#{_sql_ref(context, product.ref or '')}")
+                   else f"#{sql_ref(context.integration_set, product.ref or '')}")
             found = products.get(key)
             if found is None:
                 missing.append(Detail(f"line {index}: product {product.code or product.ref} is "
@@ -413,11 +413,6 @@ def _stock_rows(results: Sequence[Result]) -> dict[str, _ProductStock]:
 
 def _column(row: tuple[Any, ...], at: int | None, name: str) -> Decimal:
     return (_decimal(row[at], name) if at is not None else None) or ZERO
-
-
-def _sql_ref(context: Context, ref: str) -> Scalar:
-    key = parse_ref(context.integration_set, ref)
-    return int(key.ref) if context.integration_set.is_logo else key.ref
 
 
 def _text(value: Any) -> str:

@@ -16,8 +16,8 @@ from typing import Any
 
 from integrator.config import IntegrationSet
 from integrator.errors import Detail, Forbidden, NotFound, ValidationFailed
-from integrator.model import CardEntity, Context, parse_ref
-from integrator.services.statements import base_values, warehouse_values
+from integrator.model import CardEntity, Context
+from integrator.services.statements import base_values, sql_ref, warehouse_values
 from integrator.services.text import like_pattern, matches
 from integrator.sql import tokens
 from integrator.sql.defaults import statement_sql
@@ -29,12 +29,6 @@ SEARCH_LIMIT_DEFAULT = 50
 SEARCH_LIMIT_MAX = 500
 SEARCH_FETCH_MAX = 2000
 QUERY_MAX_CHARS = 100
-
-
-def sql_ref(integration_set: IntegrationSet, ref: str) -> int | str:
-    """A link's ref as a statement parameter: LOGICALREF (int) or the Netsis code (str)."""
-    key = parse_ref(integration_set, ref, path="ref")
-    return int(key.ref) if integration_set.is_logo else key.ref
 
 
 # -- search (F12, F19) ---------------------------------------------------------------------------

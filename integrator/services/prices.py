@@ -31,7 +31,7 @@ from integrator.config import TransferType
 from integrator.erp.gateway import ErpCall
 from integrator.erp.hub import ErpGateways
 from integrator.errors import Detail, ValidationFailed
-from integrator.model import Context, CrmRecord, parse_ref
+from integrator.model import Context, CrmRecord
 from integrator.model.numbers import decimal_text
 from integrator.model.prices import Discount, PricedDocument, PricedLine
 from integrator.model.quotes import quote_stamp
@@ -45,7 +45,7 @@ from integrator.services.quote_values import (
     quote_warehouse,
     transfer_type,
 )
-from integrator.services.statements import base_values
+from integrator.services.statements import base_values, sql_ref
 from integrator.sql.engine import SqlEngine
 from integrator.sql.params import MAX_LIST, Scalar
 from integrator.sql.results import Result
@@ -155,8 +155,7 @@ class Prices:
             if product.code:
                 codes.append(product.code)
             else:
-                link = parse_ref(s, product.ref or "", path=f"{line_path(index)}/Product/@ref")
-                refs.append(int(link.ref) if s.is_logo else link.ref)
+                refs.append(sql_ref(s, product.ref or "", path=f"{line_path(index)}/Product/@ref"))
         account = quote.account
         common = {**base_values(context), "account": account.code if account else None,
                   "date": _quote_date(context, quote)}
@@ -174,7 +173,7 @@ class Prices:
             product = line.product
             assert product is not None
             key = (product.code.upper() if product.code
-                   else f"#{parse_ref(s, product.ref or '').ref}")
+                   else f"#{sql_ref(s, product.ref or '')}")
             row = rows.get(key)
             name = product.code or product.ref or ""
             if row is None:

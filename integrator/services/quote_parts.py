@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from integrator.errors import CreatedLink, Detail, IntegratorError, ValidationFailed
-from integrator.model import CardEntity, Context, CrmRecord, parse_ref
+from integrator.model import CardEntity, Context, CrmRecord
 from integrator.services.cards import Cards
 from integrator.services.codes import code_for
-from integrator.services.statements import base_values
+from integrator.services.statements import base_values, sql_ref
 from integrator.services.text import turkish_fold
 from integrator.sessions.store import Store
 from integrator.sql.defaults import statement_sql
@@ -81,7 +81,7 @@ class QuoteParts:
             if product.code:
                 codes.append(product.code)
             elif product.ref:
-                refs.append(self._ref_value(context, product.ref))
+                refs.append(sql_ref(context.integration_set, product.ref))
         if refs or codes:
             statements.append(self.engine.prepare(
                 s, "quote_products", statement_sql(s, "quote_products"),
@@ -91,16 +91,11 @@ class QuoteParts:
         if account is not None and account.has_link:
             by_code = bool(account.code)
             name = "account_by_code" if by_code else "account_by_ref"
-            value: Scalar = account.code if by_code else self._ref_value(context, account.ref or "")
+            value: Scalar = account.code if by_code else sql_ref(s, account.ref or "")
             statements.append(self.engine.prepare(
                 s, name, statement_sql(s, name),  # type: ignore[arg-type]
                 {**base_values(context), "code" if by_code else "ref": value}, max_rows=2))
         return statements
-
-    @staticmethod
-    def _ref_value(context: Context, ref: str) -> Scalar:
-        key = parse_ref(context.integration_set, ref)
-        return int(key.ref) if context.integration_set.is_logo else key.ref
 
     # -- linking ---------------------------------------------------------------------------------
     async def link(self, context: Context, record: CrmRecord,
@@ -187,7 +182,8 @@ class QuoteParts:
                                        details=[Detail("<Product>", "input",
                                                        path=f"{_line_path(index)}/Product")])
             if product.has_link:
-                key = product.code.upper() if product.code else f"#{self._ref_text(context, product)}"
+                key = (product.code.upper() if product.code
+                       else f"#{sql_ref(context.integration_set, product.ref or '')}")
                 found = products.get(key)
                 if found is None:
                     raise ValidationFailed(
@@ -216,10 +212,6 @@ class QuoteParts:
                 product = seen
             lines.append(line._replace(product=product))
         return lines
-
-    @staticmethod
-    def _ref_text(context: Context, product: CrmRecord) -> str:
-        return str(QuoteParts._ref_value(context, product.ref or ""))
 
     def _unit(self, context: Context, line: CrmRecord, index: int,
               product: ProductUnits) -> CrmRecord:

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from integrator.config import IntegrationSet
 from integrator.errors import Forbidden
-from integrator.model import Context
+from integrator.model import Context, parse_ref
 from integrator.sql.params import ParamValue
+
+
+def sql_ref(integration_set: IntegrationSet, ref: str, *, path: str = "ref") -> int | str:
+    """A link's ref as a statement parameter: LOGICALREF (int) or the Netsis code (str);
+    ``VALIDATION`` naming ``path`` when it is neither."""
+    key = parse_ref(integration_set, ref, path=path)
+    return int(key.ref) if integration_set.is_logo else key.ref
 
 
 def base_values(context: Context) -> dict[str, ParamValue]:
