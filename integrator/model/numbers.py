@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+CENT = Decimal("0.01")
 
 _PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
@@ -41,3 +44,22 @@ def decimal_text(value: Decimal) -> str:
     the service writes quantities, prices and rates for people and for the CRM's fields."""
     text = format(value, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def money(value: Decimal) -> Decimal:
+    """Rounded half-up to cents, as both ERPs (and their simulators) round a line's amounts."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def decimal_of(value: Any) -> Decimal | None:
+    """A number as a database row or a JSON answer holds it, as a decimal (a float as the decimal
+    its shortest repr writes); None for None or blank text. ``InvalidOperation`` for anything that
+    is not a number (booleans included): the caller names the column."""
+    if value is None or isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool):
+        raise InvalidOperation(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    text = str(value).strip()
+    return Decimal(text) if text else None

@@ -7,6 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from integrator.model.numbers import money
+
+HUNDRED = Decimal(100)
+
 
 @dataclass(frozen=True, slots=True)
 class Discount:
@@ -42,3 +46,30 @@ class PricedDocument:
     discounts: Decimal | None = None
     vat: Decimal | None = None
     total: Decimal | None = None
+
+
+def completed(line: PricedLine) -> PricedLine:
+    """The line with what a price leaves to arithmetic filled in, by the rule of both ERPs: the
+    gross ``money(quantity * price)``; each discount without an amount takes ``money`` of its rate
+    from what the ones above it left; VAT added to the rest, or taken out of it when the price
+    includes VAT. Figures the ERP gave are kept."""
+    gross = line.gross if line.gross is not None else money(line.quantity * line.unit_price)
+    after = gross
+    discounts = []
+    for discount in line.discounts:
+        amount = discount.amount
+        if amount is None:
+            amount = money(after * (discount.rate or Decimal(0)) / HUNDRED)
+        after -= amount
+        discounts.append(Discount(discount.rate, amount))
+    rate = line.vat_rate or Decimal(0)
+    net, vat = line.net, line.vat
+    if line.vat_included:
+        vat = vat if vat is not None else money(after * rate / (HUNDRED + rate))
+        net = net if net is not None else after - vat
+    else:
+        net = net if net is not None else after
+        vat = vat if vat is not None else money(net * rate / HUNDRED)
+    return PricedLine(line.product, line.quantity, line.unit_price, tuple(discounts),
+                      line.vat_rate, gross, net, vat, line.vat_included, line.currency,
+                      line.campaign, line.price_list, line.free)

@@ -42,8 +42,9 @@ from integrator.errors import (
     ValidationFailed,
 )
 from integrator.model import Context, CrmRecord
-from integrator.model.numbers import decimal_text
-from integrator.services.quote_values import LineFields, line_amount, line_path, money
+from integrator.model.numbers import decimal_of, decimal_text, money
+from integrator.model.prices import Discount, PricedLine, completed
+from integrator.services.quote_values import LineFields, line_path
 from integrator.services.statements import base_values, sql_ref, warehouse_values
 from integrator.services.text import turkish_fold
 from integrator.sql.defaults import default_sql, statement_sql
@@ -348,10 +349,10 @@ def quote_total(context: Context, quote: CrmRecord) -> tuple[Decimal, tuple[int,
         if quantity is None or price is None:
             uncounted.append(index)
             continue
-        amount = line_amount(quantity, price, values.discounts(line, index),
-                             values.number(line, "vat", index) or ZERO,
-                             values.vat_included(quote, line))
-        total += amount.total
+        found = completed(PricedLine(
+            "", quantity, price, tuple(Discount(rate, None) for rate in values.discounts(line, index)),
+            values.number(line, "vat", index) or ZERO, vat_included=values.vat_included(quote, line)))
+        total += (found.net or ZERO) + (found.vat or ZERO)
     return money(total), tuple(uncounted)
 
 
@@ -420,12 +421,8 @@ def _text(value: Any) -> str:
 
 
 def _decimal(value: Any, column: str) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, Decimal):
-        return value
     try:
-        return Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
+        return decimal_of(value)
     except InvalidOperation:
         raise SqlRejected(f"the check statement returned {column} {value!r}, which is not a "
                           "number", source="sql", detail=column) from None

@@ -16,6 +16,7 @@ from typing import Any
 from integrator.config import TransferType
 from integrator.errors import SqlRejected
 from integrator.model import Context, ErpKey
+from integrator.model.numbers import decimal_of
 from integrator.services.statements import base_values
 from integrator.sql.defaults import StatementName, statement_sql
 from integrator.sql.engine import SqlEngine
@@ -109,10 +110,7 @@ def _text(value: Any) -> str:
 
 
 def _number(value: Any) -> Decimal:
-    if value is None:
-        return Decimal(0)
-    number = value if isinstance(value, Decimal) else Decimal(
-        repr(value) if isinstance(value, float) else str(value))
+    number = decimal_of(value) or Decimal(0)
     return number.normalize() if number == number.to_integral_value() else number
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from integrator.config import IntegrationSet
 from integrator.errors import Detail, Forbidden, NotFound, ValidationFailed
 from integrator.model import CardEntity, Context
+from integrator.model.numbers import decimal_of
 from integrator.services.statements import base_values, sql_ref, warehouse_values
 from integrator.services.text import like_pattern, matches
 from integrator.sql import tokens
@@ -85,13 +86,7 @@ def parse_day(name: str, text: str | None) -> date:
 
 
 def _money(value: Any) -> Decimal:
-    if value is None:
-        return Decimal("0")
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    return Decimal(str(value))
+    return decimal_of(value) or Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,16 +32,14 @@ from integrator.erp.gateway import ErpCall
 from integrator.erp.hub import ErpGateways
 from integrator.errors import Detail, ValidationFailed
 from integrator.model import Context, CrmRecord
-from integrator.model.numbers import decimal_text
-from integrator.model.prices import Discount, PricedDocument, PricedLine
+from integrator.model.numbers import decimal_of, decimal_text, money
+from integrator.model.prices import Discount, PricedDocument, PricedLine, completed
 from integrator.model.quotes import quote_stamp
 from integrator.services.cards import check_set
 from integrator.services.quote_parts import QuoteParts
 from integrator.services.quote_values import (
     LineFields,
-    line_amount,
     line_path,
-    money,
     quote_warehouse,
     transfer_type,
 )
@@ -197,14 +195,12 @@ class Prices:
             vat_rate, problem = _row_number(row, "VAT_RATE")
             if vat_rate is None:
                 vat_rate = values.number(line, "vat", index) or ZERO
-            vat_included = values.vat_included(quote, line)
-            amount = line_amount(quantity, price, rates, vat_rate, vat_included)
-            gross = money(quantity * price)
             currency = row.get("CURRENCY")
-            found = PricedLine(str(row.get("CODE") or name).strip(), quantity, price,
-                               _discounts(gross, rates), vat_rate, gross, amount.net, amount.vat,
-                               vat_included,
-                               str(currency).strip() if currency not in (None, "") else None)
+            found = completed(PricedLine(
+                str(row.get("CODE") or name).strip(), quantity, price,
+                tuple(Discount(rate, None) for rate in rates), vat_rate,
+                vat_included=values.vat_included(quote, line),
+                currency=str(currency).strip() if currency not in (None, "") else None))
             carried, more = _carried(context, values, line, found)
             if price == 0:
                 problems.append(f"the price SQL returned 0 for product {name}")
@@ -253,15 +249,6 @@ def _carried(context: Context, fields: LineFields, line: CrmRecord,
     return out, problems
 
 
-def _discounts(gross: Decimal, rates: Sequence[Decimal]) -> tuple[Discount, ...]:
-    after, out = gross, []
-    for rate in rates:
-        amount = money(after * rate / Decimal(100))
-        after -= amount
-        out.append(Discount(rate, amount))
-    return tuple(out)
-
-
 def _totals(lines: Sequence[PricedLine]) -> tuple[Decimal, Decimal, Decimal, Decimal]:
     """Gross (without VAT), discounts, VAT and total of priced lines, as the ERPs total them."""
     gross = net = vat = ZERO
@@ -291,11 +278,7 @@ def _price_rows(results: Sequence[Result]) -> dict[str, dict[str, Any]]:
 
 def _row_number(row: Mapping[str, Any], column: str) -> tuple[Decimal | None, str | None]:
     value = row.get(column)
-    if value is None or value == "":
-        return None, None
     try:
-        return (Decimal(repr(value)) if isinstance(value, float)
-                else Decimal(str(value).strip())), None
+        return decimal_of(value), None
     except InvalidOperation:
         return None, f"the price SQL returned {column} {value!r}, which is not a number"
-

@@ -5,15 +5,11 @@ which is the set's line mapping onto the ERP field (Tiger ``QUANTITY``, ``PRICE`
 ``STra_GCMIK``, ``STra_BF``, ...), with the default CRM names when a set maps none. Every reader of
 those numbers — the transfer's quantity check, the stock check, the risk check's quote total, the
 SQL and CRM price sources — reads them here, one way.
-
-``money`` rounds half-up to cents, as both ERPs and their simulators do per line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from integrator.config import IntegrationSet, TransferType
 from integrator.errors import Detail, Forbidden, ValidationFailed
@@ -21,8 +17,6 @@ from integrator.model import Context, CrmRecord
 from integrator.model.numbers import plain_decimal_text
 from integrator.translators import crm_field_for
 
-CENT = Decimal("0.01")
-HUNDRED = Decimal(100)
 NETSIS_UNIT_FIELD = "Unit"  # the CRM's unit name on Netsis lines (matched to OLCU_BR1..3)
 
 # (is_logo) -> the ERP line field of each value, and the CRM name used when the set maps none
@@ -38,10 +32,6 @@ _KEYS: dict[bool, dict[str, tuple[str, str]]] = {
 }
 _NETSIS_VAT_INCLUDED = ("KDV_DAHILMI", "VatIncluded")  # a header field on Netsis
 _TRUE = frozenset({"1", "true", "yes", "evet", "e", "on"})
-
-
-def money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def line_path(index: int, field: str | None = None) -> str:
@@ -128,29 +118,6 @@ class LineFields:
             found = quote.fields.get(self.vat_included_header)
             text = found.strip() if found else None
         return text is not None and text.lower() in _TRUE
-
-
-@dataclass(frozen=True, slots=True)
-class LineAmount:
-    """What a line costs as the CRM priced it: net of discounts, VAT, and the total."""
-
-    net: Decimal      # without VAT
-    vat: Decimal
-    total: Decimal    # net + VAT
-
-
-def line_amount(quantity: Decimal, price: Decimal, discounts: Sequence[Decimal],
-                vat_rate: Decimal, vat_included: bool) -> LineAmount:
-    """``money(q * p)`` less each discount in turn (each on what the one above leaves); VAT on
-    top, or taken out of it when the price includes VAT — the rule of both simulators."""
-    after = money(quantity * price)
-    for rate in discounts:
-        after -= money(after * rate / HUNDRED)
-    if vat_included:
-        vat = money(after * vat_rate / (HUNDRED + vat_rate))
-        return LineAmount(after - vat, vat, after)
-    vat = money(after * vat_rate / HUNDRED)
-    return LineAmount(after, vat, after + vat)
 
 
 def quote_warehouse(context: Context, quote: CrmRecord) -> int | None:

@@ -9,67 +9,33 @@
   ``KDV``, ``GENELTOPLAM``.
 
 Where the ERP leaves a figure out (a line's net or VAT), it is computed with the ERPs' own rule
-(``money`` per line, each discount on what the one above left).
+(``model.prices.completed``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from lxml import etree
 
 from integrator.errors import Detail, MappingFailed
-from integrator.model.prices import Discount, PricedDocument, PricedLine
+from integrator.model.numbers import decimal_of, money
+from integrator.model.prices import HUNDRED, Discount, PricedDocument, PricedLine, completed
 from integrator.translators.logo.xml import items, leaf_values, parse
 
-CENT = Decimal("0.01")
-HUNDRED = Decimal(100)
 _DISCOUNT_LINE = "2"
 _PROMOTION_LINE = "1"
 _NETSIS_DISCOUNTS = ("STra_SatIsk", *(f"STra_SatIsk{n}" for n in range(2, 7)))
 
 
-def _money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
 def _number(value: Any, what: str) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise MappingFailed(f"the ERP's priced document has {what} {value!r}, not a number")
     try:
-        if isinstance(value, float):
-            return Decimal(repr(value))
-        return Decimal(str(value).strip())
+        return decimal_of(value)
     except InvalidOperation:
         raise MappingFailed(f"the ERP's priced document has {what} {value!r}, not a number",
                             details=[Detail(what, "erp")]) from None
-
-
-def _complete(line: PricedLine) -> PricedLine:
-    """Fill net and VAT from the gross, the discounts and the rate when the ERP left them out."""
-    gross = line.gross if line.gross is not None else _money(line.quantity * line.unit_price)
-    net, vat, after = line.net, line.vat, gross
-    discounts = []
-    for discount in line.discounts:
-        amount = discount.amount
-        if amount is None:
-            amount = _money(after * (discount.rate or Decimal(0)) / HUNDRED)
-        after -= amount
-        discounts.append(Discount(discount.rate, amount))
-    rate = line.vat_rate or Decimal(0)
-    if line.vat_included:
-        vat = vat if vat is not None else _money(after * rate / (HUNDRED + rate))
-        net = net if net is not None else after - vat
-    else:
-        net = net if net is not None else after
-        vat = vat if vat is not None else _money(net * rate / HUNDRED)
-    return PricedLine(line.product, line.quantity, line.unit_price, tuple(discounts), line.vat_rate,
-                      gross, net, vat, line.vat_included, line.currency, line.campaign,
-                      line.price_list, line.free)
 
 
 # -- Tiger/Go ------------------------------------------------------------------------------------
@@ -107,7 +73,7 @@ def logo_priced(xml: str | bytes, codes: Sequence[str]) -> PricedDocument:
     out = []
     for line in lines:
         values = line["values"]
-        out.append(_complete(PricedLine(
+        out.append(completed(PricedLine(
             line["code"], _number(values.get("QUANTITY"), "QUANTITY") or Decimal(0),
             _number(values.get("PRICE"), "PRICE") or Decimal(0), tuple(line["discounts"]),
             _number(values.get("VAT_RATE"), "VAT_RATE"), _number(values.get("TOTAL"), "TOTAL"),
@@ -153,19 +119,19 @@ def netsis_priced(data: Mapping[str, Any], count: int) -> PricedDocument:
         price = _number(kalem.get("STra_BF"), "STra_BF") or Decimal(0)
         vat_rate = _number(kalem.get("STra_KDV"), "STra_KDV") or Decimal(0)
         net_price = _number(kalem.get("STra_NF"), "STra_NF")
-        gross = _money(quantity * price)
+        gross = money(quantity * price)
         net = vat = None
         if net_price is not None:  # Netsis' own rule: the net price, then the amounts
-            paid = _money(quantity * net_price)
+            paid = money(quantity * net_price)
             if vat_included:
-                net = _money(paid / (1 + vat_rate / HUNDRED))
+                net = money(paid / (1 + vat_rate / HUNDRED))
                 vat = paid - net
             else:
-                net, vat = paid, _money(paid * vat_rate / HUNDRED)
+                net, vat = paid, money(paid * vat_rate / HUNDRED)
             if len(discounts) == 1:
                 discounts = (Discount(discounts[0].rate, gross - paid),)
         currency = kalem.get("STra_DOVTIP")
-        out.append(_complete(PricedLine(
+        out.append(completed(PricedLine(
             str(kalem.get("StokKodu") or "").strip(), quantity, price, discounts, vat_rate,
             gross, net, vat, vat_included,
             str(currency) if currency not in (None, "", 0) else None)))

@@ -7,7 +7,7 @@ from decimal import Decimal
 from lxml import etree
 
 from integrator.api.render.base import clean, created_link_element
-from integrator.model.numbers import decimal_text
+from integrator.model.numbers import decimal_text, money
 from integrator.services.checks import QuoteCheck, RiskCheck, StockCheck
 from integrator.services.erp_documents import TransferredDocument
 from integrator.services.prices import PriceLine, QuotePrices
@@ -132,7 +132,7 @@ def _risk_element(risk: RiskCheck) -> etree._Element:
 
 
 def _money(value: Decimal) -> str:
-    return format(value.quantize(Decimal("0.01")), "f")
+    return format(money(value), "f")
 
 
 # -- prices (F33-F35) -----------------------------------------------------------------------------
