@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import aiohttp
 
-from bench.common import make_set, quiet, serve_logo, serve_service, session, start
+from bench.common import make_set, quiet, serve_service, session, start, with_tiger_demo
 from integrator.api import render
 from integrator.api.inbound import parse_record
 from integrator.config import IntegrationSet
@@ -210,21 +210,10 @@ async def stages(integration_set: IntegrationSet, count: int) -> None:
 
 
 async def creates(count: int) -> None:
-    folder = Path(tempfile.mkdtemp(prefix="bench-sync-create-"))
-    try:
-        ensure(folder)
-        logo, logo_port = start(serve_logo, str(folder / "tiger.db"))
-        url = f"http://127.0.0.1:{logo_port}/LogoObjectService/Service"
-        integration_set = make_set(folder / "tiger.db", url)
-        service, port = start(serve_service, set_to_json(integration_set).decode())
-        try:
-            await _paired_creates(integration_set, port, count)
-        finally:
-            for child in (service, logo):
-                child.terminate()
-                child.join(5)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    async def work(integration_set: IntegrationSet, port: int, db: Path) -> None:
+        await _paired_creates(integration_set, port, count)
+
+    await with_tiger_demo("bench-sync-create-", work)
 
 
 async def _paired_creates(integration_set: IntegrationSet, port: int, count: int) -> None:

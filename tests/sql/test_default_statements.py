@@ -7,14 +7,11 @@ that SQLite and PostgreSQL do not have (compiled only; docs/prices.md §4)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from integrator.config import IntegrationSet
-from integrator.metrics import Metrics
 from integrator.sql.defaults import DEFAULTS
 from integrator.sql.engine import SqlEngine
 from tests.fixtures.sql import pg_netsis_set, pg_tiger_set, sqlite_netsis_set, sqlite_tiger_set
@@ -37,15 +34,6 @@ FOUND = {
     ("logo", "risk_check"): {"ref": 2, "code": None},
     ("netsis", "risk_limit"): {"ref": None, "code": "120-00001"},
 }
-
-
-@pytest.fixture
-async def engine() -> AsyncIterator[SqlEngine]:
-    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="odbc-defaults")
-    sql_engine = SqlEngine(pool, Metrics())
-    yield sql_engine
-    sql_engine.close()
-    pool.shutdown(wait=True)
 
 
 @pytest.fixture(params=[pytest.param("sqlite", marks=pytest.mark.odbc),

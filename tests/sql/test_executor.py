@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -16,21 +14,11 @@ import pytest
 
 from integrator.config import IntegrationSet
 from integrator.errors import DbUnavailable, SqlRejected
-from integrator.metrics import Metrics
 from integrator.sql.compiler import Compiled
 from integrator.sql.engine import SqlEngine
 from integrator.sql.results import Statement
 from integrator.sql.sqlite import sqlite_literals
 from tests.fixtures.sql import pg_netsis_set, pg_tiger_set, sqlite_netsis_set, sqlite_tiger_set
-
-
-@pytest.fixture
-async def engine() -> AsyncIterator[SqlEngine]:
-    pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="odbc-test")
-    sql_engine = SqlEngine(pool, Metrics())
-    yield sql_engine
-    sql_engine.close()
-    pool.shutdown(wait=True)
 
 
 def round_trips(engine: SqlEngine, set_code: str) -> float:
