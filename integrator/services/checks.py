@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Literal
 
 from integrator.config import CheckAction, CheckName
@@ -37,16 +37,14 @@ from integrator.errors import (
     Forbidden,
     IntegratorError,
     RiskBlocked,
-    SqlRejected,
     StockBlocked,
     ValidationFailed,
 )
 from integrator.model import Context, CrmRecord
-from integrator.model.numbers import decimal_of, decimal_text, money
-from integrator.model.prices import Discount, PricedLine, completed
-from integrator.services.quote_values import LineFields, line_path
+from integrator.model.numbers import decimal_text
+from integrator.services.quote_values import LineFields, line_path, quote_total
 from integrator.services.statements import base_values, sql_ref, warehouse_values
-from integrator.services.text import turkish_fold
+from integrator.services.stock_rows import WarehouseStock, decimal_column, stock_rows, text_of
 from integrator.sql.defaults import default_sql, statement_sql
 from integrator.sql.engine import SqlEngine
 from integrator.sql.params import MAX_LIST, Scalar
@@ -58,14 +56,6 @@ ZERO = Decimal(0)
 
 
 # -- results -------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class WarehouseStock:
-    warehouse: int | None
-    name: str
-    real: Decimal
-    available: Decimal
-
-
 @dataclass(frozen=True, slots=True)
 class StockLine:
     index: int                 # the line's position in the quote (1, 2, ...)
@@ -263,7 +253,7 @@ class QuoteChecks:
     def _stock(self, context: Context, quote: CrmRecord, results: Sequence[Result]) -> StockCheck:
         s = context.integration_set
         action = s.settings.stock_check_action
-        products = _stock_rows(results)
+        products = stock_rows(results)
         values = LineFields(s)
         quantities = values.quantities(quote)
         used: dict[str, Decimal] = {}
@@ -305,7 +295,7 @@ class QuoteChecks:
         action = s.settings.risk_check_action
         account = quote.account
         assert account is not None
-        total, uncounted = quote_total(context, quote)
+        total, uncounted = quote_total(context.integration_set, quote)
         source = s.settings.risk_source
         if result is None:  # an account the ERP does not have yet (auto-create): nothing to check
             return RiskCheck(action, source, "", "", "", None, ZERO, total, None, "new",
@@ -316,19 +306,19 @@ class QuoteChecks:
                                    "the ERP", details=[Detail(account.code or account.ref or "",
                                                               "input", path="Account")])
         folded = {k.upper(): v for k, v in row.items()}
-        code = _text(folded.get("CODE"))
-        limit = _decimal(folded.get("RISK_LIMIT"), "RISK_LIMIT")
+        code = text_of(folded.get("CODE"))
+        limit = decimal_column(folded.get("RISK_LIMIT"), "RISK_LIMIT")
         if source == "erp":
             gateway = self.gateways.netsis_for(s)
             current = await gateway.risk(ErpCall.of(context), code)
         else:
-            current = _decimal(folded.get("RISK_TOTAL"), "RISK_TOTAL") or ZERO
+            current = decimal_column(folded.get("RISK_TOTAL"), "RISK_TOTAL") or ZERO
         dbs_limit = dbs_total = None
         if s.settings.risk_dbs:
-            dbs_limit = _decimal(folded.get("DBS_LIMIT"), "DBS_LIMIT") or ZERO
-            dbs_total = _decimal(folded.get("DBS_TOTAL"), "DBS_TOTAL") or ZERO
+            dbs_limit = decimal_column(folded.get("DBS_LIMIT"), "DBS_LIMIT") or ZERO
+            dbs_total = decimal_column(folded.get("DBS_TOTAL"), "DBS_TOTAL") or ZERO
         control = folded.get("ERP_CONTROL")
-        ref, name = _text(folded.get("REF")), _text(folded.get("NAME"))
+        ref, name = text_of(folded.get("REF")), text_of(folded.get("NAME"))
         remaining = None
         status: RiskStatus = "no_limit"
         if limit:
@@ -336,93 +326,4 @@ class QuoteChecks:
             status = "ok" if remaining >= 0 else action
         return RiskCheck(action, source, ref, code, name, limit or None, current, total,
                          remaining, status, dbs_limit, dbs_total,
-                         None if control is None else _text(control), uncounted)
-
-def quote_total(context: Context, quote: CrmRecord) -> tuple[Decimal, tuple[int, ...]]:
-    """The quote's total as the CRM priced it (VAT included), and the lines without a price."""
-    values = LineFields(context.integration_set)
-    total = ZERO
-    uncounted: list[int] = []
-    for index, line in enumerate(quote.lines, 1):
-        quantity = values.number(line, "quantity", index)
-        price = values.number(line, "price", index)
-        if quantity is None or price is None:
-            uncounted.append(index)
-            continue
-        found = completed(PricedLine(
-            "", quantity, price, tuple(Discount(rate, None) for rate in values.discounts(line, index)),
-            values.number(line, "vat", index) or ZERO, vat_included=values.vat_included(quote, line)))
-        total += (found.net or ZERO) + (found.vat or ZERO)
-    return money(total), tuple(uncounted)
-
-
-# -- rows ----------------------------------------------------------------------------------------
-@dataclass
-class _ProductStock:
-    code: str
-    warehouses: list[WarehouseStock] = field(default_factory=list)
-    units: dict[str, Decimal] = field(default_factory=dict)  # folded unit -> main units in one
-    unit_names: list[str] = field(default_factory=list)
-
-    def factor(self, unit: str | None, index: int, field_name: str) -> Decimal:
-        if unit is None or not self.units:
-            return Decimal(1)
-        found = self.units.get(turkish_fold(unit))
-        if found is None:
-            known = ", ".join(self.unit_names)
-            raise ValidationFailed(
-                f"line {index}: unit {unit!r} is not a unit of product {self.code} ({known})",
-                details=[Detail(unit, "input", path=line_path(index, field_name))])
-        return found
-
-
-def _stock_rows(results: Sequence[Result]) -> dict[str, _ProductStock]:
-    """The stock statement's rows by product (keys: the code upper-cased, and ``#ref``); a row per
-    product, warehouse and unit, read by column position (a few thousand rows for a long quote)."""
-    out: dict[str, _ProductStock] = {}
-    seen: set[tuple[str, Any]] = set()
-    for result in results:
-        where = {column.name.upper(): i for i, column in enumerate(result.columns)}
-
-        def at(name: str, where: dict[str, int] = where) -> int | None:
-            return where.get(name)
-
-        code_at, ref_at, wh_at, name_at = at("CODE"), at("REF"), at("WAREHOUSE"), at("WAREHOUSE_NAME")
-        real_at, avail_at, unit_at, factor_at = at("REAL_STOCK"), at("AVAILABLE"), at("UNIT"), at("FACTOR")
-        for row in result.rows:
-            code = _text(row[code_at]) if code_at is not None else ""
-            product = out.get(code.upper())
-            if product is None:
-                product = _ProductStock(code)
-                out[code.upper()] = product
-                out[f"#{_text(row[ref_at]) if ref_at is not None else ''}"] = product
-            warehouse = row[wh_at] if wh_at is not None else None
-            if warehouse is not None and (code, warehouse) not in seen:
-                seen.add((code, warehouse))
-                product.warehouses.append(WarehouseStock(
-                    int(warehouse), _text(row[name_at]) if name_at is not None else "",
-                    _column(row, real_at, "REAL_STOCK"), _column(row, avail_at, "AVAILABLE")))
-            unit = _text(row[unit_at]) if unit_at is not None else ""
-            if unit:
-                folded = turkish_fold(unit)
-                if folded not in product.units:
-                    product.unit_names.append(unit)
-                    product.units[folded] = (_decimal(row[factor_at], "FACTOR")
-                                             if factor_at is not None else None) or Decimal(1)
-    return out
-
-
-def _column(row: tuple[Any, ...], at: int | None, name: str) -> Decimal:
-    return (_decimal(row[at], name) if at is not None else None) or ZERO
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
-
-
-def _decimal(value: Any, column: str) -> Decimal | None:
-    try:
-        return decimal_of(value)
-    except InvalidOperation:
-        raise SqlRejected(f"the check statement returned {column} {value!r}, which is not a "
-                          "number", source="sql", detail=column) from None
+                         None if control is None else text_of(control), uncounted)

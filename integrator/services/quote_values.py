@@ -14,7 +14,8 @@ from decimal import Decimal, InvalidOperation
 from integrator.config import IntegrationSet, TransferType
 from integrator.errors import Detail, Forbidden, ValidationFailed
 from integrator.model import Context, CrmRecord
-from integrator.model.numbers import plain_decimal_text
+from integrator.model.numbers import money, plain_decimal_text
+from integrator.model.prices import Discount, PricedLine, completed
 from integrator.translators import crm_field_for
 
 NETSIS_UNIT_FIELD = "Unit"  # the CRM's unit name on Netsis lines (matched to OLCU_BR1..3)
@@ -30,6 +31,7 @@ _KEYS: dict[bool, dict[str, tuple[str, str]]] = {
             "vat": ("STra_KDV", "VatRate"), "discount1": ("STra_SatIsk", "Discount"),
             "discount2": ("STra_SatIsk2", "Discount2"), "discount3": ("STra_SatIsk3", "Discount3")},
 }
+ZERO = Decimal(0)
 _NETSIS_VAT_INCLUDED = ("KDV_DAHILMI", "VatIncluded")  # a header field on Netsis
 _TRUE = frozenset({"1", "true", "yes", "evet", "e", "on"})
 
@@ -157,3 +159,21 @@ def transfer_type(context: Context, requested: str | None) -> TransferType:
             f"quotes go to the ERP only on Netsis; set {s.code} is {s.erp}: transfer the quote "
             "as an order or a dispatch", details=[Detail("quote", "input", path="as")])
     return chosen  # type: ignore[return-value]
+
+
+def quote_total(integration_set: IntegrationSet, quote: CrmRecord) -> tuple[Decimal, tuple[int, ...]]:
+    """The quote's total as the CRM priced it (VAT included), and the lines without a price."""
+    values = LineFields(integration_set)
+    total = ZERO
+    uncounted: list[int] = []
+    for index, line in enumerate(quote.lines, 1):
+        quantity = values.number(line, "quantity", index)
+        price = values.number(line, "price", index)
+        if quantity is None or price is None:
+            uncounted.append(index)
+            continue
+        found = completed(PricedLine(
+            "", quantity, price, tuple(Discount(rate, None) for rate in values.discounts(line, index)),
+            values.number(line, "vat", index) or ZERO, vat_included=values.vat_included(quote, line)))
+        total += (found.net or ZERO) + (found.vat or ZERO)
+    return money(total), tuple(uncounted)
