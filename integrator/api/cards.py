@@ -18,9 +18,8 @@ from aiohttp import web
 from lxml import etree
 
 from integrator.api import render
-from integrator.api.common import finish, xml_body, xml_response
+from integrator.api.common import finish, record_body, records_body, xml_response
 from integrator.api.context import cards, resolve
-from integrator.api.inbound import record_from_element
 from integrator.api.keys import CONFIG, CURSORS, REQUEST_ID
 from integrator.api.streaming import XmlStream, in_order
 from integrator.errors import Detail, IntegratorError, Internal, ValidationFailed
@@ -55,7 +54,7 @@ def bulk_window(write_concurrency: int) -> int:
 def save_handler(kind: Kind) -> Handler:
     async def handler(request: web.Request) -> web.StreamResponse:
         context = await resolve(request)
-        record = record_from_element(await xml_body(request, {kind.record}))
+        record = await record_body(request, {kind.record})
         saved = await finish(cards(request.app).save(context, kind.entity, record))
         return xml_response(render.link_element(saved), status=201 if saved.created else 200)
 
@@ -67,8 +66,7 @@ def save_handler(kind: Kind) -> Handler:
 def bulk_handler(kind: Kind) -> Handler:
     async def handler(request: web.Request) -> web.StreamResponse:
         context = await resolve(request)
-        root = await xml_body(request, {kind.plural})  # the whole body is validated first
-        records = [record_from_element(child) for child in root]
+        records = await records_body(request, kind.plural)  # the whole body is validated first
         limit = request.app[CONFIG].limits.max_bulk_records
         if len(records) > limit:
             raise ValidationFailed(f"a bulk request holds at most {limit} records; this one holds "

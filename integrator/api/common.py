@@ -10,10 +10,11 @@ from typing import TypeVar
 from aiohttp import hdrs, web
 from lxml import etree
 
-from integrator.api.inbound import parse_body
+from integrator.api.inbound import parse_body, parse_record, parse_records
 from integrator.api.keys import CONFIG
 from integrator.api.render import to_bytes
 from integrator.errors import BadXml, UnsupportedMediaType
+from integrator.model import CrmRecord
 from integrator.model.xml import parse_xml
 
 XML_CONTENT_TYPE = "application/xml"
@@ -50,6 +51,20 @@ async def xml_body(request: web.Request, expected: Collection[str]) -> etree._El
     body = await read_body(request)
     return parse_body(body, expected=expected,
                       max_depth=request.app[CONFIG].limits.max_xml_depth)
+
+
+async def record_body(request: web.Request, expected: Collection[str]) -> CrmRecord:
+    """The request body as one CRM record (<Account>, <Product>, <Quote>), validated."""
+    body = await read_body(request)
+    return parse_record(body, expected=expected,
+                        max_depth=request.app[CONFIG].limits.max_xml_depth)
+
+
+async def records_body(request: web.Request, container: str) -> list[CrmRecord]:
+    """A bulk body (<Accounts>, <Products>) as CRM records in input order, validated whole."""
+    body = await read_body(request)
+    return parse_records(body, container=container,
+                         max_depth=request.app[CONFIG].limits.max_xml_depth)
 
 
 async def raw_xml_body(request: web.Request) -> etree._Element:

@@ -2,47 +2,73 @@
 
 ``model.xml.parse_xml`` is the only way a body becomes an element tree (no DTD, no entities, no
 network, no DOCTYPE, a depth limit; the size limit is the HTTP layer's). ``parse_body`` adds the
-XSD check of the CRM schema (``schemas/crm.xsd``) and the expected root; ``record_from_element``
-builds the one canonical record shape (``model.records.CrmRecord``) in one pass over the children.
+XSD check of the CRM schema (``schemas/crm.xsd``) and the expected root; ``parse_record`` and
+``parse_records`` build the one canonical record shape (``model.records.CrmRecord``) of a record
+body in one pass over its elements.
 
-The published XSD states that field names are unique within a record (``xs:unique``). libxml2
-evaluates identity constraints with an XPath per element, which tripled the cost of validating a
-500-line quote; the service compiles the schema without them and ``record_from_element`` enforces
-the same rule while it collects the fields (a ``Duplicate field`` validation error with the line),
-so a body is refused exactly when the published schema refuses it (tests/api/test_inbound.py).
+Two rules of the published XSD are checked by the record builder instead of libxml2, because
+libxml2 made a 500-line quote cost several times its parse (issue 15):
+
+* field names are unique within a record (``xs:unique``: an XPath per element). The schema is
+  compiled without the constraints and the builder counts the names of each record; a repeated
+  name is a ``Duplicate field`` validation error with the line of the repeated field;
+* the ``Name`` facets of a field's name (not empty, at most 128 characters, no white space first,
+  no line break: a regular expression per field). For record bodies the schema is compiled
+  without them and the builder tests all the names of the body at once; when any name could
+  break a facet, the body is validated against the full schema, so the answer and every message
+  with its line are libxml2's own, as before.
+
+A body is refused exactly when the published schema refuses it (tests/api/test_inbound.py holds
+both paths to the published schema, over generated names and bodies).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Mapping
 from functools import cache
 from importlib import resources
+from itertools import chain
 from types import MappingProxyType
+from typing import TypeVar
 
 from lxml import etree
 
 from integrator.errors import Detail, ValidationFailed
 from integrator.model import CrmRecord
+from integrator.model.records import NO_FIELDS as _NO_FIELDS
 from integrator.model.xml import parse_xml, refuse_too_deep
 
-__all__ = ["CrmRecord", "crm_schema", "parse_body", "parse_record", "parse_records", "parse_xml",
-           "record_from_element"]
+__all__ = ["RECORD_ROOTS", "CrmRecord", "crm_schema", "parse_body", "parse_record",
+           "parse_records", "parse_xml"]
 
 _XS = "{http://www.w3.org/2001/XMLSchema}"
+T = TypeVar("T")
+# the roots whose bodies parse_record / parse_records build into records (and check the names of)
+RECORD_ROOTS = frozenset({"Account", "Product", "Quote", "Accounts", "Products"})
+# what makes a field name break the facets of the schema's Name type (1 to 128 characters, the
+# pattern [^\s].*: no white space first, no line break), found in the names of a body joined and
+# framed by NUL (which XML cannot carry): a line break, white space first, an empty name
+_SUSPECT_PARTS = ("\n", "\r", "\x00 ", "\x00\t", "\x00\x00")
+NAME_MAX_LENGTH = 128
 
 
 @cache
-def crm_schema(*, identity_constraints: bool = False) -> etree.XMLSchema:
-    """The compiled CRM schema; without its ``xs:unique`` constraints unless asked (the record
-    builder checks them, see the module docstring)."""
+def crm_schema(*, identity_constraints: bool = False, name_facets: bool = True) -> etree.XMLSchema:
+    """The compiled CRM schema; without its ``xs:unique`` constraints unless asked, and without
+    the facets of ``Name`` when told (the record builder checks both, see the module
+    docstring)."""
     text = resources.files("integrator").joinpath("schemas/crm.xsd").read_bytes()
     document = parse_xml(text, max_depth=64)
-    if not identity_constraints:
-        for unique in list(document.iter(f"{_XS}unique")):
-            parent = unique.getparent()
-            assert parent is not None
-            parent.remove(unique)
+    removed = [] if identity_constraints else list(document.iter(f"{_XS}unique"))
+    if not name_facets:
+        removed += document.xpath(
+            "/xs:schema/xs:simpleType[@name='Name']/xs:restriction/*",
+            namespaces={"xs": _XS[1:-1]})
+    for element in removed:
+        parent = element.getparent()
+        assert parent is not None
+        parent.remove(element)
     return etree.XMLSchema(document)
 
 
@@ -57,6 +83,11 @@ def parse_body(body: bytes, *, expected: Collection[str], max_depth: int) -> etr
     The depth limit is checked only where the schema does not already bound it: for a body that
     fails (before its schema errors are reported, so "too deep" wins as before) and when the limit
     is below the schema's own depth."""
+    return _valid_root(body, expected, max_depth, crm_schema())
+
+
+def _valid_root(body: bytes, expected: Collection[str], max_depth: int,
+                schema: etree.XMLSchema) -> etree._Element:
     root = parse_xml(body, max_depth=max_depth, check_depth=False)
     tag = str(root.tag)
     if tag not in expected:
@@ -66,18 +97,26 @@ def parse_body(body: bytes, *, expected: Collection[str], max_depth: int) -> etr
             f"expected {names} as the root element, got <{tag}>",
             details=[Detail(f"root element <{tag}>", "input", line=root.sourceline)],
         )
-    schema = crm_schema()
     if not schema.validate(root):
         refuse_too_deep(root, max_depth)
-        details = [
-            Detail(_clean_schema_message(err.message), "input", path=err.path or None,
-                   line=err.line or None)
-            for err in schema.error_log
-        ]
-        raise ValidationFailed(f"<{tag}> does not match the CRM schema", details=details[:20])
+        _refuse_invalid(root)
     if max_depth < SCHEMA_MAX_DEPTH:
         refuse_too_deep(root, max_depth)
     return root
+
+
+def _refuse_invalid(root: etree._Element) -> None:
+    """Raise the full schema's errors when it refuses ``root`` (return when it accepts it)."""
+    schema = crm_schema()
+    if schema.validate(root):
+        return
+    details = [
+        Detail(_clean_schema_message(err.message), "input", path=err.path or None,
+               line=err.line or None)
+        for err in schema.error_log
+    ]
+    raise ValidationFailed(f"<{root.tag!s}> does not match the CRM schema",
+                           details=details[:20])
 
 
 def _clean_schema_message(message: str) -> str:
@@ -86,46 +125,67 @@ def _clean_schema_message(message: str) -> str:
     )
 
 
-def _duplicate(element: etree._Element, child: etree._Element, name: str) -> ValidationFailed:
-    tag = str(element.tag)
-    return ValidationFailed(
-        f"<{tag}> does not match the CRM schema",
-        details=[Detail(f"Duplicate field {name!r} in <{tag}>: field names are unique "
-                        "within a record", "input", line=child.sourceline)],
-    )
+def parse_record(body: bytes, *, expected: Collection[str], max_depth: int) -> CrmRecord:
+    """A record body (<Account>, <Product> or <Quote>) as a ``CrmRecord``."""
+    root = _valid_root(body, expected, max_depth, _record_schema(expected))
+    builder = _Builder()
+    return builder.checked(root, builder.record)
 
 
-def record_from_element(element: etree._Element) -> CrmRecord:
-    """Normalise a schema-valid element (Account, Product, Quote, Line) into a ``CrmRecord``.
+def parse_records(body: bytes, *, container: str, max_depth: int) -> list[CrmRecord]:
+    """A bulk body (<Accounts>/<Products>) as records, in input order."""
+    root = _valid_root(body, {container}, max_depth, _record_schema({container}))
+    builder = _Builder()
+    return builder.checked(root, lambda element: [builder.record(child) for child in element])
 
-    The hot path of a large quote: one pass over the children, the attributes read once, the
-    record built positionally; the uniqueness of field names is checked by counting (the slow
-    search for the repeated name runs only when there is one)."""
-    fields: dict[str, str] = {}
-    account = product = None
-    lines: tuple[CrmRecord, ...] = ()
-    count = 0
-    for child in element:
-        tag = child.tag
-        if tag == "Field":
-            fields[child.get("name")] = child.text or ""  # type: ignore[index]
-            count += 1
-        elif tag == "Lines":
-            lines = tuple([record_from_element(line) for line in child])
-        elif tag == "Product":
-            product = record_from_element(child)
-        elif tag == "Account":
-            account = record_from_element(child)
-    if count != len(fields):
-        seen: set[str] = set()
-        for child in element.iterchildren("Field"):
-            name = str(child.get("name"))
-            if name in seen:
-                raise _duplicate(element, child, name)
-            seen.add(name)
+
+def _record_schema(expected: Collection[str]) -> etree.XMLSchema:
+    # the names are checked by the builder only for bodies it builds entirely
+    lenient = RECORD_ROOTS.issuperset(expected)
+    return crm_schema(name_facets=not lenient)
+
+
+def _suspect(fields: list[dict[str, str]]) -> bool:
+    """True when a field name might break a facet of ``Name`` (the schema then has the last
+    word)."""
+    if not any(fields):
+        return False
+    joined = "\x00" + "\x00".join(chain.from_iterable(fields)) + "\x00"
+    return (any(part in joined for part in _SUSPECT_PARTS)
+            or max(map(len, chain.from_iterable(fields))) > NAME_MAX_LENGTH)
+
+
+class _Duplicate(Exception):
+    """A field name repeated within a record (raised while building, answered after the schema's
+    own errors)."""
+
+    def __init__(self, element: etree._Element, children: list[etree._Element]) -> None:
+        super().__init__(element.tag)
+        self.element, self.children = element, children
+
+
+def _duplicate(duplicate: _Duplicate) -> ValidationFailed:
+    seen: set[str] = set()
+    for child in duplicate.children:
+        name = str(child.get("name"))
+        if name in seen:
+            tag = str(duplicate.element.tag)
+            return ValidationFailed(
+                f"<{tag}> does not match the CRM schema",
+                details=[Detail(f"Duplicate field {name!r} in <{tag}>: field names are unique "
+                                "within a record", "input", line=child.sourceline)],
+            )
+        seen.add(name)
+    raise AssertionError("no repeated field name")  # pragma: no cover
+
+
+def _card(element: etree._Element, tag: str, fields: Mapping[str, str], account: CrmRecord | None,
+          lines: tuple[CrmRecord, ...]) -> CrmRecord:
+    """The record of an Account, Product or Quote element: its attributes (empty as absent) read
+    in one call, the values placed in order."""
     crm_id = ref = code = set_code = None
     revision = warehouse = None
-    for name, value in element.items():  # the few attributes there are, in one call
+    for name, value in element.items():
         if not value:
             continue
         if name == "crmId":
@@ -140,15 +200,75 @@ def record_from_element(element: etree._Element) -> CrmRecord:
             warehouse = int(value)
         elif name == "set":
             set_code = value
-    return CrmRecord(str(element.tag), crm_id, ref, code, MappingProxyType(fields), revision,
-                     set_code, warehouse, account, product, lines, element.sourceline)
+    return _new(CrmRecord, (tag, crm_id, ref, code, fields, revision, set_code, warehouse,
+                            account, None, lines, element.sourceline))
 
 
-def parse_record(body: bytes, *, expected: Collection[str], max_depth: int) -> CrmRecord:
-    return record_from_element(parse_body(body, expected=expected, max_depth=max_depth))
+_new = tuple.__new__  # a CrmRecord from its values in order, without the named tuple's Python __new__
 
 
-def parse_records(body: bytes, *, container: str, max_depth: int) -> list[CrmRecord]:
-    """A bulk body (<Accounts>/<Products>) as records, in input order."""
-    root = parse_body(body, expected={container}, max_depth=max_depth)
-    return [record_from_element(child) for child in root]
+class _Builder:
+    """Builds the records of one schema-valid body (the schema fixes which element holds which:
+    Quote = Account?, Field*, Lines?; Line = Product?, Field*; Account and Product = Field*) and
+    keeps the field names to check.
+
+    The hot path of a large quote: children are taken as one list, field names counted rather
+    than searched, attributes read in one call, the record built positionally."""
+
+    __slots__ = ("names",)
+
+    def __init__(self) -> None:
+        self.names: list[dict[str, str]] = []  # the fields of every record, for their names
+
+    def checked(self, root: etree._Element, build: Callable[[etree._Element], T]) -> T:
+        try:
+            built = build(root)
+        except _Duplicate as duplicate:
+            _refuse_invalid(root)  # the schema's own errors first, as when libxml2 checked all
+            raise _duplicate(duplicate) from None
+        if _suspect(self.names):
+            _refuse_invalid(root)
+        return built
+
+    def fields(self, element: etree._Element, children: list[etree._Element]) -> Mapping[str, str]:
+        fields = {child.get("name"): child.text or "" for child in children}
+        if len(fields) != len(children):
+            raise _Duplicate(element, children)
+        self.names.append(fields)  # type: ignore[arg-type]
+        return MappingProxyType(fields)  # type: ignore[arg-type]
+
+    def record(self, element: etree._Element) -> CrmRecord:
+        tag = element.tag
+        if tag == "Quote":
+            return self.document(element)
+        # a link (attributes only) is the usual Account or Product inside a quote
+        fields = self.fields(element, element.getchildren()) if len(element) else _NO_FIELDS
+        return _card(element, tag, fields, None, ())  # type: ignore[arg-type]  # a str tag
+
+    def document(self, element: etree._Element) -> CrmRecord:
+        children = element.getchildren()
+        account = None
+        lines: tuple[CrmRecord, ...] = ()
+        if children and children[0].tag == "Account":
+            account = self.record(children[0])
+            del children[0]
+        if children and children[-1].tag == "Lines":
+            lines = tuple([self.line(line) for line in children.pop()])
+        return _card(element, "Quote", self.fields(element, children), account, lines)
+
+    def line(self, element: etree._Element) -> CrmRecord:
+        children = element.getchildren()
+        product = None
+        if children and children[0].tag == "Product":
+            product = self.record(children[0])
+            del children[0]
+        fields = self.fields(element, children)
+        crm_id = ref = None
+        for name, value in element.items():
+            if value:
+                if name == "crmId":
+                    crm_id = value
+                elif name == "ref":
+                    ref = value
+        return _new(CrmRecord, ("Line", crm_id, ref, None, fields, None, None, None, None,
+                                product, (), element.sourceline))

@@ -10,9 +10,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from integrator.api import render
-from integrator.api.common import finish, xml_body, xml_response
+from integrator.api.common import finish, record_body, xml_response
 from integrator.api.context import checks, prices, quotes, resolve
-from integrator.api.inbound import record_from_element
 from integrator.config import CheckName
 from integrator.errors import Detail, ValidationFailed
 
@@ -23,7 +22,7 @@ routes = web.RouteTableDef()
 async def transfer(request: web.Request) -> web.Response:
     """F23-F25, F29: the quote as an ERP order, dispatch or (Netsis) quote, exactly once."""
     context = await resolve(request)
-    record = record_from_element(await xml_body(request, {"Quote"}))
+    record = await record_body(request, {"Quote"})
     result = await finish(quotes(request.app).transfer(
         context, request.match_info["crmId"], record, request.query.get("as") or None))
     return xml_response(render.transfer_element(result), status=201 if result.created else 200)
@@ -66,7 +65,7 @@ async def check(request: web.Request) -> web.Response:
     answers 409 STOCK_BLOCKED / RISK_BLOCKED carrying the same body."""
     context = await resolve(request)
     which: list[CheckName] = [name for name in ("stock", "risk") if _flag(request, name)]
-    record = record_from_element(await xml_body(request, {"Quote"}))
+    record = await record_body(request, {"Quote"})
     found = await checks(request.app).check(context, record, which)
     blocked = found.blocking()
     if blocked is not None:
@@ -79,6 +78,6 @@ async def price(request: web.Request) -> web.Response:
     """F33-F35: prices of a quote's lines — the ERP calculates the would-be document (nothing is
     saved), or the set's price SQL, or the answer that the CRM owns prices."""
     context = await resolve(request)
-    record = record_from_element(await xml_body(request, {"Quote"}))
+    record = await record_body(request, {"Quote"})
     found = await prices(request.app).price(context, record, request.query.get("as") or None)
     return xml_response(render.prices_element(found))

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import NamedTuple
 
-_NO_FIELDS: Mapping[str, str] = MappingProxyType({})
+NO_FIELDS: Mapping[str, str] = MappingProxyType({})  # the fields of a link
 
 
 class CrmRecord(NamedTuple):
@@ -23,7 +23,7 @@ class CrmRecord(NamedTuple):
     crm_id: str | None = None
     ref: str | None = None
     code: str | None = None
-    fields: Mapping[str, str] = _NO_FIELDS
+    fields: Mapping[str, str] = NO_FIELDS
     revision: int | None = None
     set_code: str | None = None
     warehouse: int | None = None

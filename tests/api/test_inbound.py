@@ -181,3 +181,60 @@ def test_the_schema_bounds_the_depth_of_a_valid_body_n1() -> None:
         parse_record(nested.encode(), expected={"Account"}, max_depth=32)
     with pytest.raises(BadXml, match="nesting"):
         parse_record(nested.encode(), expected={"Quote"}, max_depth=32)
+
+
+NAMES = st.one_of(
+    st.sampled_from(["", " ", "\t", "\n", "\r", " A", "\tA", "A\n", "A\rB", "A B", "A\tB", "Ş",
+                     "x" * 128, "x" * 129, "ğ" * 129, "İ" * 128, "\u00a0A", "A "]),
+    xml_text.map(lambda s: s[:130]),
+)
+
+
+def _parse(body: bytes, root: str) -> list[Any]:
+    if root == "Products":
+        return parse_records(body, container=root, max_depth=32)
+    return [parse_record(body, expected={root}, max_depth=32)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(names=st.lists(NAMES, min_size=1, max_size=4, unique=True),
+       where=st.sampled_from(["Account", "Quote", "Line", "Product", "Products"]))
+def test_field_names_are_refused_exactly_when_the_published_xsd_refuses_them_n1(
+        names: list[str], where: str) -> None:
+    """Issue 15: record bodies are validated without the facets of Name, which the builder
+    tests over all the names at once; a body it suspects is validated against the full schema,
+    so the answer and every message with its line are the published schema's."""
+    root = etree.Element("Quote" if where in ("Line", "Product") else where, crmId="R-1")
+    holder = root
+    if where == "Products":
+        etree.SubElement(root, "Product", crmId="P-0")
+        holder = etree.SubElement(root, "Product", crmId="P-1")
+    elif where in ("Line", "Product"):
+        holder = etree.SubElement(etree.SubElement(root, "Lines"), "Line", crmId="L-1")
+        if where == "Product":
+            holder = etree.SubElement(holder, "Product", code="P")
+    if where == "Products":
+        del root.attrib["crmId"]
+    for i, name in enumerate(names):
+        field = etree.SubElement(holder, "Field", name=name)
+        field.text = f"v{i}"
+    body = etree.tostring(root, encoding="UTF-8", pretty_print=True)
+    published = etree.XMLSchema(etree.parse(str(Path(inbound.__file__).parent.parent
+                                                 / "schemas" / "crm.xsd")))
+    if published.validate(etree.fromstring(body)):
+        record = _parse(body, str(root.tag))[-1]
+        if where in ("Line", "Product"):
+            record = record.lines[0]
+        if where == "Product":
+            record = record.product
+        assert list(record.fields) == names
+        return
+    with pytest.raises(ValidationFailed) as info:
+        _parse(body, str(root.tag))
+    # the messages the service gave before issue 15: the whole schema's, without xs:unique
+    # (whose identity-constraint warnings the published one adds)
+    strict = inbound.crm_schema()
+    assert not strict.validate(etree.fromstring(body))
+    expected = [(inbound._clean_schema_message(error.message), error.line)
+                for error in strict.error_log]
+    assert [(d.text, d.line) for d in info.value.details] == expected[:20]
