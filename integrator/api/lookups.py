@@ -30,7 +30,7 @@ async def _search(request: web.Request, entity: CardEntity) -> web.Response:
     context = await resolve(request)
     found = await lookups.search(request.app[SQL_ENGINE], context, entity,
                                  request.query.get("q", ""), _limit(request))
-    return xml_response(render.search_element(found))
+    return xml_response(render.search_text(found))
 
 
 @routes.get("/v1/accounts/search")
@@ -53,7 +53,7 @@ async def account_statement(request: web.Request) -> web.Response:
     date_to = lookups.parse_day("to", request.query.get("to"))
     result = await lookups.statement(request.app[SQL_ENGINE], context, request.match_info["ref"],
                                      date_from, date_to)
-    return xml_response(render.statement_element(result))
+    return xml_response(render.statement_text(result))
 
 
 def _warehouse(value: str | None) -> int | None:
@@ -72,7 +72,7 @@ async def product_stock(request: web.Request) -> web.Response:
     key = lookups.ProductKey(request.match_info["ref"], None)
     found = await lookups.stock(request.app[SQL_ENGINE], context, [key],
                                 _warehouse(request.query.get("warehouse")))
-    return xml_response(render.stock_element(found))
+    return xml_response(render.stock_text(found))
 
 
 @routes.post("/v1/products/stock")
@@ -84,14 +84,14 @@ async def products_stock(request: web.Request) -> web.Response:
             for p in body.findall("Product")]
     found = await lookups.stock(request.app[SQL_ENGINE], context, keys,
                                 _warehouse(body.get("warehouse")))
-    return xml_response(render.stock_element(found))
+    return xml_response(render.stock_text(found))
 
 
 @routes.get("/v1/warehouses")
 async def warehouses(request: web.Request) -> web.Response:
     """F5: the ERP's warehouses the user is permitted on."""
     context = await resolve(request)
-    return xml_response(render.rows_element(
+    return xml_response(render.rows_text(
         await lookups.warehouses(request.app[SQL_ENGINE], context)))
 
 
@@ -99,7 +99,7 @@ async def warehouses(request: web.Request) -> web.Response:
 async def salesmen(request: web.Request) -> web.Response:
     """F7: the ERP's salesmen."""
     context = await resolve(request)
-    return xml_response(render.rows_element(
+    return xml_response(render.rows_text(
         await lookups.salesmen(request.app[SQL_ENGINE], context)))
 
 
@@ -110,7 +110,7 @@ async def named_query(request: web.Request) -> web.Response:
     body = await xml_body(request, {"Query"})
     result = await lookups.named_query(request.app[SQL_ENGINE], context,
                                        request.match_info["name"], _query_request(body))
-    return xml_response(render.rows_element(result))
+    return xml_response(render.rows_text(result))
 
 
 def _query_request(body: etree._Element) -> lookups.QueryRequest:

@@ -38,11 +38,10 @@ from integrator.api.render.records import (
 )
 from integrator.api.render.rows import (
     extensions_element,
-    row_element,
-    rows_element,
-    search_element,
-    statement_element,
-    stock_element,
+    rows_text,
+    search_text,
+    statement_text,
+    stock_text,
     text_of,
 )
 
@@ -50,8 +49,8 @@ __all__ = [
     "cancellation_element", "catalog_element", "check_element", "clean", "created_link_element",
     "current_session_element", "error_element", "extensions_element", "failed_record_element",
     "health_element", "link_element", "listed_text", "page_element", "prices_element",
-    "quote_check_element", "record_text", "result_element", "row_element", "rows_element",
-    "search_element", "session_element", "set_health_element", "set_saved_element", "sets_element",
-    "statement_element", "stock_element", "text_of", "to_bytes", "transfer_element",
+    "quote_check_element", "record_text", "result_element", "rows_text", "search_text",
+    "session_element", "set_health_element", "set_saved_element", "sets_element",
+    "statement_text", "stock_text", "text_of", "to_bytes", "transfer_element",
     "transfer_status_element",
 ]
