@@ -30,7 +30,7 @@ from integrator.api.keys import (
     STORE,
     STORE_GAUGES_LEASE,
 )
-from integrator.api.middlewares import authenticate, error_middleware, observe
+from integrator.api.middlewares import edge
 from integrator.config import ConfigError, Problem, ServiceConfig, config_warnings
 from integrator.erp.hub import ErpGateways
 from integrator.errors import IntegratorError
@@ -119,7 +119,7 @@ def init_app(config: ServiceConfig) -> web.Application:
     check_file_sets(config)
     app = web.Application(
         client_max_size=config.limits.max_body_bytes,
-        middlewares=[observe, error_middleware, authenticate],
+        middlewares=[edge],
     )
     app[CONFIG] = config
     app[METRICS] = Metrics()

@@ -85,6 +85,7 @@ class Metrics:
             "integrator_http_request_duration_seconds", "HTTP request latency by route template",
             ["method", "route"], buckets=LATENCY_BUCKETS, registry=r)
         self._request_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self._sql_children: dict[tuple[str, str], tuple[Any, Any, Any]] = {}
         self.store_gauges = StoreGauges()
         r.register(self.store_gauges)
         # ERP gateways
@@ -138,6 +139,17 @@ class Metrics:
             self._request_children[key] = found
         found[0].inc()
         found[1].observe(elapsed_s)
+
+    def sql_children(self, set_code: str, statement: str) -> tuple[Any, Any, Any]:
+        """The latency, rows and round-trip children of a set's statement, kept like the request
+        children (statement names are the set's: configured, few)."""
+        key = (set_code, statement)
+        found = self._sql_children.get(key)
+        if found is None:
+            found = (self.sql_latency.labels(set_code, statement), self.sql_rows.labels(set_code),
+                     self.sql_round_trips.labels(set_code))
+            self._sql_children[key] = found
+        return found
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

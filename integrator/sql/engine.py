@@ -160,9 +160,9 @@ class SqlEngine:
             cursor.close()
         return Result(columns, rows, truncated, time.perf_counter() - started)
 
-    def _run_sync(self, pool: Pool, statements: Sequence[Statement], repair: bool) -> list[Result]:
+    def _run_sync(self, pool: Pool, statements: Sequence[Statement], repair: bool,
+                  round_trip: Callable[[], None]) -> list[Result]:
         """Check out, run every statement, check in; one retry on a stale pooled connection."""
-        round_trip = self._round_trip(pool.set_code)
         for attempt in (1, 2):
             connection, reused = pool.checkout()
             broken = False
@@ -187,18 +187,19 @@ class SqlEngine:
         pool = self._pool(integration_set, "reader")
         timeout = db.login_timeout_s + db.query_timeout_s * len(statements) + BACKSTOP_SLACK_S
         started = time.perf_counter()
-        name = "+".join(s.name for s in statements)
+        name = statements[0].name if len(statements) == 1 else "+".join(s.name for s in statements)
+        latency, rows, round_trips = self._metrics.sql_children(integration_set.code, name)
         try:
             results = await self._hop(
-                lambda: self._run_sync(pool, statements, db.repair_turkish),
+                lambda: self._run_sync(pool, statements, db.repair_turkish, round_trips.inc),
                 timeout_s=timeout, what=name)
         except IntegratorError as error:
             self._metrics.sql_errors.labels(integration_set.code, error.code).inc()
             log.warning("sql_failed", statement=name, code=error.code, error=error.message)
             raise
         elapsed = time.perf_counter() - started
-        self._metrics.sql_latency.labels(integration_set.code, name).observe(elapsed)
-        self._metrics.sql_rows.labels(integration_set.code).inc(sum(len(r.rows) for r in results))
+        latency.observe(elapsed)
+        rows.inc(sum([len(r.rows) for r in results]))
         return results
 
     async def query(self, integration_set: IntegrationSet, name: str, sql: str,
