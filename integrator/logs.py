@@ -14,6 +14,7 @@ import logging
 import re
 import sys
 from collections.abc import Mapping, MutableMapping
+from contextvars import ContextVar
 from typing import Any, TextIO
 
 import structlog
@@ -77,6 +78,37 @@ def redact(
     return event_dict
 
 
+# what the lines of the request being served carry (request id, caller, set, user, session): one
+# context variable holding a dict, set once per request and updated in place (structlog's
+# per-key context variables cost a copy of the whole context to clear on every request)
+_REQUEST_FIELDS: ContextVar[dict[str, Any] | None] = ContextVar("integrator_request_fields",
+                                                                 default=None)
+
+
+def begin_request(**fields: Any) -> None:
+    """Start the log fields of a new request (replacing the previous request's)."""
+    _REQUEST_FIELDS.set(fields)
+
+
+def bind_request(**fields: Any) -> None:
+    """Add fields to the current request's log lines."""
+    current = _REQUEST_FIELDS.get()
+    if current is None:
+        _REQUEST_FIELDS.set(fields)
+    else:
+        current.update(fields)
+
+
+def merge_request(_logger: Any, _method: str,
+                  event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """structlog processor: the current request's fields (the event's own win)."""
+    current = _REQUEST_FIELDS.get()
+    if current:
+        for key, value in current.items():
+            event_dict.setdefault(key, value)
+    return event_dict
+
+
 def shared_processors(fields: Mapping[str, Any] | None = None) -> list[Any]:
     """``fields``: added to every line (a worker process names itself: ``worker``, ``pid``)."""
     def add_fields(_logger: Any, _method: str,
@@ -86,6 +118,7 @@ def shared_processors(fields: Mapping[str, Any] | None = None) -> list[Any]:
         return event_dict
 
     return [
+        merge_request,
         structlog.contextvars.merge_contextvars,
         *([add_fields] if fields else []),
         structlog.processors.add_log_level,

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-import structlog
 from aiohttp import web
 
 from integrator.api.keys import CALLER, CONFIG, CONTEXT, ERP, METRICS, SESSIONS, SQL_ENGINE, STORE
 from integrator.errors import ValidationFailed
+from integrator.logs import bind_request
 from integrator.model import Context
 from integrator.services.cards import Cards
 from integrator.services.checks import QuoteChecks
@@ -28,8 +28,7 @@ async def resolve(request: web.Request) -> Context:
                                "of an open session")
     context = await request.app[SESSIONS].resolve(session_id, request[CALLER])
     request[CONTEXT] = context
-    structlog.contextvars.bind_contextvars(set=context.set_code, user=context.user,
-                                           session=context.session_ref)
+    bind_request(set=context.set_code, user=context.user, session=context.session_ref)
     return context
 
 

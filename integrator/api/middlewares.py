@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import itertools
 import re
 import secrets
 import time
@@ -30,6 +31,7 @@ from integrator.errors import (
     Unauthenticated,
     UnsupportedMediaType,
 )
+from integrator.logs import begin_request, bind_request
 from integrator.model.xml import parse_xml
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -38,6 +40,14 @@ access_log = structlog.get_logger("integrator.access")
 log = structlog.get_logger("integrator.errors")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# request ids the service makes: 32 hex digits, a random prefix of this process and a counter
+# (unique without a call to the system's random source per request; not a secret)
+_ID_PREFIX = secrets.token_hex(8)
+_ID_COUNTER = itertools.count(secrets.randbelow(2**32))
+
+
+def new_request_id() -> str:
+    return f"{_ID_PREFIX}{next(_ID_COUNTER) & 0xFFFFFFFFFFFFFFFF:016x}"
 # paths answered without an API key
 OPEN_PATHS = frozenset({"/health/live", "/health/ready", "/metrics", "/v1/openapi.yaml"})
 
@@ -47,10 +57,9 @@ async def edge(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Request id (accepted from X-Request-Id or generated), access log line and request metrics
     around the error handling around the authentication."""
     incoming = request.headers.get("X-Request-Id", "")
-    request_id = incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(16)
+    request_id = incoming if incoming and _REQUEST_ID.match(incoming) else new_request_id()
     request[REQUEST_ID] = request_id
-    structlog.contextvars.clear_contextvars()
-    structlog.contextvars.bind_contextvars(request_id=request_id)
+    begin_request(request_id=request_id)
     started = time.perf_counter()
     status = 500
     response: web.StreamResponse | None = None
@@ -145,7 +154,7 @@ def authenticate(request: web.Request) -> None:
     if caller is None:
         raise Unauthenticated("a valid API key is required (Authorization: Bearer <key>)")
     request[CALLER] = caller
-    structlog.contextvars.bind_contextvars(caller=caller)
+    bind_request(caller=caller)
 
 
 # -- errors ---------------------------------------------------------------------------------------
@@ -160,7 +169,7 @@ def error_response(error: IntegratorError, request_id: str,
     """The XML error body of ``error``; never raises (an error that cannot be rendered becomes a
     constant ``INTERNAL`` body, with the request id when it is a safe one)."""
     if not _REQUEST_ID.match(request_id):
-        request_id = secrets.token_hex(16)
+        request_id = new_request_id()
     headers = {**(headers or {}), "X-Request-Id": request_id}
     status = error.status
     try:

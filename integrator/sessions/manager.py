@@ -38,12 +38,20 @@ _EXPIRED = "the session has expired or was closed; open a new session"
 _NO_SUCH = "no such session (it may have expired)"
 
 
+def _digest(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
 def _key(session_id: str) -> str:
-    return SESSION_KEY + hashlib.sha256(session_id.encode()).hexdigest()
+    return SESSION_KEY + _digest(session_id)
 
 
 def _ref(session_id: str) -> str:
-    return hashlib.sha256(session_id.encode()).hexdigest()[:12]
+    return _digest(session_id)[:12]
+
+
+# contexts kept per session record (see SessionManager.resolve); at most this many
+_CONTEXTS_KEPT = 4096
 
 
 def _member(stored: StoredSet, user: str) -> SetUser:
@@ -66,6 +74,7 @@ class SessionManager:
         self._store = store
         self._registry = registry
         self.idle_ttl_s = idle_ttl_s
+        self._contexts: dict[tuple[str, str, bytes], Context] = {}
 
     async def default_set(self, user: str) -> StoredSet:
         permitted: list[StoredSet] = []
@@ -100,20 +109,32 @@ class SessionManager:
         return OpenedSession(session_id, user, stored, self.idle_ttl_s)
 
     async def _load(self, session_id: str, caller: str) -> dict[str, str]:
+        record, rebind = self._checked(session_id, caller, await self._raw(session_id))
+        if rebind:
+            await self._store.set(_key(session_id), json.dumps(record).encode(),
+                                  ttl_s=self.idle_ttl_s)
+        return record
+
+    async def _raw(self, session_id: str) -> bytes:
+        """The stored record of a session, its idle time restarted."""
         if not _SESSION_ID.match(session_id):
             raise SessionExpired("the session id is not valid; open a new session")
         raw = await self._store.get_and_touch(_key(session_id), self.idle_ttl_s)
         if raw is None:
             raise SessionExpired(_EXPIRED)
+        return raw
+
+    def _checked(self, session_id: str, caller: str, raw: bytes) -> tuple[dict[str, str], bool]:
+        """The record of ``caller``'s session (``SessionExpired`` for another caller's) and
+        whether it must be stored again (bound to its caller)."""
         record: dict[str, str] = json.loads(raw)
         owner = record.get("caller")
         if owner is None:  # stored before sessions were bound to their caller
             record["caller"] = caller
-            await self._store.set(_key(session_id), json.dumps(record).encode(),
-                                  ttl_s=self.idle_ttl_s)
-        elif not hmac.compare_digest(owner.encode(), caller.encode()):
+            return record, True
+        if not hmac.compare_digest(owner.encode(), caller.encode()):
             raise SessionExpired(_EXPIRED)  # exactly what an unknown session gets
-        return record
+        return record, False
 
     async def switch(self, session_id: str, set_code: str, caller: str) -> OpenedSession:
         record = await self._load(session_id, caller)
@@ -133,16 +154,32 @@ class SessionManager:
             raise NotFound(_NO_SUCH)
 
     async def resolve(self, session_id: str, caller: str) -> Context:
-        """Who acts on which set: the session ``session_id`` of ``caller``."""
-        record = await self._load(session_id, caller)
+        """Who acts on which set: the session ``session_id`` of ``caller``.
+
+        Every call reads the session from the store (restarting its idle time) and finds its set
+        in the registry; the ``Context`` built from them is kept for the same stored record, caller
+        and set version (it is plain data), so a request pays no JSON reading, membership lookup or
+        credentials for a session it has seen."""
+        raw = await self._raw(session_id)
+        kept = self._contexts.get((session_id, caller, raw))
+        if kept is not None and await self._registry.find(kept.set_code) is kept.stored_set:
+            return kept
+        record, rebind = self._checked(session_id, caller, raw)
+        if rebind:
+            raw = json.dumps(record).encode()
+            await self._store.set(_key(session_id), raw, ttl_s=self.idle_ttl_s)
         user, set_code = record["user"], record["set"]
         stored = await self._registry.find(set_code)
         if stored is None:
             raise SessionExpired(
                 f"integration set {set_code!r} of this session was removed; open a new session")
         member = _member(stored, user)
-        return Context(_ref(session_id), user, stored, member,
-                       credentials_for(stored.integration_set, member))
+        context = Context(_ref(session_id), user, stored, member,
+                          credentials_for(stored.integration_set, member))
+        if len(self._contexts) >= _CONTEXTS_KEPT:
+            self._contexts.clear()
+        self._contexts[(session_id, caller, raw)] = context
+        return context
 
     async def count(self) -> int:
         return len(await self._store.keys(SESSION_KEY))
