@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -33,19 +33,16 @@ class Compiled:
     columns: tuple[str, ...]                   # selected names ("*" where unknown)
     tree: exp.Expr                       # the engine-dialect tree (result typing on SQLite)
     engine: DbEngine
+    parameter_names: frozenset[str] = field(init=False)  # the names in ``order``
 
-    @property
-    def parameter_names(self) -> frozenset[str]:
-        return frozenset(name for name, _ in self.order)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "parameter_names", frozenset(name for name, _ in self.order))
 
     def bind(self, values: Mapping[str, Any]) -> list[Any]:
-        """The positional values for ``?``, in order."""
-        lowered = {params.normalise_name(k): v for k, v in values.items()}
-        out: list[Any] = []
-        for name, index in self.order:
-            value = lowered[name]
-            out.append(params.scalar(value[index] if index is not None else value))
-        return out
+        """The positional values for ``?``, in order (``values`` keyed by normalised names)."""
+        scalar = params.scalar
+        return [scalar(values[name] if index is None else values[name][index])
+                for name, index in self.order]
 
 
 def _marker(number: int) -> exp.Var:
