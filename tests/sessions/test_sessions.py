@@ -142,3 +142,31 @@ async def test_session_ids_are_stored_hashed(client: TestClient[Any, Any]) -> No
 
 async def test_per_user_netsis_set_builder_is_valid() -> None:
     assert netsis_set().credentials.mode == "per_user"
+
+
+async def test_a_kept_context_follows_the_session_and_its_set(client: TestClient[Any, Any]) -> None:
+    """Issue 15: the Context of a session is kept per stored record, caller and set version; the
+    store is read on every request, so a switch, a close, another caller and a changed set are
+    seen at once."""
+    from integrator.errors import SessionExpired
+
+    sessions = client.app[SESSIONS]
+    registry = sessions._registry
+    api_set = tiger_set("TIGER-API")  # provisioned over the API, so it can change
+    await registry.put(api_set)
+    session = await open_session(client, "ayse", "TIGER-API")
+    first = await sessions.resolve(session, "crm-core")
+    assert await sessions.resolve(session, "crm-core") is first  # kept
+    with pytest.raises(SessionExpired):
+        await sessions.resolve(session, "another-caller")
+    # the set changes (a new version in the registry): the next request sees it
+    await registry.put(api_set.model_copy(update={
+        "credentials": api_set.credentials.model_copy(update={"user": "LOGO2"})}))
+    again = await sessions.resolve(session, "crm-core")
+    assert again is not first and again.credentials.user == "LOGO2"
+    # a switch changes the stored record
+    await sessions.switch(session, "NETSIS-TEST", "crm-core")
+    assert (await sessions.resolve(session, "crm-core")).set_code == "NETSIS-TEST"
+    await sessions.close(session, "crm-core")
+    with pytest.raises(SessionExpired):
+        await sessions.resolve(session, "crm-core")
