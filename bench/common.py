@@ -51,6 +51,19 @@ def serve_forever(app: web.Application, ports: Any) -> None:
     asyncio.run(run())
 
 
+def serve_bare(ports: Any) -> None:
+    """In a child process: a bare aiohttp application whose one handler (any path, POST) reads the
+    body and answers a small XML document: the HTTP round trip any aiohttp service pays."""
+    async def bare(request: web.Request) -> web.Response:
+        await request.read()
+        return web.Response(body=b'<Link ref="1" code="C" created="true"/>', status=201,
+                            content_type="application/xml")
+
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", bare)
+    serve_forever(app, ports)
+
+
 def serve_service(set_json: str, ports: Any) -> None:
     """In a child process: the whole service with one set, API key ``KEY``, memory store."""
     integration_set = IntegrationSet.model_validate_json(set_json)

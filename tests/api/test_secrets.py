@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 import structlog
 from aiohttp.test_utils import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from pydantic import SecretStr, ValidationError
 from structlog.testing import capture_logs
@@ -150,3 +152,24 @@ async def test_url_userinfo_is_refused_and_never_leaks_n3(make_client: Any) -> N
                                              text=f"calling {LOGO_URL} now")
     text = json.dumps(captured, default=str) + "".join(b.decode() for b in bodies)
     assert [s for s in (*URL_SECRETS, *ALL) if s in text] == []
+
+
+def _scrub_every_pattern(text: str) -> str:
+    for pattern, replacement in logs._SCRUBBERS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+FRAGMENTS = ["PWD=s3cret;", "pwd = {a;b}", "Password=x", "<securityCode>c</securityCode>",
+             "<tem:LbsLoadPass>p</tem:LbsLoadPass>", 'dbPassword="q"', "Bearer abc.def",
+             "BEARER xyz", "access_token=t&x=1", "https://user:pw@host/x", "//tok@h", "=", "<",
+             "@", "bear", "er", "ayşe", " ", "a", "Ş", "\n", "/"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(parts=st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=6), max_size=8))
+def test_the_scrubbing_shortcut_changes_nothing(parts: list[str]) -> None:
+    """Issue 15: a value without "=", "<", "@" or "bearer" skips the six substitutions (a log
+    line cost ~130 µs before); the answer is the same as running every one."""
+    text = "".join(parts)
+    assert logs.scrub(text) == _scrub_every_pattern(text)
