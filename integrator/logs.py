@@ -127,7 +127,6 @@ def shared_processors(fields: Mapping[str, Any] | None = None) -> list[Any]:
 
     return [
         merge_request,
-        structlog.contextvars.merge_contextvars,
         *([add_fields] if fields else []),
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),

@@ -28,7 +28,7 @@ ALL = (*CONFIG_SECRETS, *SET_SECRETS, API_KEY, "attacker-token-123")
 
 def redacting_processors() -> list[Any]:
     # the production chain up to (not including) the renderer
-    return [p for p in logs.shared_processors() if p is not structlog.contextvars.merge_contextvars]
+    return [p for p in logs.shared_processors() if p is not logs.merge_request]
 
 
 async def exercise(client: TestClient[Any, Any]) -> list[bytes]:
