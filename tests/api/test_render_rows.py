@@ -3,9 +3,7 @@ lxml wrote for the same elements before: the reference below is the element code
 
 from __future__ import annotations
 
-import base64
-from datetime import UTC, date, datetime
-from datetime import time as dtime
+from datetime import UTC, date
 from decimal import Decimal
 from typing import Any
 
@@ -15,27 +13,12 @@ from lxml import etree
 
 from integrator.api import render
 from integrator.api.render.base import clean
+from integrator.api.render.rows import text_of  # unchanged: the value text both write
 from integrator.services.lookups import AccountStatement, ProductKey, SearchResult, StockResult
 from integrator.sql.results import Column, Result
 
 
 # -- the reference: the lxml elements the service answered with before ---------------------------
-def _text_of(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="microseconds" if value.microsecond else "seconds")
-    if isinstance(value, date | dtime):
-        return value.isoformat()
-    if isinstance(value, bytes | bytearray):
-        return base64.b64encode(bytes(value)).decode("ascii")
-    return clean(str(value))
-
-
 def _row(columns: tuple[Column, ...], row: tuple[Any, ...], *, link: bool) -> etree._Element:
     element = etree.Element("Row")
     if link:
@@ -43,13 +26,13 @@ def _row(columns: tuple[Column, ...], row: tuple[Any, ...], *, link: bool) -> et
         for name in ("REF", "CODE"):
             if name in names:
                 value = row[names.index(name)]
-                element.set(name.lower(), _text_of(value).strip() if value is not None else "")
+                element.set(name.lower(), text_of(value).strip() if value is not None else "")
     for column, value in zip(columns, row, strict=True):
         col = etree.SubElement(element, "Col", name=clean(column.name), type=column.type)
         if value is None:
             col.set("null", "true")
         else:
-            col.text = _text_of(value)
+            col.text = text_of(value)
     return element
 
 
