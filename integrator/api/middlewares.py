@@ -9,6 +9,7 @@ import contextlib
 import hashlib
 import hmac
 import itertools
+import os
 import re
 import secrets
 import time
@@ -41,13 +42,25 @@ log = structlog.get_logger("integrator.errors")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 # request ids the service makes: 32 hex digits, a random prefix of this process and a counter
-# (unique without a call to the system's random source per request; not a secret)
-_ID_PREFIX = secrets.token_hex(8)
-_ID_COUNTER = itertools.count(secrets.randbelow(2**32))
+# (unique without a call to the system's random source per request; not a secret). A forked
+# process (serve --workers N forks after importing this) draws its own prefix.
+_ids: tuple[str, itertools.count[int]] = ("", itertools.count())
+
+
+def _new_id_source() -> None:
+    global _ids
+    _ids = (secrets.token_hex(8), itertools.count(secrets.randbelow(2**32)))
+
+
+_new_id_source()
+os.register_at_fork(after_in_child=_new_id_source)
 
 
 def new_request_id() -> str:
-    return f"{_ID_PREFIX}{next(_ID_COUNTER) & 0xFFFFFFFFFFFFFFFF:016x}"
+    prefix, counter = _ids
+    return f"{prefix}{next(counter) & 0xFFFFFFFFFFFFFFFF:016x}"
+
+
 # paths answered without an API key
 OPEN_PATHS = frozenset({"/health/live", "/health/ready", "/metrics", "/v1/openapi.yaml"})
 

@@ -150,3 +150,25 @@ async def test_access_lines_name_set_and_user_and_keep_probes_quiet(client: Any)
                      ("POST", "/v1/sessions", refused.status): (None, None)}
     assert all(line["log_level"] == "info" for key, line in access.items()
                if key[1].startswith("/v1/"))
+
+
+def test_generated_request_ids_are_unique_across_forked_workers() -> None:
+    """Request ids are a per-process random prefix and a counter (issue 15): a worker forked by
+    `serve --workers N` after the import draws its own prefix."""
+    import multiprocessing
+    import re
+
+    from integrator.api.middlewares import new_request_id
+
+    ids = [new_request_id() for _ in range(3)]
+    assert all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids) and len(set(ids)) == 3
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    children = [context.Process(target=lambda: queue.put(new_request_id())) for _ in range(2)]
+    for child in children:
+        child.start()
+    theirs = [queue.get(timeout=30) for _ in children]
+    for child in children:
+        child.join(30)
+    prefixes = {i[:16] for i in [*ids, *theirs]}
+    assert len(prefixes) == 3, prefixes  # this process and each forked child
