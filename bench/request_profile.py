@@ -4,8 +4,10 @@ The service runs in this process under cProfile; a client in a child process sen
 ``POST /v1/queries/one_row`` requests on one keep-alive connection (as bench/sql.py does). Prints
 the service functions with the most own time and the own time per request grouped by origin (the
 service, aiohttp, asyncio, the C functions and system calls). cProfile slows Python code about
-twice, so the groups matter more than the absolute microseconds; for a sampling view attach
-``py-spy record -p <pid> -r 400 -f raw`` to bench/sql.py's service process instead.
+twice, so the groups matter more than the absolute microseconds; it also charges the time around
+a pyodbc call that releases the GIL to the wrong frame, and py-spy's stacks of coroutines come
+back truncated. For what a part of the request costs, stub it out and compare (docs/performance.md
+§2: a hot loop over ``app._handle``), or alternate two versions of the service (bench/sql.py).
 Run: ``.venv/bin/python bench/request_profile.py [--n 3000]``.
 """
 
