@@ -64,14 +64,20 @@ def serve_bare(ports: Any) -> None:
     serve_forever(app, ports)
 
 
-def serve_service(set_json: str, ports: Any) -> None:
-    """In a child process: the whole service with one set, API key ``KEY``, memory store."""
-    integration_set = IntegrationSet.model_validate_json(set_json)
+def bench_config(integration_set: IntegrationSet) -> ServiceConfig:
+    """The service's configuration in the benches: one set, API key ``KEY``, memory store, no
+    access log (warnings only)."""
     config = ServiceConfig.model_validate({
         "api_keys": [{"name": "bench", "sha256": hash_key(KEY)}], "store": "memory",
         "logging": {"access_log": False, "level": "WARNING"}, "sets": []})
+    return config.model_copy(update={"sets": [integration_set]})
+
+
+def serve_service(set_json: str, ports: Any) -> None:
+    """In a child process: the whole service with one set, API key ``KEY``, memory store."""
+    config = bench_config(IntegrationSet.model_validate_json(set_json))
     quiet()
-    serve_forever(init_app(config.model_copy(update={"sets": [integration_set]})), ports)
+    serve_forever(init_app(config), ports)
 
 
 def start(target: Any, *args: Any) -> tuple[Any, int]:

@@ -33,12 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from aiohttp import streams, web
 from aiohttp.test_utils import make_mocked_request
 
-from bench.common import KEY, listen, quiet
+from bench.common import KEY, bench_config, listen, quiet
 from bench.sql import BODY, make_set
 from integrator.api.keys import SESSIONS
-from integrator.api.middlewares import hash_key
 from integrator.app import init_app
-from integrator.config import ServiceConfig
 from integrator.sql.results import Column, Result
 
 QUERY = ("POST", "/v1/queries/one_row")
@@ -90,9 +88,7 @@ async def measure(route: tuple[str, str], parts: tuple[str, ...], db: str) -> fl
     """Best microseconds per request of ``app._handle`` over 7 loops of 1,000 requests."""
     take_away(parts)
     integration_set = make_set("BENCH", "sqlite", f"DRIVER={{SQLite3}};Database=file:{db}?mode=ro")
-    config = ServiceConfig.model_validate({
-        "api_keys": [{"name": "bench", "sha256": hash_key(KEY)}], "store": "memory",
-        "logging": {"access_log": False, "level": "WARNING"}, "sets": [integration_set]})
+    config = bench_config(integration_set)
     quiet()
     app = init_app(config)
     runner, _ = await listen(app)

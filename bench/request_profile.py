@@ -28,11 +28,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import KEY, listen, quiet
+from bench.common import KEY, bench_config, listen, quiet
 from bench.sql import BODY, make_set
-from integrator.api.middlewares import hash_key
 from integrator.app import init_app
-from integrator.config import ServiceConfig
 from simulators.demodb.generate import ensure
 
 WARM_UP = 300
@@ -68,9 +66,7 @@ async def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench-profile-"))
     ensure(folder)
     integration_set = make_set("BENCH", "sqlite", f"DRIVER={{SQLite3}};Database={folder / 'tiger.db'}")
-    config = ServiceConfig.model_validate({
-        "api_keys": [{"name": "bench", "sha256": hash_key(KEY)}], "store": "memory",
-        "logging": {"access_log": False, "level": "WARNING"}, "sets": [integration_set]})
+    config = bench_config(integration_set)
     quiet()
     runner, port = await listen(init_app(config))
     context = multiprocessing.get_context("fork")
