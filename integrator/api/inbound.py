@@ -179,6 +179,9 @@ def _duplicate(duplicate: _Duplicate) -> ValidationFailed:
     raise AssertionError("no repeated field name")  # pragma: no cover
 
 
+_new = tuple.__new__  # a CrmRecord from its values in order, without the named tuple's Python __new__
+
+
 def _card(element: etree._Element, tag: str, fields: Mapping[str, str], account: CrmRecord | None,
           lines: tuple[CrmRecord, ...]) -> CrmRecord:
     """The record of an Account, Product or Quote element: its attributes (empty as absent) read
@@ -202,9 +205,6 @@ def _card(element: etree._Element, tag: str, fields: Mapping[str, str], account:
             set_code = value
     return _new(CrmRecord, (tag, crm_id, ref, code, fields, revision, set_code, warehouse,
                             account, None, lines, element.sourceline))
-
-
-_new = tuple.__new__  # a CrmRecord from its values in order, without the named tuple's Python __new__
 
 
 class _Builder:

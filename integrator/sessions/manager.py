@@ -109,11 +109,7 @@ class SessionManager:
         return OpenedSession(session_id, user, stored, self.idle_ttl_s)
 
     async def _load(self, session_id: str, caller: str) -> dict[str, str]:
-        record, rebind = self._checked(session_id, caller, await self._raw(session_id))
-        if rebind:
-            await self._store.set(_key(session_id), json.dumps(record).encode(),
-                                  ttl_s=self.idle_ttl_s)
-        return record
+        return await self._record(session_id, caller, await self._raw(session_id))
 
     async def _raw(self, session_id: str) -> bytes:
         """The stored record of a session, its idle time restarted."""
@@ -124,17 +120,17 @@ class SessionManager:
             raise SessionExpired(_EXPIRED)
         return raw
 
-    def _checked(self, session_id: str, caller: str, raw: bytes) -> tuple[dict[str, str], bool]:
-        """The record of ``caller``'s session (``SessionExpired`` for another caller's) and
-        whether it must be stored again (bound to its caller)."""
+    async def _record(self, session_id: str, caller: str, raw: bytes) -> dict[str, str]:
+        """The record of ``caller``'s session (``SessionExpired`` for another caller's)."""
         record: dict[str, str] = json.loads(raw)
         owner = record.get("caller")
         if owner is None:  # stored before sessions were bound to their caller
             record["caller"] = caller
-            return record, True
-        if not hmac.compare_digest(owner.encode(), caller.encode()):
+            await self._store.set(_key(session_id), json.dumps(record).encode(),
+                                  ttl_s=self.idle_ttl_s)
+        elif not hmac.compare_digest(owner.encode(), caller.encode()):
             raise SessionExpired(_EXPIRED)  # exactly what an unknown session gets
-        return record, False
+        return record
 
     async def switch(self, session_id: str, set_code: str, caller: str) -> OpenedSession:
         record = await self._load(session_id, caller)
@@ -164,10 +160,7 @@ class SessionManager:
         kept = self._contexts.get((session_id, caller, raw))
         if kept is not None and await self._registry.find(kept.set_code) is kept.stored_set:
             return kept
-        record, rebind = self._checked(session_id, caller, raw)
-        if rebind:
-            raw = json.dumps(record).encode()
-            await self._store.set(_key(session_id), raw, ttl_s=self.idle_ttl_s)
+        record = await self._record(session_id, caller, raw)
         user, set_code = record["user"], record["set"]
         stored = await self._registry.find(set_code)
         if stored is None:
