@@ -28,7 +28,6 @@ import re
 from collections.abc import Callable, Collection, Mapping
 from functools import cache
 from importlib import resources
-from itertools import chain
 from types import MappingProxyType
 from typing import TypeVar
 
@@ -145,14 +144,15 @@ def _record_schema(expected: Collection[str]) -> etree.XMLSchema:
     return crm_schema(name_facets=not lenient)
 
 
-def _suspect(fields: list[dict[str, str]]) -> bool:
+def _suspect(names: Collection[str]) -> bool:
     """True when a field name might break a facet of ``Name`` (the schema then has the last
-    word)."""
-    if not any(fields):
+    word). ``names`` are the distinct names of a body: a quote repeats a few names on every
+    line, so the text scanned is a few names long, not the whole body's."""
+    if not names:
         return False
-    joined = "\x00" + "\x00".join(chain.from_iterable(fields)) + "\x00"
+    joined = "\x00" + "\x00".join(names) + "\x00"
     return (any(part in joined for part in _SUSPECT_PARTS)
-            or max(map(len, chain.from_iterable(fields))) > NAME_MAX_LENGTH)
+            or max(map(len, names)) > NAME_MAX_LENGTH)
 
 
 class _Duplicate(Exception):
@@ -226,7 +226,7 @@ class _Builder:
         except _Duplicate as duplicate:
             _refuse_invalid(root)  # the schema's own errors first, as when libxml2 checked all
             raise _duplicate(duplicate) from None
-        if _suspect(self.names):
+        if _suspect(set().union(*self.names)):
             _refuse_invalid(root)
         return built
 

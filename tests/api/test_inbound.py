@@ -206,10 +206,14 @@ def test_field_names_are_refused_exactly_when_the_published_xsd_refuses_them_n1(
     so the answer and every message with its line are the published schema's."""
     root = etree.Element("Quote" if where in ("Line", "Product") else where, crmId="R-1")
     holder = root
+    # a record with a valid field is built before the one under test (the names of every record
+    # of a body are checked, not only the first's)
     if where == "Products":
-        etree.SubElement(root, "Product", crmId="P-0")
+        etree.SubElement(etree.SubElement(root, "Product", crmId="P-0"), "Field", name="Good")
         holder = etree.SubElement(root, "Product", crmId="P-1")
-    elif where in ("Line", "Product"):
+    elif where != "Account":
+        etree.SubElement(etree.SubElement(root, "Account", crmId="A-0"), "Field", name="Good")
+    if where in ("Line", "Product"):
         holder = etree.SubElement(etree.SubElement(root, "Lines"), "Line", crmId="L-1")
         if where == "Product":
             holder = etree.SubElement(holder, "Product", code="P")
