@@ -17,6 +17,7 @@ import structlog
 from aiohttp import web
 
 from integrator.api.middlewares import hash_key
+from integrator.api.server import EventLoopName, loop_factory
 from integrator.app import init_app
 from integrator.config import IntegrationSet, ServiceConfig
 from simulators.logo.app import LogoSimConfig, create_logo_app
@@ -42,13 +43,15 @@ def quiet() -> None:
     logging.disable(logging.INFO)
 
 
-def serve_forever(app: web.Application, ports: Any) -> None:
-    """In a child process: serve ``app``, report the port on the ``ports`` queue, run until killed."""
+def serve_forever(app: web.Application, ports: Any, event_loop: EventLoopName = "asyncio") -> None:
+    """In a child process: serve ``app`` on an event loop of the kind named (Python's own unless
+    told), report the port on the ``ports`` queue, run until killed."""
     async def run() -> None:
         ports.put((await listen(app))[1])
         await asyncio.Event().wait()
 
-    asyncio.run(run())
+    with asyncio.Runner(loop_factory=loop_factory(event_loop)) as runner:
+        runner.run(run())
 
 
 def serve_bare(ports: Any) -> None:
@@ -74,10 +77,11 @@ def bench_config(integration_set: IntegrationSet) -> ServiceConfig:
 
 
 def serve_service(set_json: str, ports: Any) -> None:
-    """In a child process: the whole service with one set, API key ``KEY``, memory store."""
+    """In a child process: the whole service with one set, API key ``KEY``, memory store, on the
+    event loop the service is configured to serve on (``listen.event_loop``)."""
     config = bench_config(IntegrationSet.model_validate_json(set_json))
     quiet()
-    serve_forever(init_app(config), ports)
+    serve_forever(init_app(config), ports, config.listen.event_loop)
 
 
 def start(target: Any, *args: Any) -> tuple[Any, int]:

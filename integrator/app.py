@@ -6,6 +6,7 @@ the bounded ODBC thread pool, and the store (with the set registry and sessions 
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import gc
 import re
@@ -149,6 +150,7 @@ def run(app: web.Application, *, host: str, port: int,
     (``integrator.workers``); ``on_listening`` is called once the socket is bound."""
 
     serving = False
+    event_loop = app[CONFIG].listen.event_loop
 
     async def draining(app: web.Application) -> None:
         if serving:
@@ -165,7 +167,10 @@ def run(app: web.Application, *, host: str, port: int,
         # everything built at startup (config, compiled plans, modules) lives as long as the
         # process: out of the collector's way, so full collections stay short (issue 15)
         gc.freeze()
-        log.info("listening", url=f"http://{host}:{port}", host=host, port=port)
+        # the loop that actually runs (its package: uvloop or asyncio)
+        running = type(asyncio.get_running_loop()).__module__.split(".")[0]
+        log.info("listening", url=f"http://{host}:{port}", host=host, port=port,
+                 event_loop=running)
         if on_listening is not None:
             on_listening()
 
@@ -174,7 +179,7 @@ def run(app: web.Application, *, host: str, port: int,
     try:
         # aiohttp's run_app, with the protocol that answers unreadable requests in XML
         server.serve(app, host=host, port=port, shutdown_timeout_s=shutdown_timeout_s,
-                     listening=listening, reuse_port=reuse_port)
+                     listening=listening, reuse_port=reuse_port, event_loop=event_loop)
     except OSError as exc:
         failed = listen_failed(exc, host, port)
         if failed is None:

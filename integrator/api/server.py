@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import Callable
+from typing import Literal
 
 import structlog
 from aiohttp import web
@@ -67,12 +68,27 @@ class ServiceRunner(web.AppRunner):
         return server
 
 
+EventLoopName = Literal["uvloop", "asyncio"]
+
+
+def loop_factory(name: EventLoopName) -> Callable[[], asyncio.AbstractEventLoop]:
+    """A new event loop of the kind ``listen.event_loop`` names: uvloop (libuv's loop, written in
+    C) or Python's own."""
+    if name == "uvloop":
+        import uvloop
+
+        return uvloop.new_event_loop
+    return asyncio.new_event_loop
+
+
 def serve(app: web.Application, *, host: str, port: int, shutdown_timeout_s: float,
-          listening: Callable[[], None], reuse_port: bool = False) -> None:
+          listening: Callable[[], None], reuse_port: bool = False,
+          event_loop: EventLoopName = "uvloop") -> None:
     """Serve ``app`` until SIGINT or SIGTERM, then drain for at most ``shutdown_timeout_s``
-    seconds — what ``web.run_app`` does, with ``ServiceRunner``. ``listening`` is called once
-    the socket is bound; an address that cannot be bound raises ``OSError``. ``reuse_port``:
-    several worker processes share the address (SO_REUSEPORT, ``integrator serve --workers``)."""
+    seconds — what ``web.run_app`` does, with ``ServiceRunner``, on a loop of the kind
+    ``event_loop`` names. ``listening`` is called once the socket is bound; an address that cannot
+    be bound raises ``OSError``. ``reuse_port``: several worker processes share the address
+    (SO_REUSEPORT, ``integrator serve --workers``)."""
 
     async def main() -> None:
         runner = ServiceRunner(app, handle_signals=True, access_log=None,
@@ -85,5 +101,6 @@ def serve(app: web.Application, *, host: str, port: int, shutdown_timeout_s: flo
         finally:
             await runner.cleanup()
 
-    with contextlib.suppress(web.GracefulExit, KeyboardInterrupt):
-        asyncio.run(main())
+    with contextlib.suppress(web.GracefulExit, KeyboardInterrupt), \
+            asyncio.Runner(loop_factory=loop_factory(event_loop)) as loop_runner:
+        loop_runner.run(main())

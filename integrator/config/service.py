@@ -88,6 +88,10 @@ class Listen(Model):
         default=1, ge=1, le=WORKERS_MAX,
         description="worker processes sharing host:port (SO_REUSEPORT); more than one needs a "
                     "shared store; `integrator serve --workers` overrides it")
+    event_loop: Literal["uvloop", "asyncio"] = Field(
+        default="uvloop",
+        description="the event loop serving requests: uvloop (libuv, in C: less time per request "
+                    "and per executor hop, docs/performance.md) or Python's own asyncio loop")
 
 
 class Limits(Model):

@@ -160,24 +160,29 @@ def test_the_demo_help_has_no_markup(module: str) -> None:
 
 
 # -- serve: where it listens, when it drains, a taken port ---------------------------------------
-def serve_config(tmp_path: Path, port: int) -> Path:
+def serve_config(tmp_path: Path, port: int, event_loop: str = "uvloop") -> Path:
     path = tmp_path / "service.yaml"
-    path.write_text(f"listen: {{host: 127.0.0.1, port: {port}}}\nstore: memory\nsets_dir: null\n"
-                    "logging: {format: json}\n")
+    path.write_text(f"listen: {{host: 127.0.0.1, port: {port}, event_loop: {event_loop}}}\n"
+                    "store: memory\nsets_dir: null\nlogging: {format: json}\n")
     return path
 
 
-def test_serve_logs_listening_draining_and_stopped(tmp_path: Path) -> None:
+@pytest.mark.parametrize("event_loop", ["uvloop", "asyncio"])
+def test_serve_logs_listening_draining_and_stopped(tmp_path: Path, event_loop: str) -> None:
+    """N6: the service serves, drains and stops on either event loop (uvloop by default)."""
     port = free_port_block(1)
-    with process.running(["-m", "integrator", "serve", "--config", str(serve_config(tmp_path, port))],
+    config = serve_config(tmp_path, port, event_loop)
+    with process.running(["-m", "integrator", "serve", "--config", str(config)],
                          port=port, log=tmp_path / "serve.log") as server:
-        pass
+        ready = urllib.request.urlopen(f"http://127.0.0.1:{port}/health/live", timeout=10)
+        assert ready.status == 200
     assert server.process.returncode == 0
     events = [json.loads(line) for line in server.output().splitlines() if line.startswith("{")]
     names = [e["event"] for e in events]
     assert names.index("listening") < names.index("draining") < names.index("stopped")
     listening = events[names.index("listening")]
-    assert (listening["host"], listening["port"]) == ("127.0.0.1", port)
+    assert (listening["host"], listening["port"], listening["event_loop"]) == (
+        "127.0.0.1", port, event_loop)
     assert events[names.index("draining")]["timeout_s"] == SHUTDOWN_TIMEOUT_S
 
 
