@@ -58,15 +58,37 @@ def scrub(text: str) -> str:
     return text
 
 
+# whether a key names a secret, per key seen: the keys of log lines are the code's few names, so
+# the regular expression runs once per name, not once per key of every line (bounded: keys made
+# from data are decided each time once the table is full)
+_KEY_VERDICTS: dict[str, bool] = {}
+_KEY_VERDICTS_MAX = 4096
+# values that carry no text to scrub
+_PLAIN = frozenset({int, float, bool, type(None)})
+
+
+def sensitive_key(key: str) -> bool:
+    """True when a value under ``key`` is masked (``SENSITIVE_KEY``)."""
+    verdict = _KEY_VERDICTS.get(key)
+    if verdict is None:
+        verdict = SENSITIVE_KEY.search(key) is not None
+        if len(_KEY_VERDICTS) < _KEY_VERDICTS_MAX:
+            _KEY_VERDICTS[key] = verdict
+    return verdict
+
+
 def _redact_value(value: Any, depth: int = 0) -> Any:
-    if depth > 20:
+    kind = type(value)
+    if kind is str:
+        return scrub(value)
+    if kind in _PLAIN or depth > 20:
         return value
     if isinstance(value, SecretStr):
         return MASK
     if isinstance(value, str):
         return scrub(value)
     if isinstance(value, Mapping):
-        return {k: (MASK if isinstance(k, str) and SENSITIVE_KEY.search(k) and v not in (None, "")
+        return {k: (MASK if isinstance(k, str) and sensitive_key(k) and v not in (None, "")
                     else _redact_value(v, depth + 1)) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return type(value)(_redact_value(v, depth + 1) for v in value)
@@ -77,9 +99,8 @@ def redact(
     _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
     """structlog processor: mask sensitive keys and scrub secrets out of strings."""
-    for key in list(event_dict):
-        value = event_dict[key]
-        if key != "event" and SENSITIVE_KEY.search(key) and value not in (None, ""):
+    for key, value in list(event_dict.items()):
+        if key != "event" and sensitive_key(key) and value not in (None, ""):
             event_dict[key] = MASK
         else:
             event_dict[key] = _redact_value(value)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import structlog
 from aiohttp.test_utils import TestClient
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 from pydantic import SecretStr, ValidationError
@@ -173,3 +173,34 @@ def test_the_scrubbing_shortcut_changes_nothing(parts: list[str]) -> None:
     line cost ~130 µs before); the answer is the same as running every one."""
     text = "".join(parts)
     assert logs.scrub(text) == _scrub_every_pattern(text)
+
+
+KEY_PARTS = ["pass", "PWD", "Secret", "token", "authorization", "security_code", "securitycode",
+             "connection_string", "dsn", "api_key", "cookie", "x-session", "session_id", "user",
+             "url", "set", "_", "-", "id", "a"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(st.sampled_from(KEY_PARTS) | st.text(max_size=5), max_size=4))
+def test_the_key_verdicts_are_the_expression_s(parts: list[str]) -> None:
+    """Issue 15: whether a key is sensitive is decided once per key name and kept; asked again
+    (from the table) and with the table full (decided each time), it is what SENSITIVE_KEY says."""
+    key = "".join(parts)
+    assume(key not in ("event", "nested"))
+    expected = logs.SENSITIVE_KEY.search(key) is not None
+    assert logs.sensitive_key(key) is expected
+    assert logs.sensitive_key(key) is expected  # the kept verdict
+    assert len(logs._KEY_VERDICTS) <= logs._KEY_VERDICTS_MAX
+    event = logs.redact(None, "info", {"event": "e", key: "value", "nested": {key: "value"}})
+    assert event[key] == (logs.MASK if expected else "value")
+    assert event["nested"][key] == (logs.MASK if expected else "value")
+
+
+def test_a_full_key_table_still_masks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(logs, "_KEY_VERDICTS", {})
+    monkeypatch.setattr(logs, "_KEY_VERDICTS_MAX", 2)
+    for key in ("a", "b", "c_password", "d", "api_key"):
+        logs.sensitive_key(key)
+    assert len(logs._KEY_VERDICTS) == 2
+    event = logs.redact(None, "info", {"event": "e", "c_password": "p", "api_key": "k", "d": "v"})
+    assert (event["c_password"], event["api_key"], event["d"]) == (logs.MASK, logs.MASK, "v")
