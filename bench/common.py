@@ -6,6 +6,7 @@ import asyncio
 import http.client
 import logging
 import multiprocessing
+import os
 import shutil
 import sqlite3
 import tempfile
@@ -16,6 +17,7 @@ from typing import Any
 import structlog
 from aiohttp import web
 
+from integrator import logs
 from integrator.api.middlewares import hash_key
 from integrator.api.server import EventLoopName, loop_factory
 from integrator.app import init_app
@@ -81,6 +83,16 @@ def serve_service(set_json: str, ports: Any) -> None:
     event loop the service is configured to serve on (``listen.event_loop``)."""
     config = bench_config(IntegrationSet.model_validate_json(set_json))
     quiet()
+    serve_forever(init_app(config), ports, config.listen.event_loop)
+
+
+def serve_service_logging(set_json: str, ports: Any) -> None:
+    """``serve_service`` with the production log: INFO, JSON, the access line of every request
+    (written to /dev/null: the cost is making the lines, not the terminal)."""
+    base = bench_config(IntegrationSet.model_validate_json(set_json))
+    config = base.model_copy(update={"logging": base.logging.model_copy(
+        update={"access_log": True, "level": "INFO"})})
+    logs.configure("INFO", "json", stream=open(os.devnull, "w"))  # noqa: SIM115  (process-long)
     serve_forever(init_app(config), ports, config.listen.event_loop)
 
 

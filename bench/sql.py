@@ -1,6 +1,6 @@
 """bench/sql: the named-query endpoint against a direct pyodbc call of the same one-row query,
 and the validator per statement, cached and uncached. Prints numbers side by side; asserts
-nothing. Run: ``.venv/bin/python bench/sql.py [--n 2000] [--postgres]``.
+nothing. Run: ``.venv/bin/python bench/sql.py [--n 2000] [--postgres] [--production-log]``.
 
 * endpoint: ``POST /v1/queries/one_row`` through the whole service over real HTTP on 127.0.0.1
   (auth, session from the store, XSD-validated body, compile cache, one executor hop, XML rows);
@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pyodbc
 from aiohttp import web
 
-from bench.common import KEY, serve_forever, serve_service, start
+from bench.common import KEY, serve_forever, serve_service, serve_service_logging, start
 from integrator.api.server import EventLoopName
 from integrator.config import IntegrationSet
 from integrator.config.service import Listen
@@ -204,14 +204,16 @@ def validator_bench(rounds: int) -> None:
 
 
 def report(engine: str, n: int, times: dict[str, list[float]], cpu: dict[str, float],
-           kept: list[float], per_connect: list[float]) -> None:
+           kept: list[float], per_connect: list[float], production_log: bool) -> None:
     median = {label: statistics.median(values) for label, values in times.items()}
     direct = statistics.median(kept)
     endpoint, floor, hop, query = (median["endpoint"], median["floor"], median["hop"],
                                    median["query"])
     print(f"\n{engine}: one-row query, n={n} each, the five servers alternating in blocks of 50; "
           f"the floors on Python's asyncio loop (any aiohttp service), the service on "
-          f"{SERVICE_LOOP} (listen.event_loop)")
+          f"{SERVICE_LOOP} (listen.event_loop), "
+          + ("logging as in production (INFO, access log)" if production_log
+             else "logging warnings only (--production-log: as in production)"))
     def line(label: str, key: str) -> None:
         print(f"  {label:<42} {us(times[key])}   serving CPU {cpu[key] * 1e6:7.1f} µs")
 
@@ -250,6 +252,9 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--postgres", action="store_true", help="also on PostgreSQL (psqlODBC)")
+    parser.add_argument("--production-log", action="store_true",
+                        help="the service logs as in production: INFO, JSON, an access line per "
+                             "request (to /dev/null); default: warnings only, no access log")
     args = parser.parse_args()
     from simulators.demodb.generate import ensure
 
@@ -277,7 +282,8 @@ async def main() -> None:
                 # the query floor on the loop the service serves on (listen.event_loop)
                 "query-loop": Target(_serve_floor, (connection_string, sql, SERVICE_LOOP),
                                      "/floor-query", session=False),
-                "endpoint": Target(serve_service, (set_to_json(integration_set).decode(),),
+                "endpoint": Target(serve_service_logging if args.production_log else serve_service,
+                                   (set_to_json(integration_set).decode(),),
                                    "/v1/queries/one_row", session=True),
             }
             try:
@@ -286,7 +292,7 @@ async def main() -> None:
                 for server in servers.values():
                     server.close()
             kept, per_connect = direct_times(integration_set, args.n)
-            report(engine, args.n, times, cpu, kept, per_connect)
+            report(engine, args.n, times, cpu, kept, per_connect, args.production_log)
     finally:
         if args.postgres:
             drop_postgres("crm_sql_bench")
