@@ -98,11 +98,19 @@ def _redact_value(value: Any, depth: int = 0) -> Any:
 def redact(
     _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
-    """structlog processor: mask sensitive keys and scrub secrets out of strings."""
+    """structlog processor: mask sensitive keys and scrub secrets out of strings (the usual
+    value, a plain string or number under a known key, without a call per value)."""
+    verdicts = _KEY_VERDICTS
     for key, value in list(event_dict.items()):
-        if key != "event" and sensitive_key(key) and value not in (None, ""):
+        secret = verdicts.get(key)
+        if secret is None:
+            secret = sensitive_key(key)
+        if secret and key != "event" and value not in (None, ""):
             event_dict[key] = MASK
-        else:
+        elif type(value) is str:
+            if _SCRUB_TRIGGER.search(value) is not None:
+                event_dict[key] = scrub(value)
+        elif type(value) not in _PLAIN:
             event_dict[key] = _redact_value(value)
     return event_dict
 
