@@ -35,6 +35,8 @@ log = structlog.get_logger("integrator.sync")
 
 PREFIX = "sync:"
 POLL_FIRST_S = 0.02
+# releases of claims finished in the background (a reference keeps each task alive until done)
+_RELEASING: set[asyncio.Future[None]] = set()
 POLL_MAX_S = 0.5
 
 
@@ -82,11 +84,29 @@ class Ledger:
         try:
             yield
         finally:
-            try:
-                await asyncio.shield(self._store.delete_if_equal(key, token))
-            except IntegratorError as error:  # the claim expires by itself
-                log.warning("sync_claim_not_released", set=rid.set_code, entity=rid.entity,
-                            code=error.code)
+            await self._release(rid, key, token)
+
+    async def _release(self, rid: RecordId, key: str, token: bytes) -> None:
+        """Free a claim: compare-and-delete with its token, so running it twice is harmless.
+
+        Awaited directly rather than through a shielded task (three turns of the event loop
+        fewer on every create, issue 15); a release cancelled on its way (the request is being
+        cancelled) is run again in the background, so the next create of the record does not
+        wait for the claim to expire."""
+        try:
+            await self._delete_claim(rid, key, token)
+        except asyncio.CancelledError:
+            task = asyncio.ensure_future(self._delete_claim(rid, key, token))
+            _RELEASING.add(task)
+            task.add_done_callback(_RELEASING.discard)
+            raise
+
+    async def _delete_claim(self, rid: RecordId, key: str, token: bytes) -> None:
+        try:
+            await self._store.delete_if_equal(key, token)
+        except IntegratorError as error:  # the claim expires by itself
+            log.warning("sync_claim_not_released", set=rid.set_code, entity=rid.entity,
+                        code=error.code)
 
     async def remembered(self, rid: RecordId) -> ErpKey | None:
         raw = await self._store.get(rid.key("link"))

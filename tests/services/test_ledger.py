@@ -1,0 +1,111 @@
+"""The ledger's claims (N5, N6): a claim is freed however its holder ends, on both stores."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from integrator.services import ledger as ledger_module
+from integrator.services.ledger import Ledger, RecordId
+from integrator.sessions.store import MemoryStore, RedisStore, Store
+
+
+class Gated:
+    """A store whose compare-and-delete waits for ``gate`` first (a slow round trip), counting
+    the calls; everything else is the store's own."""
+
+    def __init__(self, inner: Store) -> None:
+        self.inner = inner
+        self.gate = asyncio.Event()
+        self.waiting = asyncio.Event()  # a compare-and-delete is waiting for the gate
+        self.deletes = 0
+
+    async def delete_if_equal(self, key: str, value: bytes) -> bool:
+        self.deletes += 1
+        self.waiting.set()
+        await self.gate.wait()
+        return await self.inner.delete_if_equal(key, value)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+async def store(request: pytest.FixtureRequest, store_prefix: str) -> AsyncIterator[Store]:
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    redis_store = RedisStore(request.getfixturevalue("redis_url"), prefix=store_prefix)
+    yield redis_store
+    await redis_store.close()
+
+
+RID = RecordId("S1", "account", "CRM-LEDGER-1")
+
+
+async def test_a_claim_is_freed_when_its_create_ends(store: Store) -> None:
+    ledger = Ledger(store, remember_ttl_s=60, claim_wait_s=0.1)
+    async with ledger.claim(RID, ttl_s=30):
+        assert await store.get(RID.key("claim")) is not None
+    assert await store.get(RID.key("claim")) is None
+    with pytest.raises(RuntimeError):
+        async with ledger.claim(RID, ttl_s=30):
+            raise RuntimeError("the create failed")
+    assert await store.get(RID.key("claim")) is None
+
+
+async def test_a_release_cancelled_on_its_way_is_finished_in_the_background_n6(
+        store: Store) -> None:
+    """Issue 15: the claim is released without a shielded task; a request cancelled while its
+    release waits for the store still frees the claim (the compare-and-delete runs again), so the
+    next create of the record does not wait for the claim to expire."""
+    gated = Gated(store)
+    ledger = Ledger(gated, remember_ttl_s=60, claim_wait_s=0.1)  # type: ignore[arg-type]
+    inside = asyncio.Event()
+
+    async def create() -> None:
+        async with ledger.claim(RID, ttl_s=30):
+            inside.set()
+
+    task = asyncio.ensure_future(create())
+    await inside.wait()
+    await gated.waiting.wait()  # the release is waiting for the store
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await store.get(RID.key("claim")) is not None  # not released yet: the gate is shut
+    gated.gate.set()
+    await asyncio.gather(*ledger_module._RELEASING)
+    assert gated.deletes == 2  # the cancelled release and the one run again
+    assert await store.get(RID.key("claim")) is None
+    other = Ledger(store, remember_ttl_s=60, claim_wait_s=0.0)
+    async with other.claim(RID, ttl_s=30):  # taken at once, not after the 30 s
+        pass
+
+
+async def test_a_release_run_again_leaves_a_newer_claim_alone(store: Store) -> None:
+    """The release compares the claim's token: run again after another request took the record,
+    it frees nothing of that request's claim."""
+    gated = Gated(store)
+    ledger = Ledger(gated, remember_ttl_s=60, claim_wait_s=0.1)  # type: ignore[arg-type]
+    inside = asyncio.Event()
+
+    async def create() -> None:
+        async with ledger.claim(RID, ttl_s=30):
+            inside.set()
+
+    task = asyncio.ensure_future(create())
+    await inside.wait()
+    await gated.waiting.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await store.delete(RID.key("claim"))  # say the claim expired meanwhile
+    assert await store.set_if_absent(RID.key("claim"), b"another request", ttl_s=30)
+    gated.gate.set()
+    await asyncio.gather(*ledger_module._RELEASING)
+    assert await store.get(RID.key("claim")) == b"another request"
+    await store.delete(RID.key("claim"))
