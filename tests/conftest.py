@@ -21,6 +21,7 @@ from aiohttp.test_utils import TestClient
 
 from integrator.app import init_app
 from integrator.config import ServiceConfig
+from integrator.sessions.store import MemoryStore, RedisStore, Store
 from simulators.demodb.generate import ensure
 from tests.fixtures.common import (
     REDIS_HOST,
@@ -84,6 +85,26 @@ def redis_url() -> str:
 def store_prefix() -> str:
     """A key prefix of its own for every test, so tests never see each other's keys."""
     return f"itest:{uuid.uuid4().hex[:12]}:"
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+async def any_store(request: pytest.FixtureRequest, store_prefix: str) -> AsyncIterator[Store]:
+    """Each kind of store in turn: the in-process one, and Redis as replicas share it (what the
+    test wrote under its prefix is removed after)."""
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    url = request.getfixturevalue("redis_url")
+    redis_store = RedisStore(url, prefix=store_prefix)
+    yield redis_store
+    import redis.asyncio as aioredis
+
+    raw = aioredis.Redis.from_url(url)
+    keys = [k async for k in raw.scan_iter(match=store_prefix + "*")]
+    if keys:
+        await raw.delete(*keys)
+    await raw.aclose()
+    await redis_store.close()
 
 
 @pytest.fixture

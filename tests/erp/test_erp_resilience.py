@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -24,7 +23,7 @@ from integrator.erp.transport import exchange
 from integrator.erp.wire import Request
 from integrator.errors import ErpCommitUncertain, ErpTimeout, ErpUnavailable
 from integrator.metrics import Metrics
-from integrator.sessions.store import MemoryStore, RedisStore, Store
+from integrator.sessions.store import Store
 
 
 class Clock:
@@ -130,15 +129,10 @@ async def _hold(limiter: WriteLimiter | SharedWriteLimiter, event: asyncio.Event
         await event.wait()
 
 
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
-async def leases(request: pytest.FixtureRequest, store_prefix: str) -> AsyncIterator[Store]:
+@pytest.fixture
+def leases(any_store: Store) -> Store:
     """The seats' store: in process, or Redis as replicas share it."""
-    if request.param == "memory":
-        yield MemoryStore()
-        return
-    store = RedisStore(request.getfixturevalue("redis_url"), prefix=store_prefix)
-    yield store
-    await store.close()
+    return any_store
 
 
 def replica(leases: Store, *, seats: int = 2, queue: int = 10,

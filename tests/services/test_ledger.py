@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from integrator.services import ledger as ledger_module
 from integrator.services.ledger import Ledger, RecordId
-from integrator.sessions.store import MemoryStore, RedisStore, Store
+from integrator.sessions.store import Store
 
 
 class Gated:
@@ -33,17 +32,30 @@ class Gated:
         return getattr(self.inner, name)
 
 
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
-async def store(request: pytest.FixtureRequest, store_prefix: str) -> AsyncIterator[Store]:
-    if request.param == "memory":
-        yield MemoryStore()
-        return
-    redis_store = RedisStore(request.getfixturevalue("redis_url"), prefix=store_prefix)
-    yield redis_store
-    await redis_store.close()
+@pytest.fixture
+def store(any_store: Store) -> Store:
+    return any_store
 
 
 RID = RecordId("S1", "account", "CRM-LEDGER-1")
+
+
+async def cancelled_while_releasing(store: Store) -> Gated:
+    """A create of ``RID`` whose request is cancelled while its claim's release waits for the
+    store (the gate of the returned store is still shut)."""
+    gated = Gated(store)
+    ledger = Ledger(gated, remember_ttl_s=60, claim_wait_s=0.1)  # type: ignore[arg-type]
+
+    async def create() -> None:
+        async with ledger.claim(RID, ttl_s=30):
+            pass
+
+    task = asyncio.ensure_future(create())
+    await gated.waiting.wait()  # the release is waiting for the store
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    return gated
 
 
 async def test_a_claim_is_freed_when_its_create_ends(store: Store) -> None:
@@ -62,20 +74,7 @@ async def test_a_release_cancelled_on_its_way_is_finished_in_the_background_n6(
     """Issue 15: the claim is released without a shielded task; a request cancelled while its
     release waits for the store still frees the claim (the compare-and-delete runs again), so the
     next create of the record does not wait for the claim to expire."""
-    gated = Gated(store)
-    ledger = Ledger(gated, remember_ttl_s=60, claim_wait_s=0.1)  # type: ignore[arg-type]
-    inside = asyncio.Event()
-
-    async def create() -> None:
-        async with ledger.claim(RID, ttl_s=30):
-            inside.set()
-
-    task = asyncio.ensure_future(create())
-    await inside.wait()
-    await gated.waiting.wait()  # the release is waiting for the store
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    gated = await cancelled_while_releasing(store)
     assert await store.get(RID.key("claim")) is not None  # not released yet: the gate is shut
     gated.gate.set()
     await asyncio.gather(*ledger_module._RELEASING)
@@ -89,20 +88,7 @@ async def test_a_release_cancelled_on_its_way_is_finished_in_the_background_n6(
 async def test_a_release_run_again_leaves_a_newer_claim_alone(store: Store) -> None:
     """The release compares the claim's token: run again after another request took the record,
     it frees nothing of that request's claim."""
-    gated = Gated(store)
-    ledger = Ledger(gated, remember_ttl_s=60, claim_wait_s=0.1)  # type: ignore[arg-type]
-    inside = asyncio.Event()
-
-    async def create() -> None:
-        async with ledger.claim(RID, ttl_s=30):
-            inside.set()
-
-    task = asyncio.ensure_future(create())
-    await inside.wait()
-    await gated.waiting.wait()
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    gated = await cancelled_while_releasing(store)
     await store.delete(RID.key("claim"))  # say the claim expired meanwhile
     assert await store.set_if_absent(RID.key("claim"), b"another request", ttl_s=30)
     gated.gate.set()

@@ -3,30 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 
-from integrator.sessions.store import MemoryStore, RedisStore, Store
+from integrator.sessions.store import Store
 
 
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
-async def store(request: pytest.FixtureRequest, store_prefix: str) -> AsyncIterator[Store]:
-    if request.param == "memory":
-        yield MemoryStore()
-        return
-    url = request.getfixturevalue("redis_url")
-    redis_store = RedisStore(url, prefix=store_prefix)
-    yield redis_store
-    # remove what the test wrote, counters included
-    import redis.asyncio as aioredis
-
-    raw = aioredis.Redis.from_url(url)
-    keys = [k async for k in raw.scan_iter(match=store_prefix + "*")]
-    if keys:
-        await raw.delete(*keys)
-    await raw.aclose()
-    await redis_store.close()
+@pytest.fixture
+def store(any_store: Store) -> Store:
+    return any_store
 
 
 async def test_get_set_delete(store: Store) -> None:
