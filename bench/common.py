@@ -19,9 +19,10 @@ from aiohttp import web
 
 from integrator import logs
 from integrator.api.middlewares import hash_key
-from integrator.api.server import EventLoopName, loop_factory
+from integrator.api.server import loop_factory
 from integrator.app import init_app
 from integrator.config import IntegrationSet, ServiceConfig
+from integrator.config.service import EventLoopName
 from simulators.logo.app import LogoSimConfig, create_logo_app
 
 KEY = "bench-key"

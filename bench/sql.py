@@ -36,9 +36,8 @@ import pyodbc
 from aiohttp import web
 
 from bench.common import KEY, serve_forever, serve_service, serve_service_logging, start
-from integrator.api.server import EventLoopName
 from integrator.config import IntegrationSet
-from integrator.config.service import Listen
+from integrator.config.service import EventLoopName, Listen
 from integrator.sql.compiler import compile_for
 from integrator.sql.validator import analyse
 

@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import Callable
-from typing import Literal
 
 import structlog
 from aiohttp import web
@@ -25,6 +24,7 @@ from aiohttp.web_request import BaseRequest
 
 from integrator.api.middlewares import error_response
 from integrator.api.render import clean
+from integrator.config.service import EventLoopName
 from integrator.errors import ValidationFailed
 
 log = structlog.get_logger("integrator.http")
@@ -66,9 +66,6 @@ class ServiceRunner(web.AppRunner):
         # the same server object (state, handler, factory); only its protocol factory differs
         server.__class__ = _XmlErrorServer
         return server
-
-
-EventLoopName = Literal["uvloop", "asyncio"]
 
 
 def loop_factory(name: EventLoopName) -> Callable[[], asyncio.AbstractEventLoop]:

@@ -16,9 +16,9 @@ from integrator.config.sets import IntegrationSet
 
 __all__ = [
     "CURSOR_KEY_MIN", "SENTINEL_SCHEMES", "WORKERS_MAX", "ApiKey", "ConfigWarning",
-    "ErpSettings", "HttpSettings", "Limits", "Listen", "LoggingSettings", "OdbcSettings",
-    "SentinelUrl", "ServiceConfig", "SessionSettings", "SyncSettings", "config_warnings",
-    "parse_sentinel_url", "workers_problem",
+    "ErpSettings", "EventLoopName", "HttpSettings", "Limits", "Listen", "LoggingSettings",
+    "OdbcSettings", "SentinelUrl", "ServiceConfig", "SessionSettings", "SyncSettings",
+    "config_warnings", "parse_sentinel_url", "workers_problem",
 ]
 
 SENTINEL_SCHEMES = ("redis+sentinel", "rediss+sentinel")
@@ -81,6 +81,10 @@ class ApiKey(Model):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="hex SHA-256 of the key")
 
 
+# the event loops the service can serve on (``listen.event_loop``)
+EventLoopName = Literal["uvloop", "asyncio"]
+
+
 class Listen(Model):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
@@ -88,7 +92,7 @@ class Listen(Model):
         default=1, ge=1, le=WORKERS_MAX,
         description="worker processes sharing host:port (SO_REUSEPORT); more than one needs a "
                     "shared store; `integrator serve --workers` overrides it")
-    event_loop: Literal["uvloop", "asyncio"] = Field(
+    event_loop: EventLoopName = Field(
         default="uvloop",
         description="the event loop serving requests: uvloop (libuv, in C: less time per request "
                     "and per executor hop, docs/performance.md) or Python's own asyncio loop")

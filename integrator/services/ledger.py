@@ -35,9 +35,9 @@ log = structlog.get_logger("integrator.sync")
 
 PREFIX = "sync:"
 POLL_FIRST_S = 0.02
+POLL_MAX_S = 0.5
 # releases of claims finished in the background (a reference keeps each task alive until done)
 _RELEASING: set[asyncio.Future[None]] = set()
-POLL_MAX_S = 0.5
 
 
 @dataclass(frozen=True, slots=True)
