@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import http.client
+import json
 import logging
 import multiprocessing
 import os
@@ -16,8 +17,10 @@ from typing import Any
 
 import structlog
 from aiohttp import web
+from pydantic import SecretStr
 
 from integrator import logs
+from integrator.api.keys import REGISTRY
 from integrator.api.middlewares import hash_key
 from integrator.api.server import loop_factory
 from integrator.app import init_app
@@ -87,14 +90,34 @@ def serve_service(set_json: str, ports: Any) -> None:
     serve_forever(init_app(config), ports, config.listen.event_loop)
 
 
-def serve_service_logging(set_json: str, ports: Any) -> None:
-    """``serve_service`` with the production log: INFO, JSON, the access line of every request
-    (written to /dev/null: the cost is making the lines, not the terminal)."""
-    base = bench_config(IntegrationSet.model_validate_json(set_json))
-    config = base.model_copy(update={"logging": base.logging.model_copy(
-        update={"access_log": True, "level": "INFO"})})
-    logs.configure("INFO", "json", stream=open(os.devnull, "w"))  # noqa: SIM115  (process-long)
-    serve_forever(init_app(config), ports, config.listen.event_loop)
+def serve_service_with(set_json: str, options_json: str, ports: Any) -> None:
+    """``serve_service`` closer to a deployment, by ``options_json`` (JSON): ``production_log``
+    — INFO, JSON, the access line of every request (written to /dev/null: the cost is making the
+    lines); ``store`` — ``memory``, ``redis-file`` (the set from the configuration: the session is
+    read from Redis on every request) or ``redis-pushed`` (the set pushed into Redis as the CRM
+    pushes sets: the session and the set's version are read on every request), under ``prefix``
+    at ``redis_url``."""
+    options = json.loads(options_json)
+    integration_set = IntegrationSet.model_validate_json(set_json)
+    config = bench_config(integration_set)
+    if options.get("production_log"):
+        config = config.model_copy(update={"logging": config.logging.model_copy(
+            update={"access_log": True, "level": "INFO"})})
+        logs.configure("INFO", "json", stream=open(os.devnull, "w"))  # noqa: SIM115 (process-long)
+    else:
+        quiet()
+    store = options.get("store", "memory")
+    if store != "memory":
+        config = config.model_copy(update={
+            "store": SecretStr(options["redis_url"]), "store_prefix": options["prefix"],
+            "sets": [] if store == "redis-pushed" else config.sets})
+    app = init_app(config)
+    if store == "redis-pushed":
+        async def push(app: web.Application) -> None:
+            await app[REGISTRY].put(integration_set)
+
+        app.on_startup.append(push)  # after the store is opened
+    serve_forever(app, ports, config.listen.event_loop)
 
 
 def start(target: Any, *args: Any) -> tuple[Any, int]:

@@ -1,6 +1,7 @@
 """bench/sql: the named-query endpoint against a direct pyodbc call of the same one-row query,
 and the validator per statement, cached and uncached. Prints numbers side by side; asserts
-nothing. Run: ``.venv/bin/python bench/sql.py [--n 2000] [--postgres] [--production-log]``.
+nothing. Run: ``.venv/bin/python bench/sql.py [--n 2000] [--postgres] [--production-log]
+[--store memory|redis-file|redis-pushed]``.
 
 * endpoint: ``POST /v1/queries/one_row`` through the whole service over real HTTP on 127.0.0.1
   (auth, session from the store, XSD-validated body, compile cache, one executor hop, XML rows);
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
 import sys
@@ -35,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pyodbc
 from aiohttp import web
 
-from bench.common import KEY, serve_forever, serve_service, serve_service_logging, start
+from bench.common import KEY, serve_forever, serve_service_with, start
 from integrator.config import IntegrationSet
 from integrator.config.service import EventLoopName, Listen
 from integrator.sql.compiler import compile_for
@@ -203,7 +205,8 @@ def validator_bench(rounds: int) -> None:
 
 
 def report(engine: str, n: int, times: dict[str, list[float]], cpu: dict[str, float],
-           kept: list[float], per_connect: list[float], production_log: bool) -> None:
+           kept: list[float], per_connect: list[float], production_log: bool,
+           store: str) -> None:
     median = {label: statistics.median(values) for label, values in times.items()}
     direct = statistics.median(kept)
     endpoint, floor, hop, query = (median["endpoint"], median["floor"], median["hop"],
@@ -212,7 +215,8 @@ def report(engine: str, n: int, times: dict[str, list[float]], cpu: dict[str, fl
           f"the floors on Python's asyncio loop (any aiohttp service), the service on "
           f"{SERVICE_LOOP} (listen.event_loop), "
           + ("logging as in production (INFO, access log)" if production_log
-             else "logging warnings only (--production-log: as in production)"))
+             else "logging warnings only (--production-log: as in production)")
+          + f", store: {store}")
     def line(label: str, key: str) -> None:
         print(f"  {label:<42} {us(times[key])}   serving CPU {cpu[key] * 1e6:7.1f} µs")
 
@@ -247,6 +251,16 @@ def report(engine: str, n: int, times: dict[str, list[float]], cpu: dict[str, fl
           f"{ISSUE_FLOOR_US:g} µs, is {OWN_TARGET_US / ISSUE_FLOOR_US:4.2f}x it")
 
 
+def _remove_keys(url: str, prefix: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    keys = list(client.scan_iter(match=prefix + "*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=2000)
@@ -254,7 +268,15 @@ async def main() -> None:
     parser.add_argument("--production-log", action="store_true",
                         help="the service logs as in production: INFO, JSON, an access line per "
                              "request (to /dev/null); default: warnings only, no access log")
+    parser.add_argument("--store", choices=["memory", "redis-file", "redis-pushed"],
+                        default="memory",
+                        help="the service's store: memory (default); Redis at 127.0.0.1:6379 with "
+                             "the set from the configuration (the session read per request) or "
+                             "pushed into the store (the session and the set's version read)")
     args = parser.parse_args()
+    prefix = f"bench-sql:{os.getpid()}:"
+    options = {"production_log": args.production_log, "store": args.store,
+               "redis_url": "redis://127.0.0.1:6379/0", "prefix": prefix}
     from simulators.demodb.generate import ensure
 
     folder = Path(tempfile.mkdtemp(prefix="bench-sql-"))
@@ -281,8 +303,8 @@ async def main() -> None:
                 # the query floor on the loop the service serves on (listen.event_loop)
                 "query-loop": Target(_serve_floor, (connection_string, sql, SERVICE_LOOP),
                                      "/floor-query", session=False),
-                "endpoint": Target(serve_service_logging if args.production_log else serve_service,
-                                   (set_to_json(integration_set).decode(),),
+                "endpoint": Target(serve_service_with,
+                                   (set_to_json(integration_set).decode(), json.dumps(options)),
                                    "/v1/queries/one_row", session=True),
             }
             try:
@@ -291,10 +313,12 @@ async def main() -> None:
                 for server in servers.values():
                     server.close()
             kept, per_connect = direct_times(integration_set, args.n)
-            report(engine, args.n, times, cpu, kept, per_connect, args.production_log)
+            report(engine, args.n, times, cpu, kept, per_connect, args.production_log, args.store)
     finally:
         if args.postgres:
             drop_postgres("crm_sql_bench")
+        if args.store != "memory":
+            _remove_keys(options["redis_url"], prefix)
     validator_bench(rounds=20)
 
 
