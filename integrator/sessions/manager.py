@@ -74,7 +74,8 @@ class SessionManager:
         self._store = store
         self._registry = registry
         self.idle_ttl_s = idle_ttl_s
-        self._contexts: dict[tuple[str, str, bytes], Context] = {}
+        # session id -> (caller, stored record, the Context built from them)
+        self._contexts: dict[str, tuple[str, bytes, Context]] = {}
 
     async def default_set(self, user: str) -> StoredSet:
         permitted: list[StoredSet] = []
@@ -109,16 +110,23 @@ class SessionManager:
         return OpenedSession(session_id, user, stored, self.idle_ttl_s)
 
     async def _load(self, session_id: str, caller: str) -> dict[str, str]:
-        return await self._record(session_id, caller, await self._raw(session_id))
+        return await self._record(session_id, caller, (await self._raw(session_id))[0])
 
-    async def _raw(self, session_id: str) -> bytes:
-        """The stored record of a session, its idle time restarted."""
+    async def _raw(self, session_id: str, version_key: str | None = None
+                   ) -> tuple[bytes, int | None]:
+        """The stored record of a session, its idle time restarted; with ``version_key``, the
+        version of that key read in the same round trip (else None)."""
         if not _SESSION_ID.match(session_id):
             raise SessionExpired("the session id is not valid; open a new session")
-        raw = await self._store.get_and_touch(_key(session_id), self.idle_ttl_s)
+        version = None
+        if version_key is None:
+            raw = await self._store.get_and_touch(_key(session_id), self.idle_ttl_s)
+        else:
+            raw, version = await self._store.get_and_touch_with_version(
+                _key(session_id), self.idle_ttl_s, version_key)
         if raw is None:
             raise SessionExpired(_EXPIRED)
-        return raw
+        return raw, version
 
     async def _record(self, session_id: str, caller: str, raw: bytes) -> dict[str, str]:
         """The record of ``caller``'s session (``SessionExpired`` for another caller's)."""
@@ -155,11 +163,18 @@ class SessionManager:
         Every call reads the session from the store (restarting its idle time) and finds its set
         in the registry; the ``Context`` built from them is kept for the same stored record, caller
         and set version (it is plain data), so a request pays no JSON reading, membership lookup or
-        credentials for a session it has seen."""
-        raw = await self._raw(session_id)
-        kept = self._contexts.get((session_id, caller, raw))
-        if kept is not None and await self._registry.find(kept.set_code) is kept.stored_set:
-            return kept
+        credentials for a session it has seen. For a set pushed into the store, the set's version
+        is read in the same round trip as the session (one store round trip per request, not
+        two)."""
+        kept = self._contexts.get(session_id)
+        version_key = self._registry.version_key(kept[2].set_code) if kept is not None else None
+        raw, version = await self._raw(session_id, version_key)
+        if kept is not None and kept[0] == caller and kept[1] == raw:
+            context = kept[2]
+            current = (self._registry.at_version(context.set_code, version)
+                       if version_key is not None else await self._registry.find(context.set_code))
+            if current is context.stored_set:
+                return context
         record = await self._record(session_id, caller, raw)
         user, set_code = record["user"], record["set"]
         stored = await self._registry.find(set_code)
@@ -169,9 +184,9 @@ class SessionManager:
         member = _member(stored, user)
         context = Context(_ref(session_id), user, stored, member,
                           credentials_for(stored.integration_set, member))
-        if len(self._contexts) >= _CONTEXTS_KEPT:
+        if len(self._contexts) >= _CONTEXTS_KEPT and session_id not in self._contexts:
             self._contexts.clear()
-        self._contexts[(session_id, caller, raw)] = context
+        self._contexts[session_id] = (caller, raw, context)
         return context
 
     async def count(self) -> int:

@@ -71,6 +71,18 @@ class SetRegistry:
         self._cache[code] = stored
         return stored
 
+    def version_key(self, code: str) -> str | None:
+        """The store key whose version tells whether the set ``code`` changed (read with a
+        session in one round trip: ``Store.get_and_touch_with_version``); None for a set from
+        the configuration files, which does not change while the process runs."""
+        return None if code in self._files else SET_KEY + code
+
+    def at_version(self, code: str, version: int | None) -> StoredSet | None:
+        """The set ``code`` as this process last read it, if the store still holds that version
+        (None: ``find`` it)."""
+        cached = self._cache.get(code)
+        return cached if cached is not None and cached.version == version else None
+
     async def get(self, code: str) -> StoredSet:
         found = await self.find(code)
         if found is None:

@@ -40,6 +40,12 @@ class Store(Protocol):
         """Read a value and restart its time to live (idle expiry)."""
         ...
 
+    async def get_and_touch_with_version(self, key: str, ttl_s: float,
+                                         versioned_key: str) -> tuple[bytes | None, int | None]:
+        """``get_and_touch(key, ttl_s)`` and ``get_version(versioned_key)`` in one round trip
+        (a session and the version of its set, read on every request)."""
+        ...
+
     async def delete(self, key: str) -> bool: ...
 
     async def delete_if_equal(self, key: str, value: bytes) -> bool:
@@ -120,6 +126,10 @@ class MemoryStore:
         if value is not None:
             self._values[key] = (value, self._expiry(ttl_s))
         return value
+
+    async def get_and_touch_with_version(self, key: str, ttl_s: float,
+                                         versioned_key: str) -> tuple[bytes | None, int | None]:
+        return await self.get_and_touch(key, ttl_s), await self.get_version(versioned_key)
 
     async def delete(self, key: str) -> bool:
         existed = self._live(key) is not None
@@ -268,6 +278,14 @@ class RedisStore:
     async def get_and_touch(self, key: str, ttl_s: float) -> bytes | None:
         return _as_bytes(await self._call(
             self._redis.getex(self._k(key), px=_ms(ttl_s))))
+
+    async def get_and_touch_with_version(self, key: str, ttl_s: float,
+                                         versioned_key: str) -> tuple[bytes | None, int | None]:
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.getex(self._k(key), px=_ms(ttl_s))
+        pipe.hget(self._k(versioned_key), "version")
+        value, version = await self._call(pipe.execute())
+        return _as_bytes(value), int(version) if version is not None else None
 
     async def delete(self, key: str) -> bool:
         return bool(await self._call(self._redis.delete(self._k(key))))

@@ -10,6 +10,9 @@ from aiohttp.test_utils import TestClient
 from lxml import etree
 
 from integrator.api.keys import SESSIONS
+from integrator.sessions.manager import SessionManager
+from integrator.sessions.registry import SetRegistry
+from integrator.sessions.store import Store
 from tests.fixtures.common import AUTH, netsis_set, open_session, service_config, tiger_set
 
 
@@ -169,4 +172,62 @@ async def test_a_kept_context_follows_the_session_and_its_set(client: TestClient
     assert (await sessions.resolve(session, "crm-core")).set_code == "NETSIS-TEST"
     await sessions.close(session, "crm-core")
     with pytest.raises(SessionExpired):
+        await sessions.resolve(session, "crm-core")
+
+
+class Counting:
+    """A store that counts the calls made to it (each one store round trip)."""
+
+    def __init__(self, inner: Store) -> None:
+        self.inner = inner
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self.inner, name)
+        if not callable(attribute):
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append(name)
+            return attribute(*args, **kwargs)
+
+        return call
+
+
+async def test_a_pushed_set_costs_one_store_round_trip_per_request_n6(any_store: Store) -> None:
+    """Issue 15: for a set pushed into the store, the session and the set's version are read in
+    one round trip; a new version pushed by another replica, and the set's removal, are seen on
+    the next request."""
+    from integrator.errors import SessionExpired
+
+    counting = Counting(any_store)
+    registry = SetRegistry(counting, [tiger_set("TIGER-FILE")])  # type: ignore[arg-type]
+    sessions = SessionManager(counting, registry, idle_ttl_s=60)  # type: ignore[arg-type]
+    other_replica = SetRegistry(any_store, [])
+    pushed = tiger_set("TIGER-PUSHED")
+    await other_replica.put(pushed)
+    session = (await sessions.open("ayse", "TIGER-PUSHED", "crm-core")).session_id
+    first = await sessions.resolve(session, "crm-core")
+    counting.calls.clear()
+    assert await sessions.resolve(session, "crm-core") is first
+    assert counting.calls == ["get_and_touch_with_version"]
+    # another replica pushes a new version: seen at once
+    await other_replica.put(pushed.model_copy(update={
+        "credentials": pushed.credentials.model_copy(update={"user": "LOGO2"})}))
+    again = await sessions.resolve(session, "crm-core")
+    assert again is not first and again.credentials.user == "LOGO2"
+    counting.calls.clear()
+    assert await sessions.resolve(session, "crm-core") is again
+    assert counting.calls == ["get_and_touch_with_version"]
+    # a set from the configuration files never changes while the process runs: the session only
+    await sessions.switch(session, "TIGER-FILE", "crm-core")
+    on_file = await sessions.resolve(session, "crm-core")
+    counting.calls.clear()
+    assert await sessions.resolve(session, "crm-core") is on_file
+    assert counting.calls == ["get_and_touch"]
+    # the pushed set removed by another replica: a session on it ends
+    await sessions.switch(session, "TIGER-PUSHED", "crm-core")
+    await sessions.resolve(session, "crm-core")
+    await other_replica.delete("TIGER-PUSHED")
+    with pytest.raises(SessionExpired, match="removed"):
         await sessions.resolve(session, "crm-core")

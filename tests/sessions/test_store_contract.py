@@ -41,6 +41,23 @@ async def test_get_and_touch_restarts_the_ttl(store: Store) -> None:
     assert await store.get_and_touch("s", 0.4) is None
 
 
+async def test_get_and_touch_with_version_reads_both_in_one_call(store: Store) -> None:
+    """The session and its set's version in one round trip (issue 15): the same answers as
+    ``get_and_touch`` and ``get_version`` apart, the touch included."""
+    assert await store.get_and_touch_with_version("s", 0.4, "v") == (None, None)
+    await store.set("s", b"x", ttl_s=0.4)
+    assert await store.get_and_touch_with_version("s", 0.4, "v") == (b"x", None)
+    first = await store.put_versioned("v", b"one")
+    assert await store.get_and_touch_with_version("s", 0.4, "v") == (b"x", first)
+    second = await store.put_versioned("v", b"two")
+    for _ in range(3):  # 3 x 0.2 s = longer than the TTL, but each read restarts it
+        await asyncio.sleep(0.2)
+        assert await store.get_and_touch_with_version("s", 0.4, "v") == (b"x", second)
+    await store.delete_versioned("v")
+    await asyncio.sleep(0.6)
+    assert await store.get_and_touch_with_version("s", 0.4, "v") == (None, None)
+
+
 async def test_set_if_absent_is_a_claim(store: Store) -> None:
     assert await store.set_if_absent("lock", b"me", ttl_s=5) is True
     assert await store.set_if_absent("lock", b"you", ttl_s=5) is False
