@@ -165,11 +165,11 @@ def products(db: Path, count: int) -> list[tuple[str, str]]:
     return [(str(code), str(unit)) for code, unit in rows]
 
 
-async def with_tiger_demo(prefix: str, work: Callable[[IntegrationSet, int, Path], Awaitable[None]]
-                          ) -> None:
+async def with_tiger_demo(prefix: str, work: Callable[[IntegrationSet, int, Path], Awaitable[None]],
+                          options: dict[str, Any] | None = None) -> None:
     """The Tiger demo database, the LogoObjectService simulator and the service (one set,
-    ``BENCH-TIGER``) each in a child process; ``work(set, service port, database)``; all cleaned
-    up after."""
+    ``BENCH-TIGER``; ``options`` as ``serve_service_with`` takes them) each in a child process;
+    ``work(set, service port, database)``; all cleaned up after (keys in Redis included)."""
     from integrator.sessions.registry import set_to_json
     from simulators.demodb.generate import ensure
 
@@ -179,7 +179,8 @@ async def with_tiger_demo(prefix: str, work: Callable[[IntegrationSet, int, Path
         db = folder / "tiger.db"
         logo, logo_port = start(serve_logo, str(db))
         integration_set = make_set(db, f"http://127.0.0.1:{logo_port}/LogoObjectService/Service")
-        service, port = start(serve_service, set_to_json(integration_set).decode())
+        service, port = start(serve_service_with, set_to_json(integration_set).decode(),
+                              json.dumps(options or {}))
         try:
             await work(integration_set, port, db)
         finally:
@@ -188,3 +189,23 @@ async def with_tiger_demo(prefix: str, work: Callable[[IntegrationSet, int, Path
                 child.join(5)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        if options and options.get("store", "memory") != "memory":
+            remove_keys(options["redis_url"], options["prefix"])
+
+
+def redis_options(store: str) -> dict[str, Any]:
+    """``serve_service_with``'s options for ``store`` (memory, or Redis at 127.0.0.1:6379 under a
+    prefix of this process)."""
+    return {"store": store, "redis_url": "redis://127.0.0.1:6379/0",
+            "prefix": f"bench:{os.getpid()}:"}
+
+
+def remove_keys(url: str, prefix: str) -> None:
+    """Remove what a bench wrote into Redis under ``prefix``."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    keys = list(client.scan_iter(match=prefix + "*"))
+    if keys:
+        client.delete(*keys)
+    client.close()

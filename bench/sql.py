@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pyodbc
 from aiohttp import web
 
-from bench.common import KEY, serve_forever, serve_service_with, start
+from bench.common import KEY, redis_options, remove_keys, serve_forever, serve_service_with, start
 from integrator.config import IntegrationSet
 from integrator.config.service import EventLoopName, Listen
 from integrator.sql.compiler import compile_for
@@ -251,16 +251,6 @@ def report(engine: str, n: int, times: dict[str, list[float]], cpu: dict[str, fl
           f"{ISSUE_FLOOR_US:g} µs, is {OWN_TARGET_US / ISSUE_FLOOR_US:4.2f}x it")
 
 
-def _remove_keys(url: str, prefix: str) -> None:
-    import redis
-
-    client = redis.Redis.from_url(url)
-    keys = list(client.scan_iter(match=prefix + "*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=2000)
@@ -274,9 +264,7 @@ async def main() -> None:
                              "the set from the configuration (the session read per request) or "
                              "pushed into the store (the session and the set's version read)")
     args = parser.parse_args()
-    prefix = f"bench-sql:{os.getpid()}:"
-    options = {"production_log": args.production_log, "store": args.store,
-               "redis_url": "redis://127.0.0.1:6379/0", "prefix": prefix}
+    options = {**redis_options(args.store), "production_log": args.production_log}
     from simulators.demodb.generate import ensure
 
     folder = Path(tempfile.mkdtemp(prefix="bench-sql-"))
@@ -318,7 +306,7 @@ async def main() -> None:
         if args.postgres:
             drop_postgres("crm_sql_bench")
         if args.store != "memory":
-            _remove_keys(options["redis_url"], prefix)
+            remove_keys(options["redis_url"], options["prefix"])
     validator_bench(rounds=20)
 
 

@@ -41,7 +41,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import aiohttp
 
-from bench.common import make_set, quiet, serve_bare, serve_service, session, start, with_tiger_demo
+from bench.common import (
+    make_set,
+    quiet,
+    redis_options,
+    serve_bare,
+    serve_service,
+    session,
+    start,
+    with_tiger_demo,
+)
 from integrator.api import render
 from integrator.api.inbound import parse_record
 from integrator.config import IntegrationSet
@@ -213,14 +222,15 @@ CREATE_TARGET_MS = 0.3  # issue 15 item 3: what the service adds over the direct
 ISSUE_ROUND_TRIP_MS = 0.146  # the bare round trip on the machine the issue measured
 
 
-async def creates(count: int) -> None:
+async def creates(count: int, store: str) -> None:
     async def work(integration_set: IntegrationSet, port: int, db: Path) -> None:
-        await _paired_creates(integration_set, port, count)
+        await _paired_creates(integration_set, port, count, store)
 
-    await with_tiger_demo("bench-sync-create-", work)
+    await with_tiger_demo("bench-sync-create-", work, redis_options(store))
 
 
-async def _paired_creates(integration_set: IntegrationSet, port: int, count: int) -> None:
+async def _paired_creates(integration_set: IntegrationSet, port: int, count: int,
+                          store: str) -> None:
     async with aiohttp.ClientSession() as http:
         headers = session(port)
         hub = ErpGateways(http, Metrics())
@@ -277,7 +287,7 @@ async def _paired_creates(integration_set: IntegrationSet, port: int, count: int
         s, d = statistics.median(service_times), statistics.median(direct_times)
         f = statistics.median(floor_times)
         print(f"\nsingle-account create, {count} each, alternating, one LogoObjectService simulator "
-              "(own process)")
+              f"(own process); the service's store: {store}")
         print(f"  POST /v1/accounts through the service: median {s * 1000:7.2f} ms")
         print(f"  direct gateway.create (payload ready):  median {d * 1000:7.2f} ms")
         print(f"  the same body to a bare aiohttp handler:  median {f * 1000:7.2f} ms  (the HTTP round "
@@ -297,11 +307,15 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=3, help="bulk read runs per size")
     parser.add_argument("--creates", type=int, default=300, help="0 skips the create bench")
+    parser.add_argument("--store", choices=["memory", "redis"], default="memory",
+                        help="the service's store in the create bench: memory (default) or Redis "
+                             "at 127.0.0.1:6379 (sessions, claims and links as in production)")
     args = parser.parse_args()
     quiet()
-    bulk_read(sorted(args.sizes), max(1, args.repeat))
+    if args.sizes != [0]:
+        bulk_read(sorted(args.sizes), max(1, args.repeat))
     if args.creates > 0:
-        asyncio.run(creates(args.creates))
+        asyncio.run(creates(args.creates, "redis-file" if args.store == "redis" else "memory"))
 
 
 if __name__ == "__main__":
