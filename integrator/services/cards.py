@@ -124,8 +124,8 @@ class Cards:
         if not record.crm_id:  # nothing to remember it by: the ERP's unique code is the guard
             return await self._create(context, entity, record, None)
         rid = RecordId(context.set_code, entity, record.crm_id)
-        async with self.ledger.claim(rid, ttl_s=self._claim_ttl(context.integration_set)):
-            remembered = await self.ledger.remembered(rid)
+        async with self.ledger.claim(rid, ttl_s=self._claim_ttl(context.integration_set)) as held:
+            remembered = held.remembered  # read with the claim, in the same store round trip
             if remembered is not None:
                 try:
                     key = await self._update(context, entity, remembered, record)
@@ -134,7 +134,7 @@ class Cards:
                 else:
                     await self.ledger.remember(rid, key)
                     return Saved(key, False, "updated")
-            pending = await self.ledger.pending(rid)
+            pending = held.pending
             if pending is not None:  # an earlier create of this record ended uncertain
                 found = await self.by_code(context, entity, pending)
                 await self.ledger.clear_pending(rid)

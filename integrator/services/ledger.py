@@ -52,6 +52,15 @@ class RecordId:
         return f"{PREFIX}{kind}:{self.set_code}:{self.entity}:{self.crm_id}"
 
 
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """What the ledger held for a record when its claim was taken: the link this service made
+    for it, and the ERP code of an earlier create whose outcome was unknown."""
+
+    remembered: ErpKey | None
+    pending: str | None
+
+
 class Ledger:
     """Claims, remembered links and pending reconciliations of CRM -> ERP creates."""
 
@@ -61,8 +70,10 @@ class Ledger:
         self._claim_wait_s = claim_wait_s
 
     @contextlib.asynccontextmanager
-    async def claim(self, rid: RecordId, *, ttl_s: float) -> AsyncIterator[None]:
-        """Hold the claim of one CRM record while its create runs (across replicas).
+    async def claim(self, rid: RecordId, *, ttl_s: float) -> AsyncIterator[Claimed]:
+        """Hold the claim of one CRM record while its create runs (across replicas); what the
+        ledger holds for the record (its link, a pending mark) as read once the claim was taken,
+        in the same store round trip.
 
         Waits up to ``claim_wait_s`` for a concurrent holder; then refuses with a retryable
         ``ERP_COMMIT_UNCERTAIN`` (the other call's write is in flight and its outcome unknown here;
@@ -72,7 +83,11 @@ class Ledger:
         token = secrets.token_hex(16).encode()
         deadline = time.monotonic() + self._claim_wait_s
         delay = POLL_FIRST_S
-        while not await self._store.set_if_absent(key, token, ttl_s=ttl_s):
+        while True:
+            taken, (link, pending) = await self._store.set_if_absent_then_get(
+                key, token, ttl_s=ttl_s, read=(rid.key("link"), rid.key("pending")))
+            if taken:
+                break
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise ErpCommitUncertain(
@@ -82,7 +97,7 @@ class Ledger:
             await asyncio.sleep(min(delay, remaining))
             delay = min(delay * 2, POLL_MAX_S)
         try:
-            yield
+            yield Claimed(_key_from(link), _code_from(pending))
         finally:
             await self._release(rid, key, token)
 
@@ -126,8 +141,7 @@ class Ledger:
         await self._store.delete(rid.key("link"))
 
     async def pending(self, rid: RecordId) -> str | None:
-        raw = await self._store.get(rid.key("pending"))
-        return raw.decode() if raw else None
+        return _code_from(await self._store.get(rid.key("pending")))
 
     async def mark_pending(self, rid: RecordId, code: str, *, ttl_s: float | None = None) -> None:
         """Remember that a write of this record ended with an unknown outcome (``code``: what to
@@ -141,6 +155,11 @@ class Ledger:
 
     async def clear_pending(self, rid: RecordId) -> None:
         await self._store.delete(rid.key("pending"))
+
+
+def _code_from(raw: bytes | None) -> str | None:
+    """The ERP code of a pending mark."""
+    return raw.decode() if raw else None
 
 
 def _key_from(raw: bytes | None) -> ErpKey | None:

@@ -14,7 +14,7 @@ session is) lives above the store, once.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any, Protocol, TypeVar
 
 import redis.asyncio as aioredis
@@ -34,6 +34,12 @@ class Store(Protocol):
 
     async def set_if_absent(self, key: str, value: bytes, *, ttl_s: float | None = None) -> bool:
         """Write only when the key does not exist (an atomic claim). True when written."""
+        ...
+
+    async def set_if_absent_then_get(self, key: str, value: bytes, *, ttl_s: float,
+                                     read: Sequence[str]) -> tuple[bool, list[bytes | None]]:
+        """``set_if_absent(key, value, ttl_s)`` and, after it in the same round trip, ``get`` of
+        each key of ``read`` (what the holder of a claim reads first)."""
         ...
 
     async def get_and_touch(self, key: str, ttl_s: float) -> bytes | None:
@@ -120,6 +126,10 @@ class MemoryStore:
             return False
         self._values[key] = (value, self._expiry(ttl_s))
         return True
+
+    async def set_if_absent_then_get(self, key: str, value: bytes, *, ttl_s: float,
+                                     read: Sequence[str]) -> tuple[bool, list[bytes | None]]:
+        return await self.set_if_absent(key, value, ttl_s=ttl_s), [self._live(k) for k in read]
 
     async def get_and_touch(self, key: str, ttl_s: float) -> bytes | None:
         value = self._live(key)
@@ -274,6 +284,17 @@ class RedisStore:
         px = None if ttl_s is None else _ms(ttl_s)
         result = await self._call(self._redis.set(self._k(key), value, px=px, nx=True))
         return bool(result)
+
+    async def set_if_absent_then_get(self, key: str, value: bytes, *, ttl_s: float,
+                                     read: Sequence[str]) -> tuple[bool, list[bytes | None]]:
+        # a pipeline runs its commands in order: the reads see what was there once the claim was
+        # taken, as reads in round trips of their own would
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.set(self._k(key), value, px=_ms(ttl_s), nx=True)
+        for other in read:
+            pipe.get(self._k(other))
+        taken, *values = await self._call(pipe.execute())
+        return bool(taken), [_as_bytes(v) for v in values]
 
     async def get_and_touch(self, key: str, ttl_s: float) -> bytes | None:
         return _as_bytes(await self._call(

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from integrator.model import ErpKey
 from integrator.services import ledger as ledger_module
 from integrator.services.ledger import Ledger, RecordId
 from integrator.sessions.store import Store
@@ -95,3 +96,17 @@ async def test_a_release_run_again_leaves_a_newer_claim_alone(store: Store) -> N
     await asyncio.gather(*ledger_module._RELEASING)
     assert await store.get(RID.key("claim")) == b"another request"
     await store.delete(RID.key("claim"))
+
+
+async def test_a_claim_hands_over_the_link_and_the_pending_mark_read_with_it(store: Store) -> None:
+    """Issue 15: the record's link and pending mark are read in the claim's own round trip."""
+    ledger = Ledger(store, remember_ttl_s=60, claim_wait_s=0.1)
+    async with ledger.claim(RID, ttl_s=30) as held:
+        assert (held.remembered, held.pending) == (None, None)
+        await ledger.remember(RID, ErpKey("42", code="120.01"))
+        await ledger.mark_pending(RID, "120.02")
+    async with ledger.claim(RID, ttl_s=30) as held:
+        assert held.remembered == ErpKey("42", code="120.01")
+        assert held.pending == "120.02"
+    await ledger.forget(RID)
+    await ledger.clear_pending(RID)

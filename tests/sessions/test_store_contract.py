@@ -58,6 +58,26 @@ async def test_get_and_touch_with_version_reads_both_in_one_call(store: Store) -
     assert await store.get_and_touch_with_version("s", 0.4, "v") == (None, None)
 
 
+async def test_set_if_absent_then_get_claims_and_reads_in_one_call(store: Store) -> None:
+    """A claim and what its holder reads first, in one round trip (issue 15): the reads see what
+    was there once the claim was taken; a claim not taken reads too."""
+    await store.set("link", b"L")
+    taken, values = await store.set_if_absent_then_get("claim", b"me", ttl_s=5,
+                                                       read=["link", "pending"])
+    assert (taken, values) == (True, [b"L", None])
+    assert await store.get("claim") == b"me"
+    await store.set("pending", b"P")
+    taken, values = await store.set_if_absent_then_get("claim", b"other", ttl_s=5,
+                                                       read=["link", "pending"])
+    assert (taken, values) == (False, [b"L", b"P"])
+    assert await store.get("claim") == b"me"
+    assert await store.delete_if_equal("claim", b"me") is True
+    taken, values = await store.set_if_absent_then_get("claim", b"other", ttl_s=0.2, read=[])
+    assert (taken, values) == (True, [])
+    await asyncio.sleep(0.4)  # the claim expires should its holder die
+    assert await store.get("claim") is None
+
+
 async def test_set_if_absent_is_a_claim(store: Store) -> None:
     assert await store.set_if_absent("lock", b"me", ttl_s=5) is True
     assert await store.set_if_absent("lock", b"you", ttl_s=5) is False
