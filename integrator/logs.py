@@ -78,15 +78,12 @@ def sensitive_key(key: str) -> bool:
 
 
 def _redact_value(value: Any, depth: int = 0) -> Any:
-    kind = type(value)
-    if kind is str:
+    if isinstance(value, str):
         return scrub(value)
-    if kind in _PLAIN or depth > 20:
+    if type(value) in _PLAIN or depth > 20:
         return value
     if isinstance(value, SecretStr):
         return MASK
-    if isinstance(value, str):
-        return scrub(value)
     if isinstance(value, Mapping):
         return {k: (MASK if isinstance(k, str) and sensitive_key(k) and v not in (None, "")
                     else _redact_value(v, depth + 1)) for k, v in value.items()}
@@ -98,18 +95,11 @@ def _redact_value(value: Any, depth: int = 0) -> Any:
 def redact(
     _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
-    """structlog processor: mask sensitive keys and scrub secrets out of strings (the usual
-    value, a plain string or number under a known key, without a call per value)."""
-    verdicts = _KEY_VERDICTS
+    """structlog processor: mask sensitive keys and scrub secrets out of strings (numbers and
+    None are left as they are)."""
     for key, value in list(event_dict.items()):
-        secret = verdicts.get(key)
-        if secret is None:
-            secret = sensitive_key(key)
-        if secret and key != "event" and value not in (None, ""):
+        if key != "event" and sensitive_key(key) and value not in (None, ""):
             event_dict[key] = MASK
-        elif type(value) is str:
-            if _SCRUB_TRIGGER.search(value) is not None:
-                event_dict[key] = scrub(value)
         elif type(value) not in _PLAIN:
             event_dict[key] = _redact_value(value)
     return event_dict
