@@ -85,7 +85,8 @@ class Metrics:
             "integrator_http_request_duration_seconds", "HTTP request latency by route template",
             ["method", "route"], buckets=LATENCY_BUCKETS, registry=r)
         self._request_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
-        self._sql_children: dict[tuple[str, str], tuple[Any, Any, Any]] = {}
+        self._sql_children: dict[tuple[str, str], Any] = {}
+        self._sql_set_children: dict[str, tuple[Any, Any]] = {}
         self.store_gauges = StoreGauges()
         r.register(self.store_gauges)
         # ERP gateways
@@ -144,11 +145,17 @@ class Metrics:
         """The latency, rows and round-trip children of a set's statement, kept like the request
         children (statement names are the set's: configured, few)."""
         key = (set_code, statement)
-        found = self._sql_children.get(key)
+        latency = self._sql_children.get(key)
+        if latency is None:
+            latency = self._sql_children[key] = self.sql_latency.labels(set_code, statement)
+        return (latency, *self.sql_set_children(set_code))
+
+    def sql_set_children(self, set_code: str) -> tuple[Any, Any]:
+        """The rows and round-trip children of a set, kept."""
+        found = self._sql_set_children.get(set_code)
         if found is None:
-            found = (self.sql_latency.labels(set_code, statement), self.sql_rows.labels(set_code),
-                     self.sql_round_trips.labels(set_code))
-            self._sql_children[key] = found
+            found = (self.sql_rows.labels(set_code), self.sql_round_trips.labels(set_code))
+            self._sql_set_children[set_code] = found
         return found
 
     def render(self) -> bytes:

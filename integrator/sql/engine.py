@@ -113,8 +113,7 @@ class SqlEngine:
                 from None
 
     def _round_trip(self, set_code: str) -> Callable[[], None]:
-        counter = self._metrics.sql_round_trips.labels(set_code)
-        return counter.inc
+        return self._metrics.sql_set_children(set_code)[1].inc  # type: ignore[no-any-return]
 
     # -- compile --
     @staticmethod
@@ -188,7 +187,7 @@ class SqlEngine:
         pool = self._pool(integration_set, "reader")
         timeout = db.login_timeout_s + db.query_timeout_s * len(statements) + BACKSTOP_SLACK_S
         started = time.perf_counter()
-        name = statements[0].name if len(statements) == 1 else "+".join(s.name for s in statements)
+        name = "+".join(s.name for s in statements)
         latency, rows, round_trips = self._metrics.sql_children(integration_set.code, name)
         try:
             results = await self._hop(
@@ -235,7 +234,7 @@ class SqlEngine:
                     break
                 total += len(batch)
                 yield Result(columns, batch)
-            self._metrics.sql_rows.labels(integration_set.code).inc(total)
+            self._metrics.sql_set_children(integration_set.code)[0].inc(total)
         except IntegratorError as error:
             self._metrics.sql_errors.labels(integration_set.code, error.code).inc()
             raise
