@@ -263,6 +263,8 @@ class _Builder:
             product = self.record(children[0])
             del children[0]
         fields = self.fields(element, children)
+        # a Line has only crmId and ref: read here rather than through _card's longer chain (500
+        # lines of a quote; the inbound step is at its target's line, docs/performance.md §1)
         crm_id = ref = None
         for name, value in element.items():
             if value:
