@@ -306,7 +306,7 @@ class RedisStore:
         pipe.getex(self._k(key), px=_ms(ttl_s))
         pipe.hget(self._k(versioned_key), "version")
         value, version = await self._call(pipe.execute())
-        return _as_bytes(value), int(version) if version is not None else None
+        return _as_bytes(value), _as_version(version)
 
     async def delete(self, key: str) -> bool:
         return bool(await self._call(self._redis.delete(self._k(key))))
@@ -326,8 +326,7 @@ class RedisStore:
         return int(version), _as_bytes(data) or b""
 
     async def get_version(self, key: str) -> int | None:
-        value = await self._call(self._redis.hget(self._k(key), "version"))
-        return int(value) if value is not None else None
+        return _as_version(await self._call(self._redis.hget(self._k(key), "version")))
 
     async def delete_versioned(self, key: str) -> bool:
         return bool(await self._call(self._redis.delete(self._k(key))))
@@ -370,6 +369,11 @@ def _ms(seconds: float) -> int:
 
 def _as_bytes(value: bytes | str | None) -> bytes | None:
     return value.encode() if isinstance(value, str) else value
+
+
+def _as_version(value: bytes | str | None) -> int | None:
+    """A version field as Redis answers it."""
+    return int(value) if value is not None else None
 
 
 def _glob_escape(text: str) -> str:
