@@ -85,9 +85,7 @@ def bench_config(integration_set: IntegrationSet) -> ServiceConfig:
 def serve_service(set_json: str, ports: Any) -> None:
     """In a child process: the whole service with one set, API key ``KEY``, memory store, on the
     event loop the service is configured to serve on (``listen.event_loop``)."""
-    config = bench_config(IntegrationSet.model_validate_json(set_json))
-    quiet()
-    serve_forever(init_app(config), ports, config.listen.event_loop)
+    serve_service_with(set_json, "{}", ports)
 
 
 def serve_service_with(set_json: str, options_json: str, ports: Any) -> None:
@@ -205,7 +203,7 @@ def remove_keys(url: str, prefix: str) -> None:
     import redis
 
     client = redis.Redis.from_url(url)
-    keys = list(client.scan_iter(match=prefix + "*"))
-    if keys:
-        client.delete(*keys)
+    keys = list(client.scan_iter(match=prefix + "*", count=1000))
+    for chunk in range(0, len(keys), 1000):
+        client.delete(*keys[chunk:chunk + 1000])
     client.close()

@@ -56,7 +56,7 @@ import aiohttp
 import redis
 from aiohttp import web
 
-from bench.common import FORK, KEY, SECURITY, quiet, serve_logo, session, start
+from bench.common import FORK, KEY, SECURITY, quiet, remove_keys, serve_logo, session, start
 from integrator.api.middlewares import hash_key
 from simulators.demodb.generate import ensure
 
@@ -558,11 +558,7 @@ def main() -> None:
         logo.join(10)
     finally:
         with contextlib.suppress(redis.RedisError):
-            client = redis.Redis.from_url(REDIS_URL)
-            keys = list(client.scan_iter(match=prefix + "*", count=1000))
-            for chunk in range(0, len(keys), 1000):
-                client.delete(*keys[chunk:chunk + 1000])
-            client.close()
+            remove_keys(REDIS_URL, prefix)
         shutil.rmtree(folder, ignore_errors=True)
 
 
