@@ -23,6 +23,9 @@ from simulators.demodb.generate import (
 from simulators.demodb.schema import statements
 
 ADMIN_CONNECTION = "DRIVER={PostgreSQL Unicode};SERVER=127.0.0.1;PORT=5432;DATABASE=test;UID=postgres;"
+# the key of the advisory lock that serialises role and database setup between processes (the
+# xdist workers of one test run load their databases at the same time, with the same roles)
+SETUP_LOCK = 0x43524D53514C  # "CRMSQL"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +81,9 @@ def load_postgres(kind: str, *, dbname: str, owner: str, reader: str, password: 
     connection = _admin(admin=admin)
     try:
         cursor = connection.cursor()
+        # two processes creating or altering the same role at once fail ("role already
+        # exists", "tuple concurrently updated"): one at a time, released with the connection
+        cursor.execute("SELECT pg_advisory_lock(?)", SETUP_LOCK)
         _ensure_role(cursor, owner, password)
         _ensure_role(cursor, reader, password)
         cursor.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
