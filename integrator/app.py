@@ -11,7 +11,6 @@ import errno
 import gc
 import re
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import aiohttp
 import structlog
@@ -44,6 +43,7 @@ from integrator.sessions.registry import SetRegistry
 from integrator.sessions.seal import Sealer
 from integrator.sessions.store import open_store
 from integrator.sql.engine import SqlEngine
+from integrator.sql.threads import LifoExecutor
 
 log = structlog.get_logger("integrator.app")
 
@@ -74,8 +74,8 @@ async def erp_gateways(app: web.Application) -> AsyncIterator[None]:
 
 
 async def odbc_executor(app: web.Application) -> AsyncIterator[None]:
-    executor = ThreadPoolExecutor(max_workers=app[CONFIG].odbc.max_workers,
-                                  thread_name_prefix="odbc")
+    # the most recently idle thread takes the next hop (warm; integrator.sql.threads)
+    executor = LifoExecutor(app[CONFIG].odbc.max_workers, thread_name_prefix="odbc")
     app[ODBC_EXECUTOR] = executor
     yield
     executor.shutdown(wait=True, cancel_futures=True)

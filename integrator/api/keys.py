@@ -5,7 +5,7 @@ Modules read app state through these keys only; nothing is stored under string k
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 CONFIG: web.AppKey[ServiceConfig] = web.AppKey("config")
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
 HTTP: web.AppKey[aiohttp.ClientSession] = web.AppKey("http")
-ODBC_EXECUTOR: web.AppKey[ThreadPoolExecutor] = web.AppKey("odbc_executor")
+ODBC_EXECUTOR: web.AppKey[Executor] = web.AppKey("odbc_executor")
 STORE: web.AppKey[Store] = web.AppKey("store")
 REGISTRY: web.AppKey[SetRegistry] = web.AppKey("registry")
 SESSIONS: web.AppKey[SessionManager] = web.AppKey("sessions")

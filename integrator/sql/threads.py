@@ -1,0 +1,128 @@
+"""The ODBC thread pool: a bounded executor whose most recently idle thread takes the next job
+(N7; issue 15 item 2).
+
+``concurrent.futures.ThreadPoolExecutor`` hands a job to whichever idle thread its queue wakes,
+and waiting threads are woken roughly in turn: under load every hop of a request lands on a
+different thread, with a cold stack, cold caches and often another core. Measured on a one-row
+SQLite query in a hop (`bench/sql.py`, docs/performance.md §2), the rotation costs 25-40 µs per
+hop over one warm thread. This pool keeps its idle threads on a stack: the thread that finished
+last (still warm, most likely still on the core, and holding the connection that the set's pool
+hands out last — ``pool.Pool`` is a stack too) takes the next job; the threads below it sleep
+until a burst needs them.
+
+It is a ``concurrent.futures.Executor`` in every way the service relies on: ``submit`` returns a
+``Future`` (``loop.run_in_executor`` wraps it; a cancelled hop that has not started never runs),
+at most ``max_workers`` threads exist, they start when a job finds none idle, and ``shutdown``
+(with ``wait`` and ``cancel_futures``) runs what was submitted before it unless cancelled and
+refuses new jobs. Its threads are daemon threads: the application shuts the pool down in its
+cleanup (``app.odbc_executor``); a process that ends without it does not wait on them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from typing import Any, ParamSpec, TypeVar
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+_Job = tuple["Future[Any]", Callable[..., Any], tuple[Any, ...], dict[str, Any]]
+
+
+class _Worker:
+    __slots__ = ("job", "wake")
+
+    def __init__(self) -> None:
+        self.job: _Job | None = None
+        self.wake = threading.Lock()  # held while the worker sleeps; released to wake it
+        self.wake.acquire()
+
+
+class LifoExecutor(Executor):
+    """A bounded thread pool that hands each job to the most recently idle thread."""
+
+    def __init__(self, max_workers: int, thread_name_prefix: str = "lifo") -> None:
+        if max_workers < 1:
+            raise ValueError("max_workers must be at least 1")
+        self._max_workers = max_workers
+        self._prefix = thread_name_prefix
+        self._lock = threading.Lock()
+        self._idle: list[_Worker] = []  # a stack: the last to go idle is woken first
+        self._backlog: deque[_Job] = deque()  # jobs no idle thread could take yet
+        self._threads: list[threading.Thread] = []
+        self._shutdown = False
+
+    @property
+    def thread_count(self) -> int:
+        return len(self._threads)
+
+    @property
+    def idle_count(self) -> int:
+        return len(self._idle)
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        future: Future[T] = Future()
+        job: _Job = (future, fn, args, kwargs)
+        with self._lock:
+            if self._shutdown:
+                raise RuntimeError("cannot schedule new futures after shutdown")
+            if self._idle:
+                worker = self._idle.pop()
+                worker.job = job
+                worker.wake.release()
+                return future
+            self._backlog.append(job)
+            if len(self._threads) < self._max_workers:
+                thread = threading.Thread(target=self._serve, args=(_Worker(),), daemon=True,
+                                          name=f"{self._prefix}_{len(self._threads)}")
+                self._threads.append(thread)
+                thread.start()
+        return future
+
+    def _serve(self, worker: _Worker) -> None:
+        while True:
+            with self._lock:
+                if self._backlog:
+                    job: _Job | None = self._backlog.popleft()
+                elif self._shutdown:
+                    return
+                else:
+                    self._idle.append(worker)
+                    job = None
+            if job is None:
+                worker.wake.acquire()  # until submit (a job) or shutdown (None) wakes it
+                job, worker.job = worker.job, None
+                if job is None:
+                    return
+            _run(job)
+            del job  # drop the job's references (its result, its arguments) while idle
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            self._shutdown = True
+            if cancel_futures:
+                while self._backlog:
+                    self._backlog.popleft()[0].cancel()
+            idle, self._idle = self._idle, []
+            threads = list(self._threads)
+        for worker in idle:
+            worker.job = None
+            worker.wake.release()
+        if wait:
+            for thread in threads:
+                thread.join()
+
+
+def _run(job: _Job) -> None:
+    future, fn, args, kwargs = job
+    if not future.set_running_or_notify_cancel():
+        return
+    try:
+        result = fn(*args, **kwargs)
+    except BaseException as error:  # handed to the waiting side, as concurrent.futures does
+        future.set_exception(error)
+    else:
+        future.set_result(result)
