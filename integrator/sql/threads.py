@@ -53,6 +53,10 @@ class LifoExecutor(Executor):
         self._idle: list[_Worker] = []  # a stack: the last to go idle is woken first
         self._backlog: deque[_Job] = deque()  # jobs no idle thread could take yet
         self._threads: list[threading.Thread] = []
+        # workers whose job's result is set but that have not come back for the next job: the
+        # result wakes the caller, whose next hop often arrives before its thread is idle again;
+        # such a hop waits for that thread rather than starting a cold one
+        self._finishing = 0
         self._shutdown = False
 
     @property
@@ -75,7 +79,7 @@ class LifoExecutor(Executor):
                 worker.wake.release()
                 return future
             self._backlog.append(job)
-            if len(self._threads) < self._max_workers:
+            if len(self._backlog) > self._finishing and len(self._threads) < self._max_workers:
                 thread = threading.Thread(target=self._serve, args=(_Worker(),), daemon=True,
                                           name=f"{self._prefix}_{len(self._threads)}")
                 self._threads.append(thread)
@@ -83,8 +87,11 @@ class LifoExecutor(Executor):
         return future
 
     def _serve(self, worker: _Worker) -> None:
+        finished = False
         while True:
             with self._lock:
+                if finished:
+                    self._finishing -= 1
                 if self._backlog:
                     job: _Job | None = self._backlog.popleft()
                 elif self._shutdown:
@@ -97,8 +104,25 @@ class LifoExecutor(Executor):
                 job, worker.job = worker.job, None
                 if job is None:
                     return
-            _run(job)
+            finished = self._run(job)
             del job  # drop the job's references (its result, its arguments) while idle
+
+    def _run(self, job: _Job) -> bool:
+        """Run a job unless it was cancelled; whether it ran (and so counts as finishing)."""
+        future, fn, args, kwargs = job
+        if not future.set_running_or_notify_cancel():
+            return False
+        try:
+            result = fn(*args, **kwargs)
+        except BaseException as error:  # handed to the waiting side, as concurrent.futures does
+            with self._lock:
+                self._finishing += 1
+            future.set_exception(error)
+        else:
+            with self._lock:
+                self._finishing += 1
+            future.set_result(result)
+        return True
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         with self._lock:
@@ -115,14 +139,3 @@ class LifoExecutor(Executor):
             for thread in threads:
                 thread.join()
 
-
-def _run(job: _Job) -> None:
-    future, fn, args, kwargs = job
-    if not future.set_running_or_notify_cancel():
-        return
-    try:
-        result = fn(*args, **kwargs)
-    except BaseException as error:  # handed to the waiting side, as concurrent.futures does
-        future.set_exception(error)
-    else:
-        future.set_result(result)
