@@ -30,9 +30,12 @@ def until(condition: Callable[[], bool]) -> None:
         time.sleep(0.001)
 
 
-def held(gate: threading.Event) -> Callable[[], int]:
-    """A job that waits for its gate and returns the thread it ran on."""
+def held(gate: threading.Event, running: list[int] | None = None) -> Callable[[], int]:
+    """A job that waits for its gate and returns the thread it ran on (and, while it waits, is
+    in ``running``: a started thread may take a while to reach its first job on a busy machine)."""
     def job() -> int:
+        if running is not None:
+            running.append(threading.get_ident())
         assert gate.wait(WAIT_S)
         return threading.get_ident()
     return job
@@ -48,8 +51,9 @@ def test_results_and_exceptions_reach_the_caller_n7(pool: LifoExecutor) -> None:
 
 def test_the_thread_that_went_idle_last_takes_the_next_job_n7(pool: LifoExecutor) -> None:
     gates = [threading.Event() for _ in range(3)]
-    futures = [pool.submit(held(gate)) for gate in gates]
-    until(lambda: pool.thread_count == 3)
+    running: list[int] = []
+    futures = [pool.submit(held(gate, running)) for gate in gates]
+    until(lambda: len(running) == 3)
     threads = []
     for number, (gate, future) in enumerate(zip(gates, futures, strict=True), start=1):
         gate.set()  # the three finish one after another, in this order
@@ -74,7 +78,9 @@ def test_sequential_hops_stay_on_one_thread_n7(pool: LifoExecutor) -> None:
 
 def test_at_most_max_workers_threads_and_a_backlog_runs_in_order_n7(pool: LifoExecutor) -> None:
     gate = threading.Event()
-    blocked = [pool.submit(held(gate)) for _ in range(3)]
+    running: list[int] = []
+    blocked = [pool.submit(held(gate, running)) for _ in range(3)]
+    until(lambda: len(running) == 3)
     done: list[int] = []
     lock = threading.Lock()
 
@@ -136,7 +142,9 @@ def test_an_asyncio_timeout_cancels_a_hop_still_waiting_for_a_thread_n7() -> Non
 def test_shutdown_runs_or_cancels_the_backlog_and_refuses_new_jobs_n7(cancel: bool) -> None:
     pool = LifoExecutor(2)
     gate = threading.Event()
-    running = [pool.submit(held(gate)) for _ in range(2)]
+    started: list[int] = []
+    running = [pool.submit(held(gate, started)) for _ in range(2)]
+    until(lambda: len(started) == 2)
     backlog: list[Future[int]] = [pool.submit(lambda n=n: n) for n in range(5)]  # type: ignore[misc]
     stopper = threading.Thread(target=pool.shutdown, kwargs={"cancel_futures": cancel})
     stopper.start()
@@ -180,3 +188,74 @@ def test_many_submitters_at_once_n7(pool: LifoExecutor) -> None:
         thread.join(WAIT_S * 3)
     assert results == [[n * n for n in range(500)]] * 4
     assert pool.thread_count <= 3
+
+
+# -- hop: the asyncio side the SQL engine uses ---------------------------------------------------
+def test_a_hop_hands_its_result_or_exception_to_the_awaiting_coroutine_n7(pool: LifoExecutor) -> None:
+    main = threading.get_ident()
+
+    async def scenario() -> None:
+        assert await pool.hop(threading.get_ident) != main
+        assert await pool.hop(lambda: 6 * 7) == 42
+        with pytest.raises(ZeroDivisionError):
+            await pool.hop(lambda: 1 // 0)
+        with pytest.raises(RuntimeError, match="StopIteration"):  # an asyncio future refuses it
+            await pool.hop(lambda: next(iter(())))
+        # the threads stay the pool's own: sequential hops keep to one warm thread
+        assert len({await pool.hop(threading.get_ident) for _ in range(20)}) == 1
+
+    asyncio.run(scenario())
+
+
+def test_a_hop_cancelled_while_it_waits_for_a_thread_never_runs_n7() -> None:
+    pool = LifoExecutor(1)
+    gate = threading.Event()
+    ran = threading.Event()
+
+    async def scenario() -> None:
+        busy = pool.hop(held(gate))
+        waiting = pool.hop(ran.set)
+        waiting.cancel()
+        gate.set()
+        await busy
+        assert await pool.hop(lambda: "after") == "after"
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+
+    try:
+        asyncio.run(scenario())
+        assert not ran.is_set()
+    finally:
+        pool.shutdown()
+
+
+def test_shutdown_cancels_the_hops_of_the_backlog_n7() -> None:
+    pool = LifoExecutor(1)
+    gate = threading.Event()
+
+    async def scenario() -> None:
+        busy = pool.hop(held(gate))
+        backlog = [pool.hop(lambda n=n: n) for n in range(3)]  # type: ignore[misc]
+        await asyncio.sleep(0.01)
+        pool.shutdown(wait=False, cancel_futures=True)
+        gate.set()
+        assert isinstance(await busy, int)  # the running one ends and is answered
+        for future in backlog:
+            with pytest.raises(asyncio.CancelledError):
+                await future
+
+    asyncio.run(scenario())
+    pool.shutdown(wait=True)
+    assert all(not t.is_alive() for t in pool._threads)
+
+
+def test_a_hop_that_ends_after_its_loop_closed_leaves_the_pool_working_n7(pool: LifoExecutor) -> None:
+    gate = threading.Event()
+
+    async def scenario() -> None:
+        pool.hop(held(gate))  # never awaited: the loop closes first
+
+    asyncio.run(scenario())
+    gate.set()  # the thread now settles a future of a closed loop
+    assert pool.submit(lambda: "still").result(WAIT_S) == "still"
+    until(lambda: pool.idle_count == pool.thread_count)
