@@ -1,19 +1,21 @@
-"""bench/executor: the service's ODBC thread pool (``integrator.sql.threads.LifoExecutor``: the
-most recently idle thread takes the next hop) against ``concurrent.futures.ThreadPoolExecutor``
-(its queue wakes the idle threads in turn), in one run (N7; issue 15 item 2). Prints numbers side
-by side; asserts nothing. Run: ``.venv/bin/python bench/executor.py [--n 3000] [--rounds 10]``.
+"""bench/executor: the service's ODBC hops (``integrator.sql.threads.LifoExecutor.hop``: the most
+recently idle thread takes the next hop and settles an asyncio future itself) against the two ways
+before them — ``loop.run_in_executor`` on ``concurrent.futures.ThreadPoolExecutor`` (its queue
+wakes the idle threads in turn; what any aiohttp service does) and ``loop.run_in_executor`` on the
+LIFO pool — in one run (N7; issue 15 item 2). Prints numbers side by side; asserts nothing.
+Run: ``.venv/bin/python bench/executor.py [--n 3000] [--rounds 10]``.
 
-Two copies of the whole service, each in its own process on 127.0.0.1 and the same SQLite demo
-database (memory store, ``odbc.max_workers`` 8), differ only in the executor. The same one-row
-named query as ``bench/sql.py`` (``POST /v1/queries/one_row``) goes to them in turn:
+Three copies of the whole service, each in its own process on 127.0.0.1 and the same SQLite demo
+database (memory store, ``odbc.max_workers`` 8), differ only in how a hop is made. The same
+one-row named query as ``bench/sql.py`` (``POST /v1/queries/one_row``) goes to them in turn:
 
 * sequentially (one keep-alive connection, blocks of 50 alternating): the wall-clock median and
   the serving process's CPU per request;
 * with 8 requests in flight (an aiohttp client, blocks of ``--per`` requests alternating, the
   first round a warm-up): requests per second and the serving CPU per request.
 
-Also, without HTTP, the hop alone: the query run through ``loop.run_in_executor`` on each pool
-with all 8 threads started, in alternating blocks, against the query called directly.
+Also, without HTTP, the hop alone: the query run through each kind of hop with all 8 threads
+started, in alternating blocks, against the query called directly.
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -38,13 +41,30 @@ from bench.sql import BODY, ONE_ROW, Target, alternating_times, cpu_seconds, mak
 from integrator.sql.compiler import compile_for
 from integrator.sql.threads import LifoExecutor
 
-POOLS = ("ThreadPoolExecutor", "LifoExecutor")
+T = TypeVar("T")
+POOLS = ("ThreadPool+run_in_executor", "Lifo+run_in_executor", "LifoExecutor.hop")
 THREADS = 8
 
 
-def make_pool(kind: str) -> Executor:
-    if kind == "ThreadPoolExecutor":
-        return ThreadPoolExecutor(THREADS, thread_name_prefix="odbc")
+class RunInExecutor:
+    """Hops through ``loop.run_in_executor`` on a ``concurrent.futures`` executor: the service's
+    hops before ``LifoExecutor.hop``."""
+
+    def __init__(self, executor: Executor) -> None:
+        self.executor = executor
+
+    def hop(self, fn: Callable[[], T]) -> asyncio.Future[T]:
+        return asyncio.get_running_loop().run_in_executor(self.executor, fn)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.executor.shutdown(wait, cancel_futures=cancel_futures)
+
+
+def make_pool(kind: str) -> RunInExecutor | LifoExecutor:
+    if kind == POOLS[0]:
+        return RunInExecutor(ThreadPoolExecutor(THREADS, thread_name_prefix="odbc"))
+    if kind == POOLS[1]:
+        return RunInExecutor(LifoExecutor(THREADS, thread_name_prefix="odbc"))
     return LifoExecutor(THREADS, thread_name_prefix="odbc")
 
 
@@ -95,10 +115,9 @@ async def hops(connection_string: str, sql: str, rounds: int = 30,
         cursor.close()
         return rows
 
-    loop = asyncio.get_running_loop()
     pools = {kind: make_pool(kind) for kind in POOLS}
     for pool in pools.values():  # start every thread: a loaded service has them all
-        await asyncio.gather(*[loop.run_in_executor(pool, time.sleep, 0.01) for _ in range(THREADS)])
+        await asyncio.gather(*[pool.hop(lambda: time.sleep(0.01)) for _ in range(THREADS)])
     times: dict[str, list[float]] = {"direct": [], **{kind: [] for kind in POOLS}}
     for _ in range(rounds):
         started = time.perf_counter()
@@ -108,7 +127,7 @@ async def hops(connection_string: str, sql: str, rounds: int = 30,
         for kind, pool in pools.items():
             started = time.perf_counter()
             for _ in range(block):
-                await loop.run_in_executor(pool, query)
+                await pool.hop(query)
             times[kind].append((time.perf_counter() - started) / block)
     for pool in pools.values():
         pool.shutdown()
@@ -141,24 +160,26 @@ def main() -> None:
     sql = compile_for(integration_set, ONE_ROW, {"ref": 2}).sql
     hop = asyncio.run(hops(integration_set.database.connection_string.get_secret_value(), sql))
 
-    old, new = POOLS
-    print(f"the ODBC executor, {THREADS} threads: {old} against {new} (the service's), one run")
+    new = POOLS[-1]
+    print(f"the ODBC hops, {THREADS} threads: {', '.join(POOLS[:2])} against {new} (the "
+          "service's), one run")
     print(f"  sequential, n={args.n} each (median wall, serving CPU per request):")
     for kind in POOLS:
-        print(f"    {kind:<20} {statistics.median(times[kind]) * 1e6:8.1f} µs   "
+        print(f"    {kind:<27} {statistics.median(times[kind]) * 1e6:8.1f} µs   "
               f"CPU {cpu[kind] * 1e6:8.1f} µs")
     print(f"  8 requests in flight, {args.rounds} x {args.per} each (throughput, serving CPU per request):")
     for kind in POOLS:
         rate, per_request = loaded[kind]
-        print(f"    {kind:<20} {rate:8.0f} req/s   CPU {per_request:8.1f} µs")
+        print(f"    {kind:<27} {rate:8.0f} req/s   CPU {per_request:8.1f} µs")
     print(f"  the query in a hop, no HTTP, all {THREADS} threads started (median µs):")
-    print(f"    {'direct call':<20} {hop['direct']:8.1f}")
+    print(f"    {'direct call':<27} {hop['direct']:8.1f}")
     for kind in POOLS:
-        print(f"    {kind:<20} {hop[kind]:8.1f}   the hop adds {hop[kind] - hop['direct']:6.1f}")
-    wall = statistics.median(times[new]) / statistics.median(times[old])
-    print(f"  {new} / {old}: sequential wall {wall:.3f}x, "
-          f"CPU {cpu[new] / cpu[old]:.3f}x; in flight throughput {loaded[new][0] / loaded[old][0]:.3f}x, "
-          f"CPU {loaded[new][1] / loaded[old][1]:.3f}x; the hop {hop[new] / hop[old]:.3f}x")
+        print(f"    {kind:<27} {hop[kind]:8.1f}   the hop adds {hop[kind] - hop['direct']:6.1f}")
+    for base in POOLS[:2]:
+        wall = statistics.median(times[new]) / statistics.median(times[base])
+        print(f"  {new} / {base}: sequential wall {wall:.3f}x, CPU {cpu[new] / cpu[base]:.3f}x; "
+              f"in flight throughput {loaded[new][0] / loaded[base][0]:.3f}x, "
+              f"CPU {loaded[new][1] / loaded[base][1]:.3f}x; the hop {hop[new] / hop[base]:.3f}x")
 
 
 if __name__ == "__main__":

@@ -31,7 +31,6 @@ import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -61,6 +60,7 @@ from integrator.model import credentials_for
 from integrator.sessions.registry import set_to_json
 from integrator.sql.defaults import statement_sql
 from integrator.sql.engine import SqlEngine
+from integrator.sql.threads import LifoExecutor
 from integrator.translators import MappingContext, row_reader, translate
 from simulators.demodb.generate import ensure
 
@@ -186,7 +186,7 @@ async def stages(integration_set: IntegrationSet, count: int) -> None:
     CPU time (the machine is shared: wall time would count other jobs): the statement's batches
     are this process's CPU while it waits for them (the executor thread fetches; the loop wakes),
     the mappings and the XML text are this thread's CPU."""
-    engine = SqlEngine(ThreadPoolExecutor(2, thread_name_prefix="odbc"), Metrics())
+    engine = SqlEngine(LifoExecutor(2, thread_name_prefix="odbc"), Metrics())
     ctx = MappingContext(integration_set)
     values = {"after": 0, "limit": count, "any_code": 1, "code_pattern": "%", "any_name": 1,
               "name_pattern": "%", "any_change": 1, "changed_since": datetime(1900, 1, 1),

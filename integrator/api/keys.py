@@ -5,7 +5,6 @@ Modules read app state through these keys only; nothing is stored under string k
 
 from __future__ import annotations
 
-from concurrent.futures import Executor
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -22,11 +21,12 @@ if TYPE_CHECKING:
     from integrator.sessions.registry import SetRegistry
     from integrator.sessions.store import Store
     from integrator.sql.engine import SqlEngine
+    from integrator.sql.threads import LifoExecutor
 
 CONFIG: web.AppKey[ServiceConfig] = web.AppKey("config")
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
 HTTP: web.AppKey[aiohttp.ClientSession] = web.AppKey("http")
-ODBC_EXECUTOR: web.AppKey[Executor] = web.AppKey("odbc_executor")
+ODBC_EXECUTOR: web.AppKey[LifoExecutor] = web.AppKey("odbc_executor")
 STORE: web.AppKey[Store] = web.AppKey("store")
 REGISTRY: web.AppKey[SetRegistry] = web.AppKey("registry")
 SESSIONS: web.AppKey[SessionManager] = web.AppKey("sessions")

@@ -23,9 +23,8 @@ import hashlib
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from concurrent.futures import Executor
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import pyodbc
 import structlog
@@ -48,10 +47,23 @@ T = TypeVar("T")
 BACKSTOP_SLACK_S = 2.0
 
 
+class Hops(Protocol):
+    """What the engine runs its hops on: ``threads.LifoExecutor.hop``, the app's ODBC pool."""
+
+    def hop(self, fn: Callable[[], T]) -> asyncio.Future[T]: ...
+
+
+def _expire(future: asyncio.Future[Any], timeout_s: float, what: str) -> None:
+    """The backstop of a hop: the database did not answer in time (the thread runs on)."""
+    if not future.done():
+        future.set_exception(DbUnavailable(
+            f"the database did not answer within {timeout_s:.0f} s ({what})"))
+
+
 class SqlEngine:
     """Runs compiled statements for integration sets; one per application (``app[SQL_ENGINE]``)."""
 
-    def __init__(self, executor: Executor, metrics: Metrics) -> None:
+    def __init__(self, executor: Hops, metrics: Metrics) -> None:
         self._executor = executor
         self._metrics = metrics
         self._pools: dict[tuple[str, Role], Pool] = {}
@@ -104,13 +116,12 @@ class SqlEngine:
             pool.close()
 
     async def _hop(self, fn: Callable[[], T], *, timeout_s: float, what: str) -> T:
-        loop = asyncio.get_running_loop()
+        future = self._executor.hop(fn)
+        backstop = future.get_loop().call_later(timeout_s, _expire, future, timeout_s, what)
         try:
-            async with asyncio.timeout(timeout_s):
-                return await loop.run_in_executor(self._executor, fn)
-        except TimeoutError:
-            raise DbUnavailable(f"the database did not answer within {timeout_s:.0f} s ({what})") \
-                from None
+            return await future
+        finally:
+            backstop.cancel()
 
     def _round_trip(self, set_code: str) -> Callable[[], None]:
         return self._metrics.sql_set_children(set_code)[1].inc  # type: ignore[no-any-return]
