@@ -53,6 +53,8 @@ __all__ = [
     "Settings",
     "SqlDefinitions",
     "describe",
+    "firm_code",
+    "period_code",
 ]
 
 
@@ -62,6 +64,16 @@ __all__ = [
 SET_CHECK = "integrator.set_check"
 SET_CHECK_ERROR = "set_check"
 SetCheck = Callable[["IntegrationSet"], list[Detail]]
+
+
+def firm_code(firm: int) -> str:
+    """The firm as table names carry it: zero-padded to three digits (LG_001_...)."""
+    return f"{firm:03d}"
+
+
+def period_code(period: int) -> str:
+    """The period as table names carry it: zero-padded to two digits (LG_001_01_...)."""
+    return f"{period:02d}"
 
 
 def describe(problem: Detail) -> str:
@@ -414,13 +426,13 @@ class IntegrationSet(Model):
         """Zero-padded firm for table names (LG_001_...)."""
         if self.firm is None:
             raise ValueError(f"set {self.code} has no firm")
-        return f"{self.firm:03d}"
+        return firm_code(self.firm)
 
     @property
     def period_code(self) -> str:
         if self.period is None:
             raise ValueError(f"set {self.code} has no period")
-        return f"{self.period:02d}"
+        return period_code(self.period)
 
     @property
     def is_logo(self) -> bool:

@@ -17,6 +17,8 @@ from typing import Any
 from sqlglot import exp
 
 from integrator.config import DbEngine, IntegrationSet
+from integrator.config import firm_code as zero_padded_firm
+from integrator.config import period_code as zero_padded_period
 from integrator.errors import Detail, SqlRejected
 from integrator.sql import dialects, params, tokens, validator
 
@@ -141,7 +143,16 @@ def compile_sql(sql: str, *, engine: DbEngine, firm_code: str | None, period_cod
 def compile_for(integration_set: IntegrationSet, sql: str,
                 values: Mapping[str, params.ParamValue]) -> Compiled:
     """Compile ``sql`` for a set (its engine, firm and period) and the shape of ``values``."""
-    firm = integration_set.firm_code if integration_set.firm is not None else None
-    period = integration_set.period_code if integration_set.period is not None else None
-    return compile_sql(sql, engine=integration_set.database.engine, firm_code=firm,
-                       period_code=period, shape=params.shape_of(values))
+    return _compile_for(sql, integration_set.database.engine, integration_set.firm,
+                        integration_set.period, params.shape_of(values))
+
+
+@lru_cache(maxsize=2048)
+def _compile_for(sql: str, engine: DbEngine, firm: int | None, period: int | None,
+                 shape: params.Shape) -> Compiled:
+    """``compile_sql`` by the set's numbers, positionally: this runs on every statement, and the
+    zero-padded codes and a keyword key cost more than the cached compilation itself."""
+    firm_code = None if firm is None else zero_padded_firm(firm)
+    period_code = None if period is None else zero_padded_period(period)
+    return compile_sql(sql, engine=engine, firm_code=firm_code, period_code=period_code,
+                       shape=shape)

@@ -20,6 +20,11 @@ from integrator.sql.results import Column, Result
 # -- rows of the read-only SQL ------------------------------------------------------------------------
 def text_of(value: Any) -> str:
     """The XML text of one value (never called for NULL)."""
+    kind = type(value)
+    if kind is str:  # most columns: text that needs no cleaning is printable (``clean``)
+        return value if value.isprintable() else clean(value)
+    if kind is int:
+        return str(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
