@@ -41,7 +41,7 @@ from integrator.errors import (
 )
 from integrator.metrics import Metrics
 from integrator.model import CardEntity, Context, CrmRecord, ErpData, ErpKey, parse_ref
-from integrator.services.ledger import Ledger, RecordId
+from integrator.services.ledger import Claimed, Ledger, RecordId
 from integrator.services.statements import base_values
 from integrator.sql.defaults import StatementName, statement_sql
 from integrator.sql.engine import SqlEngine
@@ -132,16 +132,16 @@ class Cards:
                 except NotFound:  # deleted in the ERP since: create it again
                     await self.ledger.forget(rid)
                 else:
-                    await self.ledger.remember(rid, key)
+                    held.remember(key)  # written as the claim is freed
                     return Saved(key, False, "updated")
             pending = held.pending
             if pending is not None:  # an earlier create of this record ended uncertain
                 found = await self.by_code(context, entity, pending)
                 await self.ledger.clear_pending(rid)
                 if found is not None:
-                    await self.ledger.remember(rid, found)
+                    held.remember(found)
                     return Saved(found, True, "reconciled")
-            return await self._create(context, entity, record, rid)
+            return await self._create(context, entity, record, held)
 
     async def remembered(self, context: Context, entity: CardEntity,
                          record: CrmRecord) -> ErpKey | None:
@@ -157,7 +157,7 @@ class Cards:
         return 3 * endpoint.timeout_s + 2 * integration_set.database.query_timeout_s + 5.0
 
     async def _create(self, context: Context, entity: CardEntity, record: CrmRecord,
-                      rid: RecordId | None) -> Saved:
+                      held: Claimed | None) -> Saved:
         ctx = MappingContext.from_session(context)
         document = translate(entity, record, ctx)
         code = document.code
@@ -165,23 +165,23 @@ class Cards:
         try:
             key = await gateway.create(call, document)
         except ErpDuplicate as duplicate:
-            return await self._duplicate(context, entity, record, rid, code, duplicate)
+            return await self._duplicate(context, entity, record, held, code, duplicate)
         except ErpCommitUncertain:
             found = await self._quiet_by_code(context, entity, code)
             if found is not None:  # it was committed: link it, never write it again
-                if rid is not None:
-                    await self.ledger.remember(rid, found)
+                if held is not None:
+                    held.remember(found)
                 return Saved(found, True, "reconciled")
-            if rid is not None:  # the retry looks again before it writes
-                await self.ledger.mark_pending(rid, code)
+            if held is not None:  # the retry looks again before it writes
+                await self.ledger.mark_pending(held.rid, code)
             raise
         key = ErpKey(key.ref, code=key.code or code)
-        if rid is not None:
-            await self.ledger.remember(rid, key)
+        if held is not None:
+            held.remember(key)
         return Saved(key, True, "created")
 
     async def _duplicate(self, context: Context, entity: CardEntity, record: CrmRecord,
-                         rid: RecordId | None, code: str, duplicate: ErpDuplicate) -> Saved:
+                         held: Claimed | None, code: str, duplicate: ErpDuplicate) -> Saved:
         s = context.integration_set
         if s.settings.on_duplicate != "link":
             raise ErpRejected(
@@ -192,8 +192,8 @@ class Cards:
         if existing is None:  # the ERP says it exists, the database does not show it (yet)
             raise duplicate
         key = await self._update(context, entity, existing, record)
-        if rid is not None:
-            await self.ledger.remember(rid, key)
+        if held is not None:
+            held.remember(key)
         return Saved(key, False, "linked")
 
     async def _link_key(self, context: Context, entity: CardEntity, record: CrmRecord) -> ErpKey:

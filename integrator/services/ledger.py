@@ -52,13 +52,23 @@ class RecordId:
         return f"{PREFIX}{kind}:{self.set_code}:{self.entity}:{self.crm_id}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Claimed:
-    """What the ledger held for a record when its claim was taken: the link this service made
-    for it, and the ERP code of an earlier create whose outcome was unknown."""
+    """A claim held: the record, what the ledger held for it when the claim was taken (the link
+    this service made for it, the ERP code of an earlier create whose outcome was unknown), and
+    the link its holder keeps (``remember``)."""
 
+    rid: RecordId
     remembered: ErpKey | None
     pending: str | None
+    kept: ErpKey | None = None
+
+    def remember(self, key: ErpKey) -> None:
+        """Keep ``key`` as the record's link. It is written as the claim is freed, before the
+        claim is (one store round trip for both, and a release cancelled on its way is run again
+        whole), so a request that takes the claim next finds the link. A failed write is logged,
+        never raised: the ERP record exists and the caller gets its link either way."""
+        self.kept = key
 
 
 class Ledger:
@@ -96,46 +106,47 @@ class Ledger:
                     "links the record that request created")
             await asyncio.sleep(min(delay, remaining))
             delay = min(delay * 2, POLL_MAX_S)
+        held = Claimed(rid, _key_from(link), _code_from(pending))
         try:
-            yield Claimed(_key_from(link), _code_from(pending))
+            yield held
         finally:
-            await self._release(rid, key, token)
+            await self._release(held, key, token)
 
-    async def _release(self, rid: RecordId, key: str, token: bytes) -> None:
-        """Free a claim: compare-and-delete with its token, so running it twice is harmless.
+    async def _release(self, held: Claimed, key: str, token: bytes) -> None:
+        """Free a claim: write the link its holder kept, then compare-and-delete the claim with
+        its token, in one round trip, so running it twice is harmless.
 
         Awaited directly rather than through a shielded task (three turns of the event loop
         fewer on every create, issue 15); a release cancelled on its way (the request is being
         cancelled) is run again in the background, so the next create of the record does not
         wait for the claim to expire."""
+        kept = held.kept
         try:
-            await self._delete_claim(rid, key, token)
+            await self._free(held.rid, key, token, kept)
         except asyncio.CancelledError:
-            task = asyncio.ensure_future(self._delete_claim(rid, key, token))
+            task = asyncio.ensure_future(self._free(held.rid, key, token, kept))
             _RELEASING.add(task)
             task.add_done_callback(_RELEASING.discard)
             raise
 
-    async def _delete_claim(self, rid: RecordId, key: str, token: bytes) -> None:
+    async def _free(self, rid: RecordId, key: str, token: bytes, kept: ErpKey | None) -> None:
         try:
-            await self._store.delete_if_equal(key, token)
+            if kept is None:
+                await self._store.delete_if_equal(key, token)
+            else:
+                await self._store.set_then_delete_if_equal(
+                    rid.key("link"), _link_value(kept), ttl_s=self._remember_ttl_s, owned=key,
+                    token=token)
         except IntegratorError as error:  # the claim expires by itself
+            if kept is not None:
+                log.warning("sync_link_not_remembered", set=rid.set_code, entity=rid.entity,
+                            crm_id=rid.crm_id, code=error.code)
             log.warning("sync_claim_not_released", set=rid.set_code, entity=rid.entity,
                         code=error.code)
 
     async def remembered(self, rid: RecordId) -> ErpKey | None:
         raw = await self._store.get(rid.key("link"))
         return _key_from(raw)
-
-    async def remember(self, rid: RecordId, key: ErpKey) -> None:
-        """Keep the link of a record this service created (never raises: the ERP record exists
-        and the caller gets its link either way)."""
-        value = json.dumps({"ref": key.ref, "code": key.code}).encode()
-        try:
-            await self._store.set(rid.key("link"), value, ttl_s=self._remember_ttl_s)
-        except IntegratorError as error:
-            log.warning("sync_link_not_remembered", set=rid.set_code, entity=rid.entity,
-                        crm_id=rid.crm_id, code=error.code)
 
     async def forget(self, rid: RecordId) -> None:
         await self._store.delete(rid.key("link"))
@@ -160,6 +171,10 @@ class Ledger:
 def _code_from(raw: bytes | None) -> str | None:
     """The ERP code of a pending mark."""
     return raw.decode() if raw else None
+
+
+def _link_value(key: ErpKey) -> bytes:
+    return json.dumps({"ref": key.ref, "code": key.code}).encode()
 
 
 def _key_from(raw: bytes | None) -> ErpKey | None:

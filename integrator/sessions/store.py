@@ -58,6 +58,13 @@ class Store(Protocol):
         """Delete only while the key still holds ``value`` (releasing a lock one owns)."""
         ...
 
+    async def set_then_delete_if_equal(self, key: str, value: bytes, *, ttl_s: float,
+                                       owned: str, token: bytes) -> bool:
+        """``set(key, value, ttl_s)``, then ``delete_if_equal(owned, token)`` once the write is
+        made, in one round trip (a link kept, then its claim freed); whether ``owned`` was
+        deleted. When the write fails, ``owned`` is left alone."""
+        ...
+
     async def put_versioned(self, key: str, value: bytes) -> int:
         """Store ``value`` with the next version number of ``key`` and return that version.
 
@@ -152,6 +159,11 @@ class MemoryStore:
             return True
         return False
 
+    async def set_then_delete_if_equal(self, key: str, value: bytes, *, ttl_s: float,
+                                       owned: str, token: bytes) -> bool:
+        await self.set(key, value, ttl_s=ttl_s)
+        return await self.delete_if_equal(owned, token)
+
     async def put_versioned(self, key: str, value: bytes) -> int:
         version = self._versions.get(key, 0) + 1
         self._versions[key] = version
@@ -212,6 +224,11 @@ return v
 _DELETE_IF_EQUAL = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end
 """
+# a failing SET raises out of the script before the delete runs
+_SET_THEN_DELETE_IF_EQUAL = """
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if redis.call('GET', KEYS[2]) == ARGV[3] then return redis.call('DEL', KEYS[2]) else return 0 end
+"""
 # Leases: a sorted set holder -> expiry (ms, on the Redis server's clock, so replicas' clocks do
 # not matter); expired holders are dropped first; the key itself expires with its last lease.
 _LEASE_PRELUDE = """
@@ -261,6 +278,7 @@ class RedisStore:
             self._redis = aioredis.Redis.from_url(url, health_check_interval=30, **timeouts)
         self._put_versioned = self._redis.register_script(_PUT_VERSIONED)
         self._delete_if_equal = self._redis.register_script(_DELETE_IF_EQUAL)
+        self._set_then_delete_if_equal = self._redis.register_script(_SET_THEN_DELETE_IF_EQUAL)
         self._lease_acquire = self._redis.register_script(_LEASE_ACQUIRE)
         self._lease_renew = self._redis.register_script(_LEASE_RENEW)
 
@@ -313,6 +331,11 @@ class RedisStore:
 
     async def delete_if_equal(self, key: str, value: bytes) -> bool:
         return bool(await self._call(self._delete_if_equal(keys=[self._k(key)], args=[value])))
+
+    async def set_then_delete_if_equal(self, key: str, value: bytes, *, ttl_s: float,
+                                       owned: str, token: bytes) -> bool:
+        return bool(await self._call(self._set_then_delete_if_equal(
+            keys=[self._k(key), self._k(owned)], args=[value, _ms(ttl_s), token])))
 
     async def put_versioned(self, key: str, value: bytes) -> int:
         result = await self._call(self._put_versioned(

@@ -14,22 +14,33 @@ from integrator.sessions.store import Store
 
 
 class Gated:
-    """A store whose compare-and-delete waits for ``gate`` first (a slow round trip), counting
-    the calls; everything else is the store's own."""
+    """A store whose compare-and-deletes (with or without a write first) wait for ``gate``
+    first (a slow round trip), counting the calls; everything else is the store's own."""
 
     def __init__(self, inner: Store) -> None:
         self.inner = inner
         self.gate = asyncio.Event()
         self.waiting = asyncio.Event()  # a compare-and-delete is waiting for the gate
         self.deletes = 0
+        self.calls: list[str] = []  # every store method called, in order
 
-    async def delete_if_equal(self, key: str, value: bytes) -> bool:
+    async def _wait(self) -> None:
         self.deletes += 1
         self.waiting.set()
         await self.gate.wait()
+
+    async def delete_if_equal(self, key: str, value: bytes) -> bool:
+        await self._wait()
         return await self.inner.delete_if_equal(key, value)
 
+    async def set_then_delete_if_equal(self, key: str, value: bytes, *, ttl_s: float,
+                                       owned: str, token: bytes) -> bool:
+        await self._wait()
+        return await self.inner.set_then_delete_if_equal(key, value, ttl_s=ttl_s, owned=owned,
+                                                         token=token)
+
     def __getattr__(self, name: str) -> Any:
+        self.calls.append(name)
         return getattr(self.inner, name)
 
 
@@ -103,10 +114,49 @@ async def test_a_claim_hands_over_the_link_and_the_pending_mark_read_with_it(sto
     ledger = Ledger(store, remember_ttl_s=60, claim_wait_s=0.1)
     async with ledger.claim(RID, ttl_s=30) as held:
         assert (held.remembered, held.pending) == (None, None)
-        await ledger.remember(RID, ErpKey("42", code="120.01"))
+        held.remember(ErpKey("42", code="120.01"))
         await ledger.mark_pending(RID, "120.02")
     async with ledger.claim(RID, ttl_s=30) as held:
         assert held.remembered == ErpKey("42", code="120.01")
         assert held.pending == "120.02"
     await ledger.forget(RID)
     await ledger.clear_pending(RID)
+
+
+async def test_the_kept_link_is_written_as_the_claim_is_freed_in_one_call_n6(store: Store) -> None:
+    """Issue 15: a create's link and its claim's release are one store round trip, the link
+    written first: whoever takes the claim next finds the link."""
+    gated = Gated(store)
+    gated.gate.set()
+    ledger = Ledger(gated, remember_ttl_s=60, claim_wait_s=0.1)  # type: ignore[arg-type]
+    async with ledger.claim(RID, ttl_s=30) as held:
+        held.remember(ErpKey("42", code="120.01"))
+        assert await store.get(RID.key("link")) is None  # not before the claim is freed
+        gated.calls.clear()
+    assert gated.calls == [] and gated.deletes == 1  # the release alone, one call
+    assert await store.get(RID.key("claim")) is None
+    async with ledger.claim(RID, ttl_s=30) as held:
+        assert held.remembered == ErpKey("42", code="120.01")
+    await ledger.forget(RID)
+
+
+async def test_a_cancelled_release_still_writes_the_kept_link_n6(store: Store) -> None:
+    """A request cancelled while its release (the link and the claim) waits for the store: the
+    release run again in the background writes the link and frees the claim."""
+    gated = Gated(store)
+    ledger = Ledger(gated, remember_ttl_s=60, claim_wait_s=0.1)  # type: ignore[arg-type]
+
+    async def create() -> None:
+        async with ledger.claim(RID, ttl_s=30) as held:
+            held.remember(ErpKey("43", code="120.02"))
+
+    task = asyncio.ensure_future(create())
+    await gated.waiting.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    gated.gate.set()
+    await asyncio.gather(*ledger_module._RELEASING)
+    assert await store.get(RID.key("claim")) is None
+    assert await ledger.remembered(RID) == ErpKey("43", code="120.02")
+    await ledger.forget(RID)

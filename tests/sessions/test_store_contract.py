@@ -103,6 +103,24 @@ async def test_delete_if_equal_only_deletes_own_value(store: Store) -> None:
     assert await store.get("lock") is None
 
 
+async def test_set_then_delete_if_equal_writes_then_frees_only_its_own_n6(store: Store) -> None:
+    """Issue 15: a link kept and its claim freed in one round trip."""
+    await store.set("claim", b"me")
+    assert await store.set_then_delete_if_equal("link", b"L1", ttl_s=0.3, owned="claim",
+                                                token=b"me") is True
+    assert await store.get("link") == b"L1"
+    assert await store.get("claim") is None
+    await store.set("claim", b"someone else")  # a newer claim: written, but left alone
+    assert await store.set_then_delete_if_equal("link", b"L2", ttl_s=0.3, owned="claim",
+                                                token=b"me") is False
+    assert (await store.get("link"), await store.get("claim")) == (b"L2", b"someone else")
+    await asyncio.sleep(0.45)  # the write carries its time to live
+    assert await store.get("link") is None
+    assert await store.set_then_delete_if_equal("link", b"L3", ttl_s=5, owned="nothing",
+                                                token=b"me") is False
+    assert await store.get("link") == b"L3"
+
+
 async def test_versions_grow_and_survive_delete(store: Store) -> None:
     assert await store.get_version("v") is None
     assert await store.get_versioned("v") is None
