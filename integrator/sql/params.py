@@ -40,7 +40,12 @@ def kind_of(value: ParamValue) -> str:
 
 
 def shape_of(values: Mapping[str, ParamValue]) -> Shape:
-    return tuple(sorted([(normalise_name(k), kind_of(v)) for k, v in values.items()]))
+    return shape_of_normalised({normalise_name(k): v for k, v in values.items()})
+
+
+def shape_of_normalised(values: Mapping[str, ParamValue]) -> Shape:
+    """``shape_of`` for values whose names are normalised already (``SqlEngine.prepare``)."""
+    return tuple(sorted([(k, kind_of(v)) for k, v in values.items()]))
 
 
 def scalar(value: Scalar) -> Scalar:
