@@ -1,0 +1,117 @@
+"""bench/request_instructions: the parts of a one-row named query counted in CPU instructions
+(issue 15 item 2), so that a change to them can be judged on a machine whose timings move by
+10-30 % from one minute to the next.
+
+The same variants as ``bench/request_parts.py`` (the application in a hot loop of
+``app._handle``, the SQL inline and its rows canned, then the named query's service and engine,
+the body's parse and check and the rows' rendering replaced by stubs one after another; the
+health and session routes give the rest), each in its own process under valgrind's callgrind
+with instrumentation off until the application is warm: it is switched on
+(``callgrind_control -i on``) for exactly ``--n`` requests and off again, and the instructions
+counted in between are divided by ``--n``. The same code, inputs and environment give the same
+count whatever else the machine is doing (seen within 0.1 % here); a part's count is not its
+time — cache misses and branch mispredictions are not in it — but what a change removes from a
+part shows here first. Asserts nothing. Needs valgrind (Debian package ``valgrind``).
+
+Run: ``.venv/bin/python bench/request_instructions.py [--n 300]`` (about half a minute per
+variant); compare two versions by running it from each checkout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.request_parts import VARIANTS, warm_app
+
+COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
+
+
+async def child(variant: int, db: str, n: int) -> None:
+    """The variant's warm application; ``n`` requests between the parent's two signals (a line
+    on standard input after each of "ready" and "done")."""
+    _, route, parts = VARIANTS[variant]
+    app, runner, request = await warm_app(route, parts, db)
+    requests = [request() for _ in range(n)]
+    print("ready", flush=True)
+    sys.stdin.readline()
+    for item in requests:
+        await app._handle(item)
+    print("done", flush=True)
+    sys.stdin.readline()
+    await runner.cleanup()
+
+
+def count(variant: int, db: str, n: int) -> float:
+    """Instructions per request of one variant, from a child under callgrind."""
+    with tempfile.TemporaryDirectory(prefix="bench-instructions-") as folder:
+        process = subprocess.Popen(
+            ["valgrind", "--tool=callgrind", "--instr-atstart=no",
+             f"--callgrind-out-file={folder}/callgrind.out", sys.executable, __file__,
+             "--variant", str(variant), "--db", db, "--n", str(n)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert process.stdin is not None and process.stdout is not None
+        try:
+            for switch in ("on", "off"):
+                line = process.stdout.readline()
+                if not line:
+                    raise SystemExit(f"the variant ended early: {process.stderr.read()[-2000:]}")
+                subprocess.run(["callgrind_control", "-i", switch, str(process.pid)],
+                               check=True, capture_output=True)
+                time.sleep(0.2)  # the switch is seen at the next basic block
+                process.stdin.write("\n")
+                process.stdin.flush()
+            _, errors = process.communicate(timeout=300)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    found = COLLECTED.search(errors)
+    if process.returncode != 0 or found is None:
+        raise SystemExit(f"callgrind gave no count: {errors[-2000:]}")
+    return int(found.group(1)) / n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=300, help="requests counted per variant")
+    parser.add_argument("--variant", type=int, help=argparse.SUPPRESS)  # the child's side
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.variant is not None:
+        asyncio.run(child(args.variant, args.db, args.n))
+        return
+    if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
+        raise SystemExit("valgrind is not installed (apt-get install valgrind)")
+    from simulators.demodb.generate import ensure
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-instructions-"))
+    try:
+        ensure(folder, scale=0.2)
+        counts = [count(index, str(folder / "tiger.db"), args.n) for index in range(len(VARIANTS))]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    print(f"one-row named query, parts taken away one at a time: thousands of instructions per "
+          f"request of app._handle in a hot loop (callgrind, {args.n} requests each)")
+    for (label, _, _), value in zip(VARIANTS, counts, strict=True):
+        print(f"  {label:<48} {value / 1000:7.1f}")
+    live, session, query, no_service, no_parse, no_render = counts
+    print("what the parts cost in the request's context (differences, thousands):")
+    print(f"  the named query's service and SQL engine          {(query - no_service) / 1000:7.1f}")
+    print(f"  the body read as XML: parse, XSD, the request     {(no_service - no_parse) / 1000:7.1f}")
+    print(f"  the rows written as XML                           {(no_parse - no_render) / 1000:7.1f}")
+    print(f"  the rest of the query's route (body read, answer) {(no_render - session) / 1000:7.1f}")
+    print(f"  the API key and the session                       {(session - live) / 1000:7.1f}")
+    print(f"  the middleware and aiohttp (health route)         {live / 1000:7.1f}")
+
+
+if __name__ == "__main__":
+    main()
