@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.request_parts import VARIANTS, warm_app
+from bench.request_parts import VARIANTS, print_parts, warm_app
 
 COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 
@@ -101,16 +101,7 @@ def main() -> None:
         shutil.rmtree(folder, ignore_errors=True)
     print(f"one-row named query, parts taken away one at a time: thousands of instructions per "
           f"request of app._handle in a hot loop (callgrind, {args.n} requests each)")
-    for (label, _, _), value in zip(VARIANTS, counts, strict=True):
-        print(f"  {label:<48} {value / 1000:7.1f}")
-    live, session, query, no_service, no_parse, no_render = counts
-    print("what the parts cost in the request's context (differences, thousands):")
-    print(f"  the named query's service and SQL engine          {(query - no_service) / 1000:7.1f}")
-    print(f"  the body read as XML: parse, XSD, the request     {(no_service - no_parse) / 1000:7.1f}")
-    print(f"  the rows written as XML                           {(no_parse - no_render) / 1000:7.1f}")
-    print(f"  the rest of the query's route (body read, answer) {(no_render - session) / 1000:7.1f}")
-    print(f"  the API key and the session                       {(session - live) / 1000:7.1f}")
-    print(f"  the middleware and aiohttp (health route)         {live / 1000:7.1f}")
+    print_parts([value / 1000 for value in counts], ", thousands")
 
 
 if __name__ == "__main__":

@@ -155,16 +155,23 @@ def main() -> None:
         shutil.rmtree(folder, ignore_errors=True)
     print(f"one-row named query, parts taken away one at a time: best µs per request of "
           f"app._handle in a hot loop, {args.rounds} alternating rounds")
-    for (label, _, _), value in zip(VARIANTS, best, strict=True):
+    print_parts(best)
+
+
+def print_parts(values: list[float], unit: str = "") -> None:
+    """Each variant's figure and the parts' (their differences), one line each."""
+    for (label, _, _), value in zip(VARIANTS, values, strict=True):
         print(f"  {label:<48} {value:7.1f}")
-    live, session, query, no_service, no_parse, no_render = best
-    print("what the parts cost in the request's context (differences):")
-    print(f"  the named query's service and SQL engine       {query - no_service:7.1f}")
-    print(f"  the body read as XML: parse, XSD, the request  {no_service - no_parse:7.1f}")
-    print(f"  the rows written as XML                        {no_parse - no_render:7.1f}")
-    print(f"  the rest of the query's route (body read, answer) {no_render - session:4.1f}")
-    print(f"  the API key and the session                    {session - live:7.1f}")
-    print(f"  the middleware and aiohttp (health route)      {live:7.1f}")
+    live, session, query, no_service, no_parse, no_render = values
+    print(f"what the parts cost in the request's context (differences{unit}):")
+    for label, value in (
+            ("the named query's service and SQL engine", query - no_service),
+            ("the body read as XML: parse, XSD, the request", no_service - no_parse),
+            ("the rows written as XML", no_parse - no_render),
+            ("the rest of the query's route (body read, answer)", no_render - session),
+            ("the API key and the session", session - live),
+            ("the middleware and aiohttp (health route)", live)):
+        print(f"  {label:<50} {value:7.1f}")
 
 
 if __name__ == "__main__":
