@@ -192,6 +192,88 @@ async def test_a_dead_replicas_seats_return_within_the_lease_n5(leases: Store) -
     assert limiter.waiting == 0
 
 
+class CountedLeases:
+    """The seats' store, counting the tries for a seat."""
+
+    def __init__(self, inner: Store) -> None:
+        self.inner, self.tries = inner, 0
+
+    async def lease_acquire(self, key: str, holder: str, *, limit: int, lease_s: float) -> bool:
+        self.tries += 1
+        return await self.inner.lease_acquire(key, holder, limit=limit, lease_s=lease_s)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+async def test_waiting_writes_are_seated_in_arrival_order_one_try_each_n5(leases: Store) -> None:
+    """Issue 15: a write that ends wakes the first waiting write only, and a write that arrives
+    while others wait queues behind them. Waking every waiter sent them all to the store at once
+    and whoever's try came first won: with 2 seats and 8 writers of 4 ms a write waited up to
+    2.9 s, with 5 tries per write."""
+    counted = CountedLeases(leases)
+    limiter, _ = replica(counted, seats=1, queue=10, lease_s=30)  # type: ignore[arg-type]
+    limiter.POLL_S = (5.0, 5.0)  # type: ignore[misc]  # no polls: only the wake-ups seat them
+    gates = {name: asyncio.Event() for name in ("first", "again", "w1", "w2", "w3", "late")}
+    seated: list[str] = []
+
+    async def write(name: str) -> None:
+        async with limiter.seat(10):
+            seated.append(name)
+            await gates[name].wait()
+
+    async def first_then_again() -> None:
+        await write("first")
+        await write("again")  # at once, before the woken waiter runs: it queues behind them
+
+    tasks = [asyncio.ensure_future(first_then_again())]
+    await asyncio.sleep(0.02)
+    for name in ("w1", "w2", "w3"):
+        tasks.append(asyncio.ensure_future(write(name)))
+        await asyncio.sleep(0.01)
+    assert limiter.waiting == 3
+    tries = counted.tries
+    gates["first"].set()
+    await asyncio.sleep(0.05)
+    assert seated == ["first", "w1"]
+    assert counted.tries - tries == 1  # one try: the first in line, not every waiter
+    tasks.append(asyncio.ensure_future(write("late")))  # arrives while w2, w3 wait
+    await asyncio.sleep(0.01)
+    for name in ("w1", "w2", "w3", "again", "late"):
+        gates[name].set()
+        await asyncio.sleep(0.03)
+    await asyncio.gather(*tasks)
+    assert seated == ["first", "w1", "w2", "w3", "again", "late"]
+    assert (limiter.in_flight, limiter.waiting) == (0, 0)
+
+
+async def test_a_waiter_that_gives_up_passes_its_wake_up_on_n5(leases: Store) -> None:
+    """A waiting write woken for a freed seat that gives up before it tries (cancelled, or at its
+    wait limit) hands the wake-up to the next in line rather than leaving the seat to the next
+    poll."""
+    limiter, _ = replica(leases, seats=1, queue=10, lease_s=30)
+    limiter.POLL_S = (5.0, 5.0)  # type: ignore[misc]  # only a wake-up can seat them in time
+    assert await leases.lease_acquire("write-seats:S", "elsewhere", limit=1, lease_s=30)
+    seated: list[str] = []
+
+    async def write(name: str) -> None:
+        async with limiter.seat(10):
+            seated.append(name)
+
+    quitter = asyncio.ensure_future(write("quitter"))
+    await asyncio.sleep(0.02)
+    patient = asyncio.ensure_future(write("patient"))
+    await asyncio.sleep(0.02)
+    assert limiter.waiting == 2
+    await leases.lease_release("write-seats:S", "elsewhere")  # the seat is free ...
+    limiter._wake_first()  # ... and the first in line is told so
+    quitter.cancel()  # but gives up before it tries
+    with pytest.raises(asyncio.CancelledError):
+        await quitter
+    await asyncio.wait_for(patient, 2)
+    assert seated == ["patient"]
+
+
 async def test_a_running_write_keeps_its_seat_past_the_lease_n5(leases: Store) -> None:
     a, _ = replica(leases, seats=1, lease_s=0.3)
     b, _ = replica(leases, seats=1, lease_s=0.3)
