@@ -280,7 +280,7 @@ def report(run: Run) -> None:
     r = run.result
     times = r.all()
     p50 = statistics.median(times) * 1000 if times else float("nan")
-    p99 = times[int(len(times) * 0.99)] * 1000 if times else float("nan")
+    p99 = _p99(times) * 1000 if times else float("nan")
     errors = sum(r.errors.values())
     print(f"  {run.label:<26} {run.workers} worker{'s' if run.workers > 1 else ' '}: "
           f"{run.rate:8,.0f} req/s  p50 {p50:6.2f} ms  p99 {p99:7.2f} ms  "
@@ -307,8 +307,14 @@ def report(run: Run) -> None:
         print("      the client used all the CPU its processes could: this number is the "
               "client's limit, not the server's")
     if len(r.latencies) > 1:
-        print("      p50 ms by request: " + ", ".join(
-            f"{name} {statistics.median(v) * 1000:.2f}" for name, v in r.latencies.items()))
+        print("      p50 / p99 ms by request: " + ", ".join(
+            f"{name} {statistics.median(v) * 1000:.2f} / {_p99(v) * 1000:.1f}"
+            for name, v in r.latencies.items()))
+
+
+def _p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
 # -- the servers --------------------------------------------------------------------------------
