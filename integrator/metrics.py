@@ -111,6 +111,11 @@ class Metrics:
             registry=r)
         self.write_in_flight = Gauge(
             "integrator_erp_writes_in_flight", "ERP writes in progress, per set", ["set"], registry=r)
+        self.write_seat_wait = Histogram(
+            "integrator_erp_write_seat_wait_seconds",
+            "Time ERP writes waited for a write seat before they were sent, per set "
+            "(part of integrator_erp_call_duration_seconds)", ["set"], buckets=LATENCY_BUCKETS,
+            registry=r)
         # SQL
         self.sql_latency = Histogram(
             "integrator_sql_duration_seconds", "Read-only SQL latency by set and statement name",

@@ -179,6 +179,8 @@ class Gateway(ABC):
             if write:
                 limiter = self._hub.limiter(call.integration_set)
                 async with limiter.seat(self.endpoint(call.integration_set).timeout_s):
+                    metrics.write_seat_wait.labels(call.set_code).observe(
+                        time.perf_counter() - started)
                     return await work()
             return await work()
         except IntegratorError as exc:

@@ -307,6 +307,12 @@ async def test_write_queue_full_is_unavailable_and_retryable(erp: Erp) -> None:
     await asyncio.gather(first, second)
     assert erp.metrics.write_queue_depth.labels(erp.integration_set.code)._value.get() == 0
     assert erp.metrics.write_in_flight.labels(erp.integration_set.code)._value.get() == 0
+    # the seat waits: the first write none, the second while the first ran (~1 s); the refused
+    # third was never seated
+    labels = {"set": erp.integration_set.code}
+    sample = erp.metrics.registry.get_sample_value
+    assert sample("integrator_erp_write_seat_wait_seconds_count", labels) == 2
+    assert 0.7 < (sample("integrator_erp_write_seat_wait_seconds_sum", labels) or 0) < 3
 
 
 async def test_circuit_opens_after_failures_and_recovers(erp: Erp) -> None:
