@@ -112,10 +112,15 @@ def erp_row() -> tuple[dash.Row, list[Panel]]:
               query(f'sum by (set, operation, outcome) (rate(integrator_erp_calls_total{{{SETS}, '
                     f'outcome!="ok"}}{RATE}))', "{{set}} {{operation}} {{outcome}}")),
         graph("ERP latency p95 by set and operation", "s",
-              "The 95th percentile of the ERP call duration (integrator_erp_call_duration_seconds).",
+              "The 95th percentile of the ERP call duration (integrator_erp_call_duration_seconds) "
+              "and, of the writes, of the part spent waiting for a write seat "
+              "(integrator_erp_write_seat_wait_seconds: the set's write_concurrency at work).",
               query("histogram_quantile(0.95, sum by (le, set, operation) (rate("
                     f"integrator_erp_call_duration_seconds_bucket{{{SETS}}}{RATE})))",
-                    "{{set}} {{operation}}")),
+                    "{{set}} {{operation}}"),
+              query("histogram_quantile(0.95, sum by (le, set) (rate("
+                    f"integrator_erp_write_seat_wait_seconds_bucket{{{SETS}}}{RATE})))",
+                    "{{set}} waiting for a write seat", "B")),
         circuit,
         graph("Write queue and writes in flight", "short",
               "ERP writes waiting for a seat (settings.write_queue bounds them) and writes in "
