@@ -39,6 +39,7 @@ import pyodbc
 from bench.common import serve_service_with
 from bench.sql import BODY, ONE_ROW, Target, alternating_times, cpu_seconds, make_set
 from integrator.sql.compiler import compile_for
+from integrator.sql.params import shape_of
 from integrator.sql.threads import LifoExecutor
 
 T = TypeVar("T")
@@ -157,7 +158,7 @@ def main() -> None:
     finally:
         for server in servers.values():
             server.close()
-    sql = compile_for(integration_set, ONE_ROW, {"ref": 2}).sql
+    sql = compile_for(integration_set, ONE_ROW, shape_of({"ref": 2})).sql
     hop = asyncio.run(hops(integration_set.database.connection_string.get_secret_value(), sql))
 
     new = POOLS[-1]

@@ -41,6 +41,7 @@ from bench.common import KEY, redis_options, remove_keys, serve_forever, serve_s
 from integrator.config import IntegrationSet
 from integrator.config.service import EventLoopName, Listen
 from integrator.sql.compiler import compile_for
+from integrator.sql.params import shape_of
 from integrator.sql.validator import analyse
 
 ONE_ROW = "SELECT C.CODE, C.DEFINITION_, C.TAXNR FROM LG_FFF_CLCARD C WHERE C.LOGICALREF = :ref"
@@ -161,7 +162,7 @@ def alternating_times(targets: dict[str, Target], n: int,
 
 
 def direct_times(integration_set: IntegrationSet, n: int) -> tuple[list[float], list[float]]:
-    compiled = compile_for(integration_set, ONE_ROW, {"ref": 2})
+    compiled = compile_for(integration_set, ONE_ROW, shape_of({"ref": 2}))
     cs = integration_set.database.connection_string.get_secret_value()
     connection = pyodbc.connect(cs, autocommit=True, timeout=5)
 
@@ -282,7 +283,7 @@ async def main() -> None:
             from integrator.sessions.registry import set_to_json
 
             connection_string = integration_set.database.connection_string.get_secret_value()
-            sql = compile_for(integration_set, ONE_ROW, {"ref": 2}).sql
+            sql = compile_for(integration_set, ONE_ROW, shape_of({"ref": 2})).sql
             floors = (connection_string, sql, "asyncio")
             servers = {
                 "floor": Target(_serve_floor, floors, "/floor", session=False),

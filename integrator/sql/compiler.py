@@ -140,14 +140,9 @@ def compile_sql(sql: str, *, engine: DbEngine, firm_code: str | None, period_cod
     return Compiled(final, order, columns, typing_tree, engine)
 
 
-def compile_for(integration_set: IntegrationSet, sql: str,
-                values: Mapping[str, params.ParamValue]) -> Compiled:
-    """Compile ``sql`` for a set (its engine, firm and period) and the shape of ``values``."""
-    return compile_shaped(integration_set, sql, params.shape_of(values))
-
-
-def compile_shaped(integration_set: IntegrationSet, sql: str, shape: params.Shape) -> Compiled:
-    """``compile_for`` by the values' shape (``params.shape_of``)."""
+def compile_for(integration_set: IntegrationSet, sql: str, shape: params.Shape) -> Compiled:
+    """Compile ``sql`` for a set (its engine, firm and period) and the shape of its values
+    (``params.shape_of``)."""
     return _compile_for(sql, integration_set.database.engine, integration_set.firm,
                         integration_set.period, shape)
 

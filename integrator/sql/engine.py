@@ -34,7 +34,7 @@ from integrator.errors import DbUnavailable, Detail, IntegratorError, SqlRejecte
 from integrator.metrics import Metrics
 from integrator.sql import writer
 from integrator.sql.columns import columns_and_converters, convert_rows
-from integrator.sql.compiler import compile_shaped
+from integrator.sql.compiler import compile_for
 from integrator.sql.driver import BREAK_TURKISH, TIMEOUT_STATES, is_connection_error, map_error, sql_state
 from integrator.sql.params import ParamValue, normalise_name, shape_of_normalised
 from integrator.sql.pool import Pool, Role, with_timeouts
@@ -131,7 +131,7 @@ class SqlEngine:
     def prepare(integration_set: IntegrationSet, name: str, sql: str,
                 values: Mapping[str, ParamValue], *, max_rows: int | None = None) -> Statement:
         values = {normalise_name(k): v for k, v in values.items()}
-        compiled = compile_shaped(integration_set, sql, shape_of_normalised(values))
+        compiled = compile_for(integration_set, sql, shape_of_normalised(values))
         missing = compiled.parameter_names - values.keys()
         if missing:
             raise SqlRejected("the SQL statement cannot be prepared",
