@@ -21,7 +21,8 @@ from aiohttp.test_utils import TestClient
 
 from integrator.app import init_app
 from integrator.config import ServiceConfig
-from integrator.sessions.store import MemoryStore, RedisStore, Store
+from integrator.sessions.redis_store import RedisStore
+from integrator.sessions.store import MemoryStore, Store
 from simulators.demodb.generate import ensure
 from tests.fixtures.common import (
     REDIS_HOST,

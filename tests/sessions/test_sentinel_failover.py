@@ -19,7 +19,7 @@ import redis.asyncio as aioredis
 from lxml import etree
 
 from integrator.api.keys import STORE
-from integrator.sessions.store import RedisStore
+from integrator.sessions.redis_store import RedisStore
 from tests.fixtures.common import AUTH, open_session, service_config, tiger_set
 from tests.fixtures.ports import free_port_block
 from tests.fixtures.process import stop
