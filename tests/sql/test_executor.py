@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-import time
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -167,21 +166,20 @@ async def test_stream_cancelled_during_a_fetch_closes_after_it(
 async def test_the_backstop_answers_db_unavailable_when_a_hop_overruns_n7(engine: SqlEngine) -> None:
     """A driver that ignores its own timeouts: the hop's backstop answers DB_UNAVAILABLE in time;
     the thread runs on, and its late result is dropped."""
-    done = threading.Event()
+    release, done = threading.Event(), threading.Event()
 
-    def stuck() -> str:
-        time.sleep(0.3)
+    def stuck() -> str:  # a driver call that does not return until the test lets it
+        assert release.wait(10)
         done.set()
         return "late"
 
-    started = time.perf_counter()
     with pytest.raises(DbUnavailable, match=r"did not answer within 0 s \(stuck\)"):
         await engine._hop(stuck, timeout_s=0.05, what="stuck")
-    assert time.perf_counter() - started < 0.25
-    assert not done.is_set()
+    assert not done.is_set()  # answered while the call was still running
     assert await engine._hop(lambda: "next", timeout_s=5, what="next") == "next"
-    await asyncio.sleep(0.35)
-    assert done.is_set()
+    release.set()
+    await asyncio.get_running_loop().run_in_executor(None, done.wait, 10)
+    assert done.is_set()  # the thread ran on; its late result went nowhere
 
 
 def test_sqlite_literals_for_streams() -> None:
