@@ -24,6 +24,7 @@ from integrator.api.keys import (
     HTTP,
     METRICS,
     ODBC_EXECUTOR,
+    PEERS,
     REGISTRY,
     SESSIONS,
     SQL_ENGINE,
@@ -31,6 +32,7 @@ from integrator.api.keys import (
     STORE_GAUGES_LEASE,
 )
 from integrator.api.middlewares import edge
+from integrator.api.peers import Peers, peer_socket
 from integrator.config import ConfigError, Problem, ServiceConfig, config_warnings
 from integrator.erp.hub import ErpGateways
 from integrator.errors import IntegratorError
@@ -116,7 +118,9 @@ def check_file_sets(config: ServiceConfig) -> None:
         raise ConfigError(problems)
 
 
-def init_app(config: ServiceConfig) -> web.Application:
+def init_app(config: ServiceConfig, peers: Peers | None = None) -> web.Application:
+    """The application of ``config``; ``peers`` when it is one of several workers on one host
+    (its metrics socket opens with it and ``/metrics`` serves every worker, ``api.peers``)."""
     check_file_sets(config)
     app = web.Application(
         client_max_size=config.limits.max_body_bytes,
@@ -128,6 +132,9 @@ def init_app(config: ServiceConfig) -> web.Application:
     for warning in config_warnings(config):
         log.warning(warning.event, hint=warning.message)
     app.cleanup_ctx.extend([http_session, store, erp_gateways, odbc_executor, sql_engine])
+    if peers is not None:
+        app[PEERS] = peers
+        app.cleanup_ctx.append(peer_socket)
     setup_routes(app)
     return app
 

@@ -165,3 +165,76 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+# Several workers on one host (integrator.workers): the worker that accepts a scrape reads the
+# others' families (as data, over a private socket) and serves them all, each sample labelled
+# with its worker (docs/operations.md). Counters stay per worker, so a worker replaced after a
+# crash is a counter reset of its own series, which rate() handles; a sum over the workers would
+# instead drop when one worker restarts.
+WORKER_LABEL = "worker"
+WORKER_UP = ("integrator_worker_up", "1 when the worker's metrics are in this scrape, 0 when it "
+             "did not answer in time (starting, restarting or stuck); several workers only")
+
+
+def families_data(families: Iterable[Metric]) -> list[dict[str, Any]]:
+    """Metric families as JSON-ready data: name, help, type, unit, samples as (name, labels,
+    value). The service sets no timestamps, exemplars or native histograms; a sample that
+    carries one is refused rather than passed on without it."""
+    data = []
+    for family in families:
+        samples = []
+        for sample in family.samples:
+            if (sample.timestamp is not None or sample.exemplar is not None
+                    or sample.native_histogram is not None):
+                raise ValueError(f"{sample.name}: timestamps, exemplars and native histograms "
+                                 "are not carried between workers")
+            samples.append([sample.name, sample.labels, sample.value])
+        data.append({"name": family.name, "help": family.documentation, "type": family.type,
+                     "unit": family.unit, "samples": samples})
+    return data
+
+
+def families_from_data(data: list[dict[str, Any]]) -> list[Metric]:
+    """The families ``families_data`` gave (``ValueError`` or ``KeyError`` on anything else)."""
+    families = []
+    for item in data:
+        family = Metric(str(item["name"]), str(item["help"]), str(item["type"]), str(item["unit"]))
+        for name, labels, value in item["samples"]:
+            if not isinstance(labels, dict):
+                raise ValueError(f"{name}: labels are not a mapping")
+            family.add_sample(str(name), {str(k): str(v) for k, v in labels.items()}, float(value))
+        families.append(family)
+    return families
+
+
+class Families(Collector):
+    """Families collected before, as a collector for ``generate_latest``."""
+
+    def __init__(self, families: list[Metric]) -> None:
+        self._families = families
+
+    def collect(self) -> Iterable[Metric]:
+        return self._families
+
+
+def render_workers(workers: Iterable[tuple[int, list[Metric] | None]]) -> bytes:
+    """The text exposition of several workers' families: one family per name, every sample
+    labelled ``worker``, and ``integrator_worker_up`` per worker (``None``: it did not answer)."""
+    merged: dict[str, Metric] = {}
+    up = GaugeMetricFamily(*WORKER_UP, labels=[WORKER_LABEL])
+    for number, families in workers:
+        worker = str(number)
+        up.add_metric([worker], 0.0 if families is None else 1.0)
+        for family in families or ():
+            into = merged.get(family.name)
+            if into is None:
+                into = merged[family.name] = Metric(family.name, family.documentation,
+                                                    family.type, family.unit)
+            elif into.type != family.type:
+                raise ValueError(f"{family.name}: type {family.type} in worker {worker}, "
+                                 f"{into.type} in another")
+            for sample in family.samples:
+                into.add_sample(sample.name, {**sample.labels, WORKER_LABEL: worker},
+                                sample.value)
+    return generate_latest(Families([up, *merged.values()]))

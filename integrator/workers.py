@@ -23,9 +23,10 @@ Supervision (the parent serves nothing itself):
 * A signal that reaches a worker while it drains is ignored: a terminal's Ctrl-C reaches the
   parent and the workers alike, and the parent forwards it again; the drain is not cut short.
 
-Every log line of a worker carries ``worker`` (1..N, kept by a replacement) and ``pid``. Metrics
-are per process: a scrape of ``/metrics`` reads the worker that accepts its connection
-(``metrics_per_worker`` warning; docs/operations.md).
+Every log line of a worker carries ``worker`` (1..N, kept by a replacement) and ``pid``. Each
+worker keeps its own metrics; the worker that accepts a scrape of ``/metrics`` reads the others'
+over their sockets in a private directory the parent makes (mode 0700, removed when it ends) and
+serves every worker's, labelled ``worker`` (``api.peers``; docs/operations.md).
 """
 
 from __future__ import annotations
@@ -33,12 +34,15 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -46,6 +50,7 @@ import structlog
 from aiohttp import web
 
 from integrator import logs
+from integrator.api.peers import Peers
 from integrator.app import SHUTDOWN_TIMEOUT_S, ListenFailed, init_app, listen_failed, run
 from integrator.config import ServiceConfig
 
@@ -91,7 +96,25 @@ def serve_workers(config: ServiceConfig) -> int:
     """Run ``listen.workers`` worker processes until a stop signal; the exit status (0: every
     worker stopped cleanly). ``ListenFailed`` when the address is taken before any worker starts."""
     check_address(config.listen.host, config.listen.port)
-    return _Supervisor(config, config.listen.workers).run()
+    sockets = _sockets_directory()
+    try:
+        return _Supervisor(config, config.listen.workers, sockets).run()
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
+
+
+def _sockets_directory() -> Path:
+    """A new directory for the workers' metrics sockets (``api.peers``), mode 0700, in the
+    temporary directory (TMPDIR); ``ListenFailed`` when none can be made."""
+    place = "the temporary directory"
+    try:
+        where = tempfile.gettempdir()
+        place = where
+        return Path(tempfile.mkdtemp(prefix="integrator-workers-", dir=where))
+    except OSError as exc:
+        raise ListenFailed(f"cannot make the directory of the workers' metrics sockets in "
+                           f"{place}: {exc.strerror} (set TMPDIR to a writable directory)"
+                           ) from None
 
 
 @dataclass(eq=False)
@@ -107,6 +130,7 @@ class _Worker:
 class _Supervisor:
     config: ServiceConfig
     count: int
+    sockets: Path  # the directory of the workers' metrics sockets (api.peers)
     running: list[_Worker] = field(default_factory=list)
     signals: list[int] = field(default_factory=list)
     due: list[tuple[float, int]] = field(default_factory=list)  # (when, number) to replace
@@ -121,7 +145,8 @@ class _Supervisor:
         previous = {s: signal.signal(s, received) for s in STOP_SIGNALS}
         self.alive = os.pipe()
         listen = self.config.listen
-        log.info("workers_starting", workers=self.count, host=listen.host, port=listen.port)
+        log.info("workers_starting", workers=self.count, host=listen.host, port=listen.port,
+                 metrics_sockets=str(self.sockets))
         try:
             for number in range(1, self.count + 1):
                 self._start(number)
@@ -138,7 +163,8 @@ class _Supervisor:
     def _start(self, number: int) -> None:
         ready, ready_end = _FORK.Pipe(duplex=False)
         process = _FORK.Process(target=_worker_main, name=f"integrator-worker-{number}",
-                                args=(self.config, number, ready_end, self.alive))
+                                args=(self.config, Peers(number, self.count, self.sockets),
+                                      ready_end, self.alive))
         # a signal that comes during the fork is handled by the parent, not by the new worker
         signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         try:
@@ -225,9 +251,10 @@ class _Supervisor:
             self.due.append((time.monotonic() + RESTART_DELAY_S, worker.number))
 
 
-def _worker_main(config: ServiceConfig, number: int, ready: Connection,
+def _worker_main(config: ServiceConfig, peers: Peers, ready: Connection,
                  alive: tuple[int, int]) -> None:
     """In the forked worker: build the app and serve it on the shared address until stopped."""
+    number = peers.number
     alive_read, alive_write = alive
     os.close(alive_write)  # the parent holds the only write end: its exit closes the pipe
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -235,7 +262,7 @@ def _worker_main(config: ServiceConfig, number: int, ready: Connection,
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     logs.configure(config.logging.level, config.logging.format,
                    fields={"worker": number, "pid": os.getpid()})
-    app = init_app(config)
+    app = init_app(config, peers)
 
     async def watch_parent(app: web.Application) -> None:
         loop = asyncio.get_running_loop()

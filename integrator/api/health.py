@@ -5,12 +5,14 @@ from __future__ import annotations
 from importlib import resources
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from integrator.api.common import xml_response
-from integrator.api.keys import METRICS, REGISTRY, SESSIONS, STORE, STORE_GAUGES_LEASE
+from integrator.api.keys import PEERS, STORE
+from integrator.api.peers import families, render_all
 from integrator.api.render import health_element
 from integrator.errors import IntegratorError
+from integrator.metrics import Families
 
 routes = web.RouteTableDef()
 
@@ -35,18 +37,12 @@ async def ready(request: web.Request) -> web.Response:
 
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
-    m = request.app[METRICS]
-    # the gauges that live in the shared store are read at scrape time, by one replica only (the
-    # holder of the lease), so that summing them over the replicas counts each session once
-    try:
-        if await request.app[STORE_GAUGES_LEASE].hold():
-            m.store_gauges.report(sessions=await request.app[SESSIONS].count(),
-                                  sets=(await request.app[REGISTRY].counts()).items())
-        else:
-            m.store_gauges.clear()
-    except IntegratorError:
-        m.store_gauges.clear()  # the store is down: serve the rest (readiness reports the store)
-    response = web.Response(body=m.render())
+    peers = request.app.get(PEERS)
+    if peers is None:
+        body = generate_latest(Families(await families(request.app)))
+    else:  # one of several workers: all of them, each sample labelled with its worker
+        body = await render_all(request.app, peers)
+    response = web.Response(body=body)
     response.headers["Content-Type"] = CONTENT_TYPE_LATEST
     return response
 

@@ -11,6 +11,7 @@ import aiohttp
 from aiohttp import web
 
 if TYPE_CHECKING:
+    from integrator.api.peers import Peers
     from integrator.config import ServiceConfig
     from integrator.erp.hub import ErpGateways
     from integrator.metrics import Metrics
@@ -35,6 +36,8 @@ ERP: web.AppKey[ErpGateways] = web.AppKey("erp")  # the ERP gateways and their s
 # which replica reports the gauges read from the store (integrator_sessions, integrator_sets)
 STORE_GAUGES_LEASE: web.AppKey[Lease] = web.AppKey("store_gauges_lease")
 CURSORS: web.AppKey[CursorSigner] = web.AppKey("cursors")  # signs and checks bulk-read cursors
+# set in a worker of several (integrator.workers): its number and its siblings' metrics sockets
+PEERS: web.AppKey[Peers] = web.AppKey("peers")
 
 # per request
 REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id")

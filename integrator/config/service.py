@@ -285,9 +285,4 @@ def config_warnings(config: ServiceConfig) -> list[ConfigWarning]:
             "cursor_keys_not_configured", "cursor_keys is empty: the replicas sign the cursors of "
             "bulk reads with the built-in key, which anyone can read in the source (a cursor "
             "still only names a position in a list the session may read)"))
-    if config.listen.workers > 1:
-        found.append(ConfigWarning(
-            "metrics_per_worker", f"listen.workers is {config.listen.workers}: each worker "
-            "process keeps its own metrics and a scrape of /metrics reads the worker that accepts "
-            "it; where the metrics matter run one worker per instance (docs/operations.md)"))
     return found

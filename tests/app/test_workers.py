@@ -11,17 +11,23 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
+from prometheus_client.parser import text_string_to_metric_families
 
 from integrator.api.middlewares import hash_key
+from integrator.app import ListenFailed
+from integrator.config import load_config
+from integrator.workers import serve_workers
 from tests.fixtures.common import API_KEY
 from tests.fixtures.ports import free_port_block, wait_ready
 
@@ -82,6 +88,16 @@ def call(url: str, method: str = "GET", body: bytes | None = None,
         return exc.code, exc.read()
 
 
+def scraped(body: bytes, sample: str, **labels: str) -> dict[str, float]:
+    """worker -> the sum of ``sample`` over the series with ``labels``, from a /metrics body."""
+    found: dict[str, float] = {}
+    for family in text_string_to_metric_families(body.decode()):
+        for s in family.samples:
+            if s.name == sample and labels.items() <= s.labels.items():
+                found[s.labels["worker"]] = found.get(s.labels["worker"], 0.0) + s.value
+    return found
+
+
 def workers_listening(log: Path) -> dict[int, int]:
     """worker number -> pid of its latest ``listening`` line."""
     return {e["worker"]: e["pid"] for e in events(log) if e["event"] == "listening"}
@@ -127,6 +143,17 @@ def test_two_workers_share_the_port_and_the_store_and_stop_on_sigterm(two_worker
                 if e["event"] == "request" and e["route"] == "/v1/session" and e["status"] == 200}
     pids = workers_listening(log)
     assert answered == {(1, pids[1]), (2, pids[2])} and pids[1] != pids[2]
+    # every scrape, whichever worker accepts it, shows both workers' counters (api.peers)
+    by_worker = Counter(str(e["worker"]) for e in events(log)
+                        if e["event"] == "request" and e["route"] == "/v1/session")
+    for _ in range(6):
+        status, body = call(f"{url}/metrics")
+        assert status == 200
+        assert scraped(body, "integrator_worker_up") == {"1": 1.0, "2": 1.0}
+        assert scraped(body, "integrator_http_requests_total", route="/v1/session") == by_worker
+    sockets = Path(next(e for e in events(log) if e["event"] == "workers_starting")
+                   ["metrics_sockets"])
+    assert sorted(p.name for p in sockets.iterdir()) == ["worker-1.sock", "worker-2.sock"]
 
     process.send_signal(signal.SIGTERM)
     assert process.wait(STOP_BOUND_S) == 0
@@ -139,6 +166,7 @@ def test_two_workers_share_the_port_and_the_store_and_stop_on_sigterm(two_worker
                 "exit_code": 0}.items() <= next(e for e in found if e["event"] == "worker_stopped"
                                                 and e["pid"] == pid).items()
     assert found[-1]["event"] == "workers_stopped" and found[-1]["exit_status"] == 0
+    assert not sockets.exists()
 
 
 @pytest.mark.redis
@@ -152,6 +180,13 @@ def test_a_dead_worker_is_replaced_and_the_workers_outlive_no_parent(two_workers
     assert process.poll() is None
     for _ in range(10):
         assert call(f"http://127.0.0.1:{port}/health/live")[0] == 200
+    # the replacement's metrics are in every scrape (the 10 probes since its start; probes are
+    # not logged, so by their sum over the workers)
+    for _ in range(4):
+        body = call(f"http://127.0.0.1:{port}/metrics")[1]
+        assert scraped(body, "integrator_worker_up") == {"1": 1.0, "2": 1.0}
+        assert sum(scraped(body, "integrator_http_requests_total",
+                           route="/health/live").values()) == 10
 
     # the parent killed outright: each worker sees its pipe close and drains by itself
     now = workers_listening(log)
@@ -206,3 +241,17 @@ def test_a_port_held_by_other_workers_is_one_line(tmp_path: Path) -> None:
     assert run.stderr.splitlines() == [
         f"error: cannot listen on 127.0.0.1:{port}: the port is already in use"]
     assert "worker_started" not in run.stdout
+
+
+def test_no_place_for_the_metrics_sockets_is_one_line(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    config = load_config(write_config(tmp_path, free_port_block(1),
+                                      "redis://127.0.0.1:6379/0"))
+    missing = tmp_path / "no-such-dir"
+    monkeypatch.setattr(tempfile, "tempdir", str(missing))  # where mkdtemp makes its directories
+    with pytest.raises(ListenFailed) as caught:
+        serve_workers(config.model_copy(update={"listen": config.listen.model_copy(
+            update={"workers": 2})}))
+    assert str(caught.value) == (
+        "cannot make the directory of the workers' metrics sockets in "
+        f"{missing}: No such file or directory (set TMPDIR to a writable directory)")

@@ -17,7 +17,9 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from integrator import errors
+from integrator.api.keys import METRICS
 from integrator.app import init_app
+from integrator.metrics import render_workers
 from tests.fixtures import promql
 from tests.fixtures.common import AUTH, netsis_set, open_session, service_config, tiger_set
 from tests.fixtures.deploy import DEPLOY, REPO
@@ -254,8 +256,14 @@ async def test_every_metric_of_the_dashboard_and_the_rules_is_exported(
     assert answer.status == 200, await answer.text()
     await client.get("/health/ready")
     text = await (await client.get("/metrics")).text()
+    # what one of several workers serves: the same families labelled worker, and worker_up
+    workers = render_workers([(1, list(client.app[METRICS].registry.collect())), (2, None)])
 
     names, labels = exported(text)
+    more_names, more_labels = exported(workers.decode())
+    names |= more_names
+    for name, found in more_labels.items():
+        labels.setdefault(name, set()).update(found)
     routes = {r.resource.canonical for r in client.app.router.routes() if r.resource is not None}
     assert check_usage(names, labels, routes) == []
 
