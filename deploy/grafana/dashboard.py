@@ -189,11 +189,16 @@ def service_row() -> tuple[dash.Row, list[Panel]]:
               "balancer because the shared store (Redis) does not answer.",
               query(f'sum by (instance, status) (rate(integrator_http_requests_total{{{TARGET}, '
                     f'route="/health/ready"}}{RATE}))', "{{instance}} {{status}}"), width=12),
-        graph("CPU per replica", "short", "CPU seconds per second (cores) of each replica's process.",
-              query(f"rate(process_cpu_seconds_total{{{TARGET}}}{RATE})", "{{instance}}"), width=6),
+        graph("CPU per replica", "short",
+              "CPU seconds per second (cores) of each replica: its process, or the sum of its "
+              "worker processes when it runs several (integrator serve --workers N).",
+              query(f"sum by (instance) (rate(process_cpu_seconds_total{{{TARGET}}}{RATE}))",
+                    "{{instance}}"), width=6),
         graph("Memory per replica", "bytes",
-              "Resident memory of each replica's process (the container limit is 512 MiB).",
-              query(f"process_resident_memory_bytes{{{TARGET}}}", "{{instance}}"), width=6),
+              "Resident memory of each replica (the sum of its workers' when it runs several; "
+              "the container limit is 512 MiB).",
+              query(f"sum by (instance) (process_resident_memory_bytes{{{TARGET}}})",
+                    "{{instance}}"), width=6),
     ]
 
 
