@@ -59,6 +59,7 @@ log = structlog.get_logger("integrator.workers")
 STOP_SIGNALS = frozenset({signal.SIGTERM, signal.SIGINT})
 STOP_MARGIN_S = 5.0      # after the drain: 30 + 5 s stays within terminationGracePeriodSeconds (40)
 RESTART_DELAY_S = 1.0    # before a worker that exited while serving is replaced
+UNIX_PATH_MAX = 107     # bytes of a Unix socket's path on Linux (sun_path, without its NUL)
 POLL_S = 0.2             # how often the parent looks at the signals it received
 
 _FORK = multiprocessing.get_context("fork")
@@ -96,25 +97,32 @@ def serve_workers(config: ServiceConfig) -> int:
     """Run ``listen.workers`` worker processes until a stop signal; the exit status (0: every
     worker stopped cleanly). ``ListenFailed`` when the address is taken before any worker starts."""
     check_address(config.listen.host, config.listen.port)
-    sockets = _sockets_directory()
+    sockets = _sockets_directory(config.listen.workers)
     try:
         return _Supervisor(config, config.listen.workers, sockets).run()
     finally:
         shutil.rmtree(sockets, ignore_errors=True)
 
 
-def _sockets_directory() -> Path:
-    """A new directory for the workers' metrics sockets (``api.peers``), mode 0700, in the
-    temporary directory (TMPDIR); ``ListenFailed`` when none can be made."""
+def _sockets_directory(count: int) -> Path:
+    """A new directory for the metrics sockets of ``count`` workers (``api.peers``), mode 0700,
+    in the temporary directory (TMPDIR); ``ListenFailed`` when none can be made there or a
+    socket's path would be too long for the kernel."""
     place = "the temporary directory"
     try:
         where = tempfile.gettempdir()
         place = where
-        return Path(tempfile.mkdtemp(prefix="integrator-workers-", dir=where))
+        sockets = Path(tempfile.mkdtemp(prefix="integrator-workers-", dir=where))
     except OSError as exc:
         raise ListenFailed(f"cannot make the directory of the workers' metrics sockets in "
                            f"{place}: {exc.strerror} (set TMPDIR to a writable directory)"
                            ) from None
+    longest = Peers(count, count, sockets).socket(count)
+    if len(os.fsencode(longest)) > UNIX_PATH_MAX:
+        sockets.rmdir()
+        raise ListenFailed(f"the workers' metrics sockets would have paths longer than "
+                           f"{UNIX_PATH_MAX} bytes in {place} (set TMPDIR to a shorter path)")
+    return sockets
 
 
 @dataclass(eq=False)

@@ -255,3 +255,18 @@ def test_no_place_for_the_metrics_sockets_is_one_line(tmp_path: Path,
     assert str(caught.value) == (
         "cannot make the directory of the workers' metrics sockets in "
         f"{missing}: No such file or directory (set TMPDIR to a writable directory)")
+
+
+def test_a_temporary_directory_too_deep_for_socket_paths_is_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = load_config(write_config(tmp_path, free_port_block(1), "redis://127.0.0.1:6379/0"))
+    deep = tmp_path / ("d" * 100)
+    deep.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    with pytest.raises(ListenFailed) as caught:
+        serve_workers(config.model_copy(update={"listen": config.listen.model_copy(
+            update={"workers": 2})}))
+    assert str(caught.value) == (
+        "the workers' metrics sockets would have paths longer than 107 bytes in "
+        f"{deep} (set TMPDIR to a shorter path)")
+    assert list(deep.iterdir()) == []  # the directory it made is gone
