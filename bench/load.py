@@ -20,7 +20,9 @@ Run (Redis at 127.0.0.1:6379)::
   concurrency. Printed: requests/s, p50/p99 latency, errors (a status other than the expected one,
   or an exception), the resident memory of the serving processes after the warm-up and at the end,
   and the CPU seconds each party used (serving processes, simulator, Redis, client) with the
-  machine's idle share — what limits the number.
+  machine's idle share — what limits the number. For the service also the requests its own
+  ``/metrics`` counted during the run, summed over the workers of one scrape (whichever worker
+  answers it serves every worker's counters), beside the answers the clients got: they agree.
 * Target (issue 15): N workers reach at least 0.8 x N x the one-worker throughput, up to the core
   count, with no errors and flat memory. N is ``os.cpu_count()``, at most 4, unless given.
 """
@@ -55,6 +57,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import aiohttp
 import redis
 from aiohttp import web
+from prometheus_client.parser import text_string_to_metric_families
 
 from bench.common import FORK, KEY, SECURITY, quiet, remove_keys, serve_logo, session, start
 from integrator.api.middlewares import hash_key
@@ -263,6 +266,7 @@ class Run:
     before: Snapshot
     after: Snapshot
     rss: list[float]  # total RSS of the serving processes, sampled once a second
+    counted: tuple[float, set[str]] | None = None  # the service's own count (served_count)
 
     @property
     def rate(self) -> float:
@@ -306,10 +310,33 @@ def report(run: Run) -> None:
     if r.client_cpu_s >= 0.9 * run.clients * r.seconds:
         print("      the client used all the CPU its processes could: this number is the "
               "client's limit, not the server's")
+    if run.counted is not None:
+        counted, workers = run.counted
+        answered = r.count + sum(n for name, n in r.errors.items() if ": HTTP " in name)
+        seen = "one process" if workers == {""} else f"workers {', '.join(sorted(workers))}"
+        print(f"      the service's /metrics counted {counted:,.0f} requests ({seen}); the "
+              f"clients got {answered:,} answers")
     if len(r.latencies) > 1:
         print("      p50 / p99 ms by request: " + ", ".join(
             f"{name} {statistics.median(v) * 1000:.2f} / {_p99(v) * 1000:.1f}"
             for name, v in r.latencies.items()))
+
+
+def served_count(port: int) -> tuple[float, set[str]]:
+    """The requests the service's ``/metrics`` counts on the API routes (probes and scrapes left
+    out), summed over its workers, and the workers in the scrape (with several, one scrape shows
+    every worker's counters; ``{""}`` for a single process)."""
+    with urllib.request.urlopen(f"http://{HOST}:{port}/metrics", timeout=10) as answer:
+        text = answer.read().decode()
+    total, workers = 0.0, set()
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "integrator_http_requests_total":
+                workers.add(sample.labels.get("worker", ""))
+                route = sample.labels["route"]
+                if route != "/metrics" and not route.startswith("/health/"):
+                    total += sample.value
+    return total, workers
 
 
 def _p99(values: list[float]) -> float:
@@ -445,11 +472,13 @@ class Bench:
     others: dict[str, int | None]
 
     def measure(self, label: str, workers: int, port: int, serving: list[int],
-                headers: dict[str, str], mix: Mix) -> Run:
+                headers: dict[str, str], mix: Mix, *, metrics: bool = False) -> Run:
         """A warm-up from this process, then the measured load from ``clients`` processes
-        (the concurrency and the request bound shared out among them)."""
+        (the concurrency and the request bound shared out among them). ``metrics``: read the
+        service's own count of the requests before and after (``served_count``)."""
         asyncio.run(drive(port, headers, mix.for_client(0), concurrency=self.concurrency,
                           seconds=self.warmup, max_requests=self.max_requests))
+        counted_before = served_count(port) if metrics else None
         before = snapshot(serving, self.others)
         results = FORK.Queue()
         processes = []
@@ -471,8 +500,12 @@ class Bench:
                 result.add(results.get(timeout=1.0))
         for process in processes:
             process.join(30)
-        run = Run(label, workers, self.clients, result, before, snapshot(serving, self.others),
-                  rss)
+        after = snapshot(serving, self.others)
+        counted = None
+        if counted_before is not None:
+            counted_after = served_count(port)
+            counted = (counted_after[0] - counted_before[0], counted_after[1])
+        run = Run(label, workers, self.clients, result, before, after, rss, counted)
         report(run)
         return run
 
@@ -537,7 +570,7 @@ def main() -> None:
                                  folder / f"service-{tag}.log") as (_, pids):
                         runs.setdefault(("service", workers), []).append(bench.measure(
                             "service (the mix)", workers, port, pids, session(port),
-                            demo_mix(db, f"s{tag}")))
+                            demo_mix(db, f"s{tag}"), metrics=True))
         if len(counts) == 2:
             n = counts[1]
             print(f"\n  N = {n} workers against 1 (target: at least {0.8 * n:.1f}x, i.e. 0.8 x N), "
