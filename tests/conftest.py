@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
@@ -76,16 +77,34 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 # -- services -----------------------------------------------------------------------------------
+REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/0"
+
+
 @pytest.fixture
 def redis_url() -> str:
     need_service("Redis", REDIS_HOST, REDIS_PORT)
-    return f"redis://{REDIS_HOST}:{REDIS_PORT}/0"
+    return REDIS_URL
 
 
 @pytest.fixture
-def store_prefix() -> str:
-    """A key prefix of its own for every test, so tests never see each other's keys."""
-    return f"itest:{uuid.uuid4().hex[:12]}:"
+def store_prefix(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A key prefix of its own for every test, so tests never see each other's keys. After a test
+    that used Redis, the keys under its prefix are removed (the one place that does it: the
+    services a test started may leave sessions, links and leases behind)."""
+    prefix = f"itest:{uuid.uuid4().hex[:12]}:"
+    yield prefix
+    if "redis_url" in request.fixturenames:
+        remove_prefixed(REDIS_URL, prefix)  # (redis_url may be torn down already)
+
+
+def remove_prefixed(url: str, prefix: str) -> None:
+    client = redis.Redis.from_url(url)
+    try:
+        keys = list(client.scan_iter(match=prefix + "*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
@@ -97,14 +116,7 @@ async def any_store(request: pytest.FixtureRequest, store_prefix: str) -> AsyncI
         return
     url = request.getfixturevalue("redis_url")
     redis_store = RedisStore(url, prefix=store_prefix)
-    yield redis_store
-    import redis.asyncio as aioredis
-
-    raw = aioredis.Redis.from_url(url)
-    keys = [k async for k in raw.scan_iter(match=store_prefix + "*")]
-    if keys:
-        await raw.delete(*keys)
-    await raw.aclose()
+    yield redis_store  # what it wrote is removed with the prefix (store_prefix)
     await redis_store.close()
 
 

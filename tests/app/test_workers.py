@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 from prometheus_client.parser import text_string_to_metric_families
 
 from integrator.api.middlewares import hash_key
@@ -122,11 +121,6 @@ def two_workers(tmp_path: Path, redis_url: str, store_prefix: str) -> Iterator[A
         for pid in workers_listening(log).values():
             if not gone(pid):
                 os.kill(pid, signal.SIGKILL)
-        client = redis.Redis.from_url(redis_url)
-        keys = list(client.scan_iter(match=store_prefix + "*"))
-        if keys:
-            client.delete(*keys)
-        client.close()
 
 
 @pytest.mark.redis

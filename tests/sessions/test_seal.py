@@ -53,19 +53,12 @@ async def test_replicas_share_sealed_sets(make_client: Any, redis_url: str, stor
                                          store_encryption_keys=[new_key(), key]))
     wrong = await make_client(service_config(store=redis_url, store_prefix=store_prefix,
                                              store_encryption_keys=[new_key()]))
-    try:
-        assert (await a.put("/v1/sets/NETSIS-ANK", data=body().encode(), headers=AUTH)).status == 201
-        raw = aioredis.Redis.from_url(redis_url)
-        value = await raw.hget(store_prefix + "sets:NETSIS-ANK", "data")
-        await raw.aclose()
-        assert value is not None and not any(s.encode() in value for s in SECRETS)
-        assert (await b.get("/v1/sets/NETSIS-ANK", headers=AUTH)).status == 200
-        response = await wrong.get("/v1/sets/NETSIS-ANK", headers=AUTH)
-        assert response.status == 500
-        assert etree.fromstring(await response.read()).get("code") == "INTERNAL"
-    finally:
-        raw = aioredis.Redis.from_url(redis_url)
-        keys = [k async for k in raw.scan_iter(match=store_prefix + "*")]
-        if keys:
-            await raw.delete(*keys)
-        await raw.aclose()
+    assert (await a.put("/v1/sets/NETSIS-ANK", data=body().encode(), headers=AUTH)).status == 201
+    raw = aioredis.Redis.from_url(redis_url)
+    value = await raw.hget(store_prefix + "sets:NETSIS-ANK", "data")
+    await raw.aclose()
+    assert value is not None and not any(s.encode() in value for s in SECRETS)
+    assert (await b.get("/v1/sets/NETSIS-ANK", headers=AUTH)).status == 200
+    response = await wrong.get("/v1/sets/NETSIS-ANK", headers=AUTH)
+    assert response.status == 500
+    assert etree.fromstring(await response.read()).get("code") == "INTERNAL"
