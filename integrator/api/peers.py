@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,7 +90,7 @@ async def _ask(path: Path, number: int) -> list[Metric] | None:
 
 async def _answer(request: web.Request) -> web.Response:
     data = families_data(await families(request.app[_SERVED]))
-    return web.json_response(data, dumps=json.dumps)
+    return web.json_response(data)
 
 
 _SERVED: web.AppKey[web.Application] = web.AppKey("served")  # the worker's main application
