@@ -237,30 +237,29 @@ def test_a_port_held_by_other_workers_is_one_line(tmp_path: Path) -> None:
     assert "worker_started" not in run.stdout
 
 
-def test_no_place_for_the_metrics_sockets_is_one_line(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    config = load_config(write_config(tmp_path, free_port_block(1),
-                                      "redis://127.0.0.1:6379/0"))
-    missing = tmp_path / "no-such-dir"
-    monkeypatch.setattr(tempfile, "tempdir", str(missing))  # where mkdtemp makes its directories
+def sockets_refusal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tempdir: Path) -> str:
+    """What ``serve --workers 2`` says when the temporary directory is ``tempdir``."""
+    config = load_config(write_config(tmp_path, free_port_block(1), "redis://127.0.0.1:6379/0"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tempdir))  # where mkdtemp makes its directories
     with pytest.raises(ListenFailed) as caught:
         serve_workers(config.model_copy(update={"listen": config.listen.model_copy(
             update={"workers": 2})}))
-    assert str(caught.value) == (
+    return str(caught.value)
+
+
+def test_no_place_for_the_metrics_sockets_is_one_line(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    missing = tmp_path / "no-such-dir"
+    assert sockets_refusal(tmp_path, monkeypatch, missing) == (
         "cannot make the directory of the workers' metrics sockets in "
         f"{missing}: No such file or directory (set TMPDIR to a writable directory)")
 
 
 def test_a_temporary_directory_too_deep_for_socket_paths_is_one_line(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    config = load_config(write_config(tmp_path, free_port_block(1), "redis://127.0.0.1:6379/0"))
     deep = tmp_path / ("d" * 100)
     deep.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(deep))
-    with pytest.raises(ListenFailed) as caught:
-        serve_workers(config.model_copy(update={"listen": config.listen.model_copy(
-            update={"workers": 2})}))
-    assert str(caught.value) == (
+    assert sockets_refusal(tmp_path, monkeypatch, deep) == (
         "the workers' metrics sockets would have paths longer than 107 bytes in "
         f"{deep} (set TMPDIR to a shorter path)")
     assert list(deep.iterdir()) == []  # the directory it made is gone
