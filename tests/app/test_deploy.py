@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
 
+from integrator.app import SHUTDOWN_TIMEOUT_S
+from integrator.cli import build_parser
 from integrator.config import config_warnings, load_config
 from integrator.services.cursor import new_cursor_key
 from integrator.sessions.seal import new_key
+from integrator.workers import STOP_MARGIN_S
 from tests.fixtures.deploy import DEPLOY, REPO, docs
+from tests.fixtures.tools import need_tool
 
 
 def test_kustomization_lists_every_manifest() -> None:
@@ -57,3 +64,49 @@ def test_dockerfile_essentials() -> None:
         assert package in text
     assert "USER 10001" in text
     assert "HEALTHCHECK" in text and "/health/live" in text
+
+
+SYSTEMD_UNIT = DEPLOY / "systemd" / "crm-integrator.service"
+
+
+def unit_settings(text: str) -> dict[str, dict[str, list[str]]]:
+    """section -> key -> values, of a systemd unit (comments and blank lines left out)."""
+    sections: dict[str, dict[str, list[str]]] = {}
+    current: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("["):
+            current = sections.setdefault(line.strip("[]"), {})
+            continue
+        key, _, value = line.partition("=")
+        current.setdefault(key, []).append(value)
+    return sections
+
+
+def test_the_systemd_unit_stops_and_serves_as_the_supervisor_expects() -> None:
+    """deploy/systemd (several workers on a host of its own, N6): the parent alone gets SIGTERM
+    and drains the workers, systemd waits longer than the drain, the command is one the CLI
+    takes, and the private /tmp holds the workers' metrics sockets."""
+    service = unit_settings(SYSTEMD_UNIT.read_text(encoding="utf-8"))["Service"]
+    assert service["KillMode"] == ["mixed"] and service["KillSignal"] == ["SIGTERM"]
+    assert float(service["TimeoutStopSec"][0]) > SHUTDOWN_TIMEOUT_S + STOP_MARGIN_S
+    assert service["PrivateTmp"] == ["yes"] and service["Restart"] == ["on-failure"]
+    assert "AF_UNIX" in service["RestrictAddressFamilies"][0].split()  # the metrics sockets
+    program, *args = shlex.split(service["ExecStart"][0])
+    assert Path(program).name == "integrator"
+    parsed = build_parser().parse_args(args)
+    assert parsed.command == "serve" and parsed.config == "/etc/crm-integrator/service.yaml"
+
+
+def test_systemd_verifies_the_unit(tmp_path: Path) -> None:
+    """systemd's own check (no unknown keys, a valid command); optional where systemd is absent."""
+    analyze = need_tool("systemd-analyze", "systemd", required=False)
+    text = SYSTEMD_UNIT.read_text(encoding="utf-8").replace(
+        "/opt/crm-integrator/bin/integrator", str(Path(sys.executable).parent / "integrator"))
+    unit = tmp_path / SYSTEMD_UNIT.name
+    unit.write_text(text, encoding="utf-8")
+    checked = subprocess.run([analyze, "verify", str(unit)], capture_output=True, text=True,
+                             timeout=60, check=False)
+    assert (checked.returncode, checked.stdout + checked.stderr) == (0, "")
