@@ -5,14 +5,13 @@ from __future__ import annotations
 from importlib import resources
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from integrator.api.common import xml_response
-from integrator.api.keys import PEERS, STORE
-from integrator.api.peers import families, render_all
+from integrator.api.keys import METRICS, PEERS, STORE
+from integrator.api.peers import read_store_gauges, render_all
 from integrator.api.render import health_element
 from integrator.errors import IntegratorError
-from integrator.metrics import Families
 
 routes = web.RouteTableDef()
 
@@ -39,7 +38,8 @@ async def ready(request: web.Request) -> web.Response:
 async def metrics(request: web.Request) -> web.Response:
     peers = request.app.get(PEERS)
     if peers is None:
-        body = generate_latest(Families(await families(request.app)))
+        await read_store_gauges(request.app)
+        body = request.app[METRICS].render()
     else:  # one of several workers: all of them, each sample labelled with its worker
         body = await render_all(request.app, peers)
     response = web.Response(body=body)

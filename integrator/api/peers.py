@@ -48,8 +48,8 @@ class Peers:
         return self.directory / f"worker-{number}.sock"
 
 
-async def families(app: web.Application) -> list[Metric]:
-    """This process's metric families, the store gauges read when this replica holds their
+async def read_store_gauges(app: web.Application) -> None:
+    """Before a scrape: the gauges read from the shared store, when this replica holds their
     lease (one replica reports them, so a sum over replicas counts each session once)."""
     m = app[METRICS]
     try:
@@ -60,7 +60,12 @@ async def families(app: web.Application) -> list[Metric]:
             m.store_gauges.clear()
     except IntegratorError:
         m.store_gauges.clear()  # the store is down: serve the rest (readiness reports the store)
-    return list(m.registry.collect())
+
+
+async def families(app: web.Application) -> list[Metric]:
+    """This process's metric families, the store gauges read first."""
+    await read_store_gauges(app)
+    return list(app[METRICS].registry.collect())
 
 
 async def render_all(app: web.Application, peers: Peers) -> bytes:
