@@ -23,6 +23,7 @@ from integrator.config import (
 from integrator.services.cursor import new_cursor_key
 from integrator.sessions.seal import new_key
 from tests.fixtures.common import netsis_set, tiger_set
+from tests.fixtures.ports import free_port_block
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -191,10 +192,11 @@ def test_check_config_cli(tmp_path: Path) -> None:
     assert "a.yaml: firm:" in result.stderr
 
 
-def test_demo_config_is_valid() -> None:
+def test_demo_config_is_valid(tmp_path: Path) -> None:
     from simulators.demo import DemoEnvironment, load_demo_config
 
-    cfg = load_demo_config(DemoEnvironment(port=18080, data_dir=Path("/tmp/demo-x")))
+    port = free_port_block(3)  # nothing is bound: the config names the demo's three ports
+    cfg = load_demo_config(DemoEnvironment(port=port, data_dir=tmp_path / "demo"))
     codes = {s.code: s for s in cfg.sets}
     assert set(codes) == {"DEMO-TIGER", "DEMO-NETSIS"}
     assert codes["DEMO-TIGER"].firm_code == "001" and codes["DEMO-TIGER"].period_code == "01"
@@ -202,9 +204,9 @@ def test_demo_config_is_valid() -> None:
     demo = codes["DEMO-TIGER"].user("demo")
     assert demo is not None and demo.default
     assert codes["DEMO-NETSIS"].user("demo") is not None
-    assert cfg.listen.port == 18080
+    assert cfg.listen.port == port
     assert codes["DEMO-TIGER"].logo is not None
-    assert codes["DEMO-TIGER"].logo.url.startswith("http://127.0.0.1:18081/")
+    assert codes["DEMO-TIGER"].logo.url.startswith(f"http://127.0.0.1:{port + 1}/")
 
 
 def test_example_production_config_is_valid() -> None:
