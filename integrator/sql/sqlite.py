@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 import pyodbc
@@ -59,8 +60,29 @@ def sqlite_literals(sql: str, values: Sequence[Any]) -> str | None:
     The SQLite3 ODBC driver reads the whole result into memory at execute when the statement has
     bound parameters (even with ``StepAPI=1``); without parameters it steps through the rows. The
     placeholders are found with sqlglot's SQLite tokenizer (a ``?`` inside a string literal or a
-    comment is not a placeholder); strings are quoted by doubling ``'`` (SQLite has no backslash
-    escapes). None when a value has no exact literal form: the caller binds them as usual.
+    comment is not a placeholder), once per statement text (``placeholder_gaps``); strings are
+    quoted by doubling ``'`` (SQLite has no backslash escapes). None when a value has no exact
+    literal form: the caller binds them as usual.
+    """
+    gaps = placeholder_gaps(sql)
+    if gaps is None or len(gaps) != len(values) + 1:
+        return None
+    parts = [gaps[0]]
+    for value, gap in zip(values, gaps[1:], strict=True):
+        literal = _sqlite_literal(value)
+        if literal is None:
+            return None
+        parts.append(literal)
+        parts.append(gap)
+    return "".join(parts)
+
+
+@lru_cache(maxsize=256)
+def placeholder_gaps(sql: str) -> tuple[str, ...] | None:
+    """The text of ``sql`` around its ``?`` placeholders (one more piece than placeholders), or
+    None when it does not tokenize as SQLite or has another placeholder form. Cached: a stream
+    runs one of a set's few compiled statements, and tokenizing one took longer (1.4 ms for the
+    bulk list statement) than executing it and fetching a page of 20 rows (docs/performance.md).
     """
     from sqlglot import TokenType
     from sqlglot.dialects.sqlite import SQLite
@@ -70,20 +92,15 @@ def sqlite_literals(sql: str, values: Sequence[Any]) -> str | None:
     except SqlglotError:
         return None
     marks = [token for token in tokens if token.token_type == TokenType.PLACEHOLDER]
-    if len(marks) != len(values) or any(token.text != "?" for token in marks):
+    if any(token.text != "?" for token in marks):
         return None
-    parts: list[str] = []
+    gaps: list[str] = []
     position = 0
-    for token, value in zip(marks, values, strict=True):
-        literal = _sqlite_literal(value)
-        if literal is None:
-            return None
-        parts.append(sql[position:token.start])
-        parts.append(literal)
+    for token in marks:
+        gaps.append(sql[position:token.start])
         position = token.end + 1
-    parts.append(sql[position:])
-    return "".join(parts)
-
+    gaps.append(sql[position:])
+    return tuple(gaps)
 
 
 _INT_TYPES = {exp.DataType.Type.INT, exp.DataType.Type.BIGINT, exp.DataType.Type.SMALLINT,

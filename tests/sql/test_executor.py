@@ -18,7 +18,7 @@ from integrator.errors import DbUnavailable, SqlRejected
 from integrator.sql.compiler import Compiled
 from integrator.sql.engine import SqlEngine
 from integrator.sql.results import Statement
-from integrator.sql.sqlite import sqlite_literals
+from integrator.sql.sqlite import placeholder_gaps, sqlite_literals
 from tests.fixtures.sql import pg_netsis_set, pg_tiger_set, sqlite_netsis_set, sqlite_tiger_set
 
 
@@ -192,6 +192,23 @@ def test_sqlite_literals_for_streams() -> None:
     assert sqlite_literals("SELECT ?", []) is None                      # count mismatch: bind
     assert sqlite_literals("SELECT ?", ["a\x00b"]) is None             # no literal form: bind
     assert sqlite_literals("SELECT ?", [datetime(2026, 1, 1, 1, 2, 3, 4)]) is None
+
+
+def test_sqlite_literals_tokenize_a_statement_once() -> None:
+    """F11: the placeholders of a statement are found once; every later stream of it inlines its
+    own values into the same gaps (a page of a bulk read cost more to tokenize than to run)."""
+    sql = "SELECT C.CODE FROM T C WHERE C.A > ? AND C.N = '?;' -- ?\n LIMIT ?"
+    placeholder_gaps.cache_clear()
+    assert placeholder_gaps(sql) == ("SELECT C.CODE FROM T C WHERE C.A > ",
+                                     " AND C.N = '?;' -- ?\n LIMIT ", "")
+    first = sqlite_literals(sql, [1, 20])
+    second = sqlite_literals(sql, [7, 500])
+    assert (first, second) == (
+        "SELECT C.CODE FROM T C WHERE C.A > 1 AND C.N = '?;' -- ?\n LIMIT 20",
+        "SELECT C.CODE FROM T C WHERE C.A > 7 AND C.N = '?;' -- ?\n LIMIT 500")
+    assert placeholder_gaps.cache_info().misses == 1
+    assert sqlite_literals(sql, [1]) is None  # a count that does not match: bound as usual
+    assert placeholder_gaps("SELECT 'unclosed") is None
 
 
 @pytest.mark.odbc
