@@ -52,6 +52,9 @@ class Hops(Protocol):
 
     def hop(self, fn: Callable[[], T]) -> asyncio.Future[T]: ...
 
+    @property
+    def max_workers(self) -> int: ...
+
 
 def _expire(future: asyncio.Future[Any], timeout_s: float, what: str) -> None:
     """The backstop of a hop: the database did not answer in time (the thread runs on)."""
@@ -103,7 +106,8 @@ class SqlEngine:
             if pool is not None:  # the set changed: drop the old connections
                 pool.close()
             pool = Pool(integration_set.code, role, cs, db.engine, db.login_timeout_s,
-                        db.query_timeout_s, autocommit=(role != "writer"), digest=digest)
+                        db.query_timeout_s, autocommit=(role != "writer"), digest=digest,
+                        idle_max=self._executor.max_workers)
             self._pools[key] = pool
             return pool
 

@@ -19,7 +19,6 @@ from integrator.sql.sqlite import SqlitePlan, sqlite_plan, sqlite_schema
 Role = Literal["reader", "writer", "stream"]
 
 IDLE_LIMIT_S = 300.0       # an idle pooled connection older than this is closed, not reused
-POOL_IDLE_MAX = 4          # idle connections kept per set and login
 
 
 @dataclass
@@ -30,7 +29,15 @@ class Pooled:
 
 @dataclass
 class Pool:
-    """Idle connections of one set and login. Used only from executor threads."""
+    """Idle connections of one set and login. Used only from executor threads.
+
+    Up to ``idle_max`` idle connections are kept: the engine passes the number of executor
+    threads, the most connections its hops use at once, so a steady load reuses its connections
+    instead of closing and opening some on every round (a login on SQL Server). The idle ones
+    form a stack: the most recently used is reused first, and those at the bottom that have not
+    been used for ``idle_limit_s`` are closed when a connection comes back, so the pool shrinks
+    again after a busy hour.
+    """
 
     set_code: str
     role: Role
@@ -39,7 +46,9 @@ class Pool:
     login_timeout_s: int
     query_timeout_s: int
     autocommit: bool
+    idle_max: int
     digest: str = ""
+    idle_limit_s: float = IDLE_LIMIT_S
     idle: deque[Pooled] = field(default_factory=deque)
     lock: threading.Lock = field(default_factory=threading.Lock)
     schema: MappingSchema | None = None
@@ -78,7 +87,7 @@ class Pool:
                 item = self.idle.pop() if self.idle else None
             if item is None:
                 return self.connect(), False
-            if now - item.last_used <= IDLE_LIMIT_S:
+            if now - item.last_used <= self.idle_limit_s:
                 return item.connection, True
             close_quietly(item.connection)
 
@@ -94,11 +103,18 @@ class Pool:
         if broken:
             close_quietly(connection)
             return
+        now = time.monotonic()
+        stale: list[Any] = []
         with self.lock:
-            if len(self.idle) < POOL_IDLE_MAX:
-                self.idle.append(Pooled(connection, time.monotonic()))
-                return
-        close_quietly(connection)
+            idle = self.idle
+            while idle and now - idle[0].last_used > self.idle_limit_s:
+                stale.append(idle.popleft().connection)
+            if len(idle) < self.idle_max:
+                idle.append(Pooled(connection, now))
+            else:
+                stale.append(connection)
+        for item in stale:
+            close_quietly(item)
 
     def close(self) -> None:
         with self.lock:

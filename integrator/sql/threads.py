@@ -81,6 +81,11 @@ class LifoExecutor(Executor):
         self._shutdown = False
 
     @property
+    def max_workers(self) -> int:
+        """The most threads (and so the most hops running at once)."""
+        return self._max_workers
+
+    @property
     def thread_count(self) -> int:
         return len(self._threads)
 

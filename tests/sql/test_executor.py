@@ -11,14 +11,18 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pyodbc
 import pytest
 
 from integrator.config import IntegrationSet
 from integrator.errors import DbUnavailable, SqlRejected
+from integrator.metrics import Metrics
 from integrator.sql.compiler import Compiled
 from integrator.sql.engine import SqlEngine
+from integrator.sql.pool import Pool
 from integrator.sql.results import Statement
 from integrator.sql.sqlite import placeholder_gaps, sqlite_literals
+from integrator.sql.threads import LifoExecutor
 from tests.fixtures.sql import pg_netsis_set, pg_tiger_set, sqlite_netsis_set, sqlite_tiger_set
 
 
@@ -353,3 +357,47 @@ async def test_date_range_parameters_named_from_and_to_f4(engine: SqlEngine,
     same = await engine.query(tiger, "range", sql.format(a="@from", b="@to"), values)
     assert named.rows == same.rows
     assert named.rows[0][0] > 0
+
+
+@pytest.mark.postgres
+async def test_a_steady_load_keeps_its_connections(pg_demo: dict[str, Any]) -> None:
+    """F21, N6: as many statements at once as the executor has threads, round after round, run on
+    the same server sessions: the pool keeps as many idle connections as there are threads, so
+    no round closes connections and logs in again (a login on SQL Server costs milliseconds)."""
+    threads = 6
+    executor = LifoExecutor(threads, thread_name_prefix="odbc-steady")
+    engine = SqlEngine(executor, Metrics())
+    tiger = pg_tiger_set(pg_demo, "PG-STEADY")
+    sql = "SELECT pg_backend_pid() AS PID FROM (SELECT pg_sleep(0.05) AS W) AS S"
+    try:
+        sessions: set[int] = set()
+        for _ in range(4):
+            results = await asyncio.gather(*[engine.query(tiger, "pid", sql)
+                                             for _ in range(threads)])
+            round_sessions = {int(result.rows[0][0]) for result in results}
+            assert len(round_sessions) == threads  # all at once, each on its own connection
+            sessions |= round_sessions
+        assert len(sessions) == threads
+    finally:
+        engine.close()
+        executor.shutdown(wait=True)
+
+
+@pytest.mark.odbc
+def test_idle_connections_unused_for_the_limit_are_closed(demo_dir: Path) -> None:
+    """F21: connections left idle longer than the pool's limit are closed when another comes
+    back (the pool shrinks after a busy period), never reused."""
+    pool = Pool("T", "reader", f"DRIVER={{SQLite3}};Database={demo_dir / 'tiger.db'};", "sqlite",
+                5, 5, autocommit=True, idle_max=4, idle_limit_s=0.2)
+    first = [pool.acquire()[0] for _ in range(3)]
+    for connection in first:
+        pool.release(connection, broken=False)
+    later, reused = pool.acquire()
+    assert reused and later is first[-1]  # the most recently used comes back first
+    threading.Event().wait(0.3)  # past the limit: the two left idle are stale now
+    pool.release(later, broken=False)
+    assert [item.connection for item in pool.idle] == [later]
+    for stale in first[:2]:
+        with pytest.raises(pyodbc.ProgrammingError):
+            stale.cursor()
+    pool.close()
