@@ -9,6 +9,8 @@ nothing. Run: ``.venv/bin/python bench/sync.py [--sizes 10000 100000] [--creates
    records/s against the target (25,000 records/s, issue 15 item 4) with their ratio, the
    service's CPU time per record, and the peak RSS growth over the service's resting size, for
    each N — constant memory means the growth does not depend on N (target: under 50 MB).
+   Then the CRM's usual way of reading: 300 pages of 100 following the cursor, one after
+   another on one connection (wall and service CPU per page).
    Then where a record's time goes, stage by stage, in this process on one thread: the
    statement's batches (executor hops, ODBC fetch, column conversion), the mappings
    (``translators.row_reader``), the XML text (``render.listed_text``, encoded).
@@ -24,6 +26,7 @@ import asyncio
 import contextlib
 import http.client
 import os
+import re
 import shutil
 import sqlite3
 import statistics
@@ -173,12 +176,44 @@ def bulk_read(sizes: list[int], repeat: int) -> None:
                       f"the target; service CPU {cpu:5.1f} us/record; RSS resting "
                       f"{runs[size][0].resting_kb / 1024:6.1f} MB, peak growth {growth:5.1f} MB "
                       "(target < 50 MB)")
+            page_through(port, headers, PAGE_SIZE, PAGES, child.pid)
         finally:
             child.terminate()
             child.join(5)
         asyncio.run(stages(integration_set, max(sizes)))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+PAGE_SIZE, PAGES = 100, 300  # the CRM's usual way: pages of 100 following the cursor
+
+
+def page_through(port: int, headers: dict[str, str], limit: int, pages: int, pid: int) -> None:
+    """``pages`` pages of ``limit`` accounts, each request following the last page's cursor, on
+    one keep-alive connection: wall and service CPU per page."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    cursor = ""
+    walls: list[float] = []
+    records = 0
+    cpu_before = cpu_s(pid)
+    for _ in range(pages):
+        query = f"limit={limit}" + (f"&cursor={cursor}" if cursor else "")
+        started = time.perf_counter()
+        connection.request("GET", f"/v1/accounts?{query}", headers=headers)
+        response = connection.getresponse()
+        body = response.read()
+        walls.append(time.perf_counter() - started)
+        if response.status != 200 or b"<Error" in body:
+            raise SystemExit(f"a page failed (HTTP {response.status})")
+        records += body.count(b"<Account ")
+        found = re.search(rb'<Page [^>]*cursor="([^"]+)"', body)
+        cursor = found.group(1).decode() if found else ""
+    cpu = (cpu_s(pid) - cpu_before) / pages * 1000
+    connection.close()
+    wall = statistics.median(walls) * 1000
+    print(f"  pages of {limit} following the cursor, {pages} in turn on one connection: median "
+          f"{wall:5.2f} ms per page ({limit / wall * 1000:,.0f} records/s), service CPU "
+          f"{cpu:5.2f} ms per page; {records:,} records")
 
 
 async def stages(integration_set: IntegrationSet, count: int) -> None:
