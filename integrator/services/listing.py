@@ -44,6 +44,9 @@ FILTER_MAX = 100
 NO_DATE = datetime(1900, 1, 1)
 POST_FILTER_FETCH = 10  # with a Turkish post-filter, scan up to this many rows per page record
 POST_FILTER_SCAN_MIN = 10_000  # ... and at least this many
+# a filtered page reads its candidates in batches from this size up (at least the page's limit),
+# growing to the read batch: a page of 5 whose first candidates match reads tens of rows, not 500
+POST_FILTER_FIRST_BATCH = 32
 
 # (ERP family, entity) -> (keyset column, code column, name column) of the default statements
 COLUMNS: dict[tuple[str, str], tuple[str, str, str]] = {
@@ -207,8 +210,10 @@ async def records(cards: Cards, context: Context, entity: CardEntity, query: Lis
     last_emitted: tuple[Any, ...] | None = None
     full = False
     try:
-        stream = cards.engine.stream(s, name, statement_sql(s, name),
-                                     statement_values(context, query, fetch), batch_size=batch_size)
+        stream = cards.engine.stream(
+            s, name, statement_sql(s, name), statement_values(context, query, fetch),
+            batch_size=batch_size,
+            first_batch=max(query.limit, POST_FILTER_FIRST_BATCH) if filtered else None)
         async with contextlib.aclosing(cast("AsyncGenerator[Result, None]", stream)) as batches:
             reader: RowReader | None = None
             key_at = code_at = name_at = None

@@ -227,29 +227,33 @@ class SqlEngine:
 
     async def stream(self, integration_set: IntegrationSet, name: str, sql: str,
                      values: Mapping[str, ParamValue] | None = None, *,
-                     batch_size: int = 500) -> AsyncIterator[Result]:
+                     batch_size: int = 500, first_batch: int | None = None
+                     ) -> AsyncIterator[Result]:
         """Yield the rows of one statement in batches, holding one connection throughout.
 
         One executor hop to execute, one per batch (``fetchmany``), one to check the connection
-        back in; no row cap. Use it as ``async with contextlib.aclosing(engine.stream(...)) as
-        batches: async for batch in batches: ...`` so the connection returns to the pool at once
-        when the consumer stops early.
+        back in; no row cap. Batches hold ``batch_size`` rows; with ``first_batch`` they start
+        at that size and grow fourfold up to ``batch_size`` (a consumer that may stop after a
+        few rows does not have a whole batch read and converted for it). Use it as
+        ``async with contextlib.aclosing(engine.stream(...)) as batches: async for batch in
+        batches: ...`` so the connection returns to the pool at once when the consumer stops
+        early. The rows of every batch yielded are counted (``integrator_sql_rows_total``).
         """
         db = integration_set.database
         statement = self.prepare(integration_set, name, sql, values or {})
         rows = RowStream(self._pool(integration_set, "stream"), statement, batch_size=batch_size,
-                         repair=db.repair_turkish, round_trip=self._round_trip(integration_set.code))
+                         first_batch=first_batch, repair=db.repair_turkish,
+                         round_trip=self._round_trip(integration_set.code))
+        counted = self._metrics.sql_set_children(integration_set.code)[0]
         timeout = db.login_timeout_s + db.query_timeout_s + BACKSTOP_SLACK_S
         try:
             columns = await self._hop(rows.open, timeout_s=timeout, what=name)
-            total = 0
             while True:
                 batch = await self._hop(rows.fetch, timeout_s=timeout, what=name)
                 if not batch:
                     break
-                total += len(batch)
+                counted.inc(len(batch))  # before the yield: a consumer may stop at any batch
                 yield Result(columns, batch)
-            self._metrics.sql_set_children(integration_set.code)[0].inc(total)
         except IntegratorError as error:
             self._metrics.sql_errors.labels(integration_set.code, error.code).inc()
             raise

@@ -22,11 +22,13 @@ from integrator.sql.sqlite import sqlite_literals
 
 
 class RowStream:
-    def __init__(self, pool: Pool, statement: Statement, *, batch_size: int, repair: bool,
+    def __init__(self, pool: Pool, statement: Statement, *, batch_size: int,
+                 first_batch: int | None = None, repair: bool,
                  round_trip: Callable[[], None]) -> None:
         self._pool = pool
         self._statement = statement
         self._batch_size = batch_size
+        self._next_batch = min(first_batch, batch_size) if first_batch else batch_size
         self._repair = repair
         self._round_trip = round_trip
         self._turn = threading.Lock()
@@ -65,11 +67,13 @@ class RowStream:
             return columns
 
     def fetch(self) -> list[tuple[Any, ...]]:
-        """The next batch (empty at the end)."""
+        """The next batch (empty at the end); batches grow fourfold up to the batch size."""
         with self._turn:
+            size = self._next_batch
+            self._next_batch = min(size * 4, self._batch_size)
             try:
                 self._round_trip()
-                raw = self._cursor.fetchmany(self._batch_size)
+                raw = self._cursor.fetchmany(size)
             except pyodbc.Error as error:
                 raise self._failed(error) from None
             return convert_rows(raw, self._converters)

@@ -307,3 +307,32 @@ async def test_a_failing_set_statement_is_an_ordinary_error(make_demo: MakeDemo)
     assert "LOGICALREF" in (error.findtext("Message") or "")
     status, error = await demo.get(TIGER, "/v1/products")
     assert (status, error.get("code")) == (400, "SQL_REJECTED")
+
+
+def rows_read(demo: Demo) -> float:
+    return demo.client.app[METRICS].registry.get_sample_value(
+        "integrator_sql_rows_total", {"set": TIGER}) or 0.0
+
+
+async def test_a_filtered_page_reads_its_candidates_in_growing_batches(make_demo: MakeDemo) -> None:
+    """F11: a filtered page reads candidate rows in batches that start small and grow, so a page
+    of 5 reads a hundred rows or so, not a whole read batch (500). Every row read is counted, also
+    those of a page that ended before the statement's rows did."""
+    demo: Demo = await make_demo()
+    add_accounts(demo, 2_000)  # "ÇAĞDAŞ ŞİŞLİ n A.Ş.": every one matches "şişli"
+    before = rows_read(demo)
+    status, root = await demo.get(TIGER, "/v1/accounts", {"title": "şişli", "limit": "5"})
+    assert status == 200 and len(root) == 6 and root[-1].get("more") == "true"
+    assert all("ŞİŞLİ" in fields_of(record)["Title"].upper() for record in root[:-1])
+    # the demo's own accounts come first and few of them match: batches of 32 and 128 hold the
+    # five (a whole read batch, 500 rows, before)
+    assert 5 <= rows_read(demo) - before <= 32 + 128
+    # a page larger than that starts with a batch of its own limit (these candidates all match)
+    before = rows_read(demo)
+    status, root = await demo.get(TIGER, "/v1/accounts", {"title": "şişli 1", "limit": "300"})
+    assert status == 200 and len(root) == 301
+    assert rows_read(demo) - before == 300
+    # an unfiltered page: its statement's LIMIT is the page's, read in one batch as before
+    before = rows_read(demo)
+    status, root = await demo.get(TIGER, "/v1/accounts", {"limit": "40"})
+    assert status == 200 and len(root) == 41 and rows_read(demo) - before == 40
