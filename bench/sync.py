@@ -10,7 +10,8 @@ nothing. Run: ``.venv/bin/python bench/sync.py [--sizes 10000 100000] [--creates
    service's CPU time per record, and the peak RSS growth over the service's resting size, for
    each N — constant memory means the growth does not depend on N (target: under 50 MB).
    Then the CRM's usual way of reading: 300 pages of 100 following the cursor, one after
-   another on one connection (wall and service CPU per page).
+   another on one connection (wall and service CPU per page), and 300 pages of 20 filtered by a
+   title (every filler account matches it).
    Then where a record's time goes, stage by stage, in this process on one thread: the
    statement's batches (executor hops, ODBC fetch, column conversion), the mappings
    (``translators.row_reader``), the XML text (``render.listed_text``, encoded).
@@ -38,6 +39,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -177,6 +179,7 @@ def bulk_read(sizes: list[int], repeat: int) -> None:
                       f"{runs[size][0].resting_kb / 1024:6.1f} MB, peak growth {growth:5.1f} MB "
                       "(target < 50 MB)")
             page_through(port, headers, PAGE_SIZE, PAGES, child.pid)
+            page_through(port, headers, FILTERED_PAGE_SIZE, PAGES, child.pid, title="şişli")
         finally:
             child.terminate()
             child.join(5)
@@ -186,18 +189,22 @@ def bulk_read(sizes: list[int], repeat: int) -> None:
 
 
 PAGE_SIZE, PAGES = 100, 300  # the CRM's usual way: pages of 100 following the cursor
+FILTERED_PAGE_SIZE = 20  # a user's search in the CRM: a title filter, a screenful of records
 
 
-def page_through(port: int, headers: dict[str, str], limit: int, pages: int, pid: int) -> None:
-    """``pages`` pages of ``limit`` accounts, each request following the last page's cursor, on
-    one keep-alive connection: wall and service CPU per page."""
+def page_through(port: int, headers: dict[str, str], limit: int, pages: int, pid: int, *,
+                 title: str = "") -> None:
+    """``pages`` pages of ``limit`` accounts (with a title filter when given), each request
+    following the last page's cursor, on one keep-alive connection: wall and service CPU per
+    page."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     cursor = ""
     walls: list[float] = []
     records = 0
     cpu_before = cpu_s(pid)
     for _ in range(pages):
-        query = f"limit={limit}" + (f"&cursor={cursor}" if cursor else "")
+        query = (f"limit={limit}" + (f"&title={quote(title)}" if title else "")
+                 + (f"&cursor={cursor}" if cursor else ""))
         started = time.perf_counter()
         connection.request("GET", f"/v1/accounts?{query}", headers=headers)
         response = connection.getresponse()
@@ -211,7 +218,8 @@ def page_through(port: int, headers: dict[str, str], limit: int, pages: int, pid
     cpu = (cpu_s(pid) - cpu_before) / pages * 1000
     connection.close()
     wall = statistics.median(walls) * 1000
-    print(f"  pages of {limit} following the cursor, {pages} in turn on one connection: median "
+    what = f"filtered pages (title={title}) of {limit}" if title else f"pages of {limit}"
+    print(f"  {what} following the cursor, {pages} in turn on one connection: median "
           f"{wall:5.2f} ms per page ({limit / wall * 1000:,.0f} records/s), service CPU "
           f"{cpu:5.2f} ms per page; {records:,} records")
 
