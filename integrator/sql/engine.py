@@ -35,7 +35,13 @@ from integrator.metrics import Metrics
 from integrator.sql import writer
 from integrator.sql.columns import columns_and_converters, convert_rows
 from integrator.sql.compiler import compile_for
-from integrator.sql.driver import BREAK_TURKISH, TIMEOUT_STATES, is_connection_error, map_error, sql_state
+from integrator.sql.driver import (
+    TIMEOUT_STATES,
+    break_turkish,
+    is_connection_error,
+    map_error,
+    sql_state,
+)
 from integrator.sql.params import ParamValue, normalise_name, shape_of_normalised
 from integrator.sql.pool import Pool, Role, with_timeouts
 from integrator.sql.results import DbPing, Result, Statement
@@ -144,7 +150,7 @@ class SqlEngine:
         bound = compiled.bind(values)
         db = integration_set.database
         if db.repair_turkish:  # the database holds cp1254 bytes seen as cp1252: send it that way
-            bound = [v.translate(BREAK_TURKISH) if isinstance(v, str) else v for v in bound]
+            bound = [break_turkish(v) if isinstance(v, str) else v for v in bound]
         if db.engine == "sqlite":  # SQLite compares datetimes as text in its own format
             bound = [v.strftime("%Y-%m-%d %H:%M:%S") if isinstance(v, datetime)
                      and not v.microsecond else v for v in bound]
