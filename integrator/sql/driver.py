@@ -18,21 +18,27 @@ TIMEOUT_STATES = frozenset({"HYT00", "HYT01", "57014"})
 _CONNECTION_STATES = ("08", "57P", "HYT00")
 
 
+_REPAIRS = tuple(zip(SHOWN_TURKISH, TURKISH, strict=True))
+_BREAKS = tuple(zip(TURKISH, SHOWN_TURKISH, strict=True))
+
+
 def repair_turkish(text: str) -> str:
     """Text read back from a Latin-1 view of cp1254 bytes with its six Turkish letters restored.
 
     Six ``replace`` calls, not ``str.translate``: translate looks every character up in its
-    table and cost 1.7 µs for a 30-letter Turkish name against 0.27 µs here; a bulk read of
+    table and cost 1.7 µs for a 30-letter Turkish name against 0.3 µs here; a bulk read of
     Netsis cards repairs every text column of every row. No letter replaced is one that another
     replacement writes, so the order does not matter (tested against ``translate``)."""
-    return (text.replace("Ý", "İ").replace("Þ", "Ş").replace("Ð", "Ğ")
-            .replace("ý", "ı").replace("þ", "ş").replace("ð", "ğ"))
+    for shown, letter in _REPAIRS:
+        text = text.replace(shown, letter)
+    return text
 
 
 def break_turkish(text: str) -> str:
     """``repair_turkish`` undone: text to compare with or store as a Latin-1 view of cp1254."""
-    return (text.replace("İ", "Ý").replace("Ş", "Þ").replace("Ğ", "Ð")
-            .replace("ı", "ý").replace("ş", "þ").replace("ğ", "ð"))
+    for letter, shown in _BREAKS:
+        text = text.replace(letter, shown)
+    return text
 
 
 def close_quietly(connection: Any) -> None:
