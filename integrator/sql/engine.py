@@ -237,34 +237,52 @@ class SqlEngine:
                      ) -> AsyncIterator[Result]:
         """Yield the rows of one statement in batches, holding one connection throughout.
 
-        One executor hop to execute, one per batch (``fetchmany``), one to check the connection
-        back in; no row cap. Batches hold ``batch_size`` rows; with ``first_batch`` they start
-        at that size and grow fourfold up to ``batch_size`` (a consumer that may stop after a
+        One executor hop executes and fetches the first batch, one fetches each further batch
+        (``fetchmany``); the hop that meets the end also checks the connection back in, else one
+        more hop closes. No row cap. Batches hold ``batch_size`` rows; with ``first_batch`` they
+        start at that size and grow fourfold up to ``batch_size`` (a consumer that may stop after a
         few rows does not have a whole batch read and converted for it). Use it as
         ``async with contextlib.aclosing(engine.stream(...)) as batches: async for batch in
         batches: ...`` so the connection returns to the pool at once when the consumer stops
-        early. The rows of every batch yielded are counted (``integrator_sql_rows_total``).
+        early. The rows of every batch yielded are counted (``integrator_sql_rows_total``), and
+        the time of its hops, execute to close, is the statement's latency
+        (``integrator_sql_duration_seconds``; the consumer's time between batches is not in it).
         """
         db = integration_set.database
         statement = self.prepare(integration_set, name, sql, values or {})
         rows = RowStream(self._pool(integration_set, "stream"), statement, batch_size=batch_size,
                          first_batch=first_batch, repair=db.repair_turkish,
                          round_trip=self._round_trip(integration_set.code))
-        counted = self._metrics.sql_set_children(integration_set.code)[0]
+        latency, counted, _ = self._metrics.sql_children(integration_set.code, name)
         timeout = db.login_timeout_s + db.query_timeout_s + BACKSTOP_SLACK_S
+        spent = 0.0
+        failed = False
         try:
-            columns = await self._hop(rows.open, timeout_s=timeout, what=name)
-            while True:
-                batch = await self._hop(rows.fetch, timeout_s=timeout, what=name)
-                if not batch:
-                    break
+            started = time.perf_counter()
+            columns, batch = await self._hop(rows.open, timeout_s=timeout, what=name)
+            spent += time.perf_counter() - started
+            while batch:
                 counted.inc(len(batch))  # before the yield: a consumer may stop at any batch
                 yield Result(columns, batch)
+                if rows.finished:
+                    break
+                started = time.perf_counter()
+                batch = await self._hop(rows.fetch, timeout_s=timeout, what=name)
+                spent += time.perf_counter() - started
         except IntegratorError as error:
+            failed = True
             self._metrics.sql_errors.labels(integration_set.code, error.code).inc()
             raise
+        except asyncio.CancelledError:
+            failed = True
+            raise
         finally:
-            await asyncio.shield(self._hop(rows.close, timeout_s=timeout, what="close"))
+            if not rows.finished:  # stopped early, failed or cancelled: close after any hop
+                started = time.perf_counter()
+                await asyncio.shield(self._hop(rows.close, timeout_s=timeout, what="close"))
+                spent += time.perf_counter() - started
+            if not failed:
+                latency.observe(spent)
 
     async def ping(self, integration_set: IntegrationSet) -> DbPing:
         """``SELECT 1`` on the set's read-only connection, with timing (for the set health)."""

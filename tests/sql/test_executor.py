@@ -117,6 +117,8 @@ async def test_stream_holds_one_connection_and_yields_batches(
     before = round_trips(engine, tiger.code)
     total = 0
     sizes = []
+    stream_role = "stream"  # PostgreSQL: a server cursor; SQLite: StepAPI
+    idle_at_last = -1
     async with contextlib.aclosing(engine.stream(
             tiger, "export", "SELECT LOGICALREF, CODE FROM LG_FFF_CLCARD WHERE CODE <> N'ÿ' "
                              "ORDER BY LOGICALREF", batch_size=7)) as batches:
@@ -124,14 +126,46 @@ async def test_stream_holds_one_connection_and_yields_batches(
             sizes.append(len(batch.rows))
             total += len(batch.rows)
             assert [c.name for c in batch.columns] == ["LOGICALREF", "CODE"]
+            idle_at_last = len(engine._pools[(tiger.code, stream_role)].idle)
     count = (await engine.query(tiger, "n", "SELECT COUNT(*) AS N FROM LG_FFF_CLCARD "
                                             "WHERE CODE <> N'ÿ'")).rows[0][0]
     assert total == count
+    assert count % 7  # the last batch is short: it meets the end
     assert all(s == 7 for s in sizes[:-1])
-    # one execute + one fetch per batch + the final empty fetch (+1 for the COUNT query)
-    assert round_trips(engine, tiger.code) - before == 1 + len(sizes) + 1 + 1
-    stream_role = "stream"  # PostgreSQL: a server cursor; SQLite: StepAPI
-    assert len(engine._pools[(tiger.code, stream_role)].idle) >= 1
+    # one execute + one fetch per batch (+1 for the COUNT query): the short last batch ends the
+    # statement, so no empty fetch follows it
+    assert round_trips(engine, tiger.code) - before == 1 + len(sizes) + 1
+    # the hop that fetched the last batch checked the connection in, before the consumer saw it
+    assert idle_at_last == 1
+
+
+async def test_stream_that_fits_its_first_batch_is_done_in_one_hop_f11(
+        engine: SqlEngine, sets: tuple[IntegrationSet, ...]) -> None:
+    """Execute, fetch and check-in in the first hop: a page or a search whose rows fit the first
+    batch pays one executor hop, not three. The rows and their order are those of a query."""
+    tiger = sets[0]
+    sql = ("SELECT LOGICALREF, CODE FROM LG_FFF_CLCARD WHERE CODE <> N'ÿ' AND LOGICALREF < 20 "
+           "ORDER BY LOGICALREF")
+    expected = (await engine.query(tiger, "q", sql)).rows
+    assert 0 < len(expected) < 32
+    seen: list[tuple[object, ...]] = []
+    async with contextlib.aclosing(engine.stream(tiger, "page", sql, first_batch=32)) as batches:
+        async for batch in batches:
+            seen.extend(batch.rows)
+            # the engine is the test's own: its one stream connection is idle again, checked in
+            # by the hop that read these rows
+            assert len(engine._pools[(tiger.code, "stream")].idle) == 1
+    assert seen == expected
+    observed = engine._metrics.registry.get_sample_value(  # the statement's latency, once
+        "integrator_sql_duration_seconds_count", {"set": tiger.code, "statement": "page"})
+    assert observed == 1
+    empty: list[object] = []
+    async with contextlib.aclosing(engine.stream(tiger, "none", sql.replace("< 20", "< 0"))) \
+            as batches:
+        async for batch in batches:
+            empty.append(batch)
+    assert empty == []
+    assert len(engine._pools[(tiger.code, "stream")].idle) == 1
 
 
 async def test_stream_returns_the_connection_when_stopped_early(
