@@ -8,11 +8,12 @@ render the answer.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from integrator.config import IntegrationSet
 from integrator.errors import Detail, Forbidden, NotFound, ValidationFailed
@@ -28,7 +29,12 @@ from integrator.sql.results import Column, Result, Statement
 
 SEARCH_LIMIT_DEFAULT = 50
 SEARCH_LIMIT_MAX = 500
-SEARCH_FETCH_MAX = 2000
+# The SQL superset is read in batches growing from this size (at least the limit + 1) ...
+SEARCH_FIRST_BATCH = 32
+SEARCH_BATCH_MAX = 500
+# ... until the limit + 1 rows matched or this many candidates were read (then the answer says
+# truncated: more may exist). Bulk reads scan as far (listing.POST_FILTER_SCAN_MIN).
+SEARCH_SCAN_MAX = 10_000
 QUERY_MAX_CHARS = 100
 
 
@@ -42,7 +48,18 @@ class SearchResult:
 
 
 async def search(engine: SqlEngine, context: Context, entity: CardEntity, query: str,
-                 limit: int = SEARCH_LIMIT_DEFAULT) -> SearchResult:
+                 limit: int = SEARCH_LIMIT_DEFAULT, *,
+                 scan_max: int = SEARCH_SCAN_MAX) -> SearchResult:
+    """Up to ``limit`` rows whose code starts with, or whose name contains, ``query`` under
+    Turkish case rules, in code order (docs/sql.md §8).
+
+    The SQL statement returns a superset (``like_pattern``); its rows are streamed in growing
+    batches and filtered exactly here, until one match more than the limit was seen (then
+    ``truncated``: more exist) or ``scan_max`` candidates were read with more to come (then
+    ``truncated``: more may exist). A query whose candidates mostly match reads about
+    ``limit + 1`` rows; a query made of non-ASCII letters, whose pattern matches almost every
+    row, reads on until it has its matches instead of answering from the first candidates.
+    """
     text = query.strip()
     if not text:
         raise ValidationFailed("q must not be empty", details=[Detail("q", "input", path="q")])
@@ -52,24 +69,41 @@ async def search(engine: SqlEngine, context: Context, entity: CardEntity, query:
         raise ValidationFailed(f"limit must be 1-{SEARCH_LIMIT_MAX}")
     s = context.integration_set
     pattern = like_pattern(text)
-    fetch = min(max(limit * 10, 200), SEARCH_FETCH_MAX, s.database.max_rows)
     values = {**base_values(context), "code_pattern": pattern + "%",
-              "name_pattern": "%" + pattern + "%", "limit": fetch}
+              "name_pattern": "%" + pattern + "%", "limit": scan_max + 1}
     name = f"{entity}_search"
-    result = await engine.query(s, name, statement_sql(s, name), values,  # type: ignore[arg-type]
-                                max_rows=fetch)
-    upper = [c.name.upper() for c in result.columns]
-    code_at = upper.index("CODE") if "CODE" in upper else None
-    name_at = upper.index("NAME") if "NAME" in upper else None
-    rows, how = [], []
-    for row in result.rows:
-        found = matches(text, row[code_at] if code_at is not None else None,
-                        row[name_at] if name_at is not None else None)
-        if found is not None:
-            rows.append(row)
-            how.append(found)
-    truncated = len(rows) > limit or (result.truncated and len(rows) < limit)
-    return SearchResult(result, rows[:limit], how[:limit], truncated or result.truncated)
+    columns: tuple[Column, ...] = ()
+    rows: list[tuple[Any, ...]] = []
+    how: list[str] = []
+    code_at = name_at = None
+    scanned = 0
+    truncated = False
+    stream = engine.stream(s, name, statement_sql(s, name), values,  # type: ignore[arg-type]
+                           batch_size=SEARCH_BATCH_MAX,
+                           first_batch=max(limit + 1, SEARCH_FIRST_BATCH))
+    async with contextlib.aclosing(cast("AsyncGenerator[Result, None]", stream)) as batches:
+        async for batch in batches:
+            if not columns:
+                columns = batch.columns
+                upper = [c.name.upper() for c in columns]
+                code_at = upper.index("CODE") if "CODE" in upper else None
+                name_at = upper.index("NAME") if "NAME" in upper else None
+            for row in batch.rows:
+                if scanned == scan_max:  # the statement has a row beyond the scan
+                    truncated = True
+                    break
+                scanned += 1
+                found = matches(text, row[code_at] if code_at is not None else None,
+                                row[name_at] if name_at is not None else None)
+                if found is not None:
+                    if len(rows) == limit:  # one match more than asked for
+                        truncated = True
+                        break
+                    rows.append(row)
+                    how.append(found)
+            if truncated:
+                break
+    return SearchResult(Result(columns, rows, truncated), rows, how, truncated)
 
 
 # -- statement (F13) -----------------------------------------------------------------------------

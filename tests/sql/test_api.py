@@ -12,8 +12,9 @@ import pytest
 from aiohttp.test_utils import TestClient
 from lxml import etree
 
-from integrator.api.keys import METRICS
+from integrator.api.keys import METRICS, SQL_ENGINE
 from integrator.config import IntegrationSet
+from integrator.services.text import turkish_fold
 from tests.fixtures.common import AUTH, open_session, service_config
 from tests.fixtures.sql import pg_netsis_set, pg_tiger_set, sqlite_netsis_set, sqlite_tiger_set
 
@@ -84,6 +85,29 @@ async def test_account_search_by_code_prefix_f12(api: dict[str, Any]) -> None:
     assert found
     assert all(r["CODE"].startswith("120.02.") and r["@match"] == "code" for r in found)
     assert len(found) <= 5
+
+
+@pytest.mark.parametrize(("set_key", "sql", "query"), [
+    ("t", "SELECT CODE, DEFINITION_ FROM LG_FFF_CLCARD WHERE CODE <> N'ÿ' ORDER BY CODE", "şişli"),
+    ("n", "SELECT CARI_KOD, CARI_ISIM FROM TBLCASABIT ORDER BY CARI_KOD", "ŞİŞLİ"),
+])
+async def test_search_finds_every_match_in_code_order_f12(api: dict[str, Any], set_key: str,
+                                                          sql: str, query: str) -> None:
+    """Streamed candidates on both engines (psqlODBC reads them through a server cursor): every
+    match of the weak pattern ``_____``, in the statement's code order; ``truncated`` only when a
+    match more than the limit exists."""
+    integration_set = api["tiger"] if set_key == "t" else api["netsis"]
+    every = await api["client"].app[SQL_ENGINE].query(integration_set, "every", sql,
+                                                       max_rows=100_000)
+    folded = turkish_fold(query)
+    want = [code for code, name in every.rows
+            if turkish_fold(code).startswith(folded) or folded in turkish_fold(name or "")]
+    assert len(want) >= 2
+    for limit, cut in ((len(want), False), (len(want) - 1, True), (500, False)):
+        found = await call(api["client"], "GET",
+                           f"/v1/accounts/search?q={query}&limit={limit}", api[set_key])
+        assert [r["@code"] for r in rows(found)] == want[:limit]
+        assert found.get("truncated") == ("true" if cut else "false")
 
 
 async def test_product_search_f19(api: dict[str, Any]) -> None:
