@@ -331,10 +331,10 @@ async def test_postgres_login_failure_is_db_unavailable(engine: SqlEngine, pg_de
 async def test_postgres_query_timeout_is_enforced_by_the_server(engine: SqlEngine,
                                                                 pg_demo: dict[str, Any]) -> None:
     slow = pg_tiger_set(pg_demo, "PG-SLOW", database={"query_timeout_s": 1})
-    started = asyncio.get_running_loop().time()
     with pytest.raises(DbUnavailable, match="query timeout of 1 s") as caught:
         await engine.query(slow, "slow", "SELECT pg_sleep(5) AS S")
-    assert asyncio.get_running_loop().time() - started < 4
+    # 57014 (query_canceled): the server cut the statement at its timeout; a sleep left to end
+    # would have returned a row instead (no elapsed time is asserted)
     assert "57014" in caught.value.details[0].text
     # the connection stays usable after the server cancelled the statement
     assert (await engine.query(slow, "after", "SELECT 2 AS B")).rows == [(2,)]
