@@ -139,6 +139,14 @@ class AccountStatement:
 
 async def statement(engine: SqlEngine, context: Context, ref: str, date_from: date,
                     date_to: date) -> AccountStatement:
+    """The opening balance before ``date_from``, the movements of the period with a running
+    balance, and the period's debit, credit and closing balance.
+
+    The totals always cover every movement of the period. When there are more movements than the
+    set's ``max_rows``, the answer holds the first ``max_rows`` of them (``truncated``) and the
+    statement is read once more, streamed, to add up all of them (rows and totals from that one
+    read); before, the totals were those of the rows shown, so the closing balance was wrong.
+    """
     if date_to < date_from:
         raise ValidationFailed("'to' is before 'from'")
     if (date_to - date_from).days > 3660:
@@ -146,10 +154,11 @@ async def statement(engine: SqlEngine, context: Context, ref: str, date_from: da
     s = context.integration_set
     values = {**base_values(context), "ref": sql_ref(s, ref), "date_from": date_from,
               "date_to_next": date_to + timedelta(days=1)}
+    cap = s.database.max_rows
+    sql = statement_sql(s, "account_statement")
     opening_stmt = engine.prepare(s, "account_opening_balance",
                                   statement_sql(s, "account_opening_balance"), values, max_rows=1)
-    lines_stmt = engine.prepare(s, "account_statement", statement_sql(s, "account_statement"),
-                                values, max_rows=s.database.max_rows)
+    lines_stmt = engine.prepare(s, "account_statement", sql, values, max_rows=cap)
     opening_result, lines = await engine.run(s, [opening_stmt, lines_stmt])  # one hop
     head = opening_result.first()
     if head is None:
@@ -159,20 +168,39 @@ async def statement(engine: SqlEngine, context: Context, ref: str, date_from: da
     upper = [c.name.upper() for c in lines.columns]
     debit_at = upper.index("DEBIT") if "DEBIT" in upper else None
     credit_at = upper.index("CREDIT") if "CREDIT" in upper else None
-    balance = opening
+
+    def amounts(row: tuple[Any, ...]) -> tuple[Decimal, Decimal]:
+        return (_money(row[debit_at]) if debit_at is not None else Decimal("0"),
+                _money(row[credit_at]) if credit_at is not None else Decimal("0"))
+
+    shown = lines.rows
     total_debit = total_credit = Decimal("0")
+    if lines.truncated:  # more movements than an answer holds: add up every one of them
+        shown = []
+        stream = engine.stream(s, "account_statement", sql, values)
+        async with contextlib.aclosing(cast("AsyncGenerator[Result, None]", stream)) as batches:
+            async for batch in batches:
+                room = cap - len(shown)
+                if room > 0:
+                    shown.extend(batch.rows[:room])
+                for row in batch.rows:
+                    debit, credit = amounts(row)
+                    total_debit += debit
+                    total_credit += credit
+    balance = opening
     rows = []
-    for row in lines.rows:
-        debit = _money(row[debit_at]) if debit_at is not None else Decimal("0")
-        credit = _money(row[credit_at]) if credit_at is not None else Decimal("0")
-        total_debit += debit
-        total_credit += credit
+    for row in shown:
+        debit, credit = amounts(row)
+        if not lines.truncated:
+            total_debit += debit
+            total_credit += credit
         balance += debit - credit
         rows.append((*row, balance))
+    closing = opening + total_debit - total_credit
     with_balance = Result((*lines.columns, Column("BALANCE", "decimal")), rows, lines.truncated,
                           lines.elapsed_s)
     return AccountStatement(head.get("REF"), head.get("CODE"), head.get("NAME"), date_from,
-                            date_to, opening, balance, total_debit, total_credit, with_balance)
+                            date_to, opening, closing, total_debit, total_credit, with_balance)
 
 
 # -- stock (F20, F31) ----------------------------------------------------------------------------

@@ -163,6 +163,32 @@ async def test_account_statement_balances_add_up_f13(api: dict[str, Any]) -> Non
     assert Decimal(sept.findtext("Opening", "")) == closing
 
 
+@pytest.mark.parametrize("cap", [2, 5])
+async def test_statement_totals_cover_every_movement_beyond_the_row_cap_f13(
+        make_client: Callable[..., Any], engine_sets: tuple[IntegrationSet, IntegrationSet],
+        api: dict[str, Any], cap: int) -> None:
+    """With more movements than ``max_rows``, the answer shows the first ``max_rows`` of them
+    (``truncated="true"``) and still gives the period's debit, credit and closing balance over
+    all of them: the same as a set whose cap holds every movement. (They were the totals of the
+    rows shown, a wrong closing balance.)"""
+    path = "/v1/accounts/2/statement?from=2025-01-01&to=2026-12-31"
+    full = await call(api["client"], "GET", path, api["t"])
+    every = rows(full.find("Rows"))  # type: ignore[arg-type]
+    assert full.find("Rows").get("truncated") == "false"  # type: ignore[union-attr]
+    assert len(every) > cap
+    tiger = engine_sets[0]
+    capped_set = tiger.model_copy(update={"database": tiger.database.model_copy(
+        update={"max_rows": cap})})
+    client = await make_client(service_config(sets=[capped_set]))
+    capped = await call(client, "GET", path, await open_session(client, "ayse", tiger.code))
+    shown = capped.find("Rows")
+    assert shown is not None and shown.get("truncated") == "true"
+    assert rows(shown) == every[:cap]  # the first movements, with their running balance
+    for total in ("Opening", "Debit", "Credit", "Closing"):
+        assert capped.findtext(total) == full.findtext(total), total
+    assert Decimal(full.findtext("Closing", "")) == Decimal(every[-1]["BALANCE"])
+
+
 async def test_netsis_statement(api: dict[str, Any]) -> None:
     st = await call(api["client"], "GET",
                     "/v1/accounts/120-00001/statement?from=2026-01-01&to=2026-12-31", api["n"])
