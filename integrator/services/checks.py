@@ -179,8 +179,9 @@ class QuoteChecks:
             for start in range(0, max(len(plan.refs), len(plan.codes), 1), MAX_LIST):
                 values = {**common, "refs": plan.refs[start:start + MAX_LIST],
                           "codes": plan.codes[start:start + MAX_LIST]}
-                out.append(self.engine.prepare(s, "stock_check", sql, values,
-                                               max_rows=s.database.max_rows))
+                # every row: a decision, not an answer (a row cap would drop warehouses and
+                # units, or call a product absent); bounded by the quote's products
+                out.append(self.engine.prepare(s, "stock_check", sql, values, max_rows=None))
                 plan.stock += 1
         if "risk" in which:
             account = quote.account

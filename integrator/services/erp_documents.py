@@ -94,7 +94,10 @@ async def lines(engine: SqlEngine, context: Context,
         values["ref"] = int(document.ref)
     else:
         values.update(number=document.number, account=document.account)
-    result = await engine.query(s, name, statement_sql(s, name), values)
+    # every line: the status and the shipped/remaining figures are decided on them, so the
+    # answer cap (max_rows) does not apply; bounded by the document's lines
+    statement = engine.prepare(s, name, statement_sql(s, name), values, max_rows=None)
+    (result,) = await engine.run(s, [statement])
     out = []
     for position, row in enumerate(result.dicts(), 1):
         folded = {k.upper(): v for k, v in row.items()}

@@ -217,8 +217,13 @@ class StockResult:
 
 
 async def stock(engine: SqlEngine, context: Context, products: Sequence[ProductKey],
-                warehouse: int | None = None) -> StockResult:
-    """Stock of many products in one query per 1,000 products, all in one executor hop."""
+                 warehouse: int | None = None) -> StockResult:
+    """Stock of many products in one query per 1,000 products, all in one executor hop.
+
+    A product is ``unknown`` only when its query returned every row and none of them is the
+    product's: when a query's rows were cut at ``max_rows`` (``truncated``), the products it did
+    not reach are not called unknown (they may exist).
+    """
     if not products:
         raise ValidationFailed("name at least one product")
     if len(products) > 10 * MAX_LIST:
@@ -245,16 +250,30 @@ async def stock(engine: SqlEngine, context: Context, products: Sequence[ProductK
     merged = Result(results[0].columns, [r for res in results for r in res.rows],
                     any(r.truncated for r in results), sum(r.elapsed_s for r in results))
     upper = [c.name.upper() for c in merged.columns]
+    ref_at = upper.index("REF") if "REF" in upper else None
+    code_at = upper.index("CODE") if "CODE" in upper else None
     seen_refs: set[str] = set()
     seen_codes: set[str] = set()
-    for row in merged.rows:
-        if "REF" in upper and row[upper.index("REF")] is not None:
-            seen_refs.add(str(row[upper.index("REF")]).strip())
-        if "CODE" in upper and row[upper.index("CODE")] is not None:
-            seen_codes.add(str(row[upper.index("CODE")]).strip())
-    unknown = [p for p in products
-               if (p.ref and str(sql_ref(s, p.ref)) not in seen_refs)
-               or (not p.ref and p.code and p.code.strip() not in seen_codes)]
+    cut_refs: set[str] = set()  # asked in a query whose rows were cut: not known to be absent
+    cut_codes: set[str] = set()
+    for index, result in enumerate(results):
+        for row in result.rows:
+            if ref_at is not None and row[ref_at] is not None:
+                seen_refs.add(str(row[ref_at]).strip())
+            if code_at is not None and row[code_at] is not None:
+                seen_codes.add(str(row[code_at]).strip())
+        if result.truncated:
+            start = index * MAX_LIST
+            cut_refs.update(str(r) for r in refs[start:start + MAX_LIST])
+            cut_codes.update(str(c).strip() for c in codes[start:start + MAX_LIST])
+    unknown = []
+    for p in products:
+        if p.ref:
+            key = str(sql_ref(s, p.ref))
+            if key not in seen_refs and key not in cut_refs:
+                unknown.append(p)
+        elif p.code and p.code.strip() not in seen_codes and p.code.strip() not in cut_codes:
+            unknown.append(p)
     return StockResult(merged, unknown)
 
 

@@ -160,7 +160,7 @@ class Prices:
         statements = [
             self.engine.prepare(s, "price", sql, {**common, "refs": refs[i:i + MAX_LIST],
                                                   "codes": codes[i:i + MAX_LIST]},
-                                max_rows=s.database.max_rows)
+                                max_rows=None)  # every row: bounded by the quote's products
             for i in range(0, max(len(refs), len(codes), 1), MAX_LIST)]
         results = await self.engine.run(s, statements)  # one round trip
         rows = _price_rows(results)

@@ -86,7 +86,7 @@ class QuoteParts:
             statements.append(self.engine.prepare(
                 s, "quote_products", statement_sql(s, "quote_products"),
                 {**base_values(context), "refs": refs, "codes": codes},
-                max_rows=s.database.max_rows))
+                max_rows=None))  # every row: bounded by the quote's products
         account = record.account
         if account is not None and account.has_link:
             by_code = bool(account.code)

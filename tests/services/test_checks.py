@@ -10,6 +10,7 @@ import pytest
 from lxml import etree
 
 from integrator.api.keys import METRICS
+from integrator.config import IntegrationSet
 from tests.fixtures.demo import NETSIS, TIGER, Demo, MakeDemo
 from tests.fixtures.quotes import ACCOUNTS, ORDER_ROUTES, documents, quote_xml, transfer_path
 
@@ -160,6 +161,33 @@ async def test_two_hundred_lines_cost_one_sql_round_trip_f30(demo: Demo, set_cod
     assert status == 200, etree.tostring(answer)[:500]
     assert round_trips(demo, set_code) - before == 1
     assert [line.get("product") for line in lines_of(answer)] == codes
+
+
+@BOTH
+async def test_a_small_row_cap_changes_no_stock_check_f30(make_demo: MakeDemo,
+                                                          set_code: str) -> None:
+    """``database.max_rows`` caps answers, not the rows a check decides on: a 60-line check on a
+    set capped at 20 rows gives every line its full stock (it was refused, "products the ERP does
+    not have", for the products whose rows the cap dropped)."""
+    def capped(s: IntegrationSet) -> IntegrationSet:
+        return s.model_copy(update={"database": s.database.model_copy(update={"max_rows": 20})})
+
+    demo: Demo = await make_demo(modify=capped)
+    with demo.erps[set_code].db() as conn:
+        table, column = (("LG_001_ITEMS", "CODE") if set_code == TIGER
+                         else ("TBLSTSABIT", "STOK_KODU"))
+        codes = [str(r[0]) for r in conn.execute(
+            f"SELECT {column} FROM {table} WHERE {column} <> 'ÿ' ORDER BY {column} LIMIT 60")]
+    status, answer = await demo.post(set_code, CHECK + "?stock=1",
+                                     quote(set_code, [(code, "1", None) for code in codes]))
+    assert status == 200, etree.tostring(answer)[:500]
+    lines = lines_of(answer)
+    assert [line.get("product") for line in lines] == codes
+    for code, line in zip(codes, lines, strict=True):
+        expected = stock_rows(demo, set_code, code)
+        shown = {int(w.get("nr") or -1) for w in line.findall("Warehouse")}
+        assert shown == set(expected) & PERMITTED[set_code], code
+        assert Decimal(line.get("real") or "") == sum(expected[w][0] for w in shown), code
 
 
 @BOTH

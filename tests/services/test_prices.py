@@ -291,6 +291,25 @@ async def test_price_source_sql_prices_every_line_in_one_round_trip_f34(
     assert missing.get("unitPrice") is None and "no row" in (missing.findtext("Problem") or "")
 
 
+@BOTH
+async def test_a_small_row_cap_drops_no_sql_price_f34(make_demo: MakeDemo, set_code: str) -> None:
+    """``database.max_rows`` caps answers, not the price rows of a quote: with a cap of 1 row,
+    the three products the SQL prices still get their price (the cap left them "no row")."""
+    def modify(s: IntegrationSet) -> IntegrationSet:
+        s = _sql_source(set_code)(s)
+        return s.model_copy(update={"database": s.database.model_copy(update={"max_rows": 1})})
+
+    demo: Demo = await make_demo(modify=modify)
+    dot = "." if set_code == TIGER else ""
+    codes = [f"GDA{dot}0000{n}" for n in (1, 2, 5, 4)]
+    status, answer = await demo.post(set_code, PRICES, quote(
+        set_code, [{"code": c, "Quantity": "4", "VatRate": "20"} for c in codes]))
+    assert status == 200, etree.tostring(answer)
+    *priced, missing = priced_lines(answer)
+    assert all(line.get("unitPrice") and line.find("Problem") is None for line in priced)
+    assert missing.get("unitPrice") is None and "no row" in (missing.findtext("Problem") or "")
+
+
 # -- bad input -----------------------------------------------------------------------------------
 @BOTH
 async def test_products_and_accounts_without_a_link_are_refused_and_nothing_is_created(

@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 from lxml import etree
 
+from integrator.config import IntegrationSet
 from tests.fixtures.demo import NETSIS, TIGER, Demo, MakeDemo
 from tests.fixtures.quotes import (
     ORDER_ROUTES,
@@ -30,6 +31,24 @@ BOTH = pytest.mark.parametrize("set_code", [TIGER, NETSIS])
 async def transfer(demo: Demo, set_code: str, body: str, quote: str,
                    kind: str | None = None) -> tuple[int, etree._Element]:
     return await demo.post(set_code, transfer_path(quote, kind), body)
+
+
+@BOTH
+async def test_a_small_row_cap_refuses_no_transfer_f22(make_demo: MakeDemo, set_code: str) -> None:
+    """``database.max_rows`` caps answers, not the product rows a transfer reads: with a cap of
+    1 row a quote of two known products becomes its order (the second product was refused as
+    "not in the ERP")."""
+    def capped(s: IntegrationSet) -> IntegrationSet:
+        return s.model_copy(update={"database": s.database.model_copy(update={"max_rows": 1})})
+
+    demo: Demo = await make_demo(modify=capped)
+    status, answer = await transfer(demo, set_code, quote_xml(set_code, "Q-CAP"), "Q-CAP", "order")
+    assert status == 201, etree.tostring(answer, encoding="unicode")
+    assert documents(demo, set_code, "Q-CAP", "order") == 1
+    # shipped and remaining name every line of the order (the cap left one)
+    status, shipped = await demo.get(set_code, transfer_path("Q-CAP"))
+    assert status == 200, etree.tostring(shipped, encoding="unicode")
+    assert [line.get("line") for line in shipped.iter("Line")] == ["1", "2"]
 
 
 @BOTH

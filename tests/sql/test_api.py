@@ -253,6 +253,26 @@ async def test_stock_by_code_and_unknown_products(api: dict[str, Any]) -> None:
     assert unknown == [("888888", None), (None, "NOPE-1")]
 
 
+async def test_stock_cut_at_the_row_cap_calls_no_existing_product_unknown_f31(
+        make_client: Callable[..., Any], engine_sets: tuple[IntegrationSet, IntegrationSet],
+        api: dict[str, Any]) -> None:
+    """Rows cut at ``max_rows``: the answer says ``truncated="true"``, and the products whose rows
+    were cut are not reported as ``<Unknown>`` (they exist; they were reported unknown)."""
+    body = "<Products>" + "".join(f'<Product ref="{r}"/>' for r in range(2, 22)) + "</Products>"
+    full = await call(api["client"], "POST", "/v1/products/stock", api["all"], body=body)
+    assert not full.findall("Unknown")
+    assert len(rows(full.find("Rows"))) > 5  # type: ignore[arg-type]
+    tiger = engine_sets[0]
+    capped_set = tiger.model_copy(update={"database": tiger.database.model_copy(
+        update={"max_rows": 5})})
+    client = await make_client(service_config(sets=[capped_set]))
+    capped = await call(client, "POST", "/v1/products/stock",
+                        await open_session(client, "mehmet", tiger.code), body=body)
+    assert capped.find("Rows").get("truncated") == "true"  # type: ignore[union-attr]
+    assert len(rows(capped.find("Rows"))) == 5  # type: ignore[arg-type]
+    assert not capped.findall("Unknown")
+
+
 async def test_stock_uses_the_selected_warehouse_when_the_set_says_so(
         make_client: Callable[..., Any], demo_dir: Path) -> None:
     tiger = sqlite_tiger_set(demo_dir / "tiger.db", settings={"stock_by_selected_warehouse": True})
