@@ -2,7 +2,7 @@
 fetched in batches. Each method runs whole in one executor hop (``SqlEngine.stream``): ``open``
 executes and fetches the first batch, ``fetch`` the next; the hop that meets the end of the rows
 (a batch shorter than asked) also closes the cursor and checks the connection back in, so a result
-that fits its first batch costs one hop, not three (execute, fetch, close).
+that fits its first batch costs one hop, not four (execute, fetch, an empty fetch, close).
 
 A hop whose awaiting coroutine was cancelled (a client that went away, the backstop) still runs to
 its end in its thread; the hops of one stream take turns on a lock, so ``close`` never touches the

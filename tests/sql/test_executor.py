@@ -142,7 +142,7 @@ async def test_stream_holds_one_connection_and_yields_batches(
 async def test_stream_that_fits_its_first_batch_is_done_in_one_hop_f11(
         engine: SqlEngine, sets: tuple[IntegrationSet, ...]) -> None:
     """Execute, fetch and check-in in the first hop: a page or a search whose rows fit the first
-    batch pays one executor hop, not three. The rows and their order are those of a query."""
+    batch pays one executor hop, not four. The rows and their order are those of a query."""
     tiger = sets[0]
     sql = ("SELECT LOGICALREF, CODE FROM LG_FFF_CLCARD WHERE CODE <> N'ÿ' AND LOGICALREF < 20 "
            "ORDER BY LOGICALREF")
