@@ -6,16 +6,20 @@ Per set and entity (``settings.code_policy``):
 * ``field`` (default) — a CRM field of the record (``Code``); missing: ``VALIDATION`` naming it;
 * ``crm_id`` — the CRM id itself;
 * ``template`` — ``120.99.{n:05d}``: the next free number. The highest code the template has
-  handed out is read from the ERP database (``account_codes`` / ``product_codes``, one round
-  trip), and each candidate is claimed in the shared store (``set_if_absent`` with a lease), so
+  handed out is read from the ERP database (``account_codes`` / ``product_codes``: the codes of
+  the template's shape, longest first, then highest first, streamed until the first the template
+  made), and each candidate is claimed in the shared store (``set_if_absent`` with a lease), so
   two replicas never hand out the same code; a claim outlives the create by far, after which the
   ERP database shows the code as taken.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
+from typing import cast
 
 from integrator.config import CODE_TEMPLATE, CodePolicy
 from integrator.errors import Detail, StoreUnavailable, ValidationFailed
@@ -25,10 +29,12 @@ from integrator.services.text import like_pattern
 from integrator.sessions.store import Store
 from integrator.sql.defaults import StatementName, statement_sql
 from integrator.sql.engine import SqlEngine
+from integrator.sql.results import Result
 
 CLAIM_PREFIX = "codes:"
 CLAIM_TTL_S = 3600.0
-SCAN_LIMIT = 200
+SCAN_MAX = 10_000  # codes of a template's shape read at most to find its highest number
+FIRST_BATCH = 32
 MAX_TRIES = 200
 
 
@@ -48,9 +54,22 @@ class Template:
     def format(self, number: int) -> str:
         return f"{self.prefix}{number:0{self.width}d}{self.suffix}"
 
+    def pattern(self) -> str:
+        """The LIKE pattern of the codes of the template's shape: the prefix, at least as many
+        characters as the number's width (one when not padded; longer after an overflow), the
+        suffix."""
+        return (like_pattern(self.prefix) + "_" * max(self.width, 1) + "%"
+                + like_pattern(self.suffix))
+
     def number_of(self, code: str) -> int | None:
+        """The number of a code the template made (``120.99.00042`` -> 42), else None: a code
+        with the prefix and suffix but other digits (``120.99.042`` of ``{n:05d}``, ``120.99.07``
+        of ``{n}``) is not the template's."""
         found = re.fullmatch(re.escape(self.prefix) + r"([0-9]+)" + re.escape(self.suffix), code)
-        return int(found.group(1)) if found else None
+        if found is None:
+            return None
+        number = int(found.group(1))
+        return number if self.format(number) == code else None
 
 
 def _name(entity: CardEntity, record: CrmRecord) -> str:
@@ -87,13 +106,7 @@ async def _next_code(engine: SqlEngine, store: Store, context: Context, entity: 
                      template: Template) -> str:
     s = context.integration_set
     name: StatementName = "account_codes" if entity == "account" else "product_codes"
-    pattern = like_pattern(template.prefix) + "%"
-    result = await engine.query(s, name, statement_sql(s, name),
-                                {**base_values(context), "pattern": pattern, "limit": SCAN_LIMIT},
-                                max_rows=SCAN_LIMIT)
-    taken = [n for row in result.rows if (n := template.number_of(str(row[0] or "").strip()))
-             is not None]
-    number = max(taken, default=0) + 1
+    number = await _highest(engine, context, name, template) + 1
     for _ in range(MAX_TRIES):
         code = template.format(number)
         key = f"{CLAIM_PREFIX}{s.code}:{entity}:{code}"
@@ -102,3 +115,35 @@ async def _next_code(engine: SqlEngine, store: Store, context: Context, entity: 
         number += 1
     raise StoreUnavailable(f"no free {entity} code of template {template.format(0)!r} could be "
                            f"claimed after {MAX_TRIES} tries")
+
+
+async def _highest(engine: SqlEngine, context: Context, name: StatementName,
+                   template: Template) -> int:
+    """The highest number the template has handed out (0: none yet).
+
+    The statement returns the codes of the template's shape longest first, then highest first,
+    so the first code the template made holds its highest number (a longer code holds a larger
+    number, and codes of one length compare as their numbers); codes of that shape the template
+    did not make (letters where its digits go) are read past. The batch holding the first match
+    is read to its end, and the highest number in it wins.
+    """
+    s = context.integration_set
+    values = {**base_values(context), "pattern": template.pattern(), "limit": SCAN_MAX + 1}
+    highest: int | None = None
+    scanned = 0
+    stream = engine.stream(s, name, statement_sql(s, name), values, first_batch=FIRST_BATCH)
+    async with contextlib.aclosing(cast("AsyncGenerator[Result, None]", stream)) as batches:
+        async for batch in batches:
+            for row in batch.rows:
+                scanned += 1
+                number = template.number_of(str(row[0] or "").strip())
+                if number is not None and (highest is None or number > highest):
+                    highest = number
+            if highest is not None:
+                return highest
+            if scanned > SCAN_MAX:
+                raise ValidationFailed(
+                    f"the {SCAN_MAX:,} longest codes with the shape of template "
+                    f"{template.format(0)!r} include none it made; give "
+                    f"settings.code_policy a template whose prefix other codes do not share")
+    return 0

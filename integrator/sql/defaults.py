@@ -48,8 +48,9 @@ order_lines, dispatch_lines, ``:ref`` (Tiger LOGICALREF) or ``:number`` + ``:acc
 quote_lines                  LINE, PRODUCT, ORDERED, SHIPPED, REMAINING, CLOSED (F28)
 quote_products               ``:refs``, ``:codes`` -> REF, CODE, UNIT, UNIT_NO: the products of a
                              quote with their units (one row per unit; F22, unit checks)
-account_codes, product_codes ``:pattern`` (a LIKE prefix), ``:limit`` -> CODE, highest first: the
-                             codes a code template has handed out (auto-create, F15, F22)
+account_codes, product_codes ``:pattern`` (a LIKE pattern of a code template's shape),
+                             ``:limit`` -> CODE, longest first, then highest first: the codes a
+                             code template has handed out (auto-create, F15, F22)
 ============================ ==================================================================
 
 Tiger/Go statements use the table tokens (``LG_FFF_…``, ``LG_FFF_PP_…``, ``LV_FFF_PP_…``) and skip
@@ -260,12 +261,12 @@ ORDER BY I.CODE, A.LINENR""",
 SELECT TOP (:limit) C.CODE AS CODE
 FROM LG_FFF_CLCARD C WITH (NOLOCK)
 WHERE C.CODE LIKE :pattern
-ORDER BY C.CODE DESC""",
+ORDER BY LEN(C.CODE) DESC, C.CODE DESC""",
     "product_codes": """
 SELECT TOP (:limit) I.CODE AS CODE
 FROM LG_FFF_ITEMS I WITH (NOLOCK)
 WHERE I.CODE LIKE :pattern
-ORDER BY I.CODE DESC""",
+ORDER BY LEN(I.CODE) DESC, I.CODE DESC""",
 }
 
 # Netsis: real stock = TOP_GIRIS_MIK - TOP_CIKIS_MIK - STOK_DAGITIM (MobileSales); open customer
@@ -466,12 +467,12 @@ ORDER BY CODE, UNIT_NO""",
 SELECT TOP (:limit) C.CARI_KOD AS CODE
 FROM TBLCASABIT C WITH (NOLOCK)
 WHERE C.CARI_KOD LIKE :pattern
-ORDER BY C.CARI_KOD DESC""",
+ORDER BY LEN(C.CARI_KOD) DESC, C.CARI_KOD DESC""",
     "product_codes": """
 SELECT TOP (:limit) S.STOK_KODU AS CODE
 FROM TBLSTSABIT S WITH (NOLOCK)
 WHERE S.STOK_KODU LIKE :pattern
-ORDER BY S.STOK_KODU DESC""",
+ORDER BY LEN(S.STOK_KODU) DESC, S.STOK_KODU DESC""",
 }
 
 DEFAULTS: dict[str, dict[str, str]] = {"logo": LOGO, "netsis": NETSIS}

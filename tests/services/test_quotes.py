@@ -5,14 +5,16 @@ shipped and remaining, cancel, and bad input that writes nothing."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
 import pytest
 from lxml import etree
 
-from integrator.config import IntegrationSet
+from integrator.config import CodePolicy, IntegrationSet
 from tests.fixtures.demo import NETSIS, TIGER, Demo, MakeDemo
 from tests.fixtures.quotes import (
     ORDER_ROUTES,
@@ -261,6 +263,52 @@ async def test_code_template_numbers_are_never_handed_out_twice_f15(demo: Demo,
                                      for i, body in enumerate(bodies)))
     codes = [answer.find("Link").get("code") for status, answer in answers if status == 201]
     assert len(codes) == 4 and len(set(codes)) == 4, [etree.tostring(a) for _, a in answers]
+
+
+def _account_template(template: str) -> Callable[[IntegrationSet], IntegrationSet]:
+    def modify(s: IntegrationSet) -> IntegrationSet:
+        if s.code != TIGER:
+            return s
+        policies = s.settings.code_policy.model_copy(
+            update={"account": CodePolicy(source="template", template=template)})
+        return s.model_copy(update={"settings": s.settings.model_copy(
+            update={"code_policy": policies})})
+    return modify
+
+
+def _add_accounts(demo: Demo, codes: list[str]) -> None:
+    """Accounts with these codes in the Tiger demo database (copies of account 2)."""
+    with contextlib.closing(demo.erps[TIGER].db()) as conn:
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(LG_001_CLCARD)")]
+        top = conn.execute("SELECT MAX(LOGICALREF) FROM LG_001_CLCARD").fetchone()[0]
+        picks = ", ".join("?" if c in ("LOGICALREF", "CODE") else c for c in columns)
+        order = [c for c in columns if c in ("LOGICALREF", "CODE")]
+        conn.executemany(
+            f"INSERT INTO LG_001_CLCARD ({', '.join(columns)}) SELECT {picks} FROM LG_001_CLCARD "
+            "WHERE LOGICALREF = 2",
+            [tuple(top + n if c == "LOGICALREF" else code for c in order)
+             for n, code in enumerate(codes, 1)])
+        conn.commit()
+
+
+@pytest.mark.parametrize(("template", "taken", "expected"), [
+    # not padded, past 999: the highest code sorts below 120.95.999 as text
+    ("120.95.{n}", [f"120.95.{n}" for n in range(1, 1001)], "120.95.1001"),
+    # 300 codes of the template's shape but not its making sort above its digits
+    ("120.96.{n:03d}", [f"120.96.{n:03d}" for n in range(1, 6)]
+     + [f"120.96.{letter}{n:02d}" for letter in "XYZ" for n in range(100)], "120.96.006"),
+])
+async def test_a_code_template_continues_after_its_highest_code_f15(
+        make_demo: MakeDemo, template: str, taken: list[str], expected: str) -> None:
+    """The next code follows the highest the template made, whatever other codes share its
+    prefix (it started over, or repeated 120.95.1000, and the ERP refused the duplicate)."""
+    demo: Demo = await make_demo(modify=_account_template(template))
+    _add_accounts(demo, taken)
+    status, answer = await transfer(demo, TIGER, quote_xml(TIGER, "Q-K1", account_crm="F-K1"),
+                                    "Q-K1", "order")
+    assert status == 201, etree.tostring(answer, encoding="unicode")
+    link = answer.find("Link[@entity='account']")
+    assert link is not None and link.get("code") == expected
 
 
 @BOTH
