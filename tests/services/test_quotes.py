@@ -15,6 +15,7 @@ import pytest
 from lxml import etree
 
 from integrator.config import CodePolicy, IntegrationSet
+from integrator.services import codes
 from tests.fixtures.demo import NETSIS, TIGER, Demo, MakeDemo
 from tests.fixtures.quotes import (
     ORDER_ROUTES,
@@ -309,6 +310,20 @@ async def test_a_code_template_continues_after_its_highest_code_f15(
     assert status == 201, etree.tostring(answer, encoding="unicode")
     link = answer.find("Link[@entity='account']")
     assert link is not None and link.get("code") == expected
+
+
+async def test_a_code_template_drowned_in_other_codes_is_refused_not_guessed_f15(
+        make_demo: MakeDemo) -> None:
+    """More codes of the template's shape than the scan reads, none of them the template's: a
+    clear VALIDATION naming the setting, and nothing written (a guess would be refused by the ERP
+    as a duplicate, or hand out a code out of sequence)."""
+    demo: Demo = await make_demo(modify=_account_template("120.97.{n:03d}"))
+    _add_accounts(demo, [f"120.97.A{n:05d}" for n in range(codes.SCAN_MAX + 1)])
+    status, answer = await transfer(demo, TIGER, quote_xml(TIGER, "Q-K2", account_crm="F-K2"),
+                                    "Q-K2", "order")
+    assert (status, answer.get("code")) == (400, "VALIDATION"), etree.tostring(answer)
+    assert "settings.code_policy" in (answer.findtext("Message") or "")
+    assert documents(demo, TIGER, "Q-K2") == 0
 
 
 @BOTH
