@@ -14,13 +14,13 @@ from integrator.api.context import resolve
 from integrator.api.keys import SQL_ENGINE
 from integrator.errors import ValidationFailed
 from integrator.model import CardEntity
-from integrator.services import lookups
+from integrator.services import lookups, search
 
 routes = web.RouteTableDef()
 
 
 def _limit(request: web.Request) -> int:
-    raw = request.query.get("limit", str(lookups.SEARCH_LIMIT_DEFAULT))
+    raw = request.query.get("limit", str(search.SEARCH_LIMIT_DEFAULT))
     if not (raw.isascii() and raw.isdigit()):
         raise ValidationFailed("limit must be a positive integer")
     return int(raw)
@@ -28,8 +28,8 @@ def _limit(request: web.Request) -> int:
 
 async def _search(request: web.Request, entity: CardEntity) -> web.Response:
     context = await resolve(request)
-    found = await lookups.search(request.app[SQL_ENGINE], context, entity,
-                                 request.query.get("q", ""), _limit(request))
+    found = await search.search(request.app[SQL_ENGINE], context, entity,
+                                request.query.get("q", ""), _limit(request))
     return xml_response(render.search_text(found))
 
 

@@ -1,9 +1,9 @@
-"""Read-only lookups in the ERP database and the one custom-field write (F4, F5, F7, F12-F14,
-F19-F21, F31).
+"""Read-only lookups in the ERP database and the one custom-field write (F4, F5, F7, F13, F14,
+F20, F21, F31); the search (F12, F19) is ``integrator.services.search``.
 
-Pure rules (search patterns, warehouse permission, parameter assembly) plus one ``SqlEngine`` call
-per operation. The handlers in ``integrator.api.lookups`` parse the request, call one of these and
-render the answer.
+Pure rules (warehouse permission, parameter assembly) plus one ``SqlEngine`` call per operation.
+The handlers in ``integrator.api.lookups`` parse the request, call one of these and render the
+answer.
 """
 
 from __future__ import annotations
@@ -20,90 +20,11 @@ from integrator.errors import Detail, Forbidden, NotFound, ValidationFailed
 from integrator.model import CardEntity, Context
 from integrator.model.numbers import decimal_of
 from integrator.services.statements import base_values, sql_ref, warehouse_values
-from integrator.services.text import like_pattern, matches
 from integrator.sql import tokens
 from integrator.sql.defaults import statement_sql
 from integrator.sql.engine import SqlEngine
 from integrator.sql.params import MAX_LIST, ParamValue, Scalar, parse_value
 from integrator.sql.results import Column, Result, Statement
-
-SEARCH_LIMIT_DEFAULT = 50
-SEARCH_LIMIT_MAX = 500
-# The SQL superset is read in batches growing from this size (at least the limit + 1) ...
-SEARCH_FIRST_BATCH = 32
-SEARCH_BATCH_MAX = 500
-# ... until the limit + 1 rows matched or this many candidates were read (then the answer says
-# truncated: more may exist). Bulk reads scan as far (listing.POST_FILTER_SCAN_MIN).
-SEARCH_SCAN_MAX = 10_000
-QUERY_MAX_CHARS = 100
-
-
-# -- search (F12, F19) ---------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class SearchResult:
-    result: Result
-    rows: list[tuple[Any, ...]]
-    matched: Sequence[str]
-    truncated: bool
-
-
-async def search(engine: SqlEngine, context: Context, entity: CardEntity, query: str,
-                 limit: int = SEARCH_LIMIT_DEFAULT, *,
-                 scan_max: int = SEARCH_SCAN_MAX) -> SearchResult:
-    """Up to ``limit`` rows whose code starts with, or whose name contains, ``query`` under
-    Turkish case rules, in code order (docs/sql.md §8).
-
-    The SQL statement returns a superset (``like_pattern``); its rows are streamed in growing
-    batches and filtered exactly here, until one match more than the limit was seen (then
-    ``truncated``: more exist) or ``scan_max`` candidates were read with more to come (then
-    ``truncated``: more may exist). A query whose candidates mostly match reads about
-    ``limit + 1`` rows; a query made of non-ASCII letters, whose pattern matches almost every
-    row, reads on until it has its matches instead of answering from the first candidates.
-    """
-    text = query.strip()
-    if not text:
-        raise ValidationFailed("q must not be empty", details=[Detail("q", "input", path="q")])
-    if len(text) > QUERY_MAX_CHARS:
-        raise ValidationFailed(f"q is longer than {QUERY_MAX_CHARS} characters")
-    if not 1 <= limit <= SEARCH_LIMIT_MAX:
-        raise ValidationFailed(f"limit must be 1-{SEARCH_LIMIT_MAX}")
-    s = context.integration_set
-    pattern = like_pattern(text)
-    values = {**base_values(context), "code_pattern": pattern + "%",
-              "name_pattern": "%" + pattern + "%", "limit": scan_max + 1}
-    name = f"{entity}_search"
-    columns: tuple[Column, ...] = ()
-    rows: list[tuple[Any, ...]] = []
-    how: list[str] = []
-    code_at = name_at = None
-    scanned = 0
-    truncated = False
-    stream = engine.stream(s, name, statement_sql(s, name), values,  # type: ignore[arg-type]
-                           batch_size=SEARCH_BATCH_MAX,
-                           first_batch=max(limit + 1, SEARCH_FIRST_BATCH))
-    async with contextlib.aclosing(cast("AsyncGenerator[Result, None]", stream)) as batches:
-        async for batch in batches:
-            if not columns:
-                columns = batch.columns
-                upper = [c.name.upper() for c in columns]
-                code_at = upper.index("CODE") if "CODE" in upper else None
-                name_at = upper.index("NAME") if "NAME" in upper else None
-            for row in batch.rows:
-                if scanned == scan_max:  # the statement has a row beyond the scan
-                    truncated = True
-                    break
-                scanned += 1
-                found = matches(text, row[code_at] if code_at is not None else None,
-                                row[name_at] if name_at is not None else None)
-                if found is not None:
-                    if len(rows) == limit:  # one match more than asked for
-                        truncated = True
-                        break
-                    rows.append(row)
-                    how.append(found)
-            if truncated:
-                break
-    return SearchResult(Result(columns, rows, truncated), rows, how, truncated)
 
 
 # -- statement (F13) -----------------------------------------------------------------------------
@@ -217,7 +138,7 @@ class StockResult:
 
 
 async def stock(engine: SqlEngine, context: Context, products: Sequence[ProductKey],
-                 warehouse: int | None = None) -> StockResult:
+                warehouse: int | None = None) -> StockResult:
     """Stock of many products in one query per 1,000 products, all in one executor hop.
 
     A product is ``unknown`` only when its query returned every row and none of them is the

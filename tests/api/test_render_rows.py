@@ -14,7 +14,8 @@ from lxml import etree
 from integrator.api import render
 from integrator.api.render.base import clean
 from integrator.api.render.rows import text_of  # unchanged: the value text both write
-from integrator.services.lookups import AccountStatement, ProductKey, SearchResult, StockResult
+from integrator.services.lookups import AccountStatement, ProductKey, StockResult
+from integrator.services.search import SearchResult
 from integrator.sql.results import Column, Result
 
 

@@ -11,7 +11,7 @@ import pytest
 from lxml import etree
 
 from integrator.api.keys import METRICS
-from integrator.services import lookups
+from integrator.services import search as searching
 from integrator.services.text import turkish_fold
 from tests.fixtures.demo import NETSIS, TIGER, Demo
 
@@ -87,7 +87,7 @@ async def test_search_reads_about_its_limit_when_candidates_match_f12(demo: Demo
     assert len(want) > 200
     before = rows_read()
     assert await search(demo, TIGER, "account", "a", 20) == (want[:20], True)
-    assert rows_read() - before == lookups.SEARCH_FIRST_BATCH
+    assert rows_read() - before == searching.SEARCH_FIRST_BATCH
 
 
 async def test_search_says_truncated_when_its_scan_ends_before_the_candidates_n7(
@@ -104,7 +104,7 @@ async def test_search_says_truncated_when_its_scan_ends_before_the_candidates_n7
         picks = ", ".join(chosen.get(c, c) for c in columns)
         conn.execute(f"""
             WITH RECURSIVE NUMBERS(N) AS (SELECT 1 UNION ALL SELECT N + 1 FROM NUMBERS
-                                          WHERE N < {lookups.SEARCH_SCAN_MAX + 1})
+                                          WHERE N < {searching.SEARCH_SCAN_MAX + 1})
             INSERT INTO LG_001_CLCARD ({", ".join(columns)})
             SELECT {picks} FROM NUMBERS, LG_001_CLCARD WHERE LOGICALREF = 2""")
         conn.commit()

@@ -13,7 +13,8 @@ from typing import Any
 from lxml import etree
 
 from integrator.api.render.base import attr_xml, clean, needs_escaping, text_xml
-from integrator.services.lookups import AccountStatement, SearchResult, StockResult
+from integrator.services.lookups import AccountStatement, StockResult
+from integrator.services.search import SearchResult
 from integrator.sql.results import Column, Result
 
 
