@@ -37,6 +37,7 @@ from integrator.metrics import Metrics  # noqa: E402
 from integrator.model import credentials_for  # noqa: E402
 from integrator.sql.compiler import compile_for  # noqa: E402
 from integrator.sql.defaults import default_sql  # noqa: E402
+from integrator.sql.params import shape_of  # noqa: E402
 from integrator.translators import MappingContext, translate  # noqa: E402
 
 
@@ -71,7 +72,7 @@ async def _measure(integration_set: IntegrationSet, port: int, items: list[tuple
     codes = [code for code, _ in items]
     values = {"firm": 1, "period": 1, "branch": None, "user": "bench", "salesman": None,
               "all_warehouses": 1, "warehouses": [], "refs": [], "codes": codes}
-    compiled = compile_for(integration_set, default_sql("tiger", "stock_check"), values)
+    compiled = compile_for(integration_set, default_sql("tiger", "stock_check"), shape_of(values))
     bound = compiled.bind(values)
     connection = pyodbc.connect(integration_set.database.connection_string.get_secret_value(),
                                 autocommit=True)
