@@ -152,13 +152,12 @@ def statement_values(context: Context, query: ListQuery, fetch: int) -> dict[str
     }
 
 
-def _matches(query: ListQuery, code: Any, name: Any) -> bool:
-    """The exact Turkish case-insensitive filter (the SQL pattern is a superset)."""
-    if query.code and (code is None or not turkish_fold(str(code)).startswith(
-            turkish_fold(query.code))):
+def _matches(code_part: str | None, name_part: str | None, code: Any, name: Any) -> bool:
+    """The exact Turkish case-insensitive filter (the SQL pattern is a superset); the parts of the
+    query folded by ``turkish_fold`` already (once per page)."""
+    if code_part and (code is None or not turkish_fold(str(code)).startswith(code_part)):
         return False
-    return not (query.name and (name is None or turkish_fold(query.name) not in turkish_fold(
-        str(name))))
+    return not (name_part and (name is None or name_part not in turkish_fold(str(name))))
 
 
 def _position(names: Sequence[str], column: str) -> int | None:
@@ -200,6 +199,8 @@ async def records(cards: Cards, context: Context, entity: CardEntity, query: Lis
     family = "logo" if logo else "netsis"
     key_column, code_column, name_column = COLUMNS[(family, entity)]
     filtered = bool(query.code or query.name)
+    code_part = turkish_fold(query.code) if query.code else None
+    name_part = turkish_fold(query.name) if query.name else None
     fetch = max(query.limit * POST_FILTER_FETCH, POST_FILTER_SCAN_MIN) if filtered else query.limit
     name: StatementName = "account_list" if entity == "account" else "product_list"
     ctx = MappingContext.from_session(context)
@@ -233,7 +234,7 @@ async def records(cards: Cards, context: Context, entity: CardEntity, query: Lis
                     scanned += 1
                     last_scanned = row
                     if filtered and not _matches(
-                            query, row[code_at] if code_at is not None else None,
+                            code_part, name_part, row[code_at] if code_at is not None else None,
                             row[name_at] if name_at is not None else None):
                         continue
                     try:

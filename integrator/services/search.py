@@ -16,7 +16,7 @@ from typing import Any, cast
 from integrator.errors import Detail, ValidationFailed
 from integrator.model import CardEntity, Context
 from integrator.services.statements import base_values
-from integrator.services.text import like_pattern, matches
+from integrator.services.text import like_pattern, matcher
 from integrator.sql.defaults import statement_sql
 from integrator.sql.engine import SqlEngine
 from integrator.sql.results import Column, Result
@@ -68,6 +68,7 @@ async def search(engine: SqlEngine, context: Context, entity: CardEntity, query:
     rows: list[tuple[Any, ...]] = []
     how: list[str] = []
     code_at = name_at = None
+    match = matcher(text)
     scanned = 0
     truncated = False
     stream = engine.stream(s, name, statement_sql(s, name), values,  # type: ignore[arg-type]
@@ -85,8 +86,8 @@ async def search(engine: SqlEngine, context: Context, entity: CardEntity, query:
                     truncated = True
                     break
                 scanned += 1
-                found = matches(text, row[code_at] if code_at is not None else None,
-                                row[name_at] if name_at is not None else None)
+                found = match(row[code_at] if code_at is not None else None,
+                              row[name_at] if name_at is not None else None)
                 if found is not None:
                     if len(rows) == limit:  # one match more than asked for
                         truncated = True
