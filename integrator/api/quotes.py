@@ -70,7 +70,7 @@ async def check(request: web.Request) -> web.Response:
     blocked = found.blocking()
     if blocked is not None:
         raise blocked
-    return xml_response(render.quote_check_element(found))
+    return xml_response(render.quote_check_text(found))
 
 
 @routes.post("/v1/prices")

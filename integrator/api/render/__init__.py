@@ -25,6 +25,7 @@ from integrator.api.render.quotes import (
     cancellation_element,
     prices_element,
     quote_check_element,
+    quote_check_text,
     transfer_element,
     transfer_status_element,
 )
@@ -49,7 +50,7 @@ __all__ = [
     "cancellation_element", "catalog_element", "check_element", "clean", "created_link_element",
     "current_session_element", "error_element", "extensions_element", "failed_record_element",
     "health_element", "link_element", "listed_text", "page_element", "prices_element",
-    "quote_check_element", "record_text", "result_element", "rows_text", "search_text",
+    "quote_check_element", "quote_check_text", "record_text", "result_element", "rows_text", "search_text",
     "session_element", "set_health_element", "set_saved_element", "sets_element",
     "statement_text", "stock_text", "text_of", "to_bytes", "transfer_element",
     "transfer_status_element",

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from lxml import etree
 
-from integrator.api.render.base import clean, created_link_element
+from integrator.api.render.base import attr_xml, clean, created_link_element
 from integrator.model.numbers import decimal_text, money
 from integrator.services.checks import QuoteCheck, RiskCheck, StockCheck
 from integrator.services.erp_documents import TransferredDocument
@@ -82,37 +82,58 @@ def cancellation_element(cancelled: Cancellation) -> etree._Element:
 
 
 # -- checks (F30, F32) ----------------------------------------------------------------------------
-def quote_check_element(check: QuoteCheck) -> etree._Element:
+def quote_check_text(check: QuoteCheck) -> str:
     """``<Check quote set ok>`` with ``<Stock>`` (a ``<Line>`` per quote line, its counted
-    ``<Warehouse>``s) and ``<Risk>``; ``ok="false"`` when a line or the risk warns or blocks."""
-    element = etree.Element("Check", set=check.set_code, ok="false" if check.warnings else "true")
+    ``<Warehouse>``s) and ``<Risk>``; ``ok="false"`` when a line or the risk warns or blocks.
+
+    Written as text, character for character what lxml writes for the same elements (tested
+    against it): a 200-line check with three warehouses a line took 15 ms to build as elements,
+    a quarter of the whole check."""
+    head = f'<Check set="{attr_xml(check.set_code)}" ok="{"false" if check.warnings else "true"}"'
     if check.quote_id:
-        element.set("quote", clean(check.quote_id))
+        head += f' quote="{attr_xml(check.quote_id)}"'
+    parts = [head, ">"]
     if check.stock is not None:
-        element.append(_stock_check_element(check.stock))
+        _stock_check_text(check.stock, parts)
     if check.risk is not None:
-        element.append(_risk_element(check.risk))
-    return element
+        parts.append(etree.tostring(_risk_element(check.risk), encoding="unicode"))
+    if len(parts) == 2:
+        return head + "/>"
+    parts.append("</Check>")
+    return "".join(parts)
 
 
-def _stock_check_element(stock: StockCheck) -> etree._Element:
-    element = etree.Element("Stock", action=stock.action)
+def quote_check_element(check: QuoteCheck) -> etree._Element:
+    """``quote_check_text`` as an element, to carry inside a transfer's or an error's answer."""
+    return etree.fromstring(quote_check_text(check))
+
+
+def _stock_check_text(stock: StockCheck, parts: list[str]) -> None:
+    head = f'<Stock action="{attr_xml(stock.action)}"'
     if stock.warehouse is not None:
-        element.set("warehouse", str(stock.warehouse))
+        head += f' warehouse="{stock.warehouse}"'
+    if not stock.lines:
+        parts.append(head + "/>")
+        return
+    parts.append(head + ">")
     for line in stock.lines:
-        item = etree.SubElement(element, "Line", index=str(line.index), status=line.status,
-                                product=clean(line.product), quantity=_quantity(line.quantity),
-                                needed=_quantity(line.needed), real=_quantity(line.real),
-                                available=_quantity(line.available))
+        item = (f'<Line index="{line.index}" status="{attr_xml(line.status)}" '
+                f'product="{attr_xml(line.product)}" quantity="{_quantity(line.quantity)}" '
+                f'needed="{_quantity(line.needed)}" real="{_quantity(line.real)}" '
+                f'available="{_quantity(line.available)}"')
         if line.crm_id:
-            item.set("crmId", clean(line.crm_id))
+            item += f' crmId="{attr_xml(line.crm_id)}"'
         if line.unit:
-            item.set("unit", clean(line.unit))
-        for warehouse in line.warehouses:
-            etree.SubElement(item, "Warehouse", nr=str(warehouse.warehouse),
-                             name=clean(warehouse.name), real=_quantity(warehouse.real),
-                             available=_quantity(warehouse.available))
-    return element
+            item += f' unit="{attr_xml(line.unit)}"'
+        if not line.warehouses:
+            parts.append(item + "/>")
+            continue
+        parts.append(item + ">")
+        parts += [f'<Warehouse nr="{w.warehouse}" name="{attr_xml(w.name)}" '
+                  f'real="{_quantity(w.real)}" available="{_quantity(w.available)}"/>'
+                  for w in line.warehouses]
+        parts.append("</Line>")
+    parts.append("</Stock>")
 
 
 def _risk_element(risk: RiskCheck) -> etree._Element:
