@@ -80,4 +80,4 @@ async def price(request: web.Request) -> web.Response:
     context = await resolve(request)
     record = await record_body(request, {"Quote"})
     found = await prices(request.app).price(context, record, request.query.get("as") or None)
-    return xml_response(render.prices_element(found))
+    return xml_response(render.prices_text(found))

@@ -23,7 +23,7 @@ from integrator.api.render.base import clean, created_link_element, to_bytes
 from integrator.api.render.errors import error_element
 from integrator.api.render.quotes import (
     cancellation_element,
-    prices_element,
+    prices_text,
     quote_check_element,
     quote_check_text,
     transfer_element,
@@ -49,7 +49,7 @@ from integrator.api.render.rows import (
 __all__ = [
     "cancellation_element", "catalog_element", "check_element", "clean", "created_link_element",
     "current_session_element", "error_element", "extensions_element", "failed_record_element",
-    "health_element", "link_element", "listed_text", "page_element", "prices_element",
+    "health_element", "link_element", "listed_text", "page_element", "prices_text",
     "quote_check_element", "quote_check_text", "record_text", "result_element", "rows_text", "search_text",
     "session_element", "set_health_element", "set_saved_element", "sets_element",
     "statement_text", "stock_text", "text_of", "to_bytes", "transfer_element",
