@@ -34,7 +34,7 @@ async def transfer_status(request: web.Request) -> web.Response:
     context = await resolve(request)
     status = await quotes(request.app).status(context, request.match_info["crmId"],
                                               request.query.get("set") or None)
-    return xml_response(render.transfer_status_element(status))
+    return xml_response(render.transfer_status_text(status))
 
 
 @routes.delete("/v1/quotes/{crmId}/transfer")

@@ -27,7 +27,7 @@ from integrator.api.render.quotes import (
     quote_check_element,
     quote_check_text,
     transfer_element,
-    transfer_status_element,
+    transfer_status_text,
 )
 from integrator.api.render.records import (
     failed_record_element,
@@ -53,5 +53,5 @@ __all__ = [
     "quote_check_element", "quote_check_text", "record_text", "result_element", "rows_text", "search_text",
     "session_element", "set_health_element", "set_saved_element", "sets_element",
     "statement_text", "stock_text", "text_of", "to_bytes", "transfer_element",
-    "transfer_status_element",
+    "transfer_status_text",
 ]

@@ -40,20 +40,27 @@ def _document_attributes(element: etree._Element, document: TransferredDocument)
         element.set("date", document.date.isoformat())
 
 
-def transfer_status_element(status: TransferStatus) -> etree._Element:
+def transfer_status_text(status: TransferStatus) -> str:
     """``<Transfer quote set as ref number date status account [revision]>`` with one
-    ``<Line line product ordered shipped remaining closed/>`` per line (F28)."""
+    ``<Line line product ordered shipped remaining closed/>`` per line (F28).
+
+    The lines are written as text, character for character what lxml writes for them (tested
+    against it; 500 lines took ~10 ms as elements); the head is lxml's."""
     element = etree.Element("Transfer", quote=clean(status.quote_id), set=status.set_code)
     _document_attributes(element, status.document)
     element.set("status", _document_status(status))
     if status.revision is not None:
         element.set("revision", str(status.revision))
-    for line in status.lines:
-        etree.SubElement(element, "Line", line=str(line.line), erpLine=str(line.erp_line),
-                         product=clean(line.product), ordered=_quantity(line.ordered),
-                         shipped=_quantity(line.shipped), remaining=_quantity(line.remaining),
-                         closed="true" if line.closed else "false")
-    return element
+    head = etree.tostring(element, encoding="unicode")  # an empty element: <Transfer .../>
+    if not status.lines:
+        return head
+    parts = [head[:-2], ">"]
+    parts += [f'<Line line="{line.line}" erpLine="{line.erp_line}" '
+              f'product="{attr_xml(line.product)}" ordered="{_quantity(line.ordered)}" '
+              f'shipped="{_quantity(line.shipped)}" remaining="{_quantity(line.remaining)}" '
+              f'closed="{"true" if line.closed else "false"}"/>' for line in status.lines]
+    parts.append("</Transfer>")
+    return "".join(parts)
 
 
 _quantity = decimal_text
