@@ -47,7 +47,7 @@ from integrator.services.statements import base_values, sql_ref, warehouse_value
 from integrator.services.stock_rows import WarehouseStock, decimal_column, stock_rows, text_of
 from integrator.sql.defaults import default_sql, statement_sql
 from integrator.sql.engine import SqlEngine
-from integrator.sql.params import MAX_LIST, Scalar
+from integrator.sql.params import Scalar
 from integrator.sql.results import Result, Statement
 
 LineStatus = Literal["ok", "warn", "block", "new"]
@@ -176,9 +176,11 @@ class QuoteChecks:
                 else:
                     plan.refs.append(sql_ref(context.integration_set, product.ref or ""))
             sql = statement_sql(s, "stock_check")
-            for start in range(0, max(len(plan.refs), len(plan.codes), 1), MAX_LIST):
-                values = {**common, "refs": plan.refs[start:start + MAX_LIST],
-                          "codes": plan.codes[start:start + MAX_LIST]}
+            size = self.engine.list_chunk(s, sql, {**common, "refs": plan.refs,
+                                                   "codes": plan.codes})
+            for start in range(0, max(len(plan.refs), len(plan.codes), 1), size):
+                values = {**common, "refs": plan.refs[start:start + size],
+                          "codes": plan.codes[start:start + size]}
                 # every row: a decision, not an answer (a row cap would drop warehouses and
                 # units, or call a product absent); bounded by the quote's products
                 out.append(self.engine.prepare(s, "stock_check", sql, values, max_rows=None))

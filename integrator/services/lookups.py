@@ -139,7 +139,8 @@ class StockResult:
 
 async def stock(engine: SqlEngine, context: Context, products: Sequence[ProductKey],
                 warehouse: int | None = None) -> StockResult:
-    """Stock of many products in one query per 1,000 products, all in one executor hop.
+    """Stock of many products in one query per 1,000 products (fewer when the statement names
+    its lists more than once: SQL Server takes 2,100 parameters), all in one executor hop.
 
     A product is ``unknown`` only when its query returned every row and none of them is the
     product's: when a query's rows were cut at ``max_rows`` (``truncated``), the products it did
@@ -161,10 +162,10 @@ async def stock(engine: SqlEngine, context: Context, products: Sequence[ProductK
             raise ValidationFailed("every product needs a ref or a code")
     common = {**base_values(context), **warehouse_values(context, warehouse)}
     sql = statement_sql(s, "product_stock")
+    size = engine.list_chunk(s, sql, {**common, "refs": refs, "codes": codes})
     statements: list[Statement] = []
-    for start in range(0, max(len(refs), len(codes)), MAX_LIST):
-        values = {**common, "refs": refs[start:start + MAX_LIST],
-                  "codes": codes[start:start + MAX_LIST]}
+    for start in range(0, max(len(refs), len(codes)), size):
+        values = {**common, "refs": refs[start:start + size], "codes": codes[start:start + size]}
         statements.append(engine.prepare(s, "product_stock", sql, values,
                                          max_rows=s.database.max_rows))
     results = await engine.run(s, statements)
@@ -184,9 +185,9 @@ async def stock(engine: SqlEngine, context: Context, products: Sequence[ProductK
             if code_at is not None and row[code_at] is not None:
                 seen_codes.add(str(row[code_at]).strip())
         if result.truncated:
-            start = index * MAX_LIST
-            cut_refs.update(str(r) for r in refs[start:start + MAX_LIST])
-            cut_codes.update(str(c).strip() for c in codes[start:start + MAX_LIST])
+            start = index * size
+            cut_refs.update(str(r) for r in refs[start:start + size])
+            cut_codes.update(str(c).strip() for c in codes[start:start + size])
     unknown = []
     for p in products:
         if p.ref:

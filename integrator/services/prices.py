@@ -45,7 +45,7 @@ from integrator.services.quote_values import (
 )
 from integrator.services.statements import base_values, sql_ref
 from integrator.sql.engine import SqlEngine
-from integrator.sql.params import MAX_LIST, Scalar
+from integrator.sql.params import Scalar
 from integrator.sql.results import Result
 from integrator.translators import MappingContext, translate
 from integrator.translators.prices import logo_priced, netsis_priced
@@ -157,11 +157,12 @@ class Prices:
         account = quote.account
         common = {**base_values(context), "account": account.code if account else None,
                   "date": _quote_date(context, quote)}
+        size = self.engine.list_chunk(s, sql, {**common, "refs": refs, "codes": codes})
         statements = [
-            self.engine.prepare(s, "price", sql, {**common, "refs": refs[i:i + MAX_LIST],
-                                                  "codes": codes[i:i + MAX_LIST]},
+            self.engine.prepare(s, "price", sql, {**common, "refs": refs[i:i + size],
+                                                  "codes": codes[i:i + size]},
                                 max_rows=None)  # every row: bounded by the quote's products
-            for i in range(0, max(len(refs), len(codes), 1), MAX_LIST)]
+            for i in range(0, max(len(refs), len(codes), 1), size)]
         results = await self.engine.run(s, statements)  # one round trip
         rows = _price_rows(results)
         values = LineFields(s)

@@ -68,10 +68,9 @@ class QuoteParts:
         self.store = store
 
     # -- the lookups (run in one hop with the document lookup) ------------------------------------
-    def link_statements(self, context: Context, record: CrmRecord) -> list[Statement]:
-        """``quote_products`` for the linked products, and the account by code or ref."""
-        s = context.integration_set
-        statements = []
+    @staticmethod
+    def _product_keys(context: Context, record: CrmRecord) -> tuple[list[Scalar], list[Scalar]]:
+        """The refs and the codes of the quote's linked products."""
         refs: list[Scalar] = []
         codes: list[Scalar] = []
         for line in record.lines:
@@ -82,10 +81,25 @@ class QuoteParts:
                 codes.append(product.code)
             elif product.ref:
                 refs.append(sql_ref(context.integration_set, product.ref))
-        if refs or codes:
+        return refs, codes
+
+    def _product_chunk(self, context: Context, refs: list[Scalar], codes: list[Scalar]) -> int:
+        s = context.integration_set
+        return self.engine.list_chunk(s, statement_sql(s, "quote_products"),
+                                      {**base_values(context), "refs": refs, "codes": codes})
+
+    def link_statements(self, context: Context, record: CrmRecord) -> list[Statement]:
+        """``quote_products`` for the linked products (one statement per slice of refs and codes
+        that keeps within SQL Server's 2,100 parameters), and the account by code or ref."""
+        s = context.integration_set
+        statements = []
+        refs, codes = self._product_keys(context, record)
+        size = self._product_chunk(context, refs, codes)
+        for start in range(0, max(len(refs), len(codes)), size):
             statements.append(self.engine.prepare(
                 s, "quote_products", statement_sql(s, "quote_products"),
-                {**base_values(context), "refs": refs, "codes": codes},
+                {**base_values(context), "refs": refs[start:start + size],
+                 "codes": codes[start:start + size]},
                 max_rows=None))  # every row: bounded by the quote's products
         account = record.account
         if account is not None and account.has_link:
@@ -106,9 +120,11 @@ class QuoteParts:
         linked = LinkedQuote(record, create=create)
         products_result: Result | None = None
         account_result: Result | None = None
-        rest = list(results)
-        if any(line.product is not None and line.product.has_link for line in record.lines):
-            products_result = rest.pop(0)
+        refs, codes = self._product_keys(context, record)
+        chunks = -(-max(len(refs), len(codes)) // self._product_chunk(context, refs, codes))
+        taken, rest = list(results[:chunks]), list(results[chunks:])
+        if taken:
+            products_result = Result(taken[0].columns, [row for t in taken for row in t.rows])
         if record.account is not None and record.account.has_link:
             account_result = rest.pop(0)
         try:

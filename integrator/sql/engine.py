@@ -42,7 +42,13 @@ from integrator.sql.driver import (
     map_error,
     sql_state,
 )
-from integrator.sql.params import ParamValue, normalise_name, shape_of_normalised
+from integrator.sql.params import (
+    MAX_LIST,
+    MAX_PARAMETERS,
+    ParamValue,
+    normalise_name,
+    shape_of_normalised,
+)
 from integrator.sql.pool import Pool, Role, with_timeouts
 from integrator.sql.results import DbPing, Result, Statement
 from integrator.sql.stream import RowStream
@@ -155,6 +161,24 @@ class SqlEngine:
             bound = [v.strftime("%Y-%m-%d %H:%M:%S") if isinstance(v, datetime)
                      and not v.microsecond else v for v in bound]
         return Statement(name, compiled, tuple(bound), max_rows)
+
+    @staticmethod
+    def list_chunk(integration_set: IntegrationSet, sql: str, values: Mapping[str, ParamValue],
+                   lists: Sequence[str] = ("refs", "codes")) -> int:
+        """How many items of each of ``lists`` one statement of ``sql`` may bind: as many as keep
+        all its parameters within SQL Server's 2,100 (a list the statement names three times
+        counts three times per item), at most ``MAX_LIST``. Callers split their lists in slices
+        of this size, one statement each."""
+        probe = {normalise_name(k): v for k, v in values.items()}
+        for name in lists:
+            given = probe.get(name)
+            probe[name] = [given[0]] if isinstance(given, list | tuple) and given else [0]
+        compiled = compile_for(integration_set, sql, shape_of_normalised(probe))
+        per_item = sum(1 for name, _ in compiled.order if name in lists)
+        if per_item == 0:
+            return MAX_LIST
+        fixed = len(compiled.order) - per_item
+        return max(1, min(MAX_LIST, (MAX_PARAMETERS - fixed) // per_item))
 
     # -- the worker side --
     def _execute_one(self, pool: Pool, connection: Any, statement: Statement,

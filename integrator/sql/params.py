@@ -26,7 +26,8 @@ ParamValue = Scalar | Sequence[Scalar]
 # the shape of a set of values, which is all compilation needs to know about them
 Shape = tuple[tuple[str, str], ...]
 
-MAX_LIST = 1000  # SQL Server accepts 2,100 parameters per statement
+MAX_LIST = 1000  # items of a list one statement binds at most
+MAX_PARAMETERS = 2100  # SQL Server's limit per statement, the strictest engine a set runs on
 
 
 def normalise_name(name: str) -> str:

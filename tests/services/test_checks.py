@@ -163,6 +163,21 @@ async def test_two_hundred_lines_cost_one_sql_round_trip_f30(demo: Demo, set_cod
     assert [line.get("product") for line in lines_of(answer)] == codes
 
 
+async def test_a_600_line_netsis_check_reads_its_products_in_slices_f30(demo: Demo) -> None:
+    """The Netsis stock check names its product lists four times (the unit branches): 600 lines
+    go in three statements of at most 2,100 parameters (SQL Server's limit), one round trip
+    each, and every line is answered."""
+    with demo.erps[NETSIS].db() as conn:
+        codes = [str(r[0]) for r in conn.execute(
+            "SELECT STOK_KODU FROM TBLSTSABIT ORDER BY STOK_KODU LIMIT 600")]
+    body = quote(NETSIS, [(code, "1", None) for code in codes])
+    before = round_trips(demo, NETSIS)
+    status, answer = await demo.post(NETSIS, CHECK + "?stock=1", body)
+    assert status == 200, etree.tostring(answer)[:500]
+    assert round_trips(demo, NETSIS) - before == 3
+    assert [line.get("product") for line in lines_of(answer)] == codes
+
+
 @BOTH
 async def test_a_small_row_cap_changes_no_stock_check_f30(make_demo: MakeDemo,
                                                           set_code: str) -> None:
