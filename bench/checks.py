@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -28,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 import aiohttp  # noqa: E402
 import pyodbc  # noqa: E402
 
-from bench.common import products, quiet, session, with_tiger_demo  # noqa: E402
+from bench.common import median_ms, products, quiet, session, with_tiger_demo  # noqa: E402
 from integrator.api.inbound import parse_record  # noqa: E402
 from integrator.config import IntegrationSet  # noqa: E402
 from integrator.erp.gateway import ErpCall  # noqa: E402
@@ -50,9 +49,6 @@ def quote_xml(items: list[tuple[str, str]], *, priced: bool) -> bytes:
     return (f'<Quote crmId="Q-B1" set="BENCH-TIGER" warehouse="1"><Account code="120.02.0001"/>'
             f'<Field name="Date">2026-11-30</Field><Lines>{lines}</Lines></Quote>').encode()
 
-
-def median_ms(values: list[float]) -> float:
-    return statistics.median(values) * 1000
 
 
 async def run(lines: int, runs: int) -> None:

@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import shutil
 import sqlite3
+import statistics
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -207,3 +208,8 @@ def remove_keys(url: str, prefix: str) -> None:
     for chunk in range(0, len(keys), 1000):
         client.delete(*keys[chunk:chunk + 1000])
     client.close()
+
+
+def median_ms(values: list[float]) -> float:
+    """The median of durations in seconds, in milliseconds."""
+    return statistics.median(values) * 1000

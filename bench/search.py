@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import sys
 import time
 import urllib.parse
@@ -29,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 import aiohttp  # noqa: E402
 import pyodbc  # noqa: E402
 
-from bench.common import quiet, session, with_tiger_demo  # noqa: E402
+from bench.common import median_ms, quiet, session, with_tiger_demo  # noqa: E402
 from integrator.config import IntegrationSet  # noqa: E402
 from integrator.services.text import like_pattern  # noqa: E402
 from integrator.sql.compiler import compile_for  # noqa: E402
@@ -38,9 +37,6 @@ from integrator.sql.params import shape_of  # noqa: E402
 
 QUERIES = ("a", "120.0", "KAYA", "çay", "ŞİŞLİ", "ışık", "zzqx")
 
-
-def median_ms(values: list[float]) -> float:
-    return statistics.median(values) * 1000
 
 
 async def run(limit: int, runs: int) -> None:

@@ -22,8 +22,11 @@ from aiohttp.test_utils import TestClient
 
 from integrator.app import init_app
 from integrator.config import ServiceConfig
+from integrator.metrics import Metrics
 from integrator.sessions.redis_store import RedisStore
 from integrator.sessions.store import MemoryStore, Store
+from integrator.sql.engine import SqlEngine
+from integrator.sql.threads import LifoExecutor
 from simulators.demodb.generate import ensure
 from tests.fixtures.common import (
     REDIS_HOST,
@@ -118,6 +121,16 @@ async def any_store(request: pytest.FixtureRequest, store_prefix: str) -> AsyncI
     redis_store = RedisStore(url, prefix=store_prefix)
     yield redis_store  # what it wrote is removed with the prefix (store_prefix)
     await redis_store.close()
+
+
+@pytest.fixture
+async def engine() -> AsyncIterator[SqlEngine]:
+    """A SQL engine on its own bounded executor, closed after the test."""
+    pool = LifoExecutor(4, thread_name_prefix="odbc-test")
+    sql_engine = SqlEngine(pool, Metrics())
+    yield sql_engine
+    sql_engine.close()
+    pool.shutdown(wait=True)
 
 
 @pytest.fixture

@@ -5,33 +5,21 @@ fewer products per statement — and their rows are merged back into one answer.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from integrator.api.inbound import parse_record
 from integrator.config import IntegrationSet, load_config
-from integrator.metrics import Metrics
 from integrator.model import Context, CrmRecord, StoredSet, credentials_for
 from integrator.services.checks import QuoteChecks
 from integrator.services.quote_parts import QuoteParts
 from integrator.sql.defaults import DEFAULTS
 from integrator.sql.engine import SqlEngine
 from integrator.sql.params import MAX_PARAMETERS
-from integrator.sql.threads import LifoExecutor
 from simulators.demo import demo_config_dir
 
 SETS = ["DEMO-TIGER", "DEMO-NETSIS"]
-
-
-@pytest.fixture
-async def engine() -> AsyncIterator[SqlEngine]:
-    executor = LifoExecutor(1, thread_name_prefix="parts-test")
-    sql_engine = SqlEngine(executor, Metrics())
-    yield sql_engine
-    sql_engine.close()
-    executor.shutdown(wait=True)
 
 
 def _set(set_code: str, data: Path) -> IntegrationSet:

@@ -4,27 +4,14 @@ PostgreSQL (psqlODBC, a SELECT-only role), and sets that point at them."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from integrator.metrics import Metrics
-from integrator.sql.engine import SqlEngine
-from integrator.sql.threads import LifoExecutor
 from tests.fixtures.common import PG_HOST, PG_PORT, need_service
 from tests.fixtures.sql import PG_DATABASES, PG_OWNER, PG_READER, PG_SCALE
-
-
-@pytest.fixture
-async def engine() -> AsyncIterator[SqlEngine]:
-    """A SQL engine on its own bounded executor, closed after the test."""
-    pool = LifoExecutor(4, thread_name_prefix="odbc-test")
-    sql_engine = SqlEngine(pool, Metrics())
-    yield sql_engine
-    sql_engine.close()
-    pool.shutdown(wait=True)
 
 
 @pytest.fixture
