@@ -110,7 +110,7 @@ class Prices:
         quote = quote._replace(warehouse=quote_warehouse(context, quote))
         statements = self.parts.link_statements(context, quote)
         results = await self.engine.run(s, statements) if statements else []
-        linked = await self.parts.link(context, quote, results, create=False)
+        linked = await self.parts.link(context, quote, statements, results, create=False)
         record = linked.record
         ctx = MappingContext.from_session(context, quote_stamp=quote_stamp(quote))
         document = translate(kind, record, ctx)

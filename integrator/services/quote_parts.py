@@ -83,23 +83,19 @@ class QuoteParts:
                 refs.append(sql_ref(context.integration_set, product.ref))
         return refs, codes
 
-    def _product_chunk(self, context: Context, refs: list[Scalar], codes: list[Scalar]) -> int:
-        s = context.integration_set
-        return self.engine.list_chunk(s, statement_sql(s, "quote_products"),
-                                      {**base_values(context), "refs": refs, "codes": codes})
-
     def link_statements(self, context: Context, record: CrmRecord) -> list[Statement]:
         """``quote_products`` for the linked products (one statement per slice of refs and codes
         that keeps within SQL Server's 2,100 parameters), and the account by code or ref."""
         s = context.integration_set
         statements = []
         refs, codes = self._product_keys(context, record)
-        size = self._product_chunk(context, refs, codes)
+        sql = statement_sql(s, "quote_products")
+        common = base_values(context)
+        size = self.engine.list_chunk(s, sql, {**common, "refs": refs, "codes": codes})
         for start in range(0, max(len(refs), len(codes)), size):
             statements.append(self.engine.prepare(
-                s, "quote_products", statement_sql(s, "quote_products"),
-                {**base_values(context), "refs": refs[start:start + size],
-                 "codes": codes[start:start + size]},
+                s, "quote_products", sql,
+                {**common, "refs": refs[start:start + size], "codes": codes[start:start + size]},
                 max_rows=None))  # every row: bounded by the quote's products
         account = record.account
         if account is not None and account.has_link:
@@ -112,21 +108,18 @@ class QuoteParts:
         return statements
 
     # -- linking ---------------------------------------------------------------------------------
-    async def link(self, context: Context, record: CrmRecord,
+    async def link(self, context: Context, record: CrmRecord, statements: Sequence[Statement],
                    results: Sequence[Result], *, create: bool = True) -> LinkedQuote:
         """The quote with every record linked (created where the set allows it; with ``create``
         false — a price preview, which writes nothing — a record without a link is refused);
-        ``results`` are the outcomes of ``link_statements`` in order."""
+        ``statements`` are ``link_statements``' and ``results`` their outcomes, in order."""
         linked = LinkedQuote(record, create=create)
-        products_result: Result | None = None
-        account_result: Result | None = None
-        refs, codes = self._product_keys(context, record)
-        chunks = -(-max(len(refs), len(codes)) // self._product_chunk(context, refs, codes))
-        taken, rest = list(results[:chunks]), list(results[chunks:])
-        if taken:
-            products_result = Result(taken[0].columns, [row for t in taken for row in t.rows])
-        if record.account is not None and record.account.has_link:
-            account_result = rest.pop(0)
+        products = [r for st, r in zip(statements, results, strict=True)
+                    if st.name == "quote_products"]
+        products_result = Result(products[0].columns, [row for r in products for row in r.rows]) \
+            if products else None
+        account_result = next((r for st, r in zip(statements, results, strict=True)
+                               if st.name != "quote_products"), None)
         try:
             account = await self._account(context, record, account_result, linked)
             lines = await self._lines(context, record, self._products(products_result), linked)

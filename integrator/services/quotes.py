@@ -188,7 +188,7 @@ class QuoteTransfers:
             blocked = checked.blocking()
             if blocked is not None:
                 raise blocked
-        linked = await self.parts.link(context, quote, results[1:1 + len(lookups)])
+        linked = await self.parts.link(context, quote, lookups, results[1:1 + len(lookups)])
         links = tuple(linked.links)
         try:
             ctx = MappingContext.from_session(context, quote_stamp=stamp)
