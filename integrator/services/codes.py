@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import AsyncGenerator
 from dataclasses import dataclass
-from typing import cast
 
 from integrator.config import CODE_TEMPLATE, CodePolicy
 from integrator.errors import Detail, StoreUnavailable, ValidationFailed
@@ -29,7 +27,6 @@ from integrator.services.text import like_pattern
 from integrator.sessions.store import Store
 from integrator.sql.defaults import StatementName, statement_sql
 from integrator.sql.engine import SqlEngine
-from integrator.sql.results import Result
 
 CLAIM_PREFIX = "codes:"
 CLAIM_TTL_S = 3600.0
@@ -132,7 +129,7 @@ async def _highest(engine: SqlEngine, context: Context, name: StatementName,
     highest: int | None = None
     scanned = 0
     stream = engine.stream(s, name, statement_sql(s, name), values, first_batch=FIRST_BATCH)
-    async with contextlib.aclosing(cast("AsyncGenerator[Result, None]", stream)) as batches:
+    async with contextlib.aclosing(stream) as batches:
         async for batch in batches:
             for row in batch.rows:
                 scanned += 1

@@ -23,7 +23,7 @@ import hashlib
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 
 import structlog
 
@@ -32,10 +32,9 @@ from integrator.model import CardEntity, Context, CrmRecord
 from integrator.services.cards import Cards
 from integrator.services.cursor import CursorSigner
 from integrator.services.statements import base_values
-from integrator.services.text import like_pattern, turkish_fold
+from integrator.services.text import like_pattern, page_filter
 from integrator.sql.defaults import StatementName, statement_sql
 from integrator.sql.params import ParamValue
-from integrator.sql.results import Result
 from integrator.translators import MappingContext, RowReader, row_reader
 
 log = structlog.get_logger("integrator.sync")
@@ -152,14 +151,6 @@ def statement_values(context: Context, query: ListQuery, fetch: int) -> dict[str
     }
 
 
-def _matches(code_part: str | None, name_part: str | None, code: Any, name: Any) -> bool:
-    """The exact Turkish case-insensitive filter (the SQL pattern is a superset); the parts of the
-    query folded by ``turkish_fold`` already (once per page)."""
-    if code_part and (code is None or not turkish_fold(str(code)).startswith(code_part)):
-        return False
-    return not (name_part and (name is None or name_part not in turkish_fold(str(name))))
-
-
 def _position(names: Sequence[str], column: str) -> int | None:
     upper = [n.upper() for n in names]
     return upper.index(column) if column in upper else None
@@ -199,8 +190,7 @@ async def records(cards: Cards, context: Context, entity: CardEntity, query: Lis
     family = "logo" if logo else "netsis"
     key_column, code_column, name_column = COLUMNS[(family, entity)]
     filtered = bool(query.code or query.name)
-    code_part = turkish_fold(query.code) if query.code else None
-    name_part = turkish_fold(query.name) if query.name else None
+    keep = page_filter(query.code, query.name)  # exact; the SQL pattern is a superset
     fetch = max(query.limit * POST_FILTER_FETCH, POST_FILTER_SCAN_MIN) if filtered else query.limit
     name: StatementName = "account_list" if entity == "account" else "product_list"
     ctx = MappingContext.from_session(context)
@@ -215,7 +205,7 @@ async def records(cards: Cards, context: Context, entity: CardEntity, query: Lis
             s, name, statement_sql(s, name), statement_values(context, query, fetch),
             batch_size=batch_size,
             first_batch=max(query.limit, POST_FILTER_FIRST_BATCH) if filtered else None)
-        async with contextlib.aclosing(cast("AsyncGenerator[Result, None]", stream)) as batches:
+        async with contextlib.aclosing(stream) as batches:
             reader: RowReader | None = None
             key_at = code_at = name_at = None
             async for batch in batches:
@@ -233,9 +223,8 @@ async def records(cards: Cards, context: Context, entity: CardEntity, query: Lis
                 for row in batch.rows:
                     scanned += 1
                     last_scanned = row
-                    if filtered and not _matches(
-                            code_part, name_part, row[code_at] if code_at is not None else None,
-                            row[name_at] if name_at is not None else None):
+                    if filtered and not keep(row[code_at] if code_at is not None else None,
+                                             row[name_at] if name_at is not None else None):
                         continue
                     try:
                         items.append(reader(row))

@@ -9,11 +9,11 @@ answer.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from integrator.config import IntegrationSet
 from integrator.errors import Detail, Forbidden, NotFound, ValidationFailed
@@ -99,7 +99,7 @@ async def statement(engine: SqlEngine, context: Context, ref: str, date_from: da
     if lines.truncated:  # more movements than an answer holds: add up every one of them
         shown = []
         stream = engine.stream(s, "account_statement", sql, values)
-        async with contextlib.aclosing(cast("AsyncGenerator[Result, None]", stream)) as batches:
+        async with contextlib.aclosing(stream) as batches:
             async for batch in batches:
                 room = cap - len(shown)
                 if room > 0:

@@ -9,9 +9,9 @@ streamed and the exact Turkish rule (``text.matches``) keeps the matches.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from integrator.errors import Detail, ValidationFailed
 from integrator.model import CardEntity, Context
@@ -74,7 +74,7 @@ async def search(engine: SqlEngine, context: Context, entity: CardEntity, query:
     stream = engine.stream(s, name, statement_sql(s, name), values,  # type: ignore[arg-type]
                            batch_size=SEARCH_BATCH_MAX,
                            first_batch=max(limit + 1, SEARCH_FIRST_BATCH))
-    async with contextlib.aclosing(cast("AsyncGenerator[Result, None]", stream)) as batches:
+    async with contextlib.aclosing(stream) as batches:
         async for batch in batches:
             if not columns:
                 columns = batch.columns

@@ -47,3 +47,19 @@ def matcher(query: str) -> Callable[[Any, Any], Match | None]:
 def matches(query: str, code: Any, name: Any) -> Match | None:
     """How a row matches a search: its code starts with the query, or its name contains it."""
     return matcher(query)(code, name)
+
+
+def page_filter(code: str | None, name: str | None) -> Callable[[Any, Any], bool]:
+    """A filtered bulk read's exact rule, its parts folded once: the code starts with ``code``
+    and the name contains ``name`` (a part not given is no condition)."""
+    code_part = turkish_fold(code) if code else None
+    name_part = turkish_fold(name) if name else None
+
+    def keep(row_code: Any, row_name: Any) -> bool:
+        if code_part and (row_code is None
+                          or not turkish_fold(str(row_code)).startswith(code_part)):
+            return False
+        return not (name_part and (row_name is None
+                                   or name_part not in turkish_fold(str(row_name))))
+
+    return keep

@@ -22,7 +22,7 @@ import asyncio
 import hashlib
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
@@ -258,7 +258,7 @@ class SqlEngine:
     async def stream(self, integration_set: IntegrationSet, name: str, sql: str,
                      values: Mapping[str, ParamValue] | None = None, *,
                      batch_size: int = 500, first_batch: int | None = None
-                     ) -> AsyncIterator[Result]:
+                     ) -> AsyncGenerator[Result, None]:
         """Yield the rows of one statement in batches, holding one connection throughout.
 
         One executor hop executes and fetches the first batch, one fetches each further batch
@@ -281,18 +281,23 @@ class SqlEngine:
         timeout = db.login_timeout_s + db.query_timeout_s + BACKSTOP_SLACK_S
         spent = 0.0
         failed = False
-        try:
+
+        async def timed(work: Callable[[], T], what: str = name) -> T:
+            nonlocal spent
             started = time.perf_counter()
-            columns, batch = await self._hop(rows.open, timeout_s=timeout, what=name)
-            spent += time.perf_counter() - started
+            try:
+                return await self._hop(work, timeout_s=timeout, what=what)
+            finally:
+                spent += time.perf_counter() - started
+
+        try:
+            columns, batch = await timed(rows.open)
             while batch:
                 counted.inc(len(batch))  # before the yield: a consumer may stop at any batch
                 yield Result(columns, batch)
                 if rows.finished:
                     break
-                started = time.perf_counter()
-                batch = await self._hop(rows.fetch, timeout_s=timeout, what=name)
-                spent += time.perf_counter() - started
+                batch = await timed(rows.fetch)
         except IntegratorError as error:
             failed = True
             self._metrics.sql_errors.labels(integration_set.code, error.code).inc()
@@ -302,9 +307,7 @@ class SqlEngine:
             raise
         finally:
             if not rows.finished:  # stopped early, failed or cancelled: close after any hop
-                started = time.perf_counter()
-                await asyncio.shield(self._hop(rows.close, timeout_s=timeout, what="close"))
-                spent += time.perf_counter() - started
+                await asyncio.shield(timed(rows.close, "close"))
             if not failed:
                 latency.observe(spent)
 
