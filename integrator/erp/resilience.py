@@ -136,6 +136,8 @@ class Leases(Protocol):
 
     async def lease_release(self, key: str, holder: str) -> None: ...
 
+    def lease_watch(self, key: str, wake: Callable[[], None]) -> Callable[[], None]: ...
+
 
 class _Limiter:
     """What both write limiters share: the set's seats and queue, the two gauges of this
@@ -226,9 +228,12 @@ class SharedWriteLimiter(_Limiter):
     (the queue is per replica). A write of this replica that ends wakes the first in line only,
     which tries again (waking every waiter sent them all to the store at once, and whoever's try
     arrived first won: with 2 seats and 8 writers of 4 ms, a write waited up to 2.9 s and the
-    store saw 5 tries per write); a waiter also tries every 20-250 ms (seats freed by other
-    replicas). The gauges count this replica's writes: summed over the replicas they are the
-    set's writes in progress (at most ``seats``) and waiting.
+    store saw 5 tries per write). While writes wait, a seat freed by another replica wakes the
+    first in line too (the store's notice, ``Leases.lease_watch``: with polls alone, a replica
+    whose writes kept waking each other held the seats, and a write of another replica waited
+    up to a second, bench/seats.py); a waiter also tries every 20-250 ms, for the notices that
+    are lost and the leases that run out. The gauges count this replica's writes: summed over
+    the replicas they are the set's writes in progress (at most ``seats``) and waiting.
     """
 
     POLL_S = (0.02, 0.25)  # first and longest pause between tries for a seat
@@ -240,6 +245,7 @@ class SharedWriteLimiter(_Limiter):
         self._lease_s = lease_s
         self._key = f"write-seats:{set_code}"
         self._line: deque[asyncio.Event] = deque()  # this replica's waiting writes, in arrival order
+        self._unwatch: Callable[[], None] | None = None  # while writes wait: other replicas' frees
 
     async def _take(self, holder: str) -> bool:
         return await self._leases.lease_acquire(self._key, holder, limit=self.seats,
@@ -251,6 +257,8 @@ class SharedWriteLimiter(_Limiter):
         woken = asyncio.Event()
         ahead = len(self._line)
         self._line.append(woken)
+        if self._unwatch is None:
+            self._unwatch = self._leases.lease_watch(self._key, self._wake_first)
         pause = self.POLL_S[0]
         try:
             if ahead:  # writes of this replica came first: they take the next seats
@@ -265,6 +273,9 @@ class SharedWriteLimiter(_Limiter):
             self._line.remove(woken)
             if woken.is_set():  # a wake-up this write did not use (it took a seat, or gave up)
                 self._wake_first()
+            if not self._line and self._unwatch is not None:
+                self._unwatch()
+                self._unwatch = None
 
     @staticmethod
     async def _sleep(woken: asyncio.Event, pause: float) -> bool:

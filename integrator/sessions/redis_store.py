@@ -7,7 +7,7 @@ and one round trip.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
@@ -16,6 +16,7 @@ from redis.exceptions import RedisError
 
 from integrator.config import SENTINEL_SCHEMES, parse_sentinel_url
 from integrator.errors import StoreUnavailable
+from integrator.sessions.freed import CHANNEL, FreedSeats
 
 T = TypeVar("T")
 
@@ -57,6 +58,11 @@ _LEASE_RENEW = _LEASE_PRELUDE + """
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return hold() end
 return 0
 """
+# a freed seat is announced to the other replicas' waiting writes (sessions.freed)
+_LEASE_RELEASE = """
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+return 0
+"""
 
 
 class RedisStore:
@@ -86,6 +92,8 @@ class RedisStore:
         self._set_then_delete_if_equal = self._redis.register_script(_SET_THEN_DELETE_IF_EQUAL)
         self._lease_acquire = self._redis.register_script(_LEASE_ACQUIRE)
         self._lease_renew = self._redis.register_script(_LEASE_RENEW)
+        self._lease_release = self._redis.register_script(_LEASE_RELEASE)
+        self._freed = FreedSeats(self._redis, self._k(CHANNEL))
 
     def _k(self, key: str) -> str:
         return self._prefix + key
@@ -182,12 +190,17 @@ class RedisStore:
                                                        args=[holder, _ms(lease_s)])))
 
     async def lease_release(self, key: str, holder: str) -> None:
-        await self._call(self._redis.zrem(self._k(key), holder))
+        await self._call(self._lease_release(
+            keys=[self._k(key)], args=[holder, self._freed.channel, self._freed.notice(key)]))
+
+    def lease_watch(self, key: str, wake: Callable[[], None]) -> Callable[[], None]:
+        return self._freed.watch(key, wake)
 
     async def ping(self) -> None:
         await self._call(self._redis.ping())
 
     async def close(self) -> None:
+        await self._freed.close()
         await self._redis.aclose()
 
 

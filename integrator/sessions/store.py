@@ -11,7 +11,7 @@ session is) lives above the store, once.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from integrator.sessions.redis_store import RedisStore
@@ -82,7 +82,15 @@ class Store(Protocol):
         """Restart ``holder``'s lease; False when it no longer holds a seat (the lease ran out)."""
         ...
 
-    async def lease_release(self, key: str, holder: str) -> None: ...
+    async def lease_release(self, key: str, holder: str) -> None:
+        """Free ``holder``'s seat of ``key`` (nothing when it holds none)."""
+        ...
+
+    def lease_watch(self, key: str, wake: Callable[[], None]) -> Callable[[], None]:
+        """Call ``wake()`` when another replica frees a seat of ``key``, until the returned
+        function is called. A hint that may be lost or come late (``sessions.freed``): a waiter
+        still tries again by itself. The embedded store has no other replica: never called."""
+        ...
 
     async def ping(self) -> None: ...
 
@@ -198,11 +206,18 @@ class MemoryStore:
     async def lease_release(self, key: str, holder: str) -> None:
         self._seats(key).pop(holder, None)
 
+    def lease_watch(self, key: str, wake: Callable[[], None]) -> Callable[[], None]:
+        return _unwatched
+
     async def ping(self) -> None:
         return None
 
     async def close(self) -> None:
         return None
+
+
+def _unwatched() -> None:
+    return None
 
 
 def open_store(url: str, *, prefix: str) -> Store:

@@ -9,6 +9,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+import redis.asyncio as aioredis
 from aiohttp import web
 from yarl import URL
 
@@ -23,6 +24,8 @@ from integrator.erp.transport import exchange
 from integrator.erp.wire import Request
 from integrator.errors import ErpCommitUncertain, ErpTimeout, ErpUnavailable
 from integrator.metrics import Metrics
+from integrator.sessions.freed import notice, parse_notice
+from integrator.sessions.redis_store import RedisStore
 from integrator.sessions.store import Store
 
 
@@ -290,6 +293,102 @@ async def test_a_running_write_keeps_its_seat_past_the_lease_n5(leases: Store) -
     await write(b, "next", 0)
     await first
     assert order == ["long in", "long out", "next in", "next out"]
+
+
+async def _until(check: Any, within_s: float = 10) -> None:
+    """Until ``check()`` is true; fails after ``within_s``."""
+    for _ in range(int(within_s / 0.005)):
+        if check():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError(f"not within {within_s} s")
+
+
+async def _subscribed(url: str, store: RedisStore) -> None:
+    """Until the store's listener for freed seats is subscribed (Redis counts its subscriber)."""
+    client = aioredis.Redis.from_url(url)
+    try:
+        while True:
+            (_, count), = await client.pubsub_numsub(store._freed.channel)
+            if count:
+                return
+            await asyncio.sleep(0.01)
+    finally:
+        await client.aclose()
+
+
+async def _seated(limiter: SharedWriteLimiter, seated: asyncio.Event) -> None:
+    async with limiter.seat(120):
+        seated.set()
+
+
+@pytest.mark.redis
+async def test_a_seat_freed_by_another_replica_wakes_the_first_waiter_n5(
+        redis_url: str, store_prefix: str) -> None:
+    """Issue 15 item 5: a write waiting on one replica is seated as soon as another replica frees
+    a seat, not at its next poll (up to 250 ms; here the polls are made 60 s apart, so only the
+    notice can seat it in time). Its replica's own frees wake it as before, without a notice."""
+    here, there = (RedisStore(redis_url, prefix=store_prefix) for _ in range(2))
+    try:
+        counted = CountedLeases(here)
+        waiting, _ = replica(counted, seats=1, lease_s=30)  # type: ignore[arg-type]
+        waiting.POLL_S = (60.0, 60.0)  # type: ignore[misc]
+        holding, _ = replica(there, seats=1, lease_s=30)
+        for round_ in range(2):  # the listener stays subscribed for the next wait
+            release = asyncio.Event()
+            holder = asyncio.ensure_future(_hold(holding, release))
+            await _until(lambda: holding.in_flight)
+            seated = asyncio.Event()
+            writer = asyncio.ensure_future(_seated(waiting, seated))
+            await _until(lambda: waiting.waiting)
+            await _subscribed(redis_url, here)
+            tries = counted.tries
+            release.set()  # the other replica's write ends
+            await asyncio.wait_for(seated.wait(), 20)
+            await asyncio.gather(holder, writer)
+            assert counted.tries - tries == 1, round_  # one try, on the notice
+            assert here._freed._watchers == {}  # nobody waits: the limiter stopped watching
+    finally:
+        await here.close()
+        await there.close()
+
+
+@pytest.mark.redis
+async def test_seat_notices_survive_a_broken_connection_n5(redis_url: str,
+                                                           store_prefix: str) -> None:
+    """The listener subscribes again after its connection is killed; notices of its own replica
+    and of other keys wake nobody."""
+    here, there = (RedisStore(redis_url, prefix=store_prefix) for _ in range(2))
+    calls: list[str] = []
+    try:
+        stop = here.lease_watch("write-seats:S", lambda: calls.append("S"))
+        await _subscribed(redis_url, here)
+        admin = aioredis.Redis.from_url(redis_url)
+        try:
+            assert await admin.client_kill_filter(_type="pubsub", skipme=True) >= 1
+        finally:
+            await admin.aclose()
+        await asyncio.sleep(0.2)  # the listener notices and comes back (after 0.1 s)
+        await _subscribed(redis_url, here)
+        for store, key in ((here, "write-seats:S"), (there, "write-seats:T"),
+                           (there, "write-seats:S")):
+            assert await store.lease_acquire(key, "h", limit=1, lease_s=5)
+            await store.lease_release(key, "h")
+        await store.lease_release("write-seats:S", "h")  # held by nobody: no notice
+        await _until(lambda: calls)
+        await asyncio.sleep(0.1)  # the notices after it (none should wake anyone) arrive
+        assert calls == ["S"]
+        stop()
+        assert here._freed._watchers == {}
+    finally:
+        await here.close()
+        await there.close()
+
+
+def test_seat_notices_read_only_their_own_shape() -> None:
+    assert parse_notice(notice(b"ab12", "write-seats:S 1")) == (b"ab12", "write-seats:S 1")
+    for junk in (b"", b"ab12", b" key", b"ab12 ", b"ab12 \xff\xfe"):
+        assert parse_notice(junk) is None, junk
 
 
 # -- transport classification against a real local server --------------------------------------
