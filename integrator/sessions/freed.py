@@ -23,12 +23,12 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
-from redis.exceptions import RedisError
+from redis.exceptions import NoPermissionError, RedisError
 
 log = structlog.get_logger("integrator.store")
 
 CHANNEL = "seats-freed"
-RETRY_S = (0.1, 5.0)  # first and longest pause before the listener subscribes again
+RETRY_S = (0.1, 30.0)  # first and longest pause before the listener subscribes again
 READ_TIMEOUT_S = 1.0  # one wait for a message; the loop then waits again
 
 
@@ -101,6 +101,11 @@ class FreedSeats:
                         data = message.get("data")
                         if isinstance(data, bytes):
                             self.dispatch(data)
+            except NoPermissionError:
+                pause = RETRY_S[1]
+                log.warning("seat_notices_not_permitted", channel=self.channel, retry_s=pause,
+                            hint="the Redis login may not subscribe to the channel: allow it "
+                                 "in its ACL (docs/operations.md); waiting writes poll instead")
             except (RedisError, OSError, TimeoutError) as exc:
                 # the waiters poll meanwhile; listen again after a pause
                 log.warning("seat_notices_interrupted", error=type(exc).__name__,

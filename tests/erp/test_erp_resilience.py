@@ -385,6 +385,34 @@ async def test_seat_notices_survive_a_broken_connection_n5(redis_url: str,
         await there.close()
 
 
+@pytest.mark.redis
+async def test_a_login_that_may_not_publish_still_frees_its_seats_n5(redis_url: str,
+                                                                    store_prefix: str) -> None:
+    """A Redis ACL without the notices' channel (Redis 7 gives new users none): the release frees
+    the seat all the same, and the listener's refusal leaves the writes to their polls."""
+    user = f"itest-{store_prefix.split(':')[1]}"
+    admin = aioredis.Redis.from_url(redis_url)
+    await admin.acl_setuser(user, enabled=True, passwords=["+pw"], keys=["*"],
+                            commands=["+@all"], reset_channels=True)
+    url = redis_url.replace("redis://", f"redis://{user}:pw@", 1)
+    here, there = RedisStore(url, prefix=store_prefix), RedisStore(redis_url, prefix=store_prefix)
+    try:
+        stop = here.lease_watch("write-seats:S", lambda: None)
+        assert await here.lease_acquire("write-seats:S", "a", limit=1, lease_s=30)
+        await here.lease_release("write-seats:S", "a")  # no error: the notice is left out
+        assert await there.lease_acquire("write-seats:S", "b", limit=1, lease_s=30)
+        await asyncio.sleep(0.2)
+        (_, count), = await admin.pubsub_numsub(here._freed.channel)
+        assert count == 0  # refused, and waiting to try again
+        assert here._freed._task is not None and not here._freed._task.done()
+        stop()
+    finally:
+        await here.close()
+        await there.close()
+        await admin.acl_deluser(user)
+        await admin.aclose()
+
+
 def test_seat_notices_read_only_their_own_shape() -> None:
     assert parse_notice(notice(b"ab12", "write-seats:S 1")) == (b"ab12", "write-seats:S 1")
     for junk in (b"", b"ab12", b" key", b"ab12 ", b"ab12 \xff\xfe"):
