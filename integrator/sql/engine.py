@@ -78,9 +78,11 @@ def _expire(future: asyncio.Future[Any], timeout_s: float, what: str) -> None:
 class SqlEngine:
     """Runs compiled statements for integration sets; one per application (``app[SQL_ENGINE]``)."""
 
-    def __init__(self, executor: Hops, metrics: Metrics) -> None:
+    def __init__(self, executor: Hops, metrics: Metrics, *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._executor = executor
         self._metrics = metrics
+        self._clock = clock  # the pools' (tests move it instead of sleeping)
         self._pools: dict[tuple[str, Role], Pool] = {}
         # (set, role) -> (the database section the pool was last resolved for, the pool): a set
         # that has not changed skips rebuilding and hashing its connection string on every call
@@ -119,7 +121,7 @@ class SqlEngine:
                 pool.close()
             pool = Pool(integration_set.code, role, cs, db.engine, db.login_timeout_s,
                         db.query_timeout_s, autocommit=(role != "writer"), digest=digest,
-                        idle_max=self._executor.max_workers)
+                        idle_max=self._executor.max_workers, clock=self._clock)
             self._pools[key] = pool
             return pool
 

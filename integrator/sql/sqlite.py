@@ -109,6 +109,17 @@ _DECIMAL_TYPES = {exp.DataType.Type.DECIMAL, exp.DataType.Type.MONEY,
                   exp.DataType.Type.SMALLMONEY}
 
 
+def schema_version(connection: Any) -> int:
+    """SQLite's schema cookie: it moves whenever a table, view or column is created, altered or
+    dropped (by any connection). ``pyodbc.Error`` when it cannot be read."""
+    cursor = connection.cursor()
+    try:
+        row = cursor.execute("PRAGMA schema_version").fetchone()
+    finally:
+        cursor.close()
+    return int(row[0])
+
+
 def sqlite_schema(connection: Any) -> MappingSchema | None:
     cursor = connection.cursor()
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 import threading
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,11 +20,17 @@ from integrator.errors import DbUnavailable, SqlRejected
 from integrator.metrics import Metrics
 from integrator.sql.compiler import Compiled
 from integrator.sql.engine import SqlEngine
-from integrator.sql.pool import Pool
+from integrator.sql.pool import SCHEMA_CHECK_S, Pool
 from integrator.sql.results import Statement
 from integrator.sql.sqlite import placeholder_gaps, sqlite_literals
 from integrator.sql.threads import LifoExecutor
-from tests.fixtures.sql import pg_netsis_set, pg_tiger_set, sqlite_netsis_set, sqlite_tiger_set
+from tests.fixtures.sql import (
+    Clock,
+    pg_netsis_set,
+    pg_tiger_set,
+    sqlite_netsis_set,
+    sqlite_tiger_set,
+)
 
 
 def round_trips(engine: SqlEngine, set_code: str) -> float:
@@ -391,6 +398,50 @@ async def test_date_range_parameters_named_from_and_to_f4(engine: SqlEngine,
     same = await engine.query(tiger, "range", sql.format(a="@from", b="@to"), values)
     assert named.rows == same.rows
     assert named.rows[0][0] > 0
+
+
+PRICES = ("SELECT ID, CASE WHEN FLAG = 1 THEN PRICE ELSE 0 END AS P FROM LG_FFF_PRICES "
+          "ORDER BY ID")
+
+
+@pytest.mark.odbc
+async def test_sqlite_decimals_follow_tables_created_and_altered_after_the_first_statement_f14(
+        tmp_path: Path) -> None:
+    """F14, F21, N8: the SQLite schema behind decimal typing follows the database. The driver
+    types an expression column by its first row, so without the declared DECIMAL a CASE that
+    yields 0 first reads 16079.97 as 16079. A statement text new to the pool is typed from the
+    schema as it is at once (a column added after the pool's first statement); a text planned
+    before its table existed, once the pool's schema check comes round (``SCHEMA_CHECK_S``)."""
+    db = tmp_path / "erp.db"
+    sqlite3.connect(db).close()
+    integration_set = sqlite_tiger_set(db, "SCHEMA-FOLLOWS")
+    clock = Clock()
+    executor = LifoExecutor(2, thread_name_prefix="odbc-schema")
+    engine = SqlEngine(executor, Metrics(), clock=clock)
+    try:
+        assert (await engine.ping(integration_set)).ok  # the pool has read the (empty) schema
+        with pytest.raises(SqlRejected):
+            await engine.query(integration_set, "prices", PRICES)  # no table yet: planned so
+        with contextlib.closing(sqlite3.connect(db)) as writer, writer:
+            writer.execute("CREATE TABLE LG_001_PRICES (ID INTEGER, FLAG INTEGER, "
+                           "PRICE DECIMAL(18,2))")
+            writer.executemany("INSERT INTO LG_001_PRICES VALUES (?, ?, ?)",
+                               [(1, 0, "5.00"), (2, 1, "16079.97")])
+        clock.now += SCHEMA_CHECK_S
+        prices = await engine.query(integration_set, "prices", PRICES)
+        assert [(c.name, c.type) for c in prices.columns] == [("ID", "int"), ("P", "decimal")]
+        assert prices.rows == [(1, Decimal("0.00")), (2, Decimal("16079.97"))]
+        with contextlib.closing(sqlite3.connect(db)) as writer, writer:
+            writer.execute("ALTER TABLE LG_001_PRICES ADD COLUMN COST DECIMAL(18,2)")
+            writer.execute("UPDATE LG_001_PRICES SET COST = CASE ID WHEN 1 THEN '0' "
+                           "ELSE '99.95' END")
+        costs = await engine.query(integration_set, "costs",  # the clock has not moved
+                                   "SELECT ID, COST * 1 AS C FROM LG_FFF_PRICES ORDER BY ID")
+        assert [(c.name, c.type) for c in costs.columns] == [("ID", "int"), ("C", "decimal")]
+        assert costs.rows == [(1, Decimal("0.00")), (2, Decimal("99.95"))]
+    finally:
+        engine.close()
+        executor.shutdown(wait=True)
 
 
 @pytest.mark.postgres
