@@ -75,6 +75,30 @@ def _expire(future: asyncio.Future[Any], timeout_s: float, what: str) -> None:
             f"the database did not answer within {timeout_s:.0f} s ({what})"))
 
 
+def pool_spec(integration_set: IntegrationSet, role: Role) -> tuple[Role, str, str]:
+    """The pool a set's statements of ``role`` run on: its role (a stream reads on the reader's
+    connections where the engine has no stream settings), its connection string (the engine's
+    timeouts added, ``with_timeouts``) and the digest of every value the pool takes from the set.
+    A set pushed again keeps its pool (and its open connections) only while the digest is the
+    same. The query timeout is in the digest itself: it reaches the connection string only where
+    the string does not set its own (SQLite ``Timeout=``, PostgreSQL ``ConnSettings``), and
+    never on SQL Server, where it is the connections' ``timeout``."""
+    db = integration_set.database
+    if role == "writer":
+        if db.writer_connection_string is None:
+            raise ValidationFailed(f"set {integration_set.code} has no writer connection "
+                                   "(database.writer_connection_string)")
+        raw = db.writer_connection_string.get_secret_value()
+    else:
+        raw = db.connection_string.get_secret_value()
+    if role == "stream" and db.engine not in ("postgres", "sqlite"):
+        role = "reader"
+    cs = with_timeouts(raw, db.engine, db.query_timeout_s, role)
+    # the role settles autocommit (off for the writer only)
+    settings = f"{db.engine}|{role}|{db.login_timeout_s}|{db.query_timeout_s}|{cs}"
+    return role, cs, hashlib.sha256(settings.encode()).hexdigest()
+
+
 class SqlEngine:
     """Runs compiled statements for integration sets; one per application (``app[SQL_ENGINE]``)."""
 
@@ -101,18 +125,8 @@ class SqlEngine:
 
     def _resolve_pool(self, integration_set: IntegrationSet, role: Role) -> Pool:
         db = integration_set.database
-        if role == "writer":
-            if db.writer_connection_string is None:
-                raise ValidationFailed(f"set {integration_set.code} has no writer connection "
-                                       "(database.writer_connection_string)")
-            raw = db.writer_connection_string.get_secret_value()
-        else:
-            raw = db.connection_string.get_secret_value()
-        if role == "stream" and db.engine not in ("postgres", "sqlite"):
-            role = "reader"
-        cs = with_timeouts(raw, db.engine, db.query_timeout_s, role)
+        role, cs, digest = pool_spec(integration_set, role)
         key = (integration_set.code, role)
-        digest = hashlib.sha256(f"{db.engine}|{db.login_timeout_s}|{cs}".encode()).hexdigest()
         with self._lock:
             pool = self._pools.get(key)
             if pool is not None and pool.digest == digest:

@@ -19,11 +19,12 @@ from integrator.config import IntegrationSet
 from integrator.errors import DbUnavailable, SqlRejected
 from integrator.metrics import Metrics
 from integrator.sql.compiler import Compiled
-from integrator.sql.engine import SqlEngine
+from integrator.sql.engine import SqlEngine, pool_spec
 from integrator.sql.pool import SCHEMA_CHECK_S, Pool
 from integrator.sql.results import Statement
 from integrator.sql.sqlite import placeholder_gaps, sqlite_literals
 from integrator.sql.threads import LifoExecutor
+from tests.fixtures.common import tiger_set
 from tests.fixtures.sql import (
     Clock,
     pg_netsis_set,
@@ -398,6 +399,44 @@ async def test_date_range_parameters_named_from_and_to_f4(engine: SqlEngine,
     same = await engine.query(tiger, "range", sql.format(a="@from", b="@to"), values)
     assert named.rows == same.rows
     assert named.rows[0][0] > 0
+
+
+@pytest.mark.odbc
+async def test_a_set_pushed_again_with_another_query_timeout_gets_connections_with_it_n5(
+        engine: SqlEngine, demo_dir: Path) -> None:
+    """N5: the driver's query timeout of a pooled connection is the set's current one, also when
+    the connection string sets its own busy wait (``Timeout=``): a set pushed again with another
+    ``database.query_timeout_s`` gets a new pool, and the old connections are closed."""
+    cs = f"DRIVER={{SQLite3}};Database=file:{demo_dir / 'tiger.db'}?mode=ro;Timeout=1000"
+    first = sqlite_tiger_set(demo_dir / "tiger.db", "TIMEOUTS",
+                             database={"connection_string": cs, "query_timeout_s": 30})
+    again = sqlite_tiger_set(demo_dir / "tiger.db", "TIMEOUTS",
+                             database={"connection_string": cs, "query_timeout_s": 2})
+    await engine.query(first, "x", "SELECT 1 AS ONE")
+    old_pool = engine._pools[(first.code, "reader")]
+    assert [item.connection.timeout for item in old_pool.idle] == [30]
+    await engine.query(again, "x", "SELECT 1 AS ONE")
+    pool = engine._pools[(again.code, "reader")]
+    assert pool is not old_pool and not old_pool.idle
+    assert [item.connection.timeout for item in pool.idle] == [2]
+
+
+def test_the_pool_of_an_mssql_set_follows_every_setting_it_takes_n5() -> None:
+    """N5: on SQL Server the query timeout is never in the connection string (it is the
+    connections' ``timeout``); the pool's digest covers it, the login timeout and the role."""
+    cs = "DRIVER={ODBC Driver 18 for SQL Server};Server=erp;Database=TIGER;UID=ro;PWD=x"
+
+    def mssql(**database: Any) -> IntegrationSet:
+        return tiger_set("MSSQL", database={"engine": "mssql", "connection_string": cs,
+                                            "writer_connection_string": cs, **database})
+
+    role, connection_string, digest = pool_spec(mssql(query_timeout_s=30), "reader")
+    assert (role, connection_string) == ("reader", cs + ";")
+    assert pool_spec(mssql(query_timeout_s=30), "reader")[2] == digest
+    assert pool_spec(mssql(query_timeout_s=600), "reader")[2] != digest
+    assert pool_spec(mssql(query_timeout_s=30, login_timeout_s=3), "reader")[2] != digest
+    assert pool_spec(mssql(query_timeout_s=30), "stream") == ("reader", connection_string, digest)
+    assert pool_spec(mssql(query_timeout_s=30), "writer")[2] != digest  # no autocommit there
 
 
 PRICES = ("SELECT ID, CASE WHEN FLAG = 1 THEN PRICE ELSE 0 END AS P FROM LG_FFF_PRICES "
