@@ -1,12 +1,14 @@
 """The service shell: ``init_app(config)`` builds the aiohttp application.
 
 Shared resources are opened and closed in ``cleanup_ctx``: the one outbound ``ClientSession``,
-the bounded ODBC thread pool, and the store (with the set registry and sessions on top of it).
+the bounded ODBC thread pool, the SQL engine and its pools' sweep (a background task), and the
+store (with the set registry and sessions on top of it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import gc
 import re
@@ -51,6 +53,9 @@ log = structlog.get_logger("integrator.app")
 
 # the store-gauge lease outlives a missed scrape at intervals up to 60 s (docs/operations.md)
 STORE_GAUGES_LEASE_S = 150.0
+# how often idle SQL connections past their limit (sql.pool.IDLE_LIMIT_S, 300 s) are closed and
+# unused empty pools dropped: a connection lives at most this long past its limit
+POOL_SWEEP_S = 60.0
 
 
 async def http_session(app: web.Application) -> AsyncIterator[None]:
@@ -89,6 +94,28 @@ async def sql_engine(app: web.Application) -> AsyncIterator[None]:
     app[SQL_ENGINE] = engine
     yield
     engine.close()
+
+
+async def sweep_pools(engine: SqlEngine, interval_s: float) -> None:
+    """Every ``interval_s``: one round of ``SqlEngine.sweep``; a round that fails is logged and
+    the next one comes round all the same."""
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            await engine.sweep()
+        except Exception as error:  # a background loop must outlive one bad round
+            log.warning("sql_pool_sweep_failed", error=repr(error))
+
+
+async def sql_pool_sweep(app: web.Application) -> AsyncIterator[None]:
+    """The SQL pools' sweep as a background task from startup to cleanup (after ``sql_engine``,
+    so it stops before the engine closes and the ODBC executor shuts down)."""
+    task = asyncio.create_task(sweep_pools(app[SQL_ENGINE], POOL_SWEEP_S),
+                               name="sql-pool-sweep")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def store(app: web.Application) -> AsyncIterator[None]:
@@ -131,7 +158,8 @@ def init_app(config: ServiceConfig, peers: Peers | None = None) -> web.Applicati
     app[CURSORS] = CursorSigner.for_service(config)
     for warning in config_warnings(config):
         log.warning(warning.event, hint=warning.message)
-    app.cleanup_ctx.extend([http_session, store, erp_gateways, odbc_executor, sql_engine])
+    app.cleanup_ctx.extend([http_session, store, erp_gateways, odbc_executor, sql_engine,
+                            sql_pool_sweep])
     if peers is not None:
         app[PEERS] = peers
         app.cleanup_ctx.append(peer_socket)

@@ -88,5 +88,6 @@ async def put_set(request: web.Request) -> web.Response:
 async def delete_set(request: web.Request) -> web.Response:
     code = request.match_info["code"]
     await request.app[REGISTRY].delete(code)
+    await request.app[SQL_ENGINE].forget(code)  # its pools and idle connections (F1)
     log.info("set_deleted", set=code)
     return web.Response(status=204)

@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import threading
 import time
@@ -49,7 +50,7 @@ from integrator.sql.params import (
     normalise_name,
     shape_of_normalised,
 )
-from integrator.sql.pool import Pool, Role, with_timeouts
+from integrator.sql.pool import Pool, Role, close_all, with_timeouts
 from integrator.sql.results import DbPing, Result, Statement
 from integrator.sql.stream import RowStream
 
@@ -146,6 +147,46 @@ class SqlEngine:
             self._resolved.clear()
         for pool in pools:
             pool.close()
+
+    async def forget(self, set_code: str) -> None:
+        """A removed set (``DELETE /v1/sets/{code}``): its pools, every role, are dropped and their
+        idle connections closed (in one executor hop); a connection still checked out is closed
+        when it comes back. Replicas that did not see the delete drop the pools in their sweep."""
+        with self._lock:
+            keys = [key for key in self._pools if key[0] == set_code]
+            pools = [self._pools.pop(key) for key in keys]
+            for key in [key for key in self._resolved if key[0] == set_code]:
+                del self._resolved[key]
+        connections = [connection for pool in pools for connection in pool.retire()]
+        if connections:
+            await self._executor.hop(functools.partial(close_all, connections))
+
+    async def sweep(self) -> tuple[int, int]:
+        """One round of the pool sweep (``app.sql_pool_sweep`` runs it every ``POOL_SWEEP_S``):
+        in every pool, the idle connections unused for longer than its ``idle_limit_s`` are closed
+        whatever the traffic (otherwise only a connection coming back to the same pool closes
+        them), and pools left with no connection that have not been used for that long are
+        dropped: those of a set removed on another replica go so, and a set still in use gets a
+        new pool at its next statement. The connections are taken out here (no I/O) and closed
+        in one executor hop. Returns (connections closed, pools dropped)."""
+        now = self._clock()
+        with self._lock:
+            pools = list(self._pools.items())
+        stale = [connection for _, pool in pools for connection in pool.take_stale(now)]
+        dropped: list[Pool] = []
+        with self._lock:
+            for key, pool in pools:
+                if self._pools.get(key) is pool and pool.retire_if_unused(now):
+                    del self._pools[key]
+                    dropped.append(pool)
+            gone = {id(pool) for pool in dropped}
+            for key in [key for key, (_, pool) in self._resolved.items() if id(pool) in gone]:
+                del self._resolved[key]
+        if stale:
+            await self._executor.hop(functools.partial(close_all, stale))
+        if stale or dropped:
+            log.info("sql_pools_swept", connections_closed=len(stale), pools_dropped=len(dropped))
+        return len(stale), len(dropped)
 
     async def _hop(self, fn: Callable[[], T], *, timeout_s: float, what: str) -> T:
         future = self._executor.hop(fn)

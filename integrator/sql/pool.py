@@ -7,7 +7,7 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -42,14 +42,18 @@ class Pooled:
 
 @dataclass
 class Pool:
-    """Idle connections of one set and login. Used only from executor threads.
+    """Idle connections of one set and login. Connections are checked out, used and closed only
+    on executor threads; ``take_stale``, ``retire`` and ``retire_if_unused`` only take them out
+    (no I/O), so the engine may call them on the event loop and close what they return in a hop.
 
     Up to ``idle_max`` idle connections are kept: the engine passes the number of executor
     threads, the most connections its hops use at once, so a steady load reuses its connections
     instead of closing and opening some on every round (a login on SQL Server). The idle ones
     form a stack: the most recently used is reused first, and those at the bottom that have not
-    been used for ``idle_limit_s`` are closed when a connection comes back, so the pool shrinks
-    again after a busy hour.
+    been used for ``idle_limit_s`` are closed when a connection comes back or the engine's sweep
+    comes round (``SqlEngine.sweep``), so the pool shrinks again after a busy hour. A retired
+    pool (its set removed or changed) keeps nothing: a connection still checked out from it is
+    closed when it comes back.
     """
 
     set_code: str
@@ -66,6 +70,9 @@ class Pool:
     lock: threading.Lock = field(default_factory=threading.Lock)
     clock: Callable[[], float] = time.monotonic
     sqlite: SqliteSchema | None = None
+    in_use: int = 0                   # connections checked out and not back yet
+    last_used: float = -math.inf      # (clock) the last checkout or return
+    retired: bool = False
     schema_checked: float = -math.inf  # (clock) when the schema version was last read
 
     def plan(self, connection: Any, compiled: Compiled) -> SqlitePlan | None:
@@ -131,15 +138,26 @@ class Pool:
 
     def acquire(self) -> tuple[Any, bool]:
         """A connection and whether it was reused from the pool."""
-        now = time.monotonic()
-        while True:
+        now = self.clock()
+        with self.lock:
+            self.in_use += 1
+            self.last_used = now
+            if self.idle:
+                item = self.idle.pop()
+                if now - item.last_used <= self.idle_limit_s:
+                    return item.connection, True
+                # the top of the stack is the newest: when it is stale, every one below is too
+                stale = [item.connection, *self._take_stale(math.inf)]
+            else:
+                stale = []
+        for connection in stale:
+            close_quietly(connection)
+        try:
+            return self.connect(), False
+        except BaseException:
             with self.lock:
-                item = self.idle.pop() if self.idle else None
-            if item is None:
-                return self.connect(), False
-            if now - item.last_used <= self.idle_limit_s:
-                return item.connection, True
-            close_quietly(item.connection)
+                self.in_use -= 1
+            raise
 
     def checkout(self) -> tuple[Any, bool]:
         """``acquire``, with a failure to connect as the service's error (``DB_UNAVAILABLE``)."""
@@ -150,28 +168,58 @@ class Pool:
                             query_timeout_s=self.query_timeout_s) from None
 
     def release(self, connection: Any, *, broken: bool) -> None:
-        if broken:
-            close_quietly(connection)
-            return
-        now = time.monotonic()
-        stale: list[Any] = []
+        now = self.clock()
         with self.lock:
-            idle = self.idle
-            while idle and now - idle[0].last_used > self.idle_limit_s:
-                stale.append(idle.popleft().connection)
-            if len(idle) < self.idle_max:
-                idle.append(Pooled(connection, now))
+            self.in_use -= 1
+            self.last_used = now
+            if broken or self.retired:
+                stale = [connection]
             else:
-                stale.append(connection)
+                stale = self._take_stale(now - self.idle_limit_s)
+                if len(self.idle) < self.idle_max:
+                    self.idle.append(Pooled(connection, now))
+                else:
+                    stale.append(connection)
         for item in stale:
             close_quietly(item)
 
-    def close(self) -> None:
+    def _take_stale(self, used_before: float) -> list[Any]:
+        """Under the lock: the idle connections last used before ``used_before``, taken out."""
+        idle, stale = self.idle, []
+        while idle and idle[0].last_used < used_before:
+            stale.append(idle.popleft().connection)
+        return stale
+
+    def take_stale(self, now: float) -> list[Any]:
+        """The idle connections unused for longer than ``idle_limit_s``, taken out for the caller
+        to close (on an executor thread: closing is I/O)."""
         with self.lock:
-            items = list(self.idle)
+            return self._take_stale(now - self.idle_limit_s)
+
+    def retire(self) -> list[Any]:
+        """Keep nothing from now on; the idle connections, taken out for the caller to close."""
+        with self.lock:
+            self.retired = True
+            items = [item.connection for item in self.idle]
             self.idle.clear()
-        for item in items:
-            close_quietly(item.connection)
+        return items
+
+    def retire_if_unused(self, now: float) -> bool:
+        """Retire the pool if it holds no connection, idle or checked out, and has not been used
+        for longer than ``idle_limit_s``; whether it did."""
+        with self.lock:
+            if self.idle or self.in_use or now - self.last_used <= self.idle_limit_s:
+                return False
+            self.retired = True
+            return True
+
+    def close(self) -> None:
+        close_all(self.retire())
+
+
+def close_all(connections: Iterable[Any]) -> None:
+    for connection in connections:
+        close_quietly(connection)
 
 
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+from pathlib import Path
 from typing import Any
 
+import pyodbc
+import pytest
 from aiohttp.test_utils import TestClient
 from lxml import etree
 
+from integrator.api.keys import SQL_ENGINE
 from tests.fixtures.common import AUTH, open_session
 from tests.fixtures.setxml import SECRETS, body
 
@@ -118,3 +124,40 @@ async def test_set_change_applies_to_open_sessions(client: TestClient[Any, Any])
     response = await client.get("/v1/session", headers=headers)
     assert response.status == 401
     assert etree.fromstring(await response.read()).get("code") == "SESSION_EXPIRED"
+
+
+@pytest.mark.odbc
+async def test_delete_drops_the_sets_sql_pools_and_closes_their_connections_f1(
+        client: TestClient[Any, Any], tmp_path: Path) -> None:
+    """F1: a removed set leaves no pool in the SQL engine and no idle connection open; the pools
+    of other sets stay as they were."""
+    db = tmp_path / "erp.db"
+    sqlite3.connect(db).close()
+    mssql = 'engine="mssql" connectionString="DRIVER={FreeTDS};SERVER=s;UID=ro;PWD=ro-pw-77"'
+    assert mssql in body()
+    text = body().replace(mssql, f'engine="sqlite" connectionString="DRIVER={{SQLite3}};Database={db}"')
+    engine = client.app[SQL_ENGINE]
+    connections = {}
+    for code in ("NETSIS-TMP", "NETSIS-KEEP"):
+        assert (await put(client, code, text))[0] == 201
+        await (await client.get(f"/v1/sets/{code}/health", headers=AUTH)).read()  # pings the db
+        (connections[code],) = [item.connection for item in engine._pools[(code, "reader")].idle]
+
+    assert (await client.delete("/v1/sets/NETSIS-TMP", headers=AUTH)).status == 204
+    assert not [key for key in engine._pools if key[0] == "NETSIS-TMP"]
+    assert not [key for key in engine._resolved if key[0] == "NETSIS-TMP"]
+    with pytest.raises(pyodbc.ProgrammingError):  # closed
+        connections["NETSIS-TMP"].cursor()
+    kept = engine._pools[("NETSIS-KEEP", "reader")]
+    assert [item.connection for item in kept.idle] == [connections["NETSIS-KEEP"]]
+    connections["NETSIS-KEEP"].cursor().close()  # still open
+
+
+async def test_the_pool_sweep_runs_from_startup_to_cleanup_f1_n6(
+        client: TestClient[Any, Any]) -> None:
+    """F1, N6: the SQL pools' sweep (``app.sql_pool_sweep``, which also drops the pools of sets
+    deleted on other replicas) is a background task of the running app, cancelled at cleanup."""
+    (task,) = [t for t in asyncio.all_tasks() if t.get_name() == "sql-pool-sweep"]
+    assert not task.done()
+    await client.close()
+    assert task.cancelled()

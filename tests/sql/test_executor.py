@@ -20,7 +20,7 @@ from integrator.errors import DbUnavailable, SqlRejected
 from integrator.metrics import Metrics
 from integrator.sql.compiler import Compiled
 from integrator.sql.engine import SqlEngine, pool_spec
-from integrator.sql.pool import SCHEMA_CHECK_S, Pool
+from integrator.sql.pool import IDLE_LIMIT_S, SCHEMA_CHECK_S, Pool, close_all
 from integrator.sql.results import Statement
 from integrator.sql.sqlite import placeholder_gaps, sqlite_literals
 from integrator.sql.threads import LifoExecutor
@@ -505,6 +505,70 @@ async def test_a_steady_load_keeps_its_connections(pg_demo: dict[str, Any]) -> N
     finally:
         engine.close()
         executor.shutdown(wait=True)
+
+
+@pytest.mark.odbc
+async def test_the_sweep_closes_connections_idle_past_the_limit_and_drops_unused_pools_f1_n6(
+        demo_dir: Path) -> None:
+    """F1, N6: the engine's sweep (run every ``app.POOL_SWEEP_S``) closes idle connections
+    unused for longer than the limit whatever the traffic, keeps fresh ones, and drops pools
+    left empty and unused that long (the pools of a set deleted on another replica); a set used
+    again gets a new pool that keeps its connection."""
+    clock = Clock()
+    executor = LifoExecutor(2, thread_name_prefix="odbc-sweep")
+    engine = SqlEngine(executor, Metrics(), clock=clock)
+    old = sqlite_tiger_set(demo_dir / "tiger.db", "SWEEP-OLD")
+    fresh = sqlite_tiger_set(demo_dir / "tiger.db", "SWEEP-FRESH")
+    try:
+        await engine.query(old, "x", "SELECT 1 AS ONE")
+        old_pool = engine._pools[(old.code, "reader")]
+        (old_connection,) = [item.connection for item in old_pool.idle]
+        clock.now += IDLE_LIMIT_S - 10
+        await engine.query(fresh, "x", "SELECT 1 AS ONE")
+        fresh_pool = engine._pools[(fresh.code, "reader")]
+        (fresh_connection,) = [item.connection for item in fresh_pool.idle]
+        assert await engine.sweep() == (0, 0)  # nothing idle past the limit yet
+
+        clock.now += 20  # the old set's connection: the limit + 10 s idle; the fresh one: 20 s
+        assert await engine.sweep() == (1, 1)
+        with pytest.raises(pyodbc.ProgrammingError):  # closed
+            old_connection.cursor()
+        assert (old.code, "reader") not in engine._pools
+        assert (old.code, "reader") not in engine._resolved
+        assert engine._pools[(fresh.code, "reader")] is fresh_pool
+        assert [item.connection for item in fresh_pool.idle] == [fresh_connection]
+        fresh_connection.cursor().close()  # still open
+
+        await engine.query(old, "x", "SELECT 1 AS ONE")
+        again = engine._pools[(old.code, "reader")]
+        assert again is not old_pool and len(again.idle) == 1
+    finally:
+        engine.close()
+        executor.shutdown(wait=True)
+
+
+@pytest.mark.odbc
+def test_a_pool_in_use_is_not_retired_and_a_retired_one_keeps_nothing_f1(demo_dir: Path) -> None:
+    """F1: a pool with a connection checked out is not retired however long ago it was last
+    used; once retired, a connection coming back to it is closed, not kept."""
+    clock = Clock()
+    pool = Pool("T", "reader", f"DRIVER={{SQLite3}};Database={demo_dir / 'tiger.db'};", "sqlite",
+                5, 5, autocommit=True, idle_max=4, clock=clock)
+    held, _ = pool.checkout()
+    clock.now += 2 * IDLE_LIMIT_S
+    assert not pool.retire_if_unused(clock.now)
+    pool.release(held, broken=False)
+    clock.now += IDLE_LIMIT_S + 1
+    stale = pool.take_stale(clock.now)
+    assert stale == [held] and not pool.idle
+    assert pool.retire_if_unused(clock.now)
+    close_all(stale)
+    late, reused = pool.checkout()  # (a hop that resolved the pool before it was retired)
+    assert not reused
+    pool.release(late, broken=False)
+    assert not pool.idle and pool.in_use == 0
+    with pytest.raises(pyodbc.ProgrammingError):  # closed
+        late.cursor()
 
 
 @pytest.mark.odbc
