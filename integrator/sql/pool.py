@@ -58,7 +58,7 @@ class Pool:
 
     set_code: str
     role: Role
-    connection_string: str
+    connection_string: str = field(repr=False)  # may hold a password
     engine: str
     login_timeout_s: int
     query_timeout_s: int

@@ -261,3 +261,19 @@ def test_sentinel_store_urls_n6() -> None:
                         ("redis+sentinel://s1:1/m?ssl=1", "unknown Sentinel URL parameter ssl")):
         with pytest.raises(ValidationError, match=reason):
             ServiceConfig.model_validate({"store": bad})
+
+
+def test_parsed_store_and_pool_values_keep_their_secrets_out_of_repr() -> None:
+    """A dataclass shows every field in its repr (pytest failures, a debugger, a stray log of
+    the object): the sentinel URL's passwords and a pool's connection string are left out."""
+    from integrator.config import parse_sentinel_url
+    from integrator.sql.pool import Pool
+
+    parsed = parse_sentinel_url(
+        "redis+sentinel://app:redis-pw-9@s1:26379,s2:26379/main/0?sentinel_password=sent-pw-4")
+    assert parsed.password == "redis-pw-9" and parsed.sentinel_password == "sent-pw-4"
+    pool = Pool("S", "reader", "DRIVER={SQLite3};Database=x;PWD=db-pw-61", "sqlite", 5, 30,
+                autocommit=True, idle_max=2)
+    for shown in (repr(parsed), repr(pool)):
+        for secret in ("redis-pw-9", "sent-pw-4", "db-pw-61"):
+            assert secret not in shown
