@@ -132,13 +132,16 @@ class SqlEngine:
             pool = self._pools.get(key)
             if pool is not None and pool.digest == digest:
                 return pool
-            if pool is not None:  # the set changed: drop the old connections
-                pool.close()
+            # the set changed: the old pool keeps nothing, its idle connections are closed on a
+            # pool thread (closing is I/O: a logout on SQL Server), not on the event loop
+            stale = pool.retire() if pool is not None else []
             pool = Pool(integration_set.code, role, cs, db.engine, db.login_timeout_s,
                         db.query_timeout_s, autocommit=(role != "writer"), digest=digest,
                         idle_max=self._executor.max_workers, clock=self._clock)
             self._pools[key] = pool
-            return pool
+        if stale:
+            self._executor.hop(functools.partial(close_all, stale))
+        return pool
 
     def close(self) -> None:
         with self._lock:

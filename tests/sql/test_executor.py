@@ -415,10 +415,16 @@ async def test_a_set_pushed_again_with_another_query_timeout_gets_connections_wi
     await engine.query(first, "x", "SELECT 1 AS ONE")
     old_pool = engine._pools[(first.code, "reader")]
     assert [item.connection.timeout for item in old_pool.idle] == [30]
+    old_connection = old_pool.idle[0].connection
     await engine.query(again, "x", "SELECT 1 AS ONE")
     pool = engine._pools[(again.code, "reader")]
     assert pool is not old_pool and not old_pool.idle
     assert [item.connection.timeout for item in pool.idle] == [2]
+    for _ in range(500):  # closed on a pool thread, not on the event loop
+        if old_connection.closed:
+            break
+        await asyncio.sleep(0.01)
+    assert old_connection.closed
 
 
 def test_the_pool_of_an_mssql_set_follows_every_setting_it_takes_n5() -> None:
