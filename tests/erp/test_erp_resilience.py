@@ -4,7 +4,9 @@ how a transport failure is classified by whether the request left."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -353,36 +355,55 @@ async def test_a_seat_freed_by_another_replica_wakes_the_first_waiter_n5(
         await there.close()
 
 
+@contextlib.asynccontextmanager
+async def _login(redis_url: str, store_prefix: str, *, channels: bool) -> AsyncIterator[str]:
+    """A Redis ACL user of this test's own (every key and command; every channel or none, as
+    Redis 7 gives a new user); the URL that logs in as it. Removed after."""
+    user = f"itest-{store_prefix.split(':')[1]}"
+    admin = aioredis.Redis.from_url(redis_url)
+    try:
+        await admin.acl_setuser(user, enabled=True, passwords=["+pw"], keys=["*"],
+                                commands=["+@all"], channels=["*"] if channels else None,
+                                reset_channels=not channels)
+        yield redis_url.replace("redis://", f"redis://{user}:pw@", 1)
+    finally:
+        await admin.acl_deluser(user)
+        await admin.aclose()
+
+
 @pytest.mark.redis
 async def test_seat_notices_survive_a_broken_connection_n5(redis_url: str,
                                                            store_prefix: str) -> None:
     """The listener subscribes again after its connection is killed; notices of its own replica
     and of other keys wake nobody."""
-    here, there = (RedisStore(redis_url, prefix=store_prefix) for _ in range(2))
     calls: list[str] = []
-    try:
-        stop = here.lease_watch("write-seats:S", lambda: calls.append("S"))
-        await _subscribed(redis_url, here)
-        admin = aioredis.Redis.from_url(redis_url)
+    async with _login(redis_url, store_prefix, channels=True) as url:
+        here, there = RedisStore(url, prefix=store_prefix), RedisStore(redis_url,
+                                                                       prefix=store_prefix)
         try:
-            assert await admin.client_kill_filter(_type="pubsub", skipme=True) >= 1
+            stop = here.lease_watch("write-seats:S", lambda: calls.append("S"))
+            await _subscribed(redis_url, here)
+            admin = aioredis.Redis.from_url(redis_url)
+            try:  # only this test's listener: other tests' listeners run beside it (-n 2)
+                user = url.split("//")[1].split(":")[0]
+                assert await admin.client_kill_filter(_type="pubsub", user=user) == 1
+            finally:
+                await admin.aclose()
+            await asyncio.sleep(0.2)  # the listener notices and comes back (after 0.1 s)
+            await _subscribed(redis_url, here)
+            for store, key in ((here, "write-seats:S"), (there, "write-seats:T"),
+                               (there, "write-seats:S")):
+                assert await store.lease_acquire(key, "h", limit=1, lease_s=5)
+                await store.lease_release(key, "h")
+            await there.lease_release("write-seats:S", "h")  # held by nobody: no notice
+            await _until(lambda: calls)
+            await asyncio.sleep(0.1)  # the notices after it (none should wake anyone) arrive
+            assert calls == ["S"]
+            stop()
+            assert here._freed._watchers == {}
         finally:
-            await admin.aclose()
-        await asyncio.sleep(0.2)  # the listener notices and comes back (after 0.1 s)
-        await _subscribed(redis_url, here)
-        for store, key in ((here, "write-seats:S"), (there, "write-seats:T"),
-                           (there, "write-seats:S")):
-            assert await store.lease_acquire(key, "h", limit=1, lease_s=5)
-            await store.lease_release(key, "h")
-        await store.lease_release("write-seats:S", "h")  # held by nobody: no notice
-        await _until(lambda: calls)
-        await asyncio.sleep(0.1)  # the notices after it (none should wake anyone) arrive
-        assert calls == ["S"]
-        stop()
-        assert here._freed._watchers == {}
-    finally:
-        await here.close()
-        await there.close()
+            await here.close()
+            await there.close()
 
 
 @pytest.mark.redis
@@ -390,27 +411,24 @@ async def test_a_login_that_may_not_publish_still_frees_its_seats_n5(redis_url: 
                                                                     store_prefix: str) -> None:
     """A Redis ACL without the notices' channel (Redis 7 gives new users none): the release frees
     the seat all the same, and the listener's refusal leaves the writes to their polls."""
-    user = f"itest-{store_prefix.split(':')[1]}"
-    admin = aioredis.Redis.from_url(redis_url)
-    await admin.acl_setuser(user, enabled=True, passwords=["+pw"], keys=["*"],
-                            commands=["+@all"], reset_channels=True)
-    url = redis_url.replace("redis://", f"redis://{user}:pw@", 1)
-    here, there = RedisStore(url, prefix=store_prefix), RedisStore(redis_url, prefix=store_prefix)
-    try:
-        stop = here.lease_watch("write-seats:S", lambda: None)
-        assert await here.lease_acquire("write-seats:S", "a", limit=1, lease_s=30)
-        await here.lease_release("write-seats:S", "a")  # no error: the notice is left out
-        assert await there.lease_acquire("write-seats:S", "b", limit=1, lease_s=30)
-        await asyncio.sleep(0.2)
-        (_, count), = await admin.pubsub_numsub(here._freed.channel)
-        assert count == 0  # refused, and waiting to try again
-        assert here._freed._task is not None and not here._freed._task.done()
-        stop()
-    finally:
-        await here.close()
-        await there.close()
-        await admin.acl_deluser(user)
-        await admin.aclose()
+    async with _login(redis_url, store_prefix, channels=False) as url:
+        here, there = RedisStore(url, prefix=store_prefix), RedisStore(redis_url,
+                                                                       prefix=store_prefix)
+        admin = aioredis.Redis.from_url(redis_url)
+        try:
+            stop = here.lease_watch("write-seats:S", lambda: None)
+            assert await here.lease_acquire("write-seats:S", "a", limit=1, lease_s=30)
+            await here.lease_release("write-seats:S", "a")  # no error: the notice is left out
+            assert await there.lease_acquire("write-seats:S", "b", limit=1, lease_s=30)
+            await asyncio.sleep(0.2)
+            (_, count), = await admin.pubsub_numsub(here._freed.channel)
+            assert count == 0  # refused, and waiting to try again
+            assert here._freed._task is not None and not here._freed._task.done()
+            stop()
+        finally:
+            await here.close()
+            await there.close()
+            await admin.aclose()
 
 
 def test_seat_notices_read_only_their_own_shape() -> None:
