@@ -386,7 +386,8 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def write_config(folder: Path, port: int, prefix: str, logo_url: str, db: Path) -> Path:
+def write_config(folder: Path, port: int, prefix: str, logo_url: str, db: Path,
+                 write_seats: int) -> Path:
     (folder / "sets").mkdir(exist_ok=True)
     (folder / "sets" / "bench-tiger.yaml").write_text(f"""\
 code: BENCH-TIGER
@@ -400,6 +401,7 @@ database:
   connection_string: "DRIVER={{SQLite3}};Database=file:{db}?mode=ro"
 credentials: {{mode: shared, user: LOGO, password: x}}
 users: [{{name: bench, default: true, warehouses: all}}]
+settings: {{write_concurrency: {write_seats}}}
 sql:
   queries:
     balance:
@@ -523,14 +525,19 @@ def main() -> None:
                         help="repeat the four runs this many times, alternating (1)")
     parser.add_argument("--parts", choices=["both", "service", "bare"], default="both",
                         help="what to load: the service and the bare handler (both), or one")
+    parser.add_argument("--write-seats", type=int, default=2,
+                        help="the set's settings.write_concurrency (2, the default): the ERP "
+                             "writes of the set at once over every worker; the mix's creates "
+                             "queue for them")
     parser.add_argument("--clients", type=int, default=1,
                         help="client processes sharing the concurrency (1; more where the cores "
                              "allow, when one client process is the limit)")
     args = parser.parse_args()
-    if min(args.concurrency, args.workers, args.clients, args.max_requests, args.rounds) < 1 \
+    if min(args.concurrency, args.workers, args.clients, args.max_requests, args.rounds,
+           args.write_seats) < 1 \
             or args.duration <= 0 or args.clients > args.concurrency:
-        parser.error("--concurrency, --workers, --clients, --max-requests, --rounds and "
-                     "--duration must be positive, and --clients at most --concurrency")
+        parser.error("--concurrency, --workers, --clients, --max-requests, --rounds, --write-seats "
+                     "and --duration must be positive, and --clients at most --concurrency")
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     quiet()
     counts = [1] if args.workers == 1 else [1, args.workers]
@@ -542,7 +549,7 @@ def main() -> None:
         logo, logo_port = start(serve_logo, str(db))
         logo_url = f"http://{HOST}:{logo_port}/LogoObjectService/Service"
         port = free_port()
-        config = write_config(folder, port, prefix, logo_url, db)
+        config = write_config(folder, port, prefix, logo_url, db, args.write_seats)
         others = {"simulator": logo.pid, "redis": redis_pid()}
         bench = Bench(args.concurrency, args.duration, args.warmup, args.max_requests,
                       args.clients, others)
@@ -551,7 +558,8 @@ def main() -> None:
               f"{args.warmup:g} s warm-up; {os.cpu_count()} cores; client, simulator, Redis and "
               "servers on this machine (127.0.0.1)")
         print("  mix: account search, stock of 10 products, named query, account create "
-              "(LogoObjectService simulator + SQLite demo database), Redis store")
+              "(LogoObjectService simulator + SQLite demo database), Redis store; "
+              f"{args.write_seats} ERP write seats for the set over every worker")
         runs: dict[tuple[str, int], list[Run]] = {}
         for round_ in range(args.rounds):
             if args.rounds > 1:

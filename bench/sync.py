@@ -265,9 +265,12 @@ CREATE_TARGET_MS = 0.3  # issue 15 item 3: what the service adds over the direct
 ISSUE_ROUND_TRIP_MS = 0.146  # the bare round trip on the machine the issue measured
 
 
-async def creates(count: int, store: str) -> None:
+async def creates(count: int, store: str, bulk: int) -> None:
     async def work(integration_set: IntegrationSet, port: int, db: Path) -> None:
-        await _paired_creates(integration_set, port, count, store)
+        if count > 0:
+            await _paired_creates(integration_set, port, count, store)
+        if bulk > 0:
+            await _bulk_creates(integration_set, port, bulk, store)
 
     await with_tiger_demo("bench-sync-create-", work, redis_options(store))
 
@@ -345,11 +348,73 @@ async def _paired_creates(integration_set: IntegrationSet, port: int, count: int
               f" here it is {(s - d - f) / f:.2f}x")
 
 
+def _account(n: int, kind: str) -> str:
+    return (f'<Account crmId="{kind}-{n}"><Field name="Code">{kind}.{n:06d}</Field>'
+            f'<Field name="Title">ÇAĞDAŞ ŞİŞLİ GIDA {n} A.Ş.</Field>'
+            '<Field name="TaxOffice">Şişli</Field><Field name="City">İSTANBUL</Field></Account>')
+
+
+async def _bulk_creates(integration_set: IntegrationSet, port: int, count: int,
+                        store: str) -> None:
+    """``POST /v1/accounts/bulk`` of ``count`` new accounts against the same creates made
+    directly through the gateway, ``write_concurrency`` at a time (what the set's write seats
+    allow): alternating, three runs each, fresh accounts every run."""
+    seats = integration_set.settings.write_concurrency
+    async with aiohttp.ClientSession() as http:
+        headers = session(port)
+        gateway = ErpGateways(http, Metrics()).for_set(integration_set)
+        member = integration_set.users[0]
+        call = ErpCall(integration_set, credentials_for(integration_set, member))
+        ctx = MappingContext.for_user(integration_set, member.name)
+
+        async def through_service(run: str) -> float:
+            body = "<Accounts>" + "".join(_account(n, f"B{run}") for n in range(count)) + \
+                "</Accounts>"
+            started = time.perf_counter()
+            async with http.post(f"http://127.0.0.1:{port}/v1/accounts/bulk",
+                                 data=body.encode(), headers=headers) as response:
+                text = await response.text()
+            elapsed = time.perf_counter() - started
+            if response.status != 200 or text.count('created="true"') != count:
+                raise SystemExit(f"bulk create failed: HTTP {response.status}: {text[:300]}")
+            return elapsed
+
+        async def direct(run: str) -> float:
+            documents = [translate("account", parse_record(_account(n, f"D{run}").encode(),
+                                                           expected={"Account"}, max_depth=32),
+                                   ctx) for n in range(count)]
+            queue = iter(documents)
+            started = time.perf_counter()
+
+            async def writer() -> None:
+                for document in queue:
+                    await gateway.create(call, document)
+
+            await asyncio.gather(*(writer() for _ in range(seats)))
+            return time.perf_counter() - started
+
+        service_times: list[float] = []
+        direct_times: list[float] = []
+        for run in range(3):
+            service_times.append(await through_service(str(run)))
+            direct_times.append(await direct(str(run)))
+        s, d = statistics.median(service_times), statistics.median(direct_times)
+        print(f"\nbulk CRM -> ERP: {count} new accounts, the set's {seats} write seats; three "
+              f"runs each, alternating (store: {store})")
+        print(f"  POST /v1/accounts/bulk through the service: median {count / s:8,.0f} records/s "
+              f"({s * 1000 / count:.2f} ms per record)")
+        print(f"  direct gateway.create, {seats} at a time:       median {count / d:8,.0f} records/s "
+              f"({d * 1000 / count:.2f} ms per record)")
+        print(f"  ratio service / direct: {s / d:5.2f}x the time (the ERP's writes bound both)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=3, help="bulk read runs per size")
     parser.add_argument("--creates", type=int, default=300, help="0 skips the create bench")
+    parser.add_argument("--bulk", type=int, default=500,
+                        help="accounts per bulk create (POST /v1/accounts/bulk); 0 skips it")
     parser.add_argument("--store", choices=["memory", "redis"], default="memory",
                         help="the service's store in the create bench: memory (default) or Redis "
                              "at 127.0.0.1:6379 (sessions, claims and links as in production)")
@@ -357,8 +422,9 @@ def main() -> None:
     quiet()
     if args.sizes != [0]:
         bulk_read(sorted(args.sizes), max(1, args.repeat))
-    if args.creates > 0:
-        asyncio.run(creates(args.creates, "redis-file" if args.store == "redis" else "memory"))
+    if args.creates > 0 or args.bulk > 0:
+        asyncio.run(creates(args.creates, "redis-file" if args.store == "redis" else "memory",
+                            args.bulk))
 
 
 if __name__ == "__main__":
