@@ -1,6 +1,6 @@
 """bench/sync: account synchronisation through the whole service (F9, F11). Prints, asserts
-nothing. Run: ``.venv/bin/python bench/sync.py [--sizes 10000 100000] [--creates 300]``
-(``--creates 0`` skips part 2).
+nothing. Run: ``.venv/bin/python bench/sync.py [--sizes 10000 100000] [--creates 300]
+[--bulk 500] [--store redis]`` (``--sizes 0``, ``--creates 0``, ``--bulk 0`` skip parts 1, 2, 3).
 
 1. Bulk ERP -> CRM: ``GET /v1/accounts?limit=N`` streamed (chunked XML) from a Tiger database with
    N extra accounts (the demo data plus a bench-only filler, SQLite through the SQLite3 ODBC
@@ -18,6 +18,9 @@ nothing. Run: ``.venv/bin/python bench/sync.py [--sizes 10000 100000] [--creates
 2. Single-account create: ``POST /v1/accounts`` through the service against a direct
    ``gateway.create`` of a ready payload, both to the same LogoObjectService simulator (its own
    process), alternating, from one run; prints the medians and their ratio.
+3. Bulk CRM -> ERP: ``POST /v1/accounts/bulk`` of ``--bulk`` new accounts against the same
+   creates made directly through the gateway, as many at a time as the set has write seats
+   (the most the service may run at once); three runs each, alternating; records/s and ratio.
 """
 
 from __future__ import annotations
