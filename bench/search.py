@@ -62,7 +62,7 @@ async def _measure(integration_set: IntegrationSet, port: int, limit: int, runs:
     sql = default_sql("tiger", "account_search")
 
     def direct(query: str) -> tuple[float, int]:
-        pattern = like_pattern(query)
+        pattern = like_pattern(query, integration_set.database.engine)
         values = {"firm": 1, "period": 1, "code_pattern": pattern + "%",
                   "name_pattern": "%" + pattern + "%", "limit": 10_001}
         compiled = compile_for(integration_set, sql, shape_of(values))

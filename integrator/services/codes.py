@@ -19,7 +19,7 @@ import contextlib
 import re
 from dataclasses import dataclass
 
-from integrator.config import CODE_TEMPLATE, CodePolicy
+from integrator.config import CODE_TEMPLATE, CodePolicy, DbEngine
 from integrator.errors import Detail, StoreUnavailable, ValidationFailed
 from integrator.model import CardEntity, Context, CrmRecord
 from integrator.services.statements import base_values
@@ -51,12 +51,12 @@ class Template:
     def format(self, number: int) -> str:
         return f"{self.prefix}{number:0{self.width}d}{self.suffix}"
 
-    def pattern(self) -> str:
-        """The LIKE pattern of the codes of the template's shape: the prefix, at least as many
-        characters as the number's width (one when not padded; longer after an overflow), the
-        suffix."""
-        return (like_pattern(self.prefix) + "_" * max(self.width, 1) + "%"
-                + like_pattern(self.suffix))
+    def pattern(self, engine: DbEngine) -> str:
+        """The LIKE pattern (on the set's database ``engine``) of the codes of the template's
+        shape: the prefix, at least as many characters as the number's width (one when not
+        padded; longer after an overflow), the suffix."""
+        return (like_pattern(self.prefix, engine) + "_" * max(self.width, 1) + "%"
+                + like_pattern(self.suffix, engine))
 
     def number_of(self, code: str) -> int | None:
         """The number of a code the template made (``120.99.00042`` -> 42), else None: a code
@@ -125,7 +125,8 @@ async def _highest(engine: SqlEngine, context: Context, name: StatementName,
     is read to its end, and the highest number in it wins.
     """
     s = context.integration_set
-    values = {**base_values(context), "pattern": template.pattern(), "limit": SCAN_MAX + 1}
+    values = {**base_values(context), "pattern": template.pattern(s.database.engine),
+              "limit": SCAN_MAX + 1}
     highest: int | None = None
     scanned = 0
     stream = engine.stream(s, name, statement_sql(s, name), values, first_batch=FIRST_BATCH)

@@ -135,15 +135,16 @@ def parse_query(query: Mapping[str, str], *, context: Context, entity: CardEntit
 # -- the statement ---------------------------------------------------------------------------------
 def statement_values(context: Context, query: ListQuery, fetch: int) -> dict[str, ParamValue]:
     logo = context.integration_set.is_logo
+    engine = context.integration_set.database.engine
     after: int | str = query.after if query.after is not None else (0 if logo else "")
     return {
         **base_values(context),
         "after": after,
         "limit": fetch,
         "any_code": 0 if query.code else 1,
-        "code_pattern": like_pattern(query.code) + "%" if query.code else "%",
+        "code_pattern": like_pattern(query.code, engine) + "%" if query.code else "%",
         "any_name": 0 if query.name else 1,
-        "name_pattern": "%" + like_pattern(query.name) + "%" if query.name else "%",
+        "name_pattern": "%" + like_pattern(query.name, engine) + "%" if query.name else "%",
         "any_change": 0 if query.changed_since else 1,
         "changed_since": query.changed_since or NO_DATE,
         "any_special": 0 if query.special_code else 1,

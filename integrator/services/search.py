@@ -60,7 +60,7 @@ async def search(engine: SqlEngine, context: Context, entity: CardEntity, query:
     if not 1 <= limit <= SEARCH_LIMIT_MAX:
         raise ValidationFailed(f"limit must be 1-{SEARCH_LIMIT_MAX}")
     s = context.integration_set
-    pattern = like_pattern(text)
+    pattern = like_pattern(text, s.database.engine)
     values = {**base_values(context), "code_pattern": pattern + "%",
               "name_pattern": "%" + pattern + "%", "limit": SEARCH_SCAN_MAX + 1}
     name = f"{entity}_search"

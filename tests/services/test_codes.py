@@ -12,14 +12,17 @@ from hypothesis import strategies as st
 from integrator.services.codes import Template
 
 
-@pytest.mark.parametrize(("text", "pattern"), [
-    ("120.99.{n:05d}", "120.99._____%"),
-    ("120.99.{n}", "120.99._%"),
-    ("{n:06d}-M", "______%-M"),
-    ("ŞB{n:03d}", "_B___%"),
+@pytest.mark.parametrize(("text", "pattern", "mssql"), [
+    ("120.99.{n:05d}", "120.99._____%", "120.99._____%"),
+    ("120.99.{n}", "120.99._%", "120.99._%"),
+    ("{n:06d}-M", "______%-M", "______%-[Mm]"),
+    ("ŞB{n:03d}", "_B___%", "[Şş][Bb]___%"),
+    ("K_{n}", "K__%", "[Kk\u212a][_]_%"),
 ])
-def test_the_pattern_of_a_templates_shape(text: str, pattern: str) -> None:
-    assert Template.parse(text).pattern() == pattern
+def test_the_pattern_of_a_templates_shape(text: str, pattern: str, mssql: str) -> None:
+    assert Template.parse(text).pattern("sqlite") == Template.parse(text).pattern("postgres") \
+        == pattern
+    assert Template.parse(text).pattern("mssql") == mssql
 
 
 @pytest.mark.parametrize(("text", "code", "number"), [
@@ -50,5 +53,5 @@ def test_longer_then_higher_is_the_order_of_the_numbers(text: str, a: int, b: in
     by_sql = sorted([first, second], key=lambda code: (len(code), code), reverse=True)
     assert template.number_of(by_sql[0]) == max(a, b)
     like = "".join(".*" if ch == "%" else "." if ch == "_" else re.escape(ch)
-                   for ch in template.pattern())
+                   for ch in template.pattern("sqlite"))
     assert re.fullmatch(like, first, re.IGNORECASE | re.DOTALL)
