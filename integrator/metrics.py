@@ -27,6 +27,9 @@ from prometheus_client.registry import Collector
 import integrator
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+# the methods counted under their own name; any other is OTHER (observe_request)
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE",
+                          "PATCH"})
 
 
 class StoreGauges(Collector):
@@ -136,7 +139,12 @@ class Metrics:
 
     def observe_request(self, method: str, route: str, status: int, elapsed_s: float) -> None:
         """Count a request and its latency. The labelled children are kept (route templates,
-        methods and statuses are few): ``labels()`` takes a lock and builds a key every call."""
+        methods and statuses are few): ``labels()`` takes a lock and builds a key every call.
+        A method outside HTTP's own is counted as ``OTHER``: the method is the client's, sent
+        before it authenticates, and every new label value would be a new series kept for good
+        (aiohttp's C parser refuses unknown methods first; its Python parser does not)."""
+        if method not in HTTP_METHODS:
+            method = "OTHER"
         key = (method, route, status)
         found = self._request_children.get(key)
         if found is None:

@@ -12,6 +12,7 @@ from lxml import etree
 
 from integrator import errors
 from integrator.app import init_app
+from integrator.metrics import Metrics
 from tests.fixtures.common import AUTH, open_session, service_config, tiger_set
 
 
@@ -172,3 +173,21 @@ def test_generated_request_ids_are_unique_across_forked_workers() -> None:
         child.join(30)
     prefixes = {i[:16] for i in [*ids, *theirs]}
     assert len(prefixes) == 3, prefixes  # this process and each forked child
+
+
+async def test_methods_a_client_makes_up_add_no_series_n3(client: Any) -> None:
+    """The method label is the client's and comes before authentication: one it makes up is
+    counted as OTHER (with aiohttp's C parser it is refused before the service sees it; with its
+    Python parser it reaches the metrics), so no client can grow the series without bound."""
+    for n in range(5):
+        await client.request(f"XMADEUP{n}", "/health/live")
+    text = await (await client.get("/metrics")).text()
+    assert "XMADEUP" not in text
+    metrics = Metrics()
+    for n in range(50):
+        metrics.observe_request(f"XMADEUP{n}", "/health/live", 405, 0.001)
+    metrics.observe_request("GET", "/health/live", 200, 0.001)
+    rendered = metrics.render().decode()
+    assert 'method="OTHER",route="/health/live",status="405"} 50.0' in rendered
+    assert 'method="GET",route="/health/live",status="200"} 1.0' in rendered
+    assert "XMADEUP" not in rendered and len(metrics._request_children) == 2
