@@ -125,6 +125,7 @@ class SessionManager:
             raw, version = await self._store.get_and_touch_with_version(
                 _key(session_id), self.idle_ttl_s, version_key)
         if raw is None:
+            self._contexts.pop(session_id, None)  # its ERP login is not kept past its session
             raise SessionExpired(_EXPIRED)
         return raw, version
 
@@ -154,6 +155,7 @@ class SessionManager:
             await self._load(session_id, caller)
         except SessionExpired:
             raise NotFound(_NO_SUCH) from None
+        self._contexts.pop(session_id, None)
         if not await self._store.delete(_key(session_id)):
             raise NotFound(_NO_SUCH)
 

@@ -9,8 +9,9 @@ import pytest
 from aiohttp.test_utils import TestClient
 from lxml import etree
 
-from integrator.api.keys import SESSIONS
+from integrator.api.keys import SESSIONS, STORE
 from integrator.sessions.manager import SessionManager
+from integrator.sessions.manager import _key as session_key
 from integrator.sessions.registry import SetRegistry
 from integrator.sessions.store import Store
 from tests.fixtures.common import AUTH, netsis_set, open_session, service_config, tiger_set
@@ -173,6 +174,27 @@ async def test_a_kept_context_follows_the_session_and_its_set(client: TestClient
     await sessions.close(session, "crm-core")
     with pytest.raises(SessionExpired):
         await sessions.resolve(session, "crm-core")
+
+
+async def test_a_closed_or_expired_session_leaves_no_erp_login_behind_n3(
+        client: TestClient[Any, Any]) -> None:
+    """The kept Context holds the session's ERP login (Netsis per-user passwords): it goes with
+    the session, closed here or gone from the store (closed on another replica, or expired)."""
+    from integrator.errors import SessionExpired
+
+    sessions = client.app[SESSIONS]
+    closed = await open_session(client, "ayse", "NETSIS-TEST")
+    gone = await open_session(client, "ayse", "NETSIS-TEST")
+    for session in (closed, gone):
+        context = await sessions.resolve(session, "crm-core")
+        assert context.credentials.password.get_secret_value() == "ayse-erp-pw-33"
+        assert session in sessions._contexts
+    await sessions.close(closed, "crm-core")
+    assert closed not in sessions._contexts
+    await client.app[STORE].delete(session_key(gone))  # as another replica's close leaves it
+    with pytest.raises(SessionExpired):
+        await sessions.resolve(gone, "crm-core")
+    assert gone not in sessions._contexts
 
 
 class Counting:
