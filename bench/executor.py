@@ -54,6 +54,10 @@ class RunInExecutor:
     def __init__(self, executor: Executor) -> None:
         self.executor = executor
 
+    @property
+    def max_workers(self) -> int:  # the pools keep as many idle connections (sql.engine.Hops)
+        return THREADS
+
     def hop(self, fn: Callable[[], T]) -> asyncio.Future[T]:
         return asyncio.get_running_loop().run_in_executor(self.executor, fn)
 
