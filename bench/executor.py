@@ -181,10 +181,17 @@ def main() -> None:
     for kind in POOLS:
         print(f"    {kind:<27} {hop[kind]:8.1f}   the hop adds {hop[kind] - hop['direct']:6.1f}")
     for base in POOLS[:2]:
-        wall = statistics.median(times[new]) / statistics.median(times[base])
-        print(f"  {new} / {base}: sequential wall {wall:.3f}x, CPU {cpu[new] / cpu[base]:.3f}x; "
-              f"in flight throughput {loaded[new][0] / loaded[base][0]:.3f}x, "
-              f"CPU {loaded[new][1] / loaded[base][1]:.3f}x; the hop {hop[new] / hop[base]:.3f}x")
+        print(f"  {new} / {base}: sequential wall "
+              f"{_ratio(statistics.median(times[new]), statistics.median(times[base]))}, "
+              f"CPU {_ratio(cpu[new], cpu[base])}; in flight throughput "
+              f"{_ratio(loaded[new][0], loaded[base][0])}, CPU "
+              f"{_ratio(loaded[new][1], loaded[base][1])}; the hop {_ratio(hop[new], hop[base])}")
+
+
+def _ratio(value: float, base: float) -> str:
+    """``value / base`` as ``0.913x``; a CPU time read from /proc counts 10 ms ticks, so a short
+    run can measure none."""
+    return f"{value / base:.3f}x" if base else "n/a (none measured: a longer run)"
 
 
 if __name__ == "__main__":

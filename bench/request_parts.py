@@ -115,16 +115,17 @@ async def warm_app(route: tuple[str, str], parts: tuple[str, ...],
     return app, runner, request
 
 
-async def measure(route: tuple[str, str], parts: tuple[str, ...], db: str) -> float:
-    """Best microseconds per request of ``app._handle`` over 7 loops of 1,000 requests."""
+async def measure(route: tuple[str, str], parts: tuple[str, ...], db: str,
+                  requests_per_loop: int = 1000) -> float:
+    """Best microseconds per request of ``app._handle`` over 7 loops of ``requests_per_loop``."""
     app, runner, request = await warm_app(route, parts, db)
     best = float("inf")
     for _ in range(7):
-        requests = [request() for _ in range(1000)]
+        requests = [request() for _ in range(requests_per_loop)]
         started = time.perf_counter()
         for item in requests:
             await app._handle(item)
-        best = min(best, (time.perf_counter() - started) / 1000)
+        best = min(best, (time.perf_counter() - started) / requests_per_loop)
     await runner.cleanup()
     return best * 1e6
 
@@ -132,12 +133,14 @@ async def measure(route: tuple[str, str], parts: tuple[str, ...], db: str) -> fl
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=1000,
+                        help="requests per loop (7 loops per variant and round; the best counts)")
     parser.add_argument("--variant", type=int, help=argparse.SUPPRESS)  # the child's side
     parser.add_argument("--db", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.variant is not None:
         _, route, parts = VARIANTS[args.variant]
-        print(asyncio.run(measure(route, parts, args.db)))
+        print(asyncio.run(measure(route, parts, args.db, args.requests)))
         return
     from simulators.demodb.generate import ensure
 
@@ -147,7 +150,8 @@ def main() -> None:
         best = [float("inf")] * len(VARIANTS)
         for _ in range(args.rounds):
             for index in range(len(VARIANTS)):
-                out = subprocess.run([sys.executable, __file__, "--variant", str(index), "--db",
+                out = subprocess.run([sys.executable, __file__, "--variant", str(index),
+                                      "--requests", str(args.requests), "--db",
                                       str(folder / "tiger.db")],
                                      capture_output=True, text=True, check=True)
                 best[index] = min(best[index], float(out.stdout.strip().splitlines()[-1]))
