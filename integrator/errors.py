@@ -159,9 +159,19 @@ class ErpTimeout(IntegratorError):
 
 
 class ErpCommitUncertain(IntegratorError):
-    """A write was sent and its outcome is unknown; a retry reconciles instead of writing again."""
+    """A write was sent and its outcome is unknown; a retry reconciles instead of writing again.
+
+    ``in_flight``: whether the write may still land in the ERP after this answer — true when no
+    answer came (a timeout, a connection lost after sending) or a gateway in front of the ERP gave
+    up waiting for it (HTTP 502/504); false when the ERP's own server answered a failure, after
+    which a lookup of the record tells for sure."""
 
     code, status, retryable = "ERP_COMMIT_UNCERTAIN", 504, True
+
+    def __init__(self, message: str, *, details: Sequence[Detail] = (), detail: str | None = None,
+                 source: DetailSource = "input", in_flight: bool = True) -> None:
+        super().__init__(message, details=details, detail=detail, source=source)
+        self.in_flight = in_flight
 
 
 class DbUnavailable(IntegratorError):

@@ -30,11 +30,18 @@ class Reply:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
-def server_failure(message: str, *, write: bool, detail: str | None = None) -> IntegratorError:
-    """The ERP service failed while handling the call: for a write its outcome is unknown."""
+# a gateway (proxy) in front of the ERP answered for it: the ERP may still be working on the call
+GATEWAY_STATUSES = frozenset({502, 504})
+
+
+def server_failure(message: str, *, write: bool, detail: str | None = None,
+                   status: int | None = None) -> IntegratorError:
+    """The ERP service failed while handling the call: for a write its outcome is unknown (and,
+    when a gateway answered for the ERP — ``status`` 502/504 — the write may still land)."""
     details = [Detail(detail, "erp")] if detail else []
     if write:
-        return ErpCommitUncertain(message + "; the ERP may have saved the record", details=details)
+        return ErpCommitUncertain(message + "; the ERP may have saved the record", details=details,
+                                  in_flight=status in GATEWAY_STATUSES)
     return ErpUnavailable(message, details=details)
 
 

@@ -9,7 +9,8 @@ gateway (``integrator.erp``), the read-only SQL engine (``integrator.sql``) and 
   mapped fields, ``DBOP="UPD"``; Netsis: ``PUT``), and the answer is the ERP's link and code;
 * never a duplicate: a per-record claim while a create runs, every create remembered per
   (set, entity, crmId) so a repeat becomes an update, a write with an unknown outcome reconciled by
-  looking its code up in the ERP database, never sent blindly again;
+  looking its code up in the ERP database, never sent blindly again: while it may still land (its
+  settle window) a retry writes nothing, and afterwards creates with the same code;
 * a duplicate ERP code is refused (``ERP_REJECTED``) or, with ``settings.on_duplicate: link``, the
   existing record is linked and updated;
 * reads go through the gateway (authoritative) and back through the reverse mapping.
@@ -41,7 +42,7 @@ from integrator.errors import (
 )
 from integrator.metrics import Metrics
 from integrator.model import CardEntity, Context, CrmRecord, ErpData, ErpKey, parse_ref
-from integrator.services.ledger import Claimed, Ledger, RecordId
+from integrator.services.ledger import Claimed, Ledger, RecordId, settle_window
 from integrator.services.statements import base_values
 from integrator.sql.defaults import StatementName, statement_sql
 from integrator.sql.engine import SqlEngine
@@ -137,11 +138,27 @@ class Cards:
             pending = held.pending
             if pending is not None:  # an earlier create of this record ended uncertain
                 found = await self.by_code(context, entity, pending)
-                await self.ledger.clear_pending(rid)
                 if found is not None:
+                    await self.ledger.clear_pending(rid)
                     held.remember(found)
                     return Saved(found, True, "reconciled")
+                if await self.ledger.settling(rid):  # that write may still land: write nothing
+                    raise ErpCommitUncertain(
+                        f"an earlier create of {entity} {rid.crm_id!r} in set {rid.set_code} "
+                        f"(code {pending!r}) ended with an unknown outcome and the ERP does not "
+                        "show it yet; nothing was written. Retry: once the ERP has settled, the "
+                        "retry links that record, or creates it with the same code")
+                await self.ledger.clear_pending(rid)  # settled and absent: it did not land
+                return await self._create(context, entity, record, held, pending=pending)
             return await self._create(context, entity, record, held)
+
+    async def pending(self, context: Context, entity: CardEntity,
+                      record: CrmRecord) -> str | None:
+        """The ERP code of an earlier create of the record's CRM id whose outcome is unknown (a
+        retry creates with that code, never another: the earlier write may yet land)."""
+        if not record.crm_id:
+            return None
+        return await self.ledger.pending(RecordId(context.set_code, entity, record.crm_id))
 
     async def remembered(self, context: Context, entity: CardEntity,
                          record: CrmRecord) -> ErpKey | None:
@@ -156,8 +173,15 @@ class Cards:
         endpoint = self.gateways.for_set(integration_set).endpoint(integration_set)
         return 3 * endpoint.timeout_s + 2 * integration_set.database.query_timeout_s + 5.0
 
+    def _settle_s(self, integration_set: IntegrationSet) -> float:
+        """How long a create with an unknown outcome may still land in the ERP."""
+        endpoint = self.gateways.for_set(integration_set).endpoint(integration_set)
+        return settle_window(endpoint.timeout_s)
+
     async def _create(self, context: Context, entity: CardEntity, record: CrmRecord,
-                      held: Claimed | None) -> Saved:
+                      held: Claimed | None, *, pending: str | None = None) -> Saved:
+        """Create the record (``pending``: the code of an earlier create of it whose outcome was
+        unknown and which, its settle window over, the ERP did not show)."""
         ctx = MappingContext.from_session(context)
         document = translate(entity, record, ctx)
         code = document.code
@@ -165,15 +189,24 @@ class Cards:
         try:
             key = await gateway.create(call, document)
         except ErpDuplicate as duplicate:
+            if pending is not None and code == pending:  # the earlier write landed after all
+                found = await self._quiet_by_code(context, entity, code)
+                if found is not None:
+                    if held is not None:
+                        held.remember(found)
+                    return Saved(found, True, "reconciled")
             return await self._duplicate(context, entity, record, held, code, duplicate)
-        except ErpCommitUncertain:
+        except ErpCommitUncertain as uncertain:
             found = await self._quiet_by_code(context, entity, code)
             if found is not None:  # it was committed: link it, never write it again
                 if held is not None:
                     held.remember(found)
                 return Saved(found, True, "reconciled")
-            if held is not None:  # the retry looks again before it writes
-                await self.ledger.mark_pending(held.rid, code)
+            if held is not None:  # the retry looks again before it writes, and waits while the
+                # write may still land (no answer came: the ERP may still be working on it)
+                settle_s = (self._settle_s(context.integration_set) if uncertain.in_flight
+                            else None)
+                await self.ledger.mark_pending(held.rid, code, settle_s=settle_s)
             raise
         key = ErpKey(key.ref, code=key.code or code)
         if held is not None:

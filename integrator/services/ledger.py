@@ -10,7 +10,9 @@ Three kinds of entries per (set, entity, crmId), all with a time to live:
   bulk (whose answers a dropped client never saw) creates nothing twice;
 * **pending** — the ERP code of a create whose outcome was unknown (``ERP_COMMIT_UNCERTAIN``) and
   not found in the ERP database right away: the next create of that crmId looks the code up again
-  before it writes.
+  before it writes, and creates with that code, not another;
+* **settle** — next to a pending mark, for as long as the unknown write may still land in the ERP
+  (``settle_window``): meanwhile a retry that does not find the record writes nothing.
 
 The store is the only shared state; the ERP database stays the authority (reconciliation reads it).
 """
@@ -38,6 +40,12 @@ POLL_FIRST_S = 0.02
 POLL_MAX_S = 0.5
 # releases of claims finished in the background (a reference keeps each task alive until done)
 _RELEASING: set[asyncio.Future[None]] = set()
+
+
+def settle_window(timeout_s: float) -> float:
+    """How long a write with an unknown outcome may still land in the ERP (``timeout_s``: the
+    ERP's timeout): twice the timeout and a margin."""
+    return 2 * timeout_s + 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,18 +162,27 @@ class Ledger:
     async def pending(self, rid: RecordId) -> str | None:
         return _code_from(await self._store.get(rid.key("pending")))
 
-    async def mark_pending(self, rid: RecordId, code: str, *, ttl_s: float | None = None) -> None:
+    async def mark_pending(self, rid: RecordId, code: str, *, ttl_s: float | None = None,
+                           settle_s: float | None = None) -> None:
         """Remember that a write of this record ended with an unknown outcome (``code``: what to
-        look for), for ``ttl_s`` (default: as long as links are remembered)."""
+        look for), for ``ttl_s`` (default: as long as links are remembered); with ``settle_s``,
+        that the write may still land in the ERP for that long (``settling``)."""
         try:
             await self._store.set(rid.key("pending"), code.encode(),
                                   ttl_s=ttl_s if ttl_s is not None else self._remember_ttl_s)
+            if settle_s is not None:
+                await self._store.set(rid.key("settle"), code.encode(), ttl_s=settle_s)
         except IntegratorError as error:
             log.warning("sync_pending_not_marked", set=rid.set_code, entity=rid.entity,
                         crm_id=rid.crm_id, code=error.code)
 
+    async def settling(self, rid: RecordId) -> bool:
+        """Whether the unknown write of a pending mark may still land in the ERP."""
+        return await self._store.get(rid.key("settle")) is not None
+
     async def clear_pending(self, rid: RecordId) -> None:
         await self._store.delete(rid.key("pending"))
+        await self._store.delete(rid.key("settle"))
 
 
 def _code_from(raw: bytes | None) -> str | None:

@@ -259,9 +259,14 @@ class QuoteParts:
         code_field = crm_field_for(s, entity, CODE_KEYS[(s.is_logo, entity)]) or "Code"
         rid_link = await self.cards.remembered(context, entity, record)
         if rid_link is None:
-            policy = getattr(s.settings.code_policy, entity)
-            code = await code_for(self.engine, self.store, context, entity, record, policy,
-                                  code_field)
+            # an earlier create whose outcome is unknown used a code: that one again, never a
+            # new template number (the earlier write may yet land under it)
+            code = None if record.fields.get(code_field, "").strip() else \
+                await self.cards.pending(context, entity, record)
+            if code is None:
+                policy = getattr(s.settings.code_policy, entity)
+                code = await code_for(self.engine, self.store, context, entity, record, policy,
+                                      code_field)
             if record.fields.get(code_field) != code:
                 fields = dict(record.fields)
                 fields[code_field] = code

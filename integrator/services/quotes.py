@@ -51,7 +51,7 @@ from integrator.services import erp_documents
 from integrator.services.cards import check_set
 from integrator.services.checks import QuoteCheck, QuoteChecks
 from integrator.services.erp_documents import DocumentLine, TransferredDocument
-from integrator.services.ledger import Ledger, RecordId
+from integrator.services.ledger import Ledger, RecordId, settle_window
 from integrator.services.quote_parts import QuoteParts
 from integrator.services.quote_values import LineFields, quote_warehouse, transfer_type
 from integrator.sql.engine import SqlEngine
@@ -133,7 +133,7 @@ class QuoteTransfers:
         """How long a write with an unknown outcome may still land in the ERP: twice the ERP
         timeout and a margin."""
         s = context.integration_set
-        return 2 * self.gateways.for_set(s).endpoint(s).timeout_s + 30.0
+        return settle_window(self.gateways.for_set(s).endpoint(s).timeout_s)
 
     def _claim_ttl(self, context: Context) -> float:
         s = context.integration_set

@@ -295,7 +295,7 @@ def parse_answer(operation: str, reply: Reply, *, write: bool) -> LogoResult:
                              write=write, detail=text or None)
     if reply.status != 200:
         raise server_failure(f"LogoObjectService answered {operation} with HTTP {reply.status}",
-                             write=write)
+                             write=write, status=reply.status)
     if root is None:
         raise server_failure(f"LogoObjectService answered {operation} with something that is not "
                              "SOAP", write=write)

@@ -327,7 +327,7 @@ def parse_envelope(operation: str, reply: Reply, *, write: bool) -> Any:
             detail = _text(data.get("ExceptionMessage")) or _text(data.get("ErrorDesc")) \
                 or _text(data.get("Message")) or None
         raise server_failure(f"NetOpenX failed on {operation} (HTTP {reply.status})", write=write,
-                             detail=detail)
+                             detail=detail, status=reply.status)
     if isinstance(data, dict) and "IsSuccessful" in data:
         if data.get("IsSuccessful") is True:
             return data.get("Data")
