@@ -17,7 +17,9 @@ on any replica; the claim expires should its holder die):
   the answer; not found, the quote is marked pending and the error says so.
 
 Cancelling (F26) deletes the document unless a line is shipped (``ERP_REJECTED`` with the reason;
-the ERP's own refusal passes through too); a cancel with nothing to cancel says so. The status
+the ERP's own refusal passes through too); a cancel with nothing to cancel says so — unless a
+transfer of the quote is pending (then ``ERP_COMMIT_UNCERTAIN``, the mark kept); more than one
+document for the quote is refused, naming them, and nothing is deleted. The status
 (F28) reads the document and its lines' ordered, shipped and remaining quantities live.
 """
 
@@ -261,13 +263,46 @@ class QuoteTransfers:
 
     async def cancel(self, context: Context, quote_id: str, set_code: str | None = None
                      ) -> Cancellation:
+        """Delete the ERP document of a quote (F26), exactly as N5 asks of a write.
+
+        * no document, but a transfer of the quote ended with an unknown outcome moments ago (its
+          pending mark): ``ERP_COMMIT_UNCERTAIN`` (retryable), and the mark is kept — the ERP may
+          still commit that transfer; "nothing to delete" then would leave an order for a
+          cancelled sale, and dropping the mark would let a new transfer make a second one;
+        * no document and no pending mark: nothing to delete;
+        * more than one document (something already went wrong: a duplicate): ``ERP_REJECTED``
+          naming every one, and nothing is deleted. The safer of the two choices: deleting all of
+          them would be several irreversible writes on documents this service cannot tell apart
+          from one an ERP user made or changed (an extra may already be shipped, invoiced or
+          edited), each with its own chance of an unknown outcome halfway through; refusing
+          writes nothing, says exactly what is there, and an operator who removed the extras in
+          the ERP retries the cancel, which then deletes the one left;
+        * one document: deleted unless an order line is shipped. Found with the stamp of a
+          pending transfer, that transfer has landed: its mark is dropped.
+        """
         self._origin(context, set_code)
-        async with self.ledger.claim(self._rid(context, quote_id), ttl_s=self._claim_ttl(context)):
+        rid = self._rid(context, quote_id)
+        async with self.ledger.claim(rid, ttl_s=self._claim_ttl(context)) as held:
             found = await erp_documents.find(self.engine, context, quote_id)
             if not found:
-                await self.ledger.clear_pending(self._rid(context, quote_id))
+                if held.pending is not None:
+                    raise ErpCommitUncertain(
+                        f"a transfer of quote {quote_id} ended with an unknown outcome moments ago "
+                        "and may still be landing in the ERP, which shows no document for it yet; "
+                        "nothing was deleted. Retry the cancel: once the ERP has settled, it "
+                        "deletes the document or answers that there is none")
                 return Cancellation(quote_id, context.set_code, None)
+            if len(found) > 1:
+                raise ErpRejected(
+                    f"the ERP holds {len(found)} documents for quote {quote_id} "
+                    f"({', '.join(_describe(d) for d in found)}); a cancel deletes one and never "
+                    "chooses among several, so nothing was deleted. An operator decides which to "
+                    "remove in the ERP; then retry the cancel",
+                    details=[Detail(f"{d.type} {d.number or d.ref} ({d.stamp or 'no stamp'})",
+                                    "erp") for d in found])
             document = found[0]
+            if held.pending is not None and held.pending == document.stamp:
+                await self.ledger.clear_pending(rid)  # the uncertain transfer has landed
             if document.type == "order":
                 shipped = [line for line in await erp_documents.lines(self.engine, context, document)
                            if line.shipped > 0]
@@ -283,4 +318,3 @@ class QuoteTransfers:
             log.info("quote_transfer_cancelled", set=context.set_code, quote=quote_id,
                      document=_describe(document))
             return Cancellation(quote_id, context.set_code, document)
-

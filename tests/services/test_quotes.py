@@ -404,3 +404,81 @@ async def test_the_simulator_ship_hook_is_what_the_demo_offers(demo: Demo) -> No
     async with aiohttp.ClientSession() as session, session.post(demo.erps[TIGER].ship_url,
                             data=json.dumps({"order_ref": 999999})) as response:
         assert response.status == 404
+
+
+async def _settled(demo: Demo, set_code: str, quote: str, count: int) -> int:
+    """The quote's documents once the simulator has finished a write the client gave up on
+    (polled, bounded: no timing is asserted)."""
+    for _ in range(200):
+        found = documents(demo, set_code, quote)
+        if found == count:
+            break
+        await asyncio.sleep(0.05)
+    return found
+
+
+@BOTH
+async def test_a_cancel_while_a_transfer_is_uncertain_is_uncertain_and_keeps_the_mark_f26_f29_n5(
+        make_demo: MakeDemo, set_code: str) -> None:
+    """A transfer whose write outlives the ERP timeout, then the CRM cancels: the ERP may still
+    commit that order, so "nothing to delete" would leave an order for a cancelled sale, and a
+    cleared mark would let a new transfer write a second one. The cancel is uncertain (retryable),
+    a transfer meanwhile still writes nothing, and once the order lands the retried cancel deletes
+    it; after that the quote transfers again."""
+    demo: Demo = await make_demo(erp_timeout_s=0.5)
+    demo.erps[set_code].faults.set(ORDER_ROUTES[set_code], "latency", seconds=1.5, times=1,
+                                   match="SALES_ORDERS|FaturaTip")
+    body = quote_xml(set_code, "Q-T16")
+    status, error = await transfer(demo, set_code, body, "Q-T16", "order")
+    assert (status, error.get("code")) == (504, "ERP_COMMIT_UNCERTAIN"), etree.tostring(error)
+    status, cancelled = await demo.delete(set_code, transfer_path("Q-T16"))
+    if documents(demo, set_code, "Q-T16") == 0:  # the ERP has not committed it yet
+        assert (status, cancelled.get("code"), cancelled.get("retryable")) == (
+            504, "ERP_COMMIT_UNCERTAIN", "true"), etree.tostring(cancelled)
+        assert "retry the cancel" in (cancelled.findtext("Message") or "").lower()
+        status, error = await transfer(demo, set_code, body, "Q-T16", "order")
+        if documents(demo, set_code, "Q-T16") == 0:  # the mark was kept: nothing written
+            assert (status, error.get("code")) == (504, "ERP_COMMIT_UNCERTAIN")
+        assert await _settled(demo, set_code, "Q-T16", 1) == 1
+        status, cancelled = await demo.delete(set_code, transfer_path("Q-T16"))
+    assert (status, cancelled.get("deleted")) == (200, "true"), etree.tostring(cancelled)
+    assert await _settled(demo, set_code, "Q-T16", 0) == 0
+    # the cancel deleted the order the uncertain transfer made: its mark no longer holds the quote
+    status, again = await transfer(demo, set_code, body, "Q-T16", "order")
+    assert (status, again.get("created")) == (201, "true"), etree.tostring(again)
+    assert documents(demo, set_code, "Q-T16") == 1
+
+
+@BOTH
+async def test_a_cancel_of_a_quote_with_two_documents_deletes_none_and_names_both_f26_f29(
+        demo: Demo, set_code: str) -> None:
+    """Two documents carry one quote id (a duplicate: something already went wrong). The cancel
+    neither deletes one and leaves the other nor guesses: it refuses, names both, deletes
+    nothing; once an operator removed one in the ERP, the cancel deletes the other."""
+    status, first = await transfer(demo, set_code, quote_xml(set_code, "Q-T17"), "Q-T17", "order")
+    assert status == 201
+    status, second = await transfer(demo, set_code, quote_xml(set_code, "Q-T17B"), "Q-T17B",
+                                    "order")
+    assert status == 201
+    erp = demo.erps[set_code]
+    if set_code == TIGER:  # the second order is made to carry the first's quote id
+        erp.execute("UPDATE LG_001_01_ORFICHE SET DOCODE = ? WHERE FICHENO = ?", "Q-T17",
+                    second.get("number"))
+    else:
+        erp.execute("UPDATE TBLFATUEK SET ACIK1 = ? WHERE FATIRSNO = ?", "Q-T17",
+                    second.get("number"))
+    assert documents(demo, set_code, "Q-T17") == 2
+    status, error = await demo.delete(set_code, transfer_path("Q-T17"))
+    assert (status, error.get("code")) == (422, "ERP_REJECTED"), etree.tostring(error)
+    message = error.findtext("Message") or ""
+    assert first.get("number") in message and second.get("number") in message
+    assert documents(demo, set_code, "Q-T17") == 2
+    if set_code == TIGER:  # the operator's decision: the second goes
+        erp.execute("UPDATE LG_001_01_ORFICHE SET DOCODE = ? WHERE FICHENO = ?", "Q-T17B",
+                    second.get("number"))
+    else:
+        erp.execute("UPDATE TBLFATUEK SET ACIK1 = ? WHERE FATIRSNO = ?", "Q-T17B",
+                    second.get("number"))
+    status, cancelled = await demo.delete(set_code, transfer_path("Q-T17"))
+    assert (status, cancelled.get("number")) == (200, first.get("number"))
+    assert documents(demo, set_code, "Q-T17") == 0
