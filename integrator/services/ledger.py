@@ -1,6 +1,6 @@
 """What the service keeps about CRM -> ERP creates, in the shared store (N5, N6; docs/sync.md).
 
-Three kinds of entries per (set, entity, crmId), all with a time to live:
+Five kinds of entries per (set, entity, crmId), all with a time to live:
 
 * **claim** — a short lock (``set_if_absent``) held while a create of that CRM record runs, so two
   concurrent calls for the same record, on any replica, cannot both create it. The second waits
@@ -12,7 +12,10 @@ Three kinds of entries per (set, entity, crmId), all with a time to live:
   not found in the ERP database right away: the next create of that crmId looks the code up again
   before it writes, and creates with that code, not another;
 * **settle** — next to a pending mark, for as long as the unknown write may still land in the ERP
-  (``settle_window``): meanwhile a retry that does not find the record writes nothing.
+  (``settle_window``): meanwhile a retry that does not find the record writes nothing;
+* **deleting** — the ERP document a delete was sent for whose outcome was unknown and which the ERP
+  database still showed right after (a quote's cancel, F26): as long as the delete may still land
+  (its settle window), the document is not answered as the record's — the delete may yet remove it.
 
 The store is the only shared state; the ERP database stays the authority (reconciliation reads it).
 """
@@ -63,12 +66,14 @@ class RecordId:
 @dataclass(slots=True)
 class Claimed:
     """A claim held: the record, what the ledger held for it when the claim was taken (the link
-    this service made for it, the ERP code of an earlier create whose outcome was unknown), and
+    this service made for it, the ERP code of an earlier create whose outcome was unknown, the
+    document of an earlier delete whose outcome was unknown), and
     the link its holder keeps (``remember``)."""
 
     rid: RecordId
     remembered: ErpKey | None
     pending: str | None
+    deleting: str | None = None
     kept: ErpKey | None = None
 
     def remember(self, key: ErpKey) -> None:
@@ -90,7 +95,8 @@ class Ledger:
     @contextlib.asynccontextmanager
     async def claim(self, rid: RecordId, *, ttl_s: float) -> AsyncIterator[Claimed]:
         """Hold the claim of one CRM record while its create runs (across replicas); what the
-        ledger holds for the record (its link, a pending mark) as read once the claim was taken,
+        ledger holds for the record (its link, a pending and a deleting mark) as read once the
+        claim was taken,
         in the same store round trip.
 
         Waits up to ``claim_wait_s`` for a concurrent holder; then refuses with a retryable
@@ -102,8 +108,9 @@ class Ledger:
         deadline = time.monotonic() + self._claim_wait_s
         delay = POLL_FIRST_S
         while True:
-            taken, (link, pending) = await self._store.set_if_absent_then_get(
-                key, token, ttl_s=ttl_s, read=(rid.key("link"), rid.key("pending")))
+            taken, (link, pending, deleting) = await self._store.set_if_absent_then_get(
+                key, token, ttl_s=ttl_s,
+                read=(rid.key("link"), rid.key("pending"), rid.key("deleting")))
             if taken:
                 break
             remaining = deadline - time.monotonic()
@@ -114,7 +121,7 @@ class Ledger:
                     "links the record that request created")
             await asyncio.sleep(min(delay, remaining))
             delay = min(delay * 2, POLL_MAX_S)
-        held = Claimed(rid, _key_from(link), _code_from(pending))
+        held = Claimed(rid, _key_from(link), _code_from(pending), _code_from(deleting))
         try:
             yield held
         finally:
@@ -183,6 +190,22 @@ class Ledger:
     async def clear_pending(self, rid: RecordId) -> None:
         await self._store.delete(rid.key("pending"))
         await self._store.delete(rid.key("settle"))
+
+    async def deleting(self, rid: RecordId) -> str | None:
+        return _code_from(await self._store.get(rid.key("deleting")))
+
+    async def mark_deleting(self, rid: RecordId, document: str, *, ttl_s: float) -> None:
+        """Remember that a delete of ``document`` (what to look for) ended with an unknown outcome
+        while the ERP still showed it, for ``ttl_s`` (the delete's settle window). A store that
+        cannot take it is logged (``sync_deleting_not_marked``), as a pending mark is."""
+        try:
+            await self._store.set(rid.key("deleting"), document.encode(), ttl_s=ttl_s)
+        except IntegratorError as error:
+            log.warning("sync_deleting_not_marked", set=rid.set_code, entity=rid.entity,
+                        crm_id=rid.crm_id, code=error.code)
+
+    async def clear_deleting(self, rid: RecordId) -> None:
+        await self._store.delete(rid.key("deleting"))
 
 
 def _code_from(raw: bytes | None) -> str | None:

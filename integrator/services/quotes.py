@@ -19,7 +19,9 @@ on any replica; the claim expires should its holder die):
 Cancelling (F26) deletes the document unless a line is shipped (``ERP_REJECTED`` with the reason;
 the ERP's own refusal passes through too); a cancel with nothing to cancel says so — unless a
 transfer of the quote is pending (then ``ERP_COMMIT_UNCERTAIN``, the mark kept); more than one
-document for the quote is refused, naming them, and nothing is deleted. The status
+document for the quote is refused, naming them, and nothing is deleted. A delete with an unknown
+outcome whose document the ERP still shows marks it deleting: until the delete has settled, the
+document is answered by no transfer, status or cancel (``ERP_COMMIT_UNCERTAIN``). The status
 (F28) reads the document and its lines' ordered, shipped and remaining quantities live.
 """
 
@@ -53,7 +55,7 @@ from integrator.services import erp_documents
 from integrator.services.cards import check_set
 from integrator.services.checks import QuoteCheck, QuoteChecks
 from integrator.services.erp_documents import DocumentLine, TransferredDocument
-from integrator.services.ledger import Ledger, RecordId, settle_window
+from integrator.services.ledger import Claimed, Ledger, RecordId, settle_window
 from integrator.services.quote_parts import QuoteParts
 from integrator.services.quote_values import LineFields, quote_warehouse, transfer_type
 from integrator.sql.engine import SqlEngine
@@ -97,6 +99,11 @@ class Cancellation:
 
 def _describe(document: TransferredDocument) -> str:
     return f"{document.type} {document.number or document.ref}"
+
+
+def _identity(document: TransferredDocument) -> str:
+    """What a deleting mark holds of the document a delete was sent for."""
+    return f"{document.type}:{document.ref}"
 
 
 class QuoteTransfers:
@@ -151,8 +158,8 @@ class QuoteTransfers:
             kind = transfer_type(context, requested)
             quote = self._check(context, quote_id, record)
             async with self.ledger.claim(self._rid(context, quote_id),
-                                         ttl_s=self._claim_ttl(context)):
-                result = await self._transfer(context, quote, kind)
+                                         ttl_s=self._claim_ttl(context)) as held:
+                result = await self._transfer(context, quote, kind, held)
             outcome = result.how
             return result
         except IntegratorError as error:
@@ -163,8 +170,8 @@ class QuoteTransfers:
             log.info("quote_transfer", set=context.set_code, quote=quote_id, as_=requested,
                      outcome=outcome, duration_ms=round((time.perf_counter() - started) * 1000, 2))
 
-    async def _transfer(self, context: Context, quote: CrmRecord,
-                        kind: TransferType) -> TransferResult:
+    async def _transfer(self, context: Context, quote: CrmRecord, kind: TransferType,
+                        held: Claimed) -> TransferResult:
         s = context.integration_set
         quote_id = quote.crm_id or ""
         stamp = quote_stamp(quote)
@@ -175,9 +182,10 @@ class QuoteTransfers:
                       *checks]
         results = await self.engine.run(s, statements)  # one round trip for every lookup
         existing = erp_documents.documents_of(results[0])
+        rid = self._rid(context, quote_id)
+        await self._check_deleting(rid, held.deleting, existing, "transfer")
         if existing:
             return self._existing(context, quote, kind, stamp, existing)
-        rid = self._rid(context, quote_id)
         if await self.ledger.pending(rid) is not None:
             raise ErpCommitUncertain(
                 f"an earlier transfer of quote {quote_id} ended with an unknown outcome and the ERP "
@@ -235,6 +243,18 @@ class QuoteTransfers:
                               document.type, document.ref, document.number, created, how, links,
                               document.date)
 
+    async def _still_there(self, context: Context, quote_id: str,
+                           document: TransferredDocument) -> bool:
+        """After a delete with an unknown outcome: does the ERP database still show the document?
+        A database that cannot answer means "maybe": it counts as there (the safe side)."""
+        try:
+            found = await erp_documents.find(self.engine, context, quote_id)
+        except IntegratorError as error:
+            log.warning("quote_cancel_reconcile_failed", set=context.set_code, quote=quote_id,
+                        code=error.code)
+            return True
+        return any(_identity(d) == _identity(document) for d in found)
+
     async def _quiet_find(self, context: Context, quote_id: str) -> list[TransferredDocument]:
         """The lookup for reconciliation: a database that cannot answer means "not known"."""
         try:
@@ -243,6 +263,24 @@ class QuoteTransfers:
             log.warning("quote_reconcile_failed", set=context.set_code, quote=quote_id,
                         code=error.code)
             return []
+
+    async def _check_deleting(self, rid: RecordId, mark: str | None,
+                              found: list[TransferredDocument], doing: str) -> None:
+        """An earlier cancel's delete of a document of this quote ended with an unknown outcome
+        (``mark``): while the ERP still shows that document the delete may yet land, so it is
+        answered as nobody's — ``ERP_COMMIT_UNCERTAIN``; seen gone, the mark is dropped. Once the
+        mark expires (the delete's settle window) a document still there is the quote's again."""
+        if mark is None:
+            return
+        document = next((d for d in found if _identity(d) == mark), None)
+        if document is None:
+            await self.ledger.clear_deleting(rid)  # the delete has landed
+            return
+        raise ErpCommitUncertain(
+            f"a cancel of quote {rid.crm_id} sent the delete of {_describe(document)} moments ago "
+            "and its outcome is not known; the ERP still shows the document and the delete may "
+            f"yet remove it, so no {doing} answers it now. Retry once the ERP has settled: the "
+            "document is then gone or, the delete not having landed, the quote's again")
 
     # -- status and cancel -----------------------------------------------------------------------
     def _origin(self, context: Context, set_code: str | None) -> None:
@@ -256,6 +294,10 @@ class QuoteTransfers:
         found = await erp_documents.find(self.engine, context, quote_id)
         if not found:
             raise NotFound(f"quote {quote_id} has no ERP document in set {context.set_code}")
+        rid = self._rid(context, quote_id)
+        mark = await self.ledger.deleting(rid)
+        if mark is not None and any(_identity(d) == mark for d in found):
+            await self._check_deleting(rid, mark, found, "status")
         document = found[0]
         lines = await erp_documents.lines(self.engine, context, document)
         return TransferStatus(quote_id, context.set_code, document,
@@ -278,12 +320,18 @@ class QuoteTransfers:
           writes nothing, says exactly what is there, and an operator who removed the extras in
           the ERP retries the cancel, which then deletes the one left;
         * one document: deleted unless an order line is shipped. Found with the stamp of a
-          pending transfer, that transfer has landed: its mark is dropped.
+          pending transfer, that transfer has landed: its mark is dropped. A delete with an
+          unknown outcome is looked up again at once: gone, it is the answer; still there (or the
+          database cannot say), the document is marked deleting for the delete's settle window
+          and the error passes on. While that mark holds and the ERP still shows the document,
+          transfer, status and cancel answer ``ERP_COMMIT_UNCERTAIN`` (the delete is never sent
+          again blindly); seen gone, the mark is dropped.
         """
         self._origin(context, set_code)
         rid = self._rid(context, quote_id)
         async with self.ledger.claim(rid, ttl_s=self._claim_ttl(context)) as held:
             found = await erp_documents.find(self.engine, context, quote_id)
+            await self._check_deleting(rid, held.deleting, found, "cancel")
             if not found:
                 if held.pending is not None:
                     raise ErpCommitUncertain(
@@ -314,7 +362,15 @@ class QuoteTransfers:
                             for line in shipped])
             gateway, call = self.gateways.for_set(context.integration_set), ErpCall.of(context)
             key = document.key() if not context.integration_set.is_logo else ErpKey(document.ref)
-            await gateway.delete(call, document.type, key)
+            try:
+                await gateway.delete(call, document.type, key)
+            except ErpCommitUncertain:
+                if await self._still_there(context, quote_id, document):
+                    await self.ledger.mark_deleting(rid, _identity(document),
+                                                    ttl_s=self._settle_s(context))
+                    raise
+                log.info("quote_transfer_cancel_reconciled", set=context.set_code,
+                         quote=quote_id, document=_describe(document))
             log.info("quote_transfer_cancelled", set=context.set_code, quote=quote_id,
                      document=_describe(document))
             return Cancellation(quote_id, context.set_code, document)

@@ -482,3 +482,77 @@ async def test_a_cancel_of_a_quote_with_two_documents_deletes_none_and_names_bot
     status, cancelled = await demo.delete(set_code, transfer_path("Q-T17"))
     assert (status, cancelled.get("number")) == (200, first.get("number"))
     assert documents(demo, set_code, "Q-T17") == 0
+
+
+DELETE_ROUTES = {TIGER: "DeleteDataObject", NETSIS: "ItemSlips.delete"}
+
+
+@BOTH
+async def test_a_delete_that_lands_after_the_timeout_holds_the_quote_until_it_settles_f26_f28_f29_n5(
+        make_demo: MakeDemo, set_code: str) -> None:
+    """The cancel's delete outlives the ERP timeout: the ERP still shows the document right after,
+    and the delete may yet remove it. Until it is seen gone, no transfer, status or cancel answers
+    that document (a transfer answering it as the quote's order would have the CRM store an order
+    that is then deleted); seen gone, the quote transfers anew."""
+    demo: Demo = await make_demo(erp_timeout_s=0.5)
+    body = quote_xml(set_code, "Q-T18")
+    status, _ = await transfer(demo, set_code, body, "Q-T18", "order")
+    assert status == 201
+    demo.erps[set_code].faults.set(DELETE_ROUTES[set_code], "latency", seconds=1.5, times=1)
+    status, error = await demo.delete(set_code, transfer_path("Q-T18"))
+    assert (status, error.get("code"), error.get("retryable")) == (
+        504, "ERP_COMMIT_UNCERTAIN", "true"), etree.tostring(error)
+    if documents(demo, set_code, "Q-T18") == 1:  # the delete has not landed yet
+        status, answer = await transfer(demo, set_code, body, "Q-T18", "order")
+        if documents(demo, set_code, "Q-T18") == 1:
+            assert (status, answer.get("code")) == (504, "ERP_COMMIT_UNCERTAIN"), \
+                etree.tostring(answer)
+            assert answer.get("number") is None
+        status, state = await demo.get(set_code, transfer_path("Q-T18"))
+        if documents(demo, set_code, "Q-T18") == 1:
+            assert (status, state.get("code")) == (504, "ERP_COMMIT_UNCERTAIN")
+        status, again = await demo.delete(set_code, transfer_path("Q-T18"))
+        if documents(demo, set_code, "Q-T18") == 1:  # never sent again blindly
+            assert (status, again.get("code")) == (504, "ERP_COMMIT_UNCERTAIN")
+    assert await _settled(demo, set_code, "Q-T18", 0) == 0
+    status, state = await demo.get(set_code, transfer_path("Q-T18"))
+    assert (status, state.get("code")) == (404, "NOT_FOUND")
+    status, answer = await transfer(demo, set_code, body, "Q-T18", "order")
+    assert (status, answer.get("created")) == (201, "true"), etree.tostring(answer)
+    assert documents(demo, set_code, "Q-T18") == 1
+
+
+@BOTH
+async def test_a_delete_committed_then_dropped_is_answered_as_deleted_f26_n5(
+        demo: Demo, set_code: str) -> None:
+    """The ERP deletes the document and the answer is lost: looked up again at once, the document
+    is gone, and the cancel answers it deleted."""
+    status, first = await transfer(demo, set_code, quote_xml(set_code, "Q-T19"), "Q-T19", "order")
+    assert status == 201
+    demo.erps[set_code].faults.set(DELETE_ROUTES[set_code], "commit_drop", times=1)
+    status, cancelled = await demo.delete(set_code, transfer_path("Q-T19"))
+    assert (status, cancelled.get("deleted")) == (200, "true"), etree.tostring(cancelled)
+    assert cancelled.get("number") == first.get("number")
+    assert documents(demo, set_code, "Q-T19") == 0
+
+
+@BOTH
+async def test_a_delete_that_may_not_have_landed_holds_the_document_f26_f28_f29_n5(
+        demo: Demo, set_code: str) -> None:
+    """The connection drops on the delete and the document is still there: whether the ERP will
+    still delete it is not known, so for the delete's settle window the document is answered by no
+    transfer or status, and the delete is not sent again."""
+    body = quote_xml(set_code, "Q-T20")
+    status, _ = await transfer(demo, set_code, body, "Q-T20", "order")
+    assert status == 201
+    erp = demo.erps[set_code]
+    erp.faults.set(DELETE_ROUTES[set_code], "reset", times=1)
+    status, error = await demo.delete(set_code, transfer_path("Q-T20"))
+    assert (status, error.get("code")) == (504, "ERP_COMMIT_UNCERTAIN"), etree.tostring(error)
+    deletes = erp.counters.calls[DELETE_ROUTES[set_code]]
+    for answer in [(await transfer(demo, set_code, body, "Q-T20", "order"))[1],
+                   (await demo.get(set_code, transfer_path("Q-T20")))[1],
+                   (await demo.delete(set_code, transfer_path("Q-T20")))[1]]:
+        assert answer.get("code") == "ERP_COMMIT_UNCERTAIN", etree.tostring(answer)
+    assert erp.counters.calls[DELETE_ROUTES[set_code]] == deletes
+    assert documents(demo, set_code, "Q-T20") == 1
