@@ -30,6 +30,9 @@ return v
 _DELETE_IF_EQUAL = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end
 """
+_TOUCH_IF_EQUAL = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end
+"""
 # a failing SET raises out of the script before the delete runs
 _SET_THEN_DELETE_IF_EQUAL = """
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
@@ -90,6 +93,7 @@ class RedisStore:
             self._redis = aioredis.Redis.from_url(url, health_check_interval=30, **timeouts)
         self._put_versioned = self._redis.register_script(_PUT_VERSIONED)
         self._delete_if_equal = self._redis.register_script(_DELETE_IF_EQUAL)
+        self._touch_if_equal = self._redis.register_script(_TOUCH_IF_EQUAL)
         self._set_then_delete_if_equal = self._redis.register_script(_SET_THEN_DELETE_IF_EQUAL)
         self._lease_acquire = self._redis.register_script(_LEASE_ACQUIRE)
         self._lease_renew = self._redis.register_script(_LEASE_RENEW)
@@ -145,6 +149,10 @@ class RedisStore:
 
     async def delete_if_equal(self, key: str, value: bytes) -> bool:
         return bool(await self._call(self._delete_if_equal(keys=[self._k(key)], args=[value])))
+
+    async def touch_if_equal(self, key: str, value: bytes, *, ttl_s: float) -> bool:
+        return bool(await self._call(self._touch_if_equal(keys=[self._k(key)],
+                                                          args=[value, _ms(ttl_s)])))
 
     async def set_then_delete_if_equal(self, key: str, value: bytes, *, ttl_s: float,
                                        owned: str, token: bytes) -> bool:

@@ -48,6 +48,12 @@ class Store(Protocol):
         """Delete only while the key still holds ``value`` (releasing a lock one owns)."""
         ...
 
+    async def touch_if_equal(self, key: str, value: bytes, *, ttl_s: float) -> bool:
+        """Restart the time to live of ``key`` (to ``ttl_s``) only while it still holds ``value``
+        (renewing a lock one owns; a lock that expired or was taken by another is never taken
+        back). True when renewed."""
+        ...
+
     async def set_then_delete_if_equal(self, key: str, value: bytes, *, ttl_s: float,
                                        owned: str, token: bytes) -> bool:
         """``set(key, value, ttl_s)``, then ``delete_if_equal(owned, token)`` once the write is
@@ -156,6 +162,12 @@ class MemoryStore:
             del self._values[key]
             return True
         return False
+
+    async def touch_if_equal(self, key: str, value: bytes, *, ttl_s: float) -> bool:
+        if self._live(key) != value:
+            return False
+        self._values[key] = (value, self._expiry(ttl_s))
+        return True
 
     async def set_then_delete_if_equal(self, key: str, value: bytes, *, ttl_s: float,
                                        owned: str, token: bytes) -> bool:

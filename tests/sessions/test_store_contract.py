@@ -103,6 +103,29 @@ async def test_delete_if_equal_only_deletes_own_value(store: Store) -> None:
     assert await store.get("lock") is None
 
 
+async def test_touch_if_equal_renews_only_its_own_claim_n5_n6(store: Store) -> None:
+    """A claim renewed by its holder outlives its time to live; once it expired, or another holds
+    the key, a renewal takes nothing back and does not touch the other's TTL (F23: a long quote
+    transfer keeps its claim, a lost claim stays lost)."""
+    assert await store.touch_if_equal("claim", b"me", ttl_s=0.4) is False  # nothing to renew
+    assert await store.get("claim") is None
+    assert await store.set_if_absent("claim", b"me", ttl_s=0.4)
+    for _ in range(4):  # 4 x 0.2 s = longer than the TTL, but each renewal restarts it
+        await asyncio.sleep(0.2)
+        assert await store.touch_if_equal("claim", b"me", ttl_s=0.4) is True
+    assert await store.touch_if_equal("claim", b"you", ttl_s=60) is False
+    assert await store.set_if_absent("claim", b"you", ttl_s=5) is False
+    await asyncio.sleep(0.6)  # no renewal: it expires (a holder that died)
+    assert await store.get("claim") is None
+    assert await store.touch_if_equal("claim", b"me", ttl_s=0.4) is False  # never re-taken
+    assert await store.get("claim") is None
+    assert await store.set_if_absent("claim", b"you", ttl_s=0.3)  # another request takes it
+    assert await store.touch_if_equal("claim", b"me", ttl_s=60) is False
+    assert await store.get("claim") == b"you"
+    await asyncio.sleep(0.45)  # the other's TTL was left as it was
+    assert await store.get("claim") is None
+
+
 async def test_set_then_delete_if_equal_writes_then_frees_only_its_own_n6(store: Store) -> None:
     """Issue 15: a link kept and its claim freed in one round trip."""
     await store.set("claim", b"me")
