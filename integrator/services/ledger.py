@@ -2,9 +2,13 @@
 
 Five kinds of entries per (set, entity, crmId), all with a time to live:
 
-* **claim** — a short lock (``set_if_absent``) held while a create of that CRM record runs, so two
+* **claim** — a lock (``set_if_absent``) held while a create of that CRM record runs, so two
   concurrent calls for the same record, on any replica, cannot both create it. The second waits
-  (bounded by ``sync.claim_wait_s``), then goes on or answers a retryable error;
+  (bounded by ``sync.claim_wait_s``), then goes on or answers a retryable error. Its holder
+  renews it every third of its time to live (``touch_if_equal``, compared with its token: a claim
+  that was lost is never taken back), so a long create keeps it; a holder that dies stops renewing
+  and the claim expires after one TTL. ``Claimed.confirm`` checks in the store, right before a
+  write that must happen once, that the claim is still the holder's;
 * **link** — the ERP key of a record this service created for the CRM record (``sync.remember_ttl_s``,
   default 7 days): a later create of the same crmId without a link becomes an update, so a repeated
   bulk (whose answers a dropped client never saw) creates nothing twice;
@@ -75,6 +79,8 @@ class Claimed:
     pending: str | None
     deleting: str | None = None
     kept: ErpKey | None = None
+    lost: bool = False  # the claim was found expired or another's (set by renewal and confirm)
+    _renewal: _Renewal | None = None
 
     def remember(self, key: ErpKey) -> None:
         """Keep ``key`` as the record's link. It is written as the claim is freed, before the
@@ -82,6 +88,73 @@ class Claimed:
         whole), so a request that takes the claim next finds the link. A failed write is logged,
         never raised: the ERP record exists and the caller gets its link either way."""
         self.kept = key
+
+    async def confirm(self) -> None:
+        """Right before a write that must happen once: check in the store that the claim is still
+        this holder's, restarting its time to live (one round trip). A claim that was lost (it
+        expired while the store could not be reached, or was taken by another request since)
+        raises a retryable ``ERP_COMMIT_UNCERTAIN``: write nothing, another request may be writing
+        the record now; the retry finds its result. A store that cannot be reached raises
+        ``STORE_UNAVAILABLE`` (retryable): nothing is written either."""
+        renewal = self._renewal
+        if renewal is not None and not self.lost and await renewal.touch():
+            return
+        self.lost = True
+        raise ErpCommitUncertain(
+            f"the claim of {self.rid.entity} {self.rid.crm_id!r} in set {self.rid.set_code} ran "
+            "out before its write (the shared store was unreachable for longer than the claim "
+            "lives, or another request holds it now); nothing was written by this request. Retry: "
+            "the retry finds the record another request created, or creates it")
+
+
+class _Renewal:
+    """Restarts the time to live of a held claim every third of it, comparing the claim's token
+    (``Store.touch_if_equal``), until ``stop``. A timer, not a task, while nothing is due (most
+    creates end long before the first renewal). A store that cannot be reached is tried again a
+    third of a TTL later (the claim expires by itself if it stays away); a claim found expired or
+    another's is marked lost and never renewed again."""
+
+    def __init__(self, store: Store, held: Claimed, key: str, token: bytes, ttl_s: float) -> None:
+        self._store = store
+        self._held = held
+        self._key = key
+        self._token = token
+        self._ttl_s = ttl_s
+        self._loop = asyncio.get_running_loop()
+        self._task: asyncio.Task[None] | None = None
+        self._timer: asyncio.TimerHandle | None = self._loop.call_later(ttl_s / 3, self._due)
+
+    async def touch(self) -> bool:
+        """Restart the claim's TTL; whether it is still this holder's."""
+        return await self._store.touch_if_equal(self._key, self._token, ttl_s=self._ttl_s)
+
+    def _due(self) -> None:
+        self._timer = None
+        self._task = self._loop.create_task(self._renew())
+
+    async def _renew(self) -> None:
+        rid = self._held.rid
+        try:
+            held = await self.touch()
+        except IntegratorError as error:  # the store is away: try again in a third of a TTL
+            log.warning("sync_claim_not_renewed", set=rid.set_code, entity=rid.entity,
+                        crm_id=rid.crm_id, code=error.code)
+            held = True
+        if not held:
+            self._held.lost = True
+            log.warning("sync_claim_lost", set=rid.set_code, entity=rid.entity, crm_id=rid.crm_id,
+                        hint="the claim ran out while its create ran (store unreachable for "
+                             "longer than its TTL?); its write is refused")
+            return
+        self._timer = self._loop.call_later(self._ttl_s / 3, self._due)
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
 
 
 class Ledger:
@@ -101,7 +174,9 @@ class Ledger:
 
         Waits up to ``claim_wait_s`` for a concurrent holder; then refuses with a retryable
         ``ERP_COMMIT_UNCERTAIN`` (the other call's write is in flight and its outcome unknown here;
-        a retry finds its result). The claim expires after ``ttl_s`` should its holder die.
+        a retry finds its result). The holder renews the claim every third of ``ttl_s`` while
+        it runs (``_Renewal``); should the holder die, the claim expires ``ttl_s`` after its last
+        renewal.
         """
         key = rid.key("claim")
         token = secrets.token_hex(16).encode()
@@ -122,9 +197,11 @@ class Ledger:
             await asyncio.sleep(min(delay, remaining))
             delay = min(delay * 2, POLL_MAX_S)
         held = Claimed(rid, _key_from(link), _code_from(pending), _code_from(deleting))
+        renewal = held._renewal = _Renewal(self._store, held, key, token, ttl_s)
         try:
             yield held
         finally:
+            renewal.stop()
             await self._release(held, key, token)
 
     async def _release(self, held: Claimed, key: str, token: bytes) -> None:

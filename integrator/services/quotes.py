@@ -4,7 +4,8 @@ F22-F29, F5, F7; docs/quotes.md).
 Exactly once (F29, N5): the ERP document is the record of truth. It carries the CRM quote id and
 the quote's stamp (``model.quotes``); every transfer first looks for a document with the quote id
 (read-only SQL), under a claim of the quote in the shared store (one transfer of a quote at a time,
-on any replica; the claim expires should its holder die):
+on any replica; renewed while the transfer runs, however long its auto-creates take, and checked
+again right before the document is written; it expires should its holder die):
 
 * a document with the same stamp and type: the transfer happened — the same answer again,
   ``created="false"``;
@@ -204,6 +205,7 @@ class QuoteTransfers:
             ctx = MappingContext.from_session(context, quote_stamp=stamp)
             document = translate(kind, linked.record, ctx)
             gateway, call = self.gateways.for_set(s), ErpCall.of(context)
+            await held.confirm()  # the claim is still this transfer's: else nothing is written
             try:
                 key = await gateway.create(call, document)
             except ErpCommitUncertain:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from integrator.errors import ErpCommitUncertain, StoreUnavailable
 from integrator.model import ErpKey
 from integrator.services import ledger as ledger_module
 from integrator.services.ledger import Ledger, RecordId
@@ -160,3 +161,81 @@ async def test_a_cancelled_release_still_writes_the_kept_link_n6(store: Store) -
     assert await store.get(RID.key("claim")) is None
     assert await ledger.remembered(RID) == ErpKey("43", code="120.02")
     await ledger.forget(RID)
+
+
+class Unreachable:
+    """A store whose claim renewals fail (``STORE_UNAVAILABLE``) while ``down`` is set; everything
+    else is the store's own."""
+
+    def __init__(self, inner: Store) -> None:
+        self.inner = inner
+        self.down = False
+        self.failed = 0
+
+    async def touch_if_equal(self, key: str, value: bytes, *, ttl_s: float) -> bool:
+        if self.down:
+            self.failed += 1
+            raise StoreUnavailable("the shared store is unavailable: TimeoutError")
+        return await self.inner.touch_if_equal(key, value, ttl_s=ttl_s)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+async def test_a_claim_is_renewed_while_its_holder_runs_f23_n5_n6(store: Store) -> None:
+    """A create that runs four times longer than its claim's TTL keeps the claim all along (the
+    audit's finding C: a long quote transfer lost it, and a retry wrote a second order); the
+    claim is still its holder's right before its write; freed at the end."""
+    ledger = Ledger(store, remember_ttl_s=60, claim_wait_s=0.0)
+    other = Ledger(store, remember_ttl_s=60, claim_wait_s=0.0)
+    async with ledger.claim(RID, ttl_s=0.3) as held:
+        for _ in range(6):  # 6 x 0.2 s = 1.2 s
+            await asyncio.sleep(0.2)
+            with pytest.raises(ErpCommitUncertain):  # a retry finds the claim taken
+                async with other.claim(RID, ttl_s=0.3):
+                    pass
+        await held.confirm()
+        assert not held.lost
+    assert await store.get(RID.key("claim")) is None
+    async with other.claim(RID, ttl_s=0.3):
+        pass
+
+
+async def test_a_dead_holders_claim_still_expires_n6(store: Store) -> None:
+    """Renewal restarts the TTL, never lengthens it: a claim whose holder stops renewing (the
+    replica died; here its renewal is stopped) is free one TTL later."""
+    ledger = Ledger(store, remember_ttl_s=60, claim_wait_s=0.0)
+    async with ledger.claim(RID, ttl_s=0.3) as held:
+        await asyncio.sleep(0.25)
+        assert held._renewal is not None
+        held._renewal.stop()  # the holder "dies": no renewal any more
+        await asyncio.sleep(0.5)
+        assert await store.get(RID.key("claim")) is None
+        other = Ledger(store, remember_ttl_s=60, claim_wait_s=0.0)
+        async with other.claim(RID, ttl_s=30):
+            pass
+
+
+async def test_a_lost_claim_is_never_taken_back_and_refuses_the_write_f23_n5(store: Store) -> None:
+    """The store unreachable for longer than the claim's TTL: the claim expires and another
+    request takes it. Once the store is back, the first holder's renewal does not take it back,
+    ``confirm`` refuses its write (retryable), and its release leaves the other's claim alone."""
+    flaky = Unreachable(store)
+    ledger = Ledger(flaky, remember_ttl_s=60, claim_wait_s=0.0)  # type: ignore[arg-type]
+    async with ledger.claim(RID, ttl_s=0.3) as held:
+        flaky.down = True
+        await asyncio.sleep(0.6)  # renewals fail; the claim expires
+        assert flaky.failed >= 1
+        with pytest.raises(StoreUnavailable):  # the store is away: nothing is written either
+            await held.confirm()
+        assert await store.set_if_absent(RID.key("claim"), b"another request", ttl_s=30)
+        flaky.down = False
+        await asyncio.sleep(0.3)  # a renewal ran meanwhile: it found the claim another's
+        assert held.lost
+        assert await store.get(RID.key("claim")) == b"another request"
+        with pytest.raises(ErpCommitUncertain) as refused:
+            await held.confirm()
+        assert refused.value.retryable and held.lost
+        assert "nothing was written" in refused.value.message
+    assert await store.get(RID.key("claim")) == b"another request"  # left alone on release
+    await store.delete(RID.key("claim"))
