@@ -6,7 +6,10 @@ the ERP does not have yet, by CRM id with fields. Linked records are looked up i
 ones are created in the ERP first — through the same create path as ``POST /v1/accounts|products``
 (``Cards.save``: the set's mappings, idempotent per CRM id) — when the set allows it, with the code
 the set's code policy gives (``services.codes``). Each line's unit is checked against the
-product's units in the ERP (Netsis: the unit's position becomes ``Olcubr``).
+product's units — in the ERP, or, for a product the transfer creates, the units its CRM record
+declares (Tiger ``UNIT_CODE``; Netsis ``Olcu_Br1..3``) — and the unit's position becomes the
+Netsis line's ``Olcubr``. Every line is checked before anything is written (no card is created
+for a quote that is then refused).
 
 Every link the service found or made for a record the CRM sent without one is reported, so the
 CRM can store it — also when the document itself then fails (``IntegratorError.links``).
@@ -37,6 +40,11 @@ CODE_KEYS: dict[tuple[bool, CardEntity], str] = {
     (False, "account"): "CariTemelBilgi.CARI_KOD", (False, "product"): "StokTemelBilgi.Stok_Kodu",
 }
 LOGO_UNIT_KEY = "UNIT_CODE"
+# the ERP fields of a new product card's units, in position order (Tiger writes the main unit)
+PRODUCT_UNIT_KEYS: dict[bool, tuple[str, ...]] = {
+    True: ("UNIT_CODE",),
+    False: tuple(f"StokTemelBilgi.Olcu_Br{n}" for n in (1, 2, 3)),
+}
 NETSIS_UNIT_FIELD = "Unit"          # the CRM's unit name, matched to OLCU_BR1..3
 NETSIS_UNIT_INDEX_FIELD = "UnitIndex"  # the CRM field of Olcubr in the default mappings
 
@@ -46,6 +54,7 @@ class ProductUnits:
     ref: str
     code: str
     units: tuple[tuple[str, int], ...]  # (unit code, position 1..n)
+    new: bool = False  # a product the transfer creates: its units are the ones its record declares
 
 
 @dataclass
@@ -59,6 +68,20 @@ class LinkedQuote:
 
 def _line_path(index: int) -> str:
     return f"Lines/Line[{index}]"
+
+
+def declared_units(context: Context, product: CrmRecord) -> ProductUnits:
+    """The units the CRM record of a product to be created declares, through the set's product
+    mappings: Tiger/Go the main unit (``UNIT_CODE``, the one unit the card is created with);
+    Netsis ``Olcu_Br1..3`` (position 1..3, as ``Olcubr`` counts them)."""
+    s = context.integration_set
+    units: list[tuple[str, int]] = []
+    for position, key in enumerate(PRODUCT_UNIT_KEYS[s.is_logo], 1):
+        name = crm_field_for(s, "product", key)
+        value = product.fields.get(name, "").strip() if name else ""
+        if value:
+            units.append((value, position))
+    return ProductUnits("", product.crm_id or "", tuple(units), new=True)
 
 
 class QuoteParts:
@@ -121,8 +144,10 @@ class QuoteParts:
         account_result = next((r for st, r in zip(statements, results, strict=True)
                                if st.name != "quote_products"), None)
         try:
+            # every line (its product and unit) is checked before anything is created
+            checked = self._checked_lines(context, record, self._products(products_result), linked)
             account = await self._account(context, record, account_result, linked)
-            lines = await self._lines(context, record, self._products(products_result), linked)
+            lines = await self._lines(context, checked, linked)
         except IntegratorError as error:
             raise error.with_links(linked.links) from None
         linked.record = record._replace(account=account, lines=tuple(lines))
@@ -177,13 +202,15 @@ class QuoteParts:
             out[f"#{refs[code]}"] = item
         return out
 
-    async def _lines(self, context: Context, record: CrmRecord,
-                     products: Mapping[str, ProductUnits], linked: LinkedQuote) -> list[CrmRecord]:
+    def _checked_lines(self, context: Context, record: CrmRecord,
+                       products: Mapping[str, ProductUnits],
+                       linked: LinkedQuote) -> list[tuple[CrmRecord, bool]]:
+        """Each line with its product linked (or to be created: ``True``) and its unit checked
+        and placed — nothing is written here, so a refused line leaves the ERP untouched."""
         if not record.lines:
             raise ValidationFailed("the quote has no lines; a document needs at least one",
                                    details=[Detail("<Lines>", "input", path="Lines")])
-        created: dict[str, CrmRecord] = {}
-        lines = []
+        lines: list[tuple[CrmRecord, bool]] = []
         for index, line in enumerate(record.lines, 1):
             product = line.product
             if product is None:
@@ -201,31 +228,45 @@ class QuoteParts:
                                         path=f"{_line_path(index)}/Product")])
                 product = product._replace(ref=found.ref, code=found.code)
                 line = self._unit(context, line, index, found)
-            else:
-                if not linked.create:
-                    raise ValidationFailed(
-                        f"line {index}: product {product.crm_id or ''} has no ERP link (ref/code); "
-                        "prices are asked for products the ERP knows",
-                        details=[Detail(product.crm_id or "", "input",
-                                        path=f"{_line_path(index)}/Product")])
-                if not context.integration_set.settings.auto_create_product:
-                    raise ValidationFailed(
-                        f"line {index}: product {product.crm_id or ''} has no ERP link (ref/code); "
-                        "transfer it first, or enable settings.auto_create_product",
-                        details=[Detail(product.crm_id or "", "input",
-                                        path=f"{_line_path(index)}/Product")])
+                lines.append((line._replace(product=product), False))
+                continue
+            if not linked.create:
+                raise ValidationFailed(
+                    f"line {index}: product {product.crm_id or ''} has no ERP link (ref/code); "
+                    "prices are asked for products the ERP knows",
+                    details=[Detail(product.crm_id or "", "input",
+                                    path=f"{_line_path(index)}/Product")])
+            if not context.integration_set.settings.auto_create_product:
+                raise ValidationFailed(
+                    f"line {index}: product {product.crm_id or ''} has no ERP link (ref/code); "
+                    "transfer it first, or enable settings.auto_create_product",
+                    details=[Detail(product.crm_id or "", "input",
+                                    path=f"{_line_path(index)}/Product")])
+            lines.append((self._unit(context, line, index, declared_units(context, product)),
+                          True))
+        return lines
+
+    async def _lines(self, context: Context, checked: Sequence[tuple[CrmRecord, bool]],
+                     linked: LinkedQuote) -> list[CrmRecord]:
+        """The checked lines with the products they need created (once per CRM id)."""
+        created: dict[str, CrmRecord] = {}
+        lines = []
+        for index, (line, new) in enumerate(checked, 1):
+            product = line.product
+            if new and product is not None:
                 seen = created.get(product.crm_id or f"line{index}")
                 if seen is None:
                     seen = await self._create(context, "product", product, linked)
                     created[product.crm_id or f"line{index}"] = seen
-                product = seen
-            lines.append(line._replace(product=product))
+                line = line._replace(product=seen)
+            lines.append(line)
         return lines
 
     def _unit(self, context: Context, line: CrmRecord, index: int,
               product: ProductUnits) -> CrmRecord:
-        """Check the line's unit against the product's units (F22: an unknown unit is refused);
-        Netsis: the unit's position becomes the line's ``UnitIndex`` (Olcubr)."""
+        """Check the line's unit against the product's units (F22: an unknown unit is refused —
+        for a product the transfer creates, also when its record declares none); Netsis: the
+        unit's position becomes the line's ``UnitIndex`` (Olcubr)."""
         s = context.integration_set
         if s.is_logo:
             field_name = crm_field_for(s, "order", LOGO_UNIT_KEY, line=True) or "Unit"
@@ -235,14 +276,16 @@ class QuoteParts:
                 return line
             field_name = NETSIS_UNIT_FIELD
         value = line.fields.get(field_name, "").strip()
-        if not value or not product.units:
+        if not value or not (product.units or product.new):
             return line
         folded = turkish_fold(value)
         position = next((n for unit, n in product.units if turkish_fold(unit) == folded), None)
         if position is None:
             known = ", ".join(unit for unit, _ in product.units)
+            which = (f"new product {product.code} (its record declares {known or 'no unit'})"
+                     if product.new else f"product {product.code} ({known})")
             raise ValidationFailed(
-                f"line {index}: unit {value!r} is not a unit of product {product.code} ({known})",
+                f"line {index}: unit {value!r} is not a unit of {which}",
                 details=[Detail(value, "input",
                                 path=f"{_line_path(index)}/Field[@name='{field_name}']")])
         if s.is_logo or NETSIS_UNIT_INDEX_FIELD in line.fields:
