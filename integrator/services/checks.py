@@ -237,9 +237,11 @@ class QuoteChecks:
                 if line.product is None:
                     raise ValidationFailed(f"line {index} names no product", details=[
                         Detail("<Product>", "input", path=f"{line_path(index)}/Product")])
-        if "risk" in which and quote.account is None:
-            raise ValidationFailed("the risk check needs the quote's <Account>",
-                                   details=[Detail("<Account>", "input", path="Account")])
+        if "risk" in which:
+            if quote.account is None:
+                raise ValidationFailed("the risk check needs the quote's <Account>",
+                                       details=[Detail("<Account>", "input", path="Account")])
+            LineFields(context.integration_set).prices(quote)  # the quote total counts them
 
     async def evaluate(self, context: Context, quote: CrmRecord, which: Sequence[CheckName],
                        plan: _Plan, results: Sequence[Result]) -> QuoteCheck:

@@ -99,7 +99,9 @@ class Prices:
         if not quote.lines:
             raise ValidationFailed("the quote has no lines to price",
                                    details=[Detail("<Lines>", "input", path="Lines")])
-        LineFields(s).quantities(quote)
+        values = LineFields(s)
+        values.quantities(quote)
+        values.prices(quote)  # the would-be order is built as a transfer would: same refusals
         if source == "sql":
             return await self._sql(context, quote)
         return await self._erp(context, quote, transfer_type(context, requested))

@@ -3,8 +3,8 @@
 A quote line carries quantity, unit, price, discounts and VAT in CRM fields; which CRM field is
 which is the set's line mapping onto the ERP field (Tiger ``QUANTITY``, ``PRICE``, ...; Netsis
 ``STra_GCMIK``, ``STra_BF``, ...), with the default CRM names when a set maps none. Every reader of
-those numbers — the transfer's quantity check, the stock check, the risk check's quote total, the
-SQL and CRM price sources — reads them here, one way.
+those numbers — the transfer's quantity, price and discount checks, the stock check, the risk
+check's quote total, the SQL and CRM price sources — reads them here, one way.
 """
 
 from __future__ import annotations
@@ -31,7 +31,17 @@ _KEYS: dict[bool, dict[str, tuple[str, str]]] = {
             "vat": ("STra_KDV", "VatRate"), "discount1": ("STra_SatIsk", "Discount"),
             "discount2": ("STra_SatIsk2", "Discount2"), "discount3": ("STra_SatIsk3", "Discount3")},
 }
+# each step of a line's discount chain, in the order the ERP applies it: (ERP line field, the CRM
+# name when the set maps none — None: only when mapped; Netsis carries six, Tiger/Go three)
+_CHAIN: dict[bool, tuple[tuple[str, str | None], ...]] = {
+    True: (("DISCOUNT_RATE", "Discount"), ("DISCOUNT_RATE2", "Discount2"),
+           ("DISCOUNT_RATE3", "Discount3")),
+    False: (("STra_SatIsk", "Discount"), ("STra_SatIsk2", "Discount2"),
+            ("STra_SatIsk3", "Discount3"), ("STra_SatIsk4", None), ("STra_SatIsk5", None),
+            ("STra_SatIsk6", None)),
+}
 ZERO = Decimal(0)
+HUNDRED = Decimal(100)
 _NETSIS_VAT_INCLUDED = ("KDV_DAHILMI", "VatIncluded")  # a header field on Netsis
 _TRUE = frozenset({"1", "true", "yes", "evet", "e", "on"})
 
@@ -50,6 +60,9 @@ class LineFields:
         self.names: dict[str, str] = {
             value: crm_field_for(s, "order", key, line=True) or default
             for value, (key, default) in _KEYS[s.is_logo].items()}
+        self.chain: list[str] = [
+            name for key, default in _CHAIN[s.is_logo]
+            if (name := crm_field_for(s, "order", key, line=True) or default) is not None]
         if not s.is_logo:
             self.names["unit"] = NETSIS_UNIT_FIELD
             key, default = _NETSIS_VAT_INCLUDED
@@ -70,8 +83,13 @@ class LineFields:
     def number(self, line: CrmRecord, value: str, index: int) -> Decimal | None:
         """The value as a decimal (None when absent or empty); ``ValidationFailed`` naming the line
         when it is not a number."""
-        text = self.text(line, value)
-        if text is None:
+        return self._number(line, self.names[value], index)
+
+    @staticmethod
+    def _number(line: CrmRecord, name: str, index: int) -> Decimal | None:
+        found = line.fields.get(name)
+        text = found.strip() if found is not None else ""
+        if not text:
             return None
         plain = plain_decimal_text(text)
         try:
@@ -79,7 +97,6 @@ class LineFields:
                 raise InvalidOperation(text)
             return Decimal(plain)
         except InvalidOperation:
-            name = self.names[value]
             raise ValidationFailed(
                 f"line {index}: {name} is not a number ({text!r})",
                 details=[Detail(f"line {index}: {name} {text!r}", "input",
@@ -108,6 +125,34 @@ class LineFields:
             raise ValidationFailed(f"quote {quote.crm_id}: quantities are missing or invalid",
                                    details=problems)
         return out
+
+    def prices(self, quote: CrmRecord) -> None:
+        """Each line's unit price and discounts: a price below zero, a discount outside 0–100 %
+        (every step of the discount chain) or one that is not a number is reported, every line at
+        once (``ValidationFailed`` with a detail per field) — an order line must never come out
+        with a negative net price."""
+        price = self.names["price"]
+        problems: list[Detail] = []
+        for index, line in enumerate(quote.lines, 1):
+            for name in (price, *self.chain):
+                text = (line.fields.get(name) or "").strip()
+                try:
+                    number = self._number(line, name, index)
+                except ValidationFailed:
+                    problems.append(Detail(f"line {index}: {name} is not a number ({text!r})",
+                                           "input", path=line_path(index, name)))
+                    continue
+                if number is None:
+                    continue
+                if name == price and number < 0:
+                    problems.append(Detail(f"line {index}: {name} must not be below zero, not "
+                                           f"{text}", "input", path=line_path(index, name)))
+                elif name != price and not ZERO <= number <= HUNDRED:
+                    problems.append(Detail(f"line {index}: {name} must be between 0 and 100 (%), "
+                                           f"not {text}", "input", path=line_path(index, name)))
+        if problems:
+            raise ValidationFailed(f"quote {quote.crm_id}: prices or discounts are invalid",
+                                   details=problems)
 
     def discounts(self, line: CrmRecord, index: int) -> list[Decimal]:
         rates = [self.number(line, f"discount{n}", index) for n in (1, 2, 3)]

@@ -132,7 +132,9 @@ class QuoteTransfers:
             raise ValidationFailed(f"quote {quote_id} has no revision; a transfer names the "
                                    "revision it makes final",
                                    details=[Detail("revision", path="@revision")])
-        LineFields(context.integration_set).quantities(record)
+        values = LineFields(context.integration_set)
+        values.quantities(record)
+        values.prices(record)  # a discount outside 0-100 % or a negative price: nothing written
         self.checks.validate(context, record, context.integration_set.settings.transfer_checks)
         return record._replace(warehouse=quote_warehouse(context, record))
 

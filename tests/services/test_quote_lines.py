@@ -1,7 +1,8 @@
 """A quote line's unit, price and discounts are checked before anything reaches the ERP (F15, F22,
-F23, N1): a product the transfer creates carries the units its CRM record declares, and the line's
-unit is one of them (Netsis: its position is the order line's ``Olcubr``); a unit it does not
-declare is refused before any card or document is written. Over real HTTP on both demo sets."""
+F23, F32, F33, N1): a product the transfer creates carries the units its CRM record declares, and
+the line's unit is one of them (Netsis: its position is the order line's ``Olcubr``); a unit it
+does not declare, a discount outside 0–100 % or a negative unit price is refused before any card
+or document is written. Over real HTTP on both demo sets."""
 
 from __future__ import annotations
 
@@ -135,3 +136,97 @@ async def test_a_refused_unit_of_a_known_product_creates_no_account_first_f22_f1
     assert "line 1: unit 'VARİL' is not a unit of product" in (error.findtext("Message") or "")
     assert error.findall("Link") == []
     assert _writes(demo, set_code) == before
+
+
+# -- prices and discounts ----------------------------------------------------------------------
+def changed_line(body: str, field: str, value: str) -> str:
+    """The quote with line 1's ``field`` (UnitPrice 34.50 and Discount 5 by default) set."""
+    first = body.index("</Line>")
+    line = body[:first]
+    if f'<Field name="{field}">' in line:
+        line = re.sub(rf'<Field name="{field}">[^<]*</Field>', _field(field, value), line)
+    else:
+        line += _field(field, value)
+    return line + body[first:]
+
+
+@BOTH
+@pytest.mark.parametrize(("field", "value", "says"), [
+    ("Discount", "150", "must be between 0 and 100 (%), not 150"),
+    ("Discount", "-5", "must be between 0 and 100 (%), not -5"),
+    ("Discount2", "100,5", "must be between 0 and 100 (%), not 100,5"),
+    ("Discount3", "120", "must be between 0 and 100 (%), not 120"),
+    ("Discount3", "yüzde beş", "is not a number ('yüzde beş')"),
+    ("UnitPrice", "-34.50", "must not be below zero, not -34.50"),
+])
+async def test_a_discount_outside_0_to_100_or_a_negative_price_writes_nothing_f23(
+        demo: Demo, set_code: str, field: str, value: str, says: str) -> None:
+    """Refused as VALIDATION naming the line and the field, before anything is written: no
+    auto-created account or product, no order (a 150 % discount made a negative order total)."""
+    before = _writes(demo, set_code)
+    body = changed_line(quote_xml(set_code, "Q-J1", account_crm="F-J1", new_product="P-J1"),
+                        field, value)
+    status, error = await demo.post(set_code, transfer_path("Q-J1", "order"), body)
+    assert (status, error.get("code")) == (400, "VALIDATION"), etree.tostring(error)
+    assert error.findtext("Message") == "quote Q-J1: prices or discounts are invalid"
+    [detail] = error.findall("Detail")
+    assert detail.text == f"line 1: {field} {says}"
+    assert detail.get("path") == f"Lines/Line[1]/Field[@name='{field}']"
+    assert error.findall("Link") == []
+    assert _writes(demo, set_code) == before
+    assert documents(demo, set_code, "Q-J1") == 0
+
+
+@BOTH
+async def test_every_bad_price_and_discount_is_named_at_once_f23(demo: Demo,
+                                                                  set_code: str) -> None:
+    body = changed_line(quote_xml(set_code, "Q-J2"), "Discount", "150")
+    second = body.rindex("</Line>")
+    body = body[:second] + _field("UnitPrice", "-1") + body[second:]
+    body = body.replace(_field("UnitPrice", "7.90"), "")
+    status, error = await demo.post(set_code, transfer_path("Q-J2", "order"), body)
+    assert (status, error.get("code")) == (400, "VALIDATION"), etree.tostring(error)
+    assert [(d.text, d.get("path")) for d in error.findall("Detail")] == [
+        ("line 1: Discount must be between 0 and 100 (%), not 150",
+         "Lines/Line[1]/Field[@name='Discount']"),
+        ("line 2: UnitPrice must not be below zero, not -1",
+         "Lines/Line[2]/Field[@name='UnitPrice']")]
+    assert documents(demo, set_code, "Q-J2") == 0
+
+
+@BOTH
+async def test_a_whole_discount_and_a_zero_price_are_an_order_at_zero_f23(demo: Demo,
+                                                                           set_code: str) -> None:
+    """The bounds are allowed: 100 % off and a free line leave a net of 0, never below."""
+    body = changed_line(quote_xml(set_code, "Q-J3"), "Discount", "100")
+    body = body.replace(_field("UnitPrice", "7.90"), _field("UnitPrice", "0"))
+    status, answer = await demo.post(set_code, transfer_path("Q-J3", "order"), body)
+    assert status == 201, etree.tostring(answer, encoding="unicode")
+    with demo.erps[set_code].db() as conn:
+        if set_code == TIGER:
+            total = conn.execute("SELECT NETTOTAL FROM LG_001_01_ORFICHE WHERE LOGICALREF = ?",
+                                 (int(answer.get("ref") or 0),)).fetchone()
+            nets = conn.execute("SELECT LINENET FROM LG_001_01_ORFLINE WHERE ORDFICHEREF = ? "
+                                "AND LINETYPE = 0", (int(answer.get("ref") or 0),)).fetchall()
+        else:
+            total = conn.execute("SELECT GENELTOPLAM FROM TBLSIPAMAS WHERE FATIRS_NO = ?",
+                                 (answer.get("number"),)).fetchone()
+            nets = conn.execute("SELECT STHAR_NF FROM TBLSIPATRA WHERE FISNO = ?",
+                                (answer.get("number"),)).fetchall()
+    assert total is not None and float(total[0]) == 0
+    assert [float(row[0]) for row in nets] == [0, 0]
+
+
+@BOTH
+@pytest.mark.parametrize("path", ["/v1/prices", "/v1/quotes/check?risk=1"])
+async def test_a_price_preview_and_a_risk_check_refuse_the_same_f33_f32(
+        demo: Demo, set_code: str, path: str) -> None:
+    """The preview builds the order as a transfer would, and the risk check counts the quote's
+    total: a 150 % discount is refused there too, and the ERP is not asked."""
+    calls = sum(demo.erps[set_code].counters.calls.values())
+    body = changed_line(quote_xml(set_code, "Q-J4"), "Discount", "150")
+    status, error = await demo.post(set_code, path, body)
+    assert (status, error.get("code")) == (400, "VALIDATION"), etree.tostring(error)
+    assert [d.get("path") for d in error.findall("Detail")] == [
+        "Lines/Line[1]/Field[@name='Discount']"]
+    assert sum(demo.erps[set_code].counters.calls.values()) == calls

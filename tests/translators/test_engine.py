@@ -324,6 +324,33 @@ def test_wrong_record_kind_and_entity_f8() -> None:
         translate("quote", record(QUOTE, "quote"), MappingContext.for_user(tiger_set()))
 
 
+@pytest.mark.parametrize("erp", ["tiger", "netsis"])
+@pytest.mark.parametrize(("field", "rate"), [("Discount", "150"), ("Discount2", "-5"),
+                                             ("Discount3", "100.01")])
+def test_a_discount_outside_0_to_100_is_refused_not_a_negative_net_f23(
+        erp: str, field: str, rate: str) -> None:
+    """The last guard (the transfer refuses these before anything is written): a discount step
+    outside 0–100 % would make a negative line net (Tiger a 150 % discount line, Netsis a
+    negative STra_NF)."""
+    ctx = MappingContext.for_user(tiger_set() if erp == "tiger" else netsis_set())
+    xml = QUOTE.replace('<Field name="UnitPrice">10.5</Field>',
+                        f'<Field name="UnitPrice">10.5</Field><Field name="{field}">{rate}</Field>')
+    error = failure("order", xml, ctx)
+    assert rate in error.details[0].text and "outside 0-100 %" in error.details[0].text
+    if erp == "tiger":
+        assert [d.path for d in error.details] == [f"Lines/Line[1]/Field[@name='{field}']"]
+    else:
+        assert [d.path for d in error.details] == ["Lines/Line[1]/Field[@name='UnitPrice']"]
+    whole = QUOTE.replace('<Field name="UnitPrice">10.5</Field>',
+                          f'<Field name="UnitPrice">10.5</Field><Field name="{field}">100</Field>')
+    if erp == "tiger":
+        lines = logo("order", whole, ctx).findall("TRANSACTIONS/TRANSACTION")
+        assert [(t.findtext("TYPE"), t.findtext("DISCOUNT_RATE")) for t in lines] == [
+            ("0", None), ("2", "100")]
+    else:
+        assert netsis("order", whole, ctx)["Kalems"][0]["STra_NF"] == 0
+
+
 def test_tiger_lines_carry_three_discounts_and_their_campaign_f35() -> None:
     """A priced preview's discounts go out as discount lines in order, its campaign as
     CAMPAIGN_INFOS/CAMPAIGN_INFO/CAMPCODE1 on the item line; a slip with every price is priced."""

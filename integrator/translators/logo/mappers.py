@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 from integrator.model import Entity
@@ -130,6 +131,15 @@ class DispatchLineTranslator(OrderLineTranslator):
 DISCOUNT_KEYS = ("DISCOUNT_RATE", "DISCOUNT_RATE2", "DISCOUNT_RATE3")
 
 
+def _percent(rate: str) -> bool:
+    """Whether a written discount rate lies in 0–100 % (text that is no number is the writer's
+    to refuse)."""
+    try:
+        return Decimal(0) <= Decimal(rate) <= Decimal(100)
+    except InvalidOperation:
+        return True
+
+
 class OrderTranslator(LogoTranslator):
     """``SALES_ORDERS/ORDER_SLIP``: a CRM quote as a Tiger sales order."""
 
@@ -176,8 +186,13 @@ class OrderTranslator(LogoTranslator):
         code goes on the item line as ``CAMPAIGN_INFOS/CAMPAIGN_INFO/CAMPCODE1`` (MobileSales)."""
         result: list[dict[str, Any]] = []
         warehouse_tag = self.line_warehouse
-        for line in self.lines(scope):
+        for index, line in enumerate(self.lines(scope), 1):
             rates = [line.pop(key, None) for key in DISCOUNT_KEYS]
+            for key, rate in zip(DISCOUNT_KEYS, rates, strict=True):
+                if rate and not _percent(rate):
+                    crm = next((r.crm for r in scope.plan.line_forward if r.key == key), key)
+                    scope.fail(f"{key}: a discount of {rate} % is outside 0-100 %",
+                               f"{scope.path}Lines/Line[{index}]/Field[@name='{crm}']")
             campaign = line.pop("CAMPCODE1", None)
             if campaign:
                 line["CAMPAIGN_INFOS"] = [{"CAMPCODE1": campaign}]

@@ -164,10 +164,14 @@ def _decimal(number: int | float) -> Decimal:
 def net_price(gross: int | float, rates: list[Any]) -> int | float:
     """The Netsis net price: gross * prod(100 - rate) / 100^n in exact decimal steps, rounded
     half-up to 4 places (STHAR_NF is DECIMAL(18,4)), as a JSON number (``ValueRejected`` when a
-    double cannot hold it exactly)."""
+    double cannot hold it exactly, or when a rate is outside 0–100 %: a negative net price)."""
+    steps = [_decimal(rate) for rate in rates]
+    for rate, step in zip(rates, steps, strict=True):
+        if not 0 <= step <= _HUNDRED:
+            raise ValueRejected(f"a discount of {rate} % is outside 0-100 %")
     net = _decimal(gross)
-    for rate in rates:
-        net = net * (_HUNDRED - _decimal(rate)) / _HUNDRED
+    for step in steps:
+        net = net * (_HUNDRED - step) / _HUNDRED
     net = net.quantize(NET_PRICE_PLACES, rounding=ROUND_HALF_UP)
     if net == net.to_integral_value():
         return int(net)
