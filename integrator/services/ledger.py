@@ -71,8 +71,8 @@ class RecordId:
 class Claimed:
     """A claim held: the record, what the ledger held for it when the claim was taken (the link
     this service made for it, the ERP code of an earlier create whose outcome was unknown, the
-    document of an earlier delete whose outcome was unknown), and
-    the link its holder keeps (``remember``)."""
+    document of an earlier delete whose outcome was unknown), and the link its holder keeps
+    (``remember``)."""
 
     rid: RecordId
     remembered: ErpKey | None
@@ -169,8 +169,7 @@ class Ledger:
     async def claim(self, rid: RecordId, *, ttl_s: float) -> AsyncIterator[Claimed]:
         """Hold the claim of one CRM record while its create runs (across replicas); what the
         ledger holds for the record (its link, a pending and a deleting mark) as read once the
-        claim was taken,
-        in the same store round trip.
+        claim was taken, in the same store round trip.
 
         Waits up to ``claim_wait_s`` for a concurrent holder; then refuses with a retryable
         ``ERP_COMMIT_UNCERTAIN`` (the other call's write is in flight and its outcome unknown here;
