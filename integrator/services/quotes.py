@@ -296,9 +296,16 @@ class QuoteTransfers:
                      ) -> TransferStatus:
         self._origin(context, set_code)
         found = await erp_documents.find(self.engine, context, quote_id)
-        if not found:
-            raise NotFound(f"quote {quote_id} has no ERP document in set {context.set_code}")
         rid = self._rid(context, quote_id)
+        if not found:
+            # a transfer that ended with an unknown outcome moments ago may still land: "no
+            # document" would invite the CRM to call the quote untransferred
+            if await self.ledger.pending(rid) is not None:
+                raise ErpCommitUncertain(
+                    f"a transfer of quote {quote_id} ended with an unknown outcome moments ago and "
+                    "may still be landing in the ERP, which shows no document for it yet. Ask "
+                    "again: once the ERP has settled, the answer is the document or NOT_FOUND")
+            raise NotFound(f"quote {quote_id} has no ERP document in set {context.set_code}")
         mark = await self.ledger.deleting(rid)
         if mark is not None and any(_identity(d) == mark for d in found):
             await self._check_deleting(rid, mark, found, "status")

@@ -450,6 +450,29 @@ async def test_a_cancel_while_a_transfer_is_uncertain_is_uncertain_and_keeps_the
 
 
 @BOTH
+async def test_the_status_of_an_uncertain_transfer_is_uncertain_until_it_lands_f28_n5(
+        make_demo: MakeDemo, set_code: str) -> None:
+    """Asked right after a transfer whose write outlived the ERP timeout, the status is not
+    NOT_FOUND (the CRM would take the quote as never transferred) but ERP_COMMIT_UNCERTAIN while
+    the ERP shows no document; once the order lands, the status is that order."""
+    demo: Demo = await make_demo(erp_timeout_s=0.5)
+    demo.erps[set_code].faults.set(ORDER_ROUTES[set_code], "latency", seconds=1.5, times=1,
+                                   match="SALES_ORDERS|FaturaTip")
+    status, error = await transfer(demo, set_code, quote_xml(set_code, "Q-T20"), "Q-T20", "order")
+    assert (status, error.get("code")) == (504, "ERP_COMMIT_UNCERTAIN"), etree.tostring(error)
+    status, state = await demo.get(set_code, transfer_path("Q-T20"))
+    if documents(demo, set_code, "Q-T20") == 0:  # the ERP has not committed it yet
+        assert (status, state.get("code"), state.get("retryable")) == (
+            504, "ERP_COMMIT_UNCERTAIN", "true"), etree.tostring(state)
+    assert await _settled(demo, set_code, "Q-T20", 1) == 1
+    status, state = await demo.get(set_code, transfer_path("Q-T20"))
+    assert status == 200, etree.tostring(state)
+    # a quote never transferred is still NOT_FOUND
+    status, state = await demo.get(set_code, transfer_path("Q-NEVER"))
+    assert (status, state.get("code")) == (404, "NOT_FOUND")
+
+
+@BOTH
 async def test_a_cancel_of_a_quote_with_two_documents_deletes_none_and_names_both_f26_f29(
         demo: Demo, set_code: str) -> None:
     """Two documents carry one quote id (a duplicate: something already went wrong). The cancel
