@@ -360,6 +360,16 @@ class QuoteTransfers:
                     details=[Detail(f"{d.type} {d.number or d.ref} ({d.stamp or 'no stamp'})",
                                     "erp") for d in found])
             document = found[0]
+            if stamp_revision(document.stamp) is None:
+                # the quote id is also a document number ERP users type (Tiger DOCODE): a
+                # document without this service's stamp was not made by a transfer, and a cancel
+                # never deletes what it did not make
+                raise ErpRejected(
+                    f"{_describe(document)} carries the id of quote {quote_id} but not the stamp "
+                    "of a transfer by this service: it was made or changed in the ERP, so the "
+                    "cancel deleted nothing. Remove it in the ERP if it belongs to this sale",
+                    details=[Detail(f"{document.type} {document.number or document.ref} "
+                                    f"({document.stamp or 'no stamp'})", "erp")])
             if held.pending is not None and held.pending == document.stamp:
                 await self.ledger.clear_pending(rid)  # the uncertain transfer has landed
             if document.type == "order":

@@ -507,6 +507,30 @@ async def test_a_cancel_of_a_quote_with_two_documents_deletes_none_and_names_bot
     assert documents(demo, set_code, "Q-T17") == 0
 
 
+@BOTH
+async def test_a_cancel_never_deletes_a_document_without_the_services_stamp_f26(
+        demo: Demo, set_code: str) -> None:
+    """The quote id is also a document number ERP users type (Tiger's Belge No): a document that
+    carries it but not a transfer's stamp was made or changed in the ERP, and the cancel refuses
+    to delete it, naming it; with the stamp back, the cancel deletes it."""
+    status, made = await transfer(demo, set_code, quote_xml(set_code, "Q-T21"), "Q-T21", "order")
+    assert status == 201
+    erp = demo.erps[set_code]
+    table, column, number = (("LG_001_01_ORFICHE", "DOCTRACKINGNR", "FICHENO") if set_code == TIGER
+                             else ("TBLFATUEK", "ACIK2", "FATIRSNO"))
+    stamp = erp.scalar(f"SELECT {column} FROM {table} WHERE {number} = ?", made.get("number"))
+    assert stamp
+    erp.execute(f"UPDATE {table} SET {column} = '' WHERE {number} = ?", made.get("number"))
+    status, error = await demo.delete(set_code, transfer_path("Q-T21"))
+    assert (status, error.get("code")) == (422, "ERP_REJECTED"), etree.tostring(error)
+    assert made.get("number") in (error.findtext("Message") or "")
+    assert documents(demo, set_code, "Q-T21") == 1
+    erp.execute(f"UPDATE {table} SET {column} = ? WHERE {number} = ?", stamp, made.get("number"))
+    status, cancelled = await demo.delete(set_code, transfer_path("Q-T21"))
+    assert (status, cancelled.get("deleted")) == (200, "true"), etree.tostring(cancelled)
+    assert documents(demo, set_code, "Q-T21") == 0
+
+
 DELETE_ROUTES = {TIGER: "DeleteDataObject", NETSIS: "ItemSlips.delete"}
 
 
