@@ -306,9 +306,7 @@ class QuoteTransfers:
                     "may still be landing in the ERP, which shows no document for it yet. Ask "
                     "again: once the ERP has settled, the answer is the document or NOT_FOUND")
             raise NotFound(f"quote {quote_id} has no ERP document in set {context.set_code}")
-        mark = await self.ledger.deleting(rid)
-        if mark is not None and any(_identity(d) == mark for d in found):
-            await self._check_deleting(rid, mark, found, "status")
+        await self._check_deleting(rid, await self.ledger.deleting(rid), found, "status")
         document = found[0]
         lines = await erp_documents.lines(self.engine, context, document)
         return TransferStatus(quote_id, context.set_code, document,
