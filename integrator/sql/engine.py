@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
 import threading
 import time
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
@@ -31,7 +30,7 @@ import pyodbc
 import structlog
 
 from integrator.config import IntegrationSet
-from integrator.errors import DbUnavailable, Detail, IntegratorError, SqlRejected, ValidationFailed
+from integrator.errors import DbUnavailable, Detail, IntegratorError, SqlRejected
 from integrator.metrics import Metrics
 from integrator.sql import writer
 from integrator.sql.columns import columns_and_converters, convert_rows
@@ -50,7 +49,7 @@ from integrator.sql.params import (
     normalise_name,
     shape_of_normalised,
 )
-from integrator.sql.pool import Pool, Role, close_all, with_timeouts
+from integrator.sql.pool import Pool, Role, close_all, pool_spec
 from integrator.sql.results import DbPing, Result, Statement
 from integrator.sql.stream import RowStream
 
@@ -74,30 +73,6 @@ def _expire(future: asyncio.Future[Any], timeout_s: float, what: str) -> None:
     if not future.done():
         future.set_exception(DbUnavailable(
             f"the database did not answer within {timeout_s:.0f} s ({what})"))
-
-
-def pool_spec(integration_set: IntegrationSet, role: Role) -> tuple[Role, str, str]:
-    """The pool a set's statements of ``role`` run on: its role (a stream reads on the reader's
-    connections where the engine has no stream settings), its connection string (the engine's
-    timeouts added, ``with_timeouts``) and the digest of every value the pool takes from the set.
-    A set pushed again keeps its pool (and its open connections) only while the digest is the
-    same. The query timeout is in the digest itself: it reaches the connection string only where
-    the string does not set its own (SQLite ``Timeout=``, PostgreSQL ``ConnSettings``), and
-    never on SQL Server, where it is the connections' ``timeout``."""
-    db = integration_set.database
-    if role == "writer":
-        if db.writer_connection_string is None:
-            raise ValidationFailed(f"set {integration_set.code} has no writer connection "
-                                   "(database.writer_connection_string)")
-        raw = db.writer_connection_string.get_secret_value()
-    else:
-        raw = db.connection_string.get_secret_value()
-    if role == "stream" and db.engine not in ("postgres", "sqlite"):
-        role = "reader"
-    cs = with_timeouts(raw, db.engine, db.query_timeout_s, role)
-    # the role settles autocommit (off for the writer only)
-    settings = f"{db.engine}|{role}|{db.login_timeout_s}|{db.query_timeout_s}|{cs}"
-    return role, cs, hashlib.sha256(settings.encode()).hexdigest()
 
 
 class SqlEngine:

@@ -3,6 +3,7 @@ threadsafety is 1: a connection is only ever used by the thread that checked it 
 
 from __future__ import annotations
 
+import hashlib
 import math
 import threading
 import time
@@ -14,6 +15,8 @@ from typing import Any, Literal
 import pyodbc
 from sqlglot.schema import MappingSchema
 
+from integrator.config import IntegrationSet
+from integrator.errors import ValidationFailed
 from integrator.sql.compiler import Compiled
 from integrator.sql.driver import close_quietly, map_error
 from integrator.sql.sqlite import SqlitePlan, schema_version, sqlite_plan, sqlite_schema
@@ -243,3 +246,26 @@ def with_timeouts(connection_string: str, engine: str, query_timeout_s: int, rol
             cs += "StepAPI=1;"
     return cs
 
+
+def pool_spec(integration_set: IntegrationSet, role: Role) -> tuple[Role, str, str]:
+    """The pool a set's statements of ``role`` run on: its role (a stream reads on the reader's
+    connections where the engine has no stream settings), its connection string (the engine's
+    timeouts added, ``with_timeouts``) and the digest of every value the pool takes from the set.
+    A set pushed again keeps its pool (and its open connections) only while the digest is the
+    same. The query timeout is in the digest itself: it reaches the connection string only where
+    the string does not set its own (SQLite ``Timeout=``, PostgreSQL ``ConnSettings``), and
+    never on SQL Server, where it is the connections' ``timeout``."""
+    db = integration_set.database
+    if role == "writer":
+        if db.writer_connection_string is None:
+            raise ValidationFailed(f"set {integration_set.code} has no writer connection "
+                                   "(database.writer_connection_string)")
+        raw = db.writer_connection_string.get_secret_value()
+    else:
+        raw = db.connection_string.get_secret_value()
+    if role == "stream" and db.engine not in ("postgres", "sqlite"):
+        role = "reader"
+    cs = with_timeouts(raw, db.engine, db.query_timeout_s, role)
+    # the role settles autocommit (off for the writer only)
+    settings = f"{db.engine}|{role}|{db.login_timeout_s}|{db.query_timeout_s}|{cs}"
+    return role, cs, hashlib.sha256(settings.encode()).hexdigest()

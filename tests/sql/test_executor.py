@@ -19,8 +19,8 @@ from integrator.config import IntegrationSet
 from integrator.errors import DbUnavailable, SqlRejected
 from integrator.metrics import Metrics
 from integrator.sql.compiler import Compiled
-from integrator.sql.engine import SqlEngine, pool_spec
-from integrator.sql.pool import IDLE_LIMIT_S, SCHEMA_CHECK_S, Pool, close_all
+from integrator.sql.engine import SqlEngine
+from integrator.sql.pool import IDLE_LIMIT_S, SCHEMA_CHECK_S, Pool, close_all, pool_spec
 from integrator.sql.results import Statement
 from integrator.sql.sqlite import placeholder_gaps, sqlite_literals
 from integrator.sql.threads import LifoExecutor
