@@ -25,6 +25,9 @@ Role = Literal["reader", "writer", "stream"]
 
 IDLE_LIMIT_S = 300.0       # an idle pooled connection older than this is closed, not reused
 SCHEMA_CHECK_S = 1.0       # SQLite: a planned statement text meets a schema change this late
+# SQLite: statement texts planned per schema at most (a list of n items is a text of its own, so a
+# set's list statements alone could make thousands); a full table starts again empty
+PLANS_MAX = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +96,8 @@ class Pool:
         163.3 µs, medians of alternating runs), a fifth of the service's 100 µs per-request
         budget (docs/performance.md) — for SQLite, the demo and test engine (SQL Server and
         PostgreSQL plan nothing). So a text planned before a schema change may keep its old
-        typing for up to ``SCHEMA_CHECK_S``; a new text never does.
+        typing for up to ``SCHEMA_CHECK_S``; a new text never does. At most ``PLANS_MAX`` texts
+        are kept per schema (a list of n items is a text of its own); a full table starts again.
         """
         if self.engine != "sqlite":
             return None
@@ -104,10 +108,13 @@ class Pool:
         known = self.follow_schema(connection)
         if known is None:
             return None
-        found = known.plans.get(compiled.sql)
+        plans = known.plans
+        found = plans.get(compiled.sql)
         if found is None:
             found = sqlite_plan(compiled, known.schema)
-            known.plans[compiled.sql] = found
+            if len(plans) >= PLANS_MAX:
+                plans.clear()  # one call: safe beside another thread's lookups (the GIL)
+            plans[compiled.sql] = found
         return found
 
     def follow_schema(self, connection: Any) -> SqliteSchema | None:

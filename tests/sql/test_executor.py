@@ -20,7 +20,14 @@ from integrator.errors import DbUnavailable, SqlRejected
 from integrator.metrics import Metrics
 from integrator.sql.compiler import Compiled
 from integrator.sql.engine import SqlEngine
-from integrator.sql.pool import IDLE_LIMIT_S, SCHEMA_CHECK_S, Pool, close_all, pool_spec
+from integrator.sql.pool import (
+    IDLE_LIMIT_S,
+    PLANS_MAX,
+    SCHEMA_CHECK_S,
+    Pool,
+    close_all,
+    pool_spec,
+)
 from integrator.sql.results import Statement
 from integrator.sql.sqlite import placeholder_gaps, sqlite_literals
 from integrator.sql.threads import LifoExecutor
@@ -484,6 +491,34 @@ async def test_sqlite_decimals_follow_tables_created_and_altered_after_the_first
                                    "SELECT ID, COST * 1 AS C FROM LG_FFF_PRICES ORDER BY ID")
         assert [(c.name, c.type) for c in costs.columns] == [("ID", "int"), ("C", "decimal")]
         assert costs.rows == [(1, Decimal("0.00")), (2, Decimal("99.95"))]
+    finally:
+        engine.close()
+        executor.shutdown(wait=True)
+
+
+@pytest.mark.odbc
+async def test_a_sqlite_pool_keeps_a_bounded_number_of_plans_n6(tmp_path: Path) -> None:
+    """N6: a SQLite pool plans each statement text once, and a set's statements come in many
+    texts (a list of n items is a text of its own), so the plans of a long-running demo would
+    grow with every text asked for. The pool keeps at most ``PLANS_MAX`` texts; past it the table
+    starts again, and answers stay typed."""
+    db = tmp_path / "erp.db"
+    with contextlib.closing(sqlite3.connect(db)) as writer, writer:
+        writer.execute("CREATE TABLE LG_001_PRICES (ID INTEGER, PRICE DECIMAL(18,2))")
+        writer.execute("INSERT INTO LG_001_PRICES VALUES (1, '16079.97')")
+    integration_set = sqlite_tiger_set(db, "PLANS-BOUNDED")
+    executor = LifoExecutor(2, thread_name_prefix="odbc-plans")
+    engine = SqlEngine(executor, Metrics())
+    try:
+        for n in range(PLANS_MAX + 5):
+            result = await engine.query(
+                integration_set, "prices",
+                f"SELECT ID, PRICE * 1 AS P, {n} AS N FROM LG_FFF_PRICES WHERE ID = :ref",
+                {"ref": 1})
+            assert result.rows == [(1, Decimal("16079.97"), n)]
+            schema = engine._pool(integration_set, "reader").sqlite
+            assert schema is not None and 0 < len(schema.plans) <= PLANS_MAX
+        assert len(schema.plans) < PLANS_MAX  # it was full, and started again
     finally:
         engine.close()
         executor.shutdown(wait=True)
