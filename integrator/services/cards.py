@@ -206,7 +206,7 @@ class Cards:
                 # write may still land (no answer came: the ERP may still be working on it)
                 settle_s = (self._settle_s(context.integration_set) if uncertain.in_flight
                             else None)
-                await self.ledger.mark_pending(held.rid, code, settle_s=settle_s)
+                await self.ledger.mark_pending(held, code, settle_s=settle_s)
             raise
         key = ErpKey(key.ref, code=key.code or code)
         if held is not None:

@@ -21,6 +21,10 @@ Five kinds of entries per (set, entity, crmId), all with a time to live:
   database still showed right after (a quote's cancel, F26): as long as the delete may still land
   (its settle window), the document is not answered as the record's — the delete may yet remove it.
 
+A pending or deleting mark the store cannot take (it failed just then) is not only logged: the
+holder's claim is then held, not freed, for the write's settle window (``Claimed.hold``), so no
+request of the record writes while the write may land, even with the store back a moment later.
+
 The store is the only shared state; the ERP database stays the authority (reconciliation reads it).
 """
 
@@ -80,6 +84,7 @@ class Claimed:
     deleting: str | None = None
     kept: ErpKey | None = None
     lost: bool = False  # the claim was found expired or another's (set by renewal and confirm)
+    held_s: float | None = None  # hold the claim this long instead of freeing it (``hold``)
     _renewal: _Renewal | None = None
 
     def remember(self, key: ErpKey) -> None:
@@ -88,6 +93,12 @@ class Claimed:
         whole), so a request that takes the claim next finds the link. A failed write is logged,
         never raised: the ERP record exists and the caller gets its link either way."""
         self.kept = key
+
+    def hold(self, seconds: float) -> None:
+        """Keep the claim ``seconds`` from its release on instead of freeing it: a write's mark
+        was not taken, and the claim stands in for it — no request of the record writes while the
+        write may still land. Its holder's link, if any, is still written."""
+        self.held_s = max(self.held_s or 0.0, seconds)
 
     async def confirm(self) -> None:
         """Right before a write that must happen once: check in the store that the claim is still
@@ -211,18 +222,28 @@ class Ledger:
         fewer on every create, issue 15); a release cancelled on its way (the request is being
         cancelled) is run again in the background, so the next create of the record does not
         wait for the claim to expire."""
-        kept = held.kept
+        kept, held_s = held.kept, held.held_s
         try:
-            await self._free(held.rid, key, token, kept)
+            await self._free(held.rid, key, token, kept, held_s)
         except asyncio.CancelledError:
-            task = asyncio.ensure_future(self._free(held.rid, key, token, kept))
+            task = asyncio.ensure_future(self._free(held.rid, key, token, kept, held_s))
             _RELEASING.add(task)
             task.add_done_callback(_RELEASING.discard)
             raise
 
-    async def _free(self, rid: RecordId, key: str, token: bytes, kept: ErpKey | None) -> None:
+    async def _free(self, rid: RecordId, key: str, token: bytes, kept: ErpKey | None,
+                    held_s: float | None = None) -> None:
         try:
-            if kept is None:
+            if held_s is not None:  # a mark was not taken: the claim stands in for it
+                if kept is not None:
+                    await self._store.set(rid.key("link"), _link_value(kept),
+                                          ttl_s=self._remember_ttl_s)
+                await self._store.touch_if_equal(key, token, ttl_s=held_s)
+                log.warning("sync_claim_held", set=rid.set_code, entity=rid.entity,
+                            crm_id=rid.crm_id, seconds=held_s,
+                            hint="a write with an unknown outcome could not be marked; its "
+                                 "record is held until the write has settled")
+            elif kept is None:
                 await self._store.delete_if_equal(key, token)
             else:
                 await self._store.set_then_delete_if_equal(
@@ -245,11 +266,16 @@ class Ledger:
     async def pending(self, rid: RecordId) -> str | None:
         return _code_from(await self._store.get(rid.key("pending")))
 
-    async def mark_pending(self, rid: RecordId, code: str, *, ttl_s: float | None = None,
+    async def mark_pending(self, held: Claimed, code: str, *, ttl_s: float | None = None,
                            settle_s: float | None = None) -> None:
         """Remember that a write of this record ended with an unknown outcome (``code``: what to
         look for), for ``ttl_s`` (default: as long as links are remembered); with ``settle_s``,
-        that the write may still land in the ERP for that long (``settling``)."""
+        that the write may still land in the ERP for that long (``settling``).
+
+        A store that cannot take the mark is logged (``sync_pending_not_marked``) and the claim
+        is held for as long as the write may land (``settle_s``, else ``ttl_s``: a mark that
+        lives only that long), so that no retry writes meanwhile."""
+        rid = held.rid
         try:
             await self._store.set(rid.key("pending"), code.encode(),
                                   ttl_s=ttl_s if ttl_s is not None else self._remember_ttl_s)
@@ -258,6 +284,9 @@ class Ledger:
         except IntegratorError as error:
             log.warning("sync_pending_not_marked", set=rid.set_code, entity=rid.entity,
                         crm_id=rid.crm_id, code=error.code)
+            window = settle_s if settle_s is not None else ttl_s
+            if window is not None:
+                held.hold(window)
 
     async def settling(self, rid: RecordId) -> bool:
         """Whether the unknown write of a pending mark may still land in the ERP."""
@@ -270,15 +299,18 @@ class Ledger:
     async def deleting(self, rid: RecordId) -> str | None:
         return _code_from(await self._store.get(rid.key("deleting")))
 
-    async def mark_deleting(self, rid: RecordId, document: str, *, ttl_s: float) -> None:
+    async def mark_deleting(self, held: Claimed, document: str, *, ttl_s: float) -> None:
         """Remember that a delete of ``document`` (what to look for) ended with an unknown outcome
         while the ERP still showed it, for ``ttl_s`` (the delete's settle window). A store that
-        cannot take it is logged (``sync_deleting_not_marked``), as a pending mark is."""
+        cannot take it is logged (``sync_deleting_not_marked``) and the claim is held for that
+        window instead, as for a pending mark."""
+        rid = held.rid
         try:
             await self._store.set(rid.key("deleting"), document.encode(), ttl_s=ttl_s)
         except IntegratorError as error:
             log.warning("sync_deleting_not_marked", set=rid.set_code, entity=rid.entity,
                         crm_id=rid.crm_id, code=error.code)
+            held.hold(ttl_s)
 
     async def clear_deleting(self, rid: RecordId) -> None:
         await self._store.delete(rid.key("deleting"))

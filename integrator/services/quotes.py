@@ -215,7 +215,7 @@ class QuoteTransfers:
                 mine = [d for d in found if d.stamp == stamp and d.type == kind]
                 if mine:
                     return self._result(context, quote, mine[0], True, "reconciled", links)
-                await self.ledger.mark_pending(rid, stamp, ttl_s=self._settle_s(context))
+                await self.ledger.mark_pending(held, stamp, ttl_s=self._settle_s(context))
                 raise
         except IntegratorError as error:
             raise error.with_links(links) from None
@@ -385,7 +385,7 @@ class QuoteTransfers:
                 await gateway.delete(call, document.type, key)
             except ErpCommitUncertain:
                 if await self._still_there(context, quote_id, document):
-                    await self.ledger.mark_deleting(rid, _identity(document),
+                    await self.ledger.mark_deleting(held, _identity(document),
                                                     ttl_s=self._settle_s(context))
                     raise
                 log.info("quote_transfer_cancel_reconciled", set=context.set_code,

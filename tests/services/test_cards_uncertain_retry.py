@@ -198,13 +198,16 @@ async def test_the_ledger_keeps_the_pending_code_past_its_settle_window_n5(
     """The pending mark (the code) outlives the settle window; clearing drops both."""
     ledger = Ledger(any_store, remember_ttl_s=60, claim_wait_s=0.1)
     rid = RecordId("S1", "account", "CRM-SETTLE-1")
-    await ledger.mark_pending(rid, "120.90.0001", settle_s=30)
+    async with ledger.claim(rid, ttl_s=30) as held:
+        await ledger.mark_pending(held, "120.90.0001", settle_s=30)
     assert (await ledger.pending(rid), await ledger.settling(rid)) == ("120.90.0001", True)
     await any_store.delete(rid.key("settle"))  # the window ends (its entry's time to live)
     assert (await ledger.pending(rid), await ledger.settling(rid)) == ("120.90.0001", False)
-    await ledger.mark_pending(rid, "120.90.0001")  # an answered failure: no window
+    async with ledger.claim(rid, ttl_s=30) as held:
+        await ledger.mark_pending(held, "120.90.0001")  # an answered failure: no window
     assert await ledger.settling(rid) is False
-    await ledger.mark_pending(rid, "120.90.0001", settle_s=30)
+    async with ledger.claim(rid, ttl_s=30) as held:
+        await ledger.mark_pending(held, "120.90.0001", settle_s=30)
     await ledger.clear_pending(rid)
     assert (await ledger.pending(rid), await ledger.settling(rid)) == (None, False)
 

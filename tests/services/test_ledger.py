@@ -116,7 +116,7 @@ async def test_a_claim_hands_over_the_link_and_the_pending_mark_read_with_it(sto
     async with ledger.claim(RID, ttl_s=30) as held:
         assert (held.remembered, held.pending) == (None, None)
         held.remember(ErpKey("42", code="120.01"))
-        await ledger.mark_pending(RID, "120.02")
+        await ledger.mark_pending(held, "120.02")
     async with ledger.claim(RID, ttl_s=30) as held:
         assert held.remembered == ErpKey("42", code="120.01")
         assert held.pending == "120.02"
