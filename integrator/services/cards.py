@@ -105,12 +105,18 @@ class Cards:
                  duration_ms=round((time.perf_counter() - started) * 1000, 2))
 
     # -- CRM -> ERP -----------------------------------------------------------------------------
-    async def save(self, context: Context, entity: CardEntity, record: CrmRecord) -> Saved:
-        """Create or update the ERP record of one CRM record (F9, F16); the ERP's link."""
+    async def save(self, context: Context, entity: CardEntity, record: CrmRecord, *,
+                   handed_out: bool = False) -> Saved:
+        """Create or update the ERP record of one CRM record (F9, F16); the ERP's link.
+
+        ``handed_out``: the record's code was handed out for this create (a code template's next
+        number, ``services.codes``), not taken from the CRM record — a retry would get another,
+        so the ERP's unique code guards nothing and the create confirms its claim and marks the
+        code pending before it writes (``Ledger.intend``)."""
         started = time.perf_counter()
         try:
             check_set(context, record, entity)
-            saved = await self._save(context, entity, record)
+            saved = await self._save(context, entity, record, handed_out)
         except IntegratorError as error:
             self._done(context, entity, "crm_to_erp", record, error.code.lower(), started,
                        ref=record.ref)
@@ -118,7 +124,8 @@ class Cards:
         self._done(context, entity, "crm_to_erp", record, saved.how, started, ref=saved.key.ref)
         return saved
 
-    async def _save(self, context: Context, entity: CardEntity, record: CrmRecord) -> Saved:
+    async def _save(self, context: Context, entity: CardEntity, record: CrmRecord,
+                    handed_out: bool = False) -> Saved:
         if record.has_link:
             key = await self._link_key(context, entity, record)
             return Saved(await self._update(context, entity, key, record), False, "updated")
@@ -149,8 +156,9 @@ class Cards:
                         "show it yet; nothing was written. Retry: once the ERP has settled, the "
                         "retry links that record, or creates it with the same code")
                 await self.ledger.clear_pending(rid)  # settled and absent: it did not land
-                return await self._create(context, entity, record, held, pending=pending)
-            return await self._create(context, entity, record, held)
+                return await self._create(context, entity, record, held, pending=pending,
+                                          handed_out=handed_out)
+            return await self._create(context, entity, record, held, handed_out=handed_out)
 
     async def pending(self, context: Context, entity: CardEntity,
                       record: CrmRecord) -> str | None:
@@ -179,13 +187,17 @@ class Cards:
         return settle_window(endpoint.timeout_s)
 
     async def _create(self, context: Context, entity: CardEntity, record: CrmRecord,
-                      held: Claimed | None, *, pending: str | None = None) -> Saved:
+                      held: Claimed | None, *, pending: str | None = None,
+                      handed_out: bool = False) -> Saved:
         """Create the record (``pending``: the code of an earlier create of it whose outcome was
-        unknown and which, its settle window over, the ERP did not show)."""
+        unknown and which, its settle window over, the ERP did not show; ``handed_out``: see
+        ``save``)."""
         ctx = MappingContext.from_session(context)
         document = translate(entity, record, ctx)
         code = document.code
         gateway, call = self._gateway(context)
+        if held is not None and handed_out:  # only the store knows this code is the record's
+            await self.ledger.intend(held, code)
         try:
             key = await gateway.create(call, document)
         except ErpDuplicate as duplicate:
@@ -195,6 +207,8 @@ class Cards:
                     if held is not None:
                         held.remember(found)
                     return Saved(found, True, "reconciled")
+            if held is not None:
+                await self.ledger.drop_intent(held)  # the code is another record's
             return await self._duplicate(context, entity, record, held, code, duplicate)
         except ErpCommitUncertain as uncertain:
             found = await self._quiet_by_code(context, entity, code)
@@ -207,6 +221,10 @@ class Cards:
                 settle_s = (self._settle_s(context.integration_set) if uncertain.in_flight
                             else None)
                 await self.ledger.mark_pending(held, code, settle_s=settle_s)
+            raise
+        except IntegratorError:  # refused, or never sent: this code was not written
+            if held is not None:
+                await self.ledger.drop_intent(held)
             raise
         key = ErpKey(key.ref, code=key.code or code)
         if held is not None:

@@ -14,7 +14,9 @@ Five kinds of entries per (set, entity, crmId), all with a time to live:
   bulk (whose answers a dropped client never saw) creates nothing twice;
 * **pending** — the ERP code of a create whose outcome was unknown (``ERP_COMMIT_UNCERTAIN``) and
   not found in the ERP database right away: the next create of that crmId looks the code up again
-  before it writes, and creates with that code, not another;
+  before it writes, and creates with that code, not another. A create whose code is not the CRM
+  record's own (a template number) writes it before its write (``intend``), so a retry never
+  takes another number, whatever the store fails to keep afterwards;
 * **settle** — next to a pending mark, for as long as the unknown write may still land in the ERP
   (``settle_window``): meanwhile a retry that does not find the record writes nothing;
 * **deleting** — the ERP document a delete was sent for whose outcome was unknown and which the ERP
@@ -85,6 +87,7 @@ class Claimed:
     kept: ErpKey | None = None
     lost: bool = False  # the claim was found expired or another's (set by renewal and confirm)
     held_s: float | None = None  # hold the claim this long instead of freeing it (``hold``)
+    intent: str | None = None  # the code marked pending before the write (``Ledger.intend``)
     _renewal: _Renewal | None = None
 
     def remember(self, key: ErpKey) -> None:
@@ -222,17 +225,17 @@ class Ledger:
         fewer on every create, issue 15); a release cancelled on its way (the request is being
         cancelled) is run again in the background, so the next create of the record does not
         wait for the claim to expire."""
-        kept, held_s = held.kept, held.held_s
+        kept, held_s, intent = held.kept, held.held_s, held.intent
         try:
-            await self._free(held.rid, key, token, kept, held_s)
+            await self._free(held.rid, key, token, kept, held_s, intent)
         except asyncio.CancelledError:
-            task = asyncio.ensure_future(self._free(held.rid, key, token, kept, held_s))
+            task = asyncio.ensure_future(self._free(held.rid, key, token, kept, held_s, intent))
             _RELEASING.add(task)
             task.add_done_callback(_RELEASING.discard)
             raise
 
     async def _free(self, rid: RecordId, key: str, token: bytes, kept: ErpKey | None,
-                    held_s: float | None = None) -> None:
+                    held_s: float | None = None, intent: str | None = None) -> None:
         try:
             if held_s is not None:  # a mark was not taken: the claim stands in for it
                 if kept is not None:
@@ -255,6 +258,11 @@ class Ledger:
                             crm_id=rid.crm_id, code=error.code)
             log.warning("sync_claim_not_released", set=rid.set_code, entity=rid.entity,
                         code=error.code)
+            return
+        if intent is not None and kept is not None and held_s is None:
+            # the link names the card now; a mark left behind (the store failed) names the same
+            with contextlib.suppress(IntegratorError):
+                await self._store.delete(rid.key("pending"))
 
     async def remembered(self, rid: RecordId) -> ErpKey | None:
         raw = await self._store.get(rid.key("link"))
@@ -265,6 +273,29 @@ class Ledger:
 
     async def pending(self, rid: RecordId) -> str | None:
         return _code_from(await self._store.get(rid.key("pending")))
+
+    async def intend(self, held: Claimed, code: str) -> None:
+        """Right before the write of a create whose code is not the CRM record's own (a template
+        number: a retry would take the next one, and the ERP's unique code would not stop a
+        second card): confirm the claim (``Claimed.confirm``) and mark the code pending, so that
+        whatever the store fails to keep after the write — the link, the mark of an unknown
+        outcome — the record is looked for under that code before anything is written again. A
+        claim lost raises ``ERP_COMMIT_UNCERTAIN``, a store that cannot be reached
+        ``STORE_UNAVAILABLE``; nothing is written either way. Dropped once the link is written
+        (or by ``drop_intent`` when the write failed for sure)."""
+        await held.confirm()
+        await self._store.set(held.rid.key("pending"), code.encode(), ttl_s=self._remember_ttl_s)
+        held.intent = code
+
+    async def drop_intent(self, held: Claimed) -> None:
+        """The write of an ``intend`` failed for sure (refused, never sent): the code is not the
+        record's. A store that cannot take it leaves the mark, which then makes a retry use that
+        code again (harmless: it is looked for first)."""
+        if held.intent is None:
+            return
+        held.intent = None
+        with contextlib.suppress(IntegratorError):
+            await self._store.delete(held.rid.key("pending"))
 
     async def mark_pending(self, held: Claimed, code: str, *, ttl_s: float | None = None,
                            settle_s: float | None = None) -> None:

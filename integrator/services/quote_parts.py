@@ -301,20 +301,22 @@ class QuoteParts:
         s = context.integration_set
         code_field = crm_field_for(s, entity, CODE_KEYS[(s.is_logo, entity)]) or "Code"
         rid_link = await self.cards.remembered(context, entity, record)
+        handed_out = False  # the code is not the CRM record's own: a retry would get another
         if rid_link is None:
             # an earlier create whose outcome is unknown used a code: that one again, never a
             # new template number (the earlier write may yet land under it)
-            code = None if record.fields.get(code_field, "").strip() else \
-                await self.cards.pending(context, entity, record)
+            given = bool(record.fields.get(code_field, "").strip())
+            code = None if given else await self.cards.pending(context, entity, record)
+            policy = getattr(s.settings.code_policy, entity)
+            handed_out = not given and (code is not None or policy.source == "template")
             if code is None:
-                policy = getattr(s.settings.code_policy, entity)
                 code = await code_for(self.engine, self.store, context, entity, record, policy,
                                       code_field)
             if record.fields.get(code_field) != code:
                 fields = dict(record.fields)
                 fields[code_field] = code
                 record = record._replace(fields=MappingProxyType(fields))
-        saved = await self.cards.save(context, entity, record)
+        saved = await self.cards.save(context, entity, record, handed_out=handed_out)
         linked.links.append(CreatedLink(entity, record.crm_id or "", saved.key.ref,
                                         saved.key.code, created=saved.created))
         return record._replace(ref=saved.key.ref, code=saved.key.code or None)
