@@ -188,8 +188,9 @@ class Ledger:
         Waits up to ``claim_wait_s`` for a concurrent holder; then refuses with a retryable
         ``ERP_COMMIT_UNCERTAIN`` (the other call's write is in flight and its outcome unknown here;
         a retry finds its result). The holder renews the claim every third of ``ttl_s`` while
-        it runs (``_Renewal``); should the holder die, the claim expires ``ttl_s`` after its last
-        renewal.
+        it runs (``_Renewal``); should the holder die — or be cancelled while it holds the claim
+        (the service stopping), which leaves what it was writing as unknown as a death does — the
+        claim expires ``ttl_s`` after its last renewal.
         """
         key = rid.key("claim")
         token = secrets.token_hex(16).encode()
@@ -211,11 +212,22 @@ class Ledger:
             delay = min(delay * 2, POLL_MAX_S)
         held = Claimed(rid, _key_from(link), _code_from(pending), _code_from(deleting))
         renewal = held._renewal = _Renewal(self._store, held, key, token, ttl_s)
+        cancelled = False
         try:
             yield held
+        except asyncio.CancelledError:
+            # the holder is cancelled mid-way (the service stops after its drain): an ERP write
+            # it sent has an unknown outcome and no mark says so, so the claim is not freed — it
+            # runs out one TTL after its last renewal, as a dead holder's does
+            cancelled = True
+            log.warning("sync_claim_left", set=rid.set_code, entity=rid.entity,
+                        crm_id=rid.crm_id, ttl_s=ttl_s,
+                        hint="cancelled while it held the record; it runs out by itself")
+            raise
         finally:
             renewal.stop()
-            await self._release(held, key, token)
+            if not cancelled:
+                await self._release(held, key, token)
 
     async def _release(self, held: Claimed, key: str, token: bytes) -> None:
         """Free a claim: write the link its holder kept, then compare-and-delete the claim with

@@ -82,6 +82,32 @@ async def test_a_claim_is_freed_when_its_create_ends(store: Store) -> None:
     assert await store.get(RID.key("claim")) is None
 
 
+async def test_a_claim_whose_holder_is_cancelled_is_left_to_run_out_n5_n6(store: Store) -> None:
+    """A create cancelled while it holds its claim — the service stopping with the ERP write still
+    in flight once its drain is over: the write's outcome is unknown and no mark says so, so the
+    claim is not freed (a retry would write again while the first may land). Like a holder that
+    died, it runs out one TTL after its last renewal; until then the record is not written."""
+    ledger = Ledger(store, remember_ttl_s=60, claim_wait_s=0.05)
+    writing = asyncio.Event()
+
+    async def create() -> None:
+        async with ledger.claim(RID, ttl_s=30):
+            writing.set()
+            await asyncio.Event().wait()  # the ERP write, in flight
+
+    task = asyncio.ensure_future(create())
+    await writing.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await asyncio.gather(*ledger_module._RELEASING)
+    assert await store.get(RID.key("claim")) is not None
+    with pytest.raises(ErpCommitUncertain):
+        async with ledger.claim(RID, ttl_s=30):
+            pass
+    await store.delete(RID.key("claim"))
+
+
 async def test_a_release_cancelled_on_its_way_is_finished_in_the_background_n6(
         store: Store) -> None:
     """Issue 15: the claim is released without a shielded task; a request cancelled while its
