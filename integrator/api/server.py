@@ -82,8 +82,9 @@ def serve(app: web.Application, *, host: str, port: int, shutdown_timeout_s: flo
           listening: Callable[[], None], reuse_port: bool = False,
           event_loop: EventLoopName = "uvloop") -> None:
     """Serve ``app`` until SIGINT or SIGTERM, then drain for at most ``shutdown_timeout_s``
-    seconds — what ``web.run_app`` does, with ``ServiceRunner``, on a loop of the kind
-    ``event_loop`` names. ``listening`` is called once the socket is bound; an address that cannot
+    seconds (no new connections; the requests in flight go on), close the resources, and only
+    then cancel what is left — what ``web.run_app`` does, with ``ServiceRunner``, on a loop of
+    the kind ``event_loop`` names. ``listening`` is called once the socket is bound; an address that cannot
     be bound raises ``OSError``. ``reuse_port``: several worker processes share the address
     (SO_REUSEPORT, ``integrator serve --workers``)."""
 
@@ -98,6 +99,20 @@ def serve(app: web.Application, *, host: str, port: int, shutdown_timeout_s: flo
         finally:
             await runner.cleanup()
 
-    with contextlib.suppress(web.GracefulExit, KeyboardInterrupt), \
-            asyncio.Runner(loop_factory=loop_factory(event_loop)) as loop_runner:
-        loop_runner.run(main())
+    with asyncio.Runner(loop_factory=loop_factory(event_loop)) as loop_runner:
+        loop = loop_runner.get_loop()
+        service = loop.create_task(main())
+        try:
+            loop.run_until_complete(service)
+        except (web.GracefulExit, KeyboardInterrupt):
+            pass
+        finally:
+            # The signal leaves ``main`` waiting: it alone is cancelled first, so that its cleanup
+            # drains the requests in flight — still running — before the resources close. The
+            # runner's close would cancel every task at once, the requests with it: cut off with
+            # their ERP writes in flight (as aiohttp's own run_app, which does the same).
+            if not service.done():
+                service.cancel()
+                with contextlib.suppress(asyncio.CancelledError, web.GracefulExit,
+                                         KeyboardInterrupt):
+                    loop.run_until_complete(service)

@@ -126,3 +126,51 @@ async def test_a_service_killed_after_the_erp_write_causes_no_duplicate_f29(
         if process.returncode is None:
             process.terminate()
             await process.wait()
+
+
+async def test_a_service_stopped_while_it_writes_finishes_the_transfer_first_f29_n6(
+        demo_files: Path, tmp_path: Path, aiohttp_server: Any) -> None:
+    """SIGTERM while an order is being written: the service stops taking connections and the
+    transfer in flight ends as it would have (its answer reaches the CRM) before the process exits
+    — the drain docs/operations.md promises. (The audit's item 3: the loop's close cancelled every
+    task at once, so the transfer was cut off with the write still in flight, its claim freed
+    without a mark, and the CRM's retry on the restarted service wrote a second order.)"""
+    data = tmp_path / "demo"
+    data.mkdir()
+    for name in ("tiger.db", "netsis.db"):
+        shutil.copyfile(demo_files / name, data / name)
+    env = {**os.environ, "INTEGRATOR_DEMO_DATA": str(data), "PYTHONUNBUFFERED": "1",
+           "INTEGRATOR_DEMO_NETSIS_URL": "http://127.0.0.1:9/api/v2/"}
+    sets = load_config(demo_config_dir() / "service.yaml", env=env).sets
+    logo_app = create_logo_app(logo_config(sets, data / "tiger.db"))
+    logo_server: TestServer = await aiohttp_server(logo_app)
+    env["INTEGRATOR_DEMO_LOGO_URL"] = str(logo_server.make_url("/LogoObjectService/Service"))
+    simulator = logo_app[LOGO_SIM]
+    port = free_port_block(1)
+    base = f"http://127.0.0.1:{port}"
+    process = await start_service(service_yaml(tmp_path, port), env, port)
+    try:
+        async with aiohttp.ClientSession() as session:
+            headers = {**AUTH, "X-Session": await open_session(session, base)}
+            simulator.faults.set("AppendDataObject", "latency", seconds=1.5, times=1,
+                                 match="SALES_ORDERS")
+            calls = simulator.counters.calls["AppendDataObject"]
+            request = asyncio.ensure_future(session.post(
+                base + transfer_path("Q-TERM", "order"), data=quote_xml(TIGER, "Q-TERM").encode(),
+                headers=headers))
+            for _ in range(250):
+                if simulator.counters.calls["AppendDataObject"] > calls:
+                    break
+                await asyncio.sleep(0.02)
+            assert simulator.counters.calls["AppendDataObject"] > calls, "the write never left"
+            process.send_signal(signal.SIGTERM)
+            async with await request as response:
+                answer = etree.fromstring(await response.read())
+                assert response.status == 201, etree.tostring(answer)
+            assert answer.get("created") == "true" and answer.get("number")
+        assert await process.wait() == 0
+        assert orders_with(data / "tiger.db", "Q-TERM") == 1
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
