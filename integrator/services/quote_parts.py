@@ -70,6 +70,24 @@ def _line_path(index: int) -> str:
     return f"Lines/Line[{index}]"
 
 
+def _refuse_anonymous_number(context: Context, entity: CardEntity, record: CrmRecord, what: str,
+                             path: str) -> None:
+    """A record to be created with a number of the set's template needs its CRM id: the id is
+    what the service keeps the number and the card's link under (``Ledger``). Without it a retry
+    of the transfer whose first answer was lost would take the next number and make a second
+    card, so it is refused before anything is written."""
+    s = context.integration_set
+    if record.crm_id or getattr(s.settings.code_policy, entity).source != "template":
+        return
+    code_field = crm_field_for(s, entity, CODE_KEYS[(s.is_logo, entity)]) or "Code"
+    if record.fields.get(code_field, "").strip():
+        return  # the CRM's own code: the ERP refuses a second card with it
+    raise ValidationFailed(
+        f"{what} has no crmId: a new {entity} the set numbers from its code template needs the "
+        "CRM id (a retry finds the card made for it by that id), or a code of its own",
+        details=[Detail(f"<{path.rsplit('/', 1)[-1]}> without crmId", "input", path=path)])
+
+
 def declared_units(context: Context, product: CrmRecord) -> ProductUnits:
     """The units the CRM record of a product to be created declares, through the set's product
     mappings: Tiger/Go the main unit (``UNIT_CODE``, the one unit the card is created with);
@@ -178,6 +196,7 @@ class QuoteParts:
                 f"the quote's account {account.crm_id or ''} has no ERP link (ref/code); transfer "
                 "it first, or enable settings.auto_create_account",
                 details=[Detail(account.crm_id or "", "input", path="Account")])
+        _refuse_anonymous_number(context, "account", account, "the quote's account", "Account")
         return await self._create(context, "account", account, linked)
 
     @staticmethod
@@ -242,6 +261,8 @@ class QuoteParts:
                     "transfer it first, or enable settings.auto_create_product",
                     details=[Detail(product.crm_id or "", "input",
                                     path=f"{_line_path(index)}/Product")])
+            _refuse_anonymous_number(context, "product", product, f"line {index}: product",
+                                     f"{_line_path(index)}/Product")
             lines.append((self._unit(context, line, index, declared_units(context, product)),
                           True))
         return lines

@@ -104,3 +104,32 @@ async def test_a_created_card_whose_link_was_not_remembered_is_found_again_f15_f
     assert status == 201, show(second)
     assert link_of(second, "account").get("code") == made
     assert card_codes(demo, set_code, "account", "X-C2") == [made]
+
+
+@BOTH
+@pytest.mark.parametrize("entity", ["account", "product"])
+async def test_a_new_card_numbered_by_the_template_needs_its_crm_id_f15_f22_n5(
+        make_demo: MakeDemo, set_code: str, entity: str) -> None:
+    """A record the transfer would create with a template number, sent without a crmId, had
+    nothing the service could keep the number or the card's link under: a retry of a transfer
+    whose answer was lost took the next number and made a second card. It is refused before
+    anything is written (VALIDATION naming the record); with its crmId it is created."""
+    demo: Demo = await make_demo()
+    crm_id, quote = f"X-N{entity[0]}", f"Q-N{entity[0]}"
+    if entity == "account":
+        body = quote_xml(set_code, quote, account_crm=crm_id)
+        anonymous, path = body.replace(f'<Account crmId="{crm_id}">', "<Account>"), "Account"
+    else:
+        body = quote_xml(set_code, quote, new_product=crm_id)
+        anonymous, path = body.replace(f'<Product crmId="{crm_id}">', "<Product>"), "Line[2]"
+    assert anonymous != body
+    for _ in range(2):  # the retry is refused alike, and makes nothing either
+        status, error = await demo.post(set_code, transfer_path(quote, "order"), anonymous)
+        assert (status, error.get("code")) == (400, "VALIDATION"), show(error)
+        assert "has no crmId" in (error.findtext("Message") or "")
+        assert [path in (d.get("path") or "") for d in error.iter("Detail")] == [True], show(error)
+    assert card_codes(demo, set_code, entity, crm_id) == []
+    assert documents(demo, set_code, quote) == 0
+    status, answer = await demo.post(set_code, transfer_path(quote, "order"), body)
+    assert status == 201, show(answer)
+    assert card_codes(demo, set_code, entity, crm_id) == [link_of(answer, entity).get("code")]
