@@ -76,6 +76,14 @@ def period_code(period: int) -> str:
     return f"{period:02d}"
 
 
+def _check_settle(settle_s: float | None, timeout_s: float) -> None:
+    """A settle window shorter than the call's own timeout would let a retry write while the
+    first write may still be on its way."""
+    if settle_s is not None and settle_s < timeout_s:
+        raise ValueError(f"settle_s ({settle_s:g}) must not be below timeout_s ({timeout_s:g}): "
+                         "a write may land until its call has timed out")
+
+
 def describe(problem: Detail) -> str:
     """One problem of a set check as a sentence."""
     return f"{problem.path}: {problem.text}" if problem.path else problem.text
@@ -89,6 +97,10 @@ class LogoService(Model):
     compress: bool = Field(default=False, description="send dataXML as gzip+base64")
     connect_timeout_s: float = Field(default=5.0, gt=0, le=120)
     timeout_s: float = Field(default=60.0, gt=0, le=600)
+    settle_s: float | None = Field(
+        default=None, gt=0, le=86_400,
+        description="how long a write whose answer never came may still land in the ERP; a retry "
+                    "meanwhile writes nothing (default: twice timeout_s + 30 s; not below timeout_s)")
     params: dict[str, str] = Field(
         default_factory=dict,
         description="paramXML overrides (ApplyCampaign, ApplyCondition, FillAccCodes, CheckRight, ...)",
@@ -100,6 +112,11 @@ class LogoService(Model):
                     "ApplyCampaign, ApplyCondition",
     )
 
+    @model_validator(mode="after")
+    def _settle_after_timeout(self) -> LogoService:
+        _check_settle(self.settle_s, self.timeout_s)
+        return self
+
 
 class NetsisService(Model):
     """NetOpenX REST endpoint of a Netsis set."""
@@ -110,6 +127,15 @@ class NetsisService(Model):
     dbpassword: SecretStr = Field(default=SecretStr(""))
     connect_timeout_s: float = Field(default=5.0, gt=0, le=120)
     timeout_s: float = Field(default=60.0, gt=0, le=600)
+    settle_s: float | None = Field(
+        default=None, gt=0, le=86_400,
+        description="how long a write whose answer never came may still land in the ERP; a retry "
+                    "meanwhile writes nothing (default: twice timeout_s + 30 s; not below timeout_s)")
+
+    @model_validator(mode="after")
+    def _settle_after_timeout(self) -> NetsisService:
+        _check_settle(self.settle_s, self.timeout_s)
+        return self
 
 
 class Database(Model):

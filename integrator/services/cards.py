@@ -184,7 +184,7 @@ class Cards:
     def _settle_s(self, integration_set: IntegrationSet) -> float:
         """How long a create with an unknown outcome may still land in the ERP."""
         endpoint = self.gateways.for_set(integration_set).endpoint(integration_set)
-        return settle_window(endpoint.timeout_s)
+        return settle_window(endpoint)
 
     async def _create(self, context: Context, entity: CardEntity, record: CrmRecord,
                       held: Claimed | None, *, pending: str | None = None,

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 
 import structlog
 
+from integrator.erp.gateway import Endpoint
 from integrator.errors import ErpCommitUncertain, IntegratorError
 from integrator.model import ErpKey
 from integrator.sessions.store import Store
@@ -55,10 +56,13 @@ POLL_MAX_S = 0.5
 _RELEASING: set[asyncio.Future[None]] = set()
 
 
-def settle_window(timeout_s: float) -> float:
-    """How long a write with an unknown outcome may still land in the ERP (``timeout_s``: the
-    ERP's timeout): twice the timeout and a margin."""
-    return 2 * timeout_s + 30.0
+def settle_window(endpoint: Endpoint) -> float:
+    """How long a write with an unknown outcome may still land in the ERP: the set's
+    ``settle_s``, else twice the ERP's timeout and a margin (a call the ERP goes on with after
+    the service gave up, or one that waited for a lock, commits after the timeout)."""
+    if endpoint.settle_s is not None:
+        return endpoint.settle_s
+    return 2 * endpoint.timeout_s + 30.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -142,10 +142,9 @@ class QuoteTransfers:
         return RecordId(context.set_code, "quote", quote_id)
 
     def _settle_s(self, context: Context) -> float:
-        """How long a write with an unknown outcome may still land in the ERP: twice the ERP
-        timeout and a margin."""
+        """How long a write with an unknown outcome may still land in the ERP (``settle_window``)."""
         s = context.integration_set
-        return settle_window(self.gateways.for_set(s).endpoint(s).timeout_s)
+        return settle_window(self.gateways.for_set(s).endpoint(s))
 
     def _claim_ttl(self, context: Context) -> float:
         s = context.integration_set

@@ -115,6 +115,13 @@ def test_cross_field_rules() -> None:
         netsis_set(extensions=[{"entity": "account", "table": "LG_XT001_FFF", "columns": ["A"]}])
     with pytest.raises(ValidationError, match="writer_connection_string"):
         tiger_set(extensions=[{"entity": "account", "table": "LG_XT001_FFF", "columns": ["A"]}])
+    with pytest.raises(ValidationError, match=r"settle_s \(30\) must not be below timeout_s \(60\)"):
+        tiger_set(logo={"url": "http://l/", "security_code": "x", "settle_s": 30})
+    with pytest.raises(ValidationError, match=r"settle_s \(5\) must not be below timeout_s \(10\)"):
+        netsis_set(netsis={"url": "http://n/", "dbname": "D", "timeout_s": 10, "settle_s": 5})
+    assert tiger_set().logo.settle_s is None  # type: ignore[union-attr]  # twice the timeout + 30
+    assert netsis_set(netsis={"url": "http://n/", "dbname": "D", "settle_s": 600}).netsis \
+        .settle_s == 600  # type: ignore[union-attr]
 
 
 def service_tree(tmp_path: Path, service: str, sets: dict[str, str]) -> Path:

@@ -12,12 +12,13 @@ import pytest
 from lxml import etree
 
 from integrator.api.keys import STORE
+from integrator.config import IntegrationSet
 from integrator.erp.wire import server_failure
 from integrator.errors import ErpCommitUncertain
 from integrator.services.ledger import Ledger, RecordId
 from integrator.sessions.store import Store
 from tests.fixtures.demo import NETSIS, TIGER, Demo, MakeDemo, account_xml
-from tests.fixtures.quotes import documents, quote_xml, transfer_path
+from tests.fixtures.quotes import ORDER_ROUTES, documents, quote_xml, transfer_path
 
 pytestmark = pytest.mark.odbc
 
@@ -219,3 +220,43 @@ def test_a_failed_write_may_still_land_only_behind_a_gateway_n5(status: int,
     error = server_failure(f"HTTP {status}", write=True, status=status)
     assert isinstance(error, ErpCommitUncertain) and error.in_flight is in_flight
     assert ErpCommitUncertain("no answer within 30s").in_flight is True
+
+
+@BOTH
+@pytest.mark.parametrize("what", ["account", "order"])
+async def test_the_settle_window_is_the_sets_settle_s_f15_f22_n5(
+        make_demo: MakeDemo, set_code: str, what: str) -> None:
+    """A set's ``settle_s`` is how long a write with an unknown outcome may still land: the
+    connection is lost after the write was sent (the ERP saved nothing), retries inside the
+    window send nothing, and once the set's window of one second is over (the default, twice
+    the 0.5 s timeout plus 30 s, would still hold) the retry writes — the card with the code the
+    first attempt used, the order once."""
+
+    def settle_in_a_second(s: IntegrationSet) -> IntegrationSet:
+        service = "logo" if s.logo is not None else "netsis"
+        endpoint = getattr(s, service).model_copy(update={"settle_s": 1.0})
+        return s.model_copy(update={service: endpoint})
+
+    demo: Demo = await make_demo(erp_timeout_s=0.5, modify=settle_in_a_second)
+    erp = demo.erps[set_code]
+    crm_id, quote = f"X-D5{what[0]}", f"Q-D5{what[0]}"
+    create = route(set_code, "account") if what == "account" else ORDER_ROUTES[set_code]
+    erp.faults.set(create, "reset", times=1,
+                   match=MATCH[(set_code, "account")] if what == "account" else None)
+    body = quote_xml(set_code, quote, account_crm=crm_id)
+    status, error = await demo.post(set_code, transfer_path(quote, "order"), body)
+    assert (status, error.get("code")) == (504, "ERP_COMMIT_UNCERTAIN"), \
+        etree.tostring(error, encoding="unicode")
+    calls = erp.counters.calls[create]
+    status, again = await demo.post(set_code, transfer_path(quote, "order"), body)
+    assert (status, again.get("code")) == (504, "ERP_COMMIT_UNCERTAIN"), \
+        etree.tostring(again, encoding="unicode")
+    assert erp.counters.calls[create] == calls  # nothing sent while the write may land
+    first = await pending_code(demo, set_code, "account", crm_id)
+    await asyncio.sleep(1.2)  # past the set's window
+    status, answer = await demo.post(set_code, transfer_path(quote, "order"), body)
+    assert status == 201, etree.tostring(answer, encoding="unicode")
+    if what == "account":
+        assert link_of(answer, "account").get("code") == first
+    assert len(card_codes(demo, set_code, "account", crm_id)) == 1
+    assert documents(demo, set_code, quote) == 1

@@ -38,7 +38,8 @@ class LogoGateway(Gateway):
         service = integration_set.logo
         if service is None:
             raise ValidationFailed(f"set {integration_set.code} has no LogoObjectService")
-        return Endpoint(service.url, service.connect_timeout_s, service.timeout_s)
+        return Endpoint(service.url, service.connect_timeout_s, service.timeout_s,
+                        service.settle_s)
 
     async def _soap(self, call: ErpCall, operation: str, label: str,
                     request: Request, *, write: bool) -> protocol.LogoResult:

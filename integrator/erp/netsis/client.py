@@ -41,7 +41,8 @@ class NetsisGateway(Gateway):
         service = integration_set.netsis
         if service is None:
             raise ValidationFailed(f"set {integration_set.code} has no NetOpenX REST service")
-        return Endpoint(service.url, service.connect_timeout_s, service.timeout_s)
+        return Endpoint(service.url, service.connect_timeout_s, service.timeout_s,
+                        service.settle_s)
 
     # -- tokens ------------------------------------------------------------------------------
     def _credentials(self, call: ErpCall) -> ErpCredentials:
