@@ -13,31 +13,33 @@ from typing import Any, TypeVar
 import redis.asyncio as aioredis
 from redis.asyncio.sentinel import Sentinel
 from redis.exceptions import RedisError
+from redis.maint_notifications import MaintNotificationsConfig
 
 from integrator.config import SENTINEL_SCHEMES, parse_sentinel_url
 from integrator.errors import StoreUnavailable
 from integrator.sessions.freed import CHANNEL, FreedSeats
+from integrator.sessions.redis_wire import Arg, Script, Wire
 
 T = TypeVar("T")
 
 
 # Redis: a versioned key is a hash {version, data}; its counter lives apart so it survives a delete.
-_PUT_VERSIONED = """
+_PUT_VERSIONED = Script("""
 local v = redis.call('INCR', KEYS[2])
 redis.call('HSET', KEYS[1], 'version', v, 'data', ARGV[1])
 return v
-"""
-_DELETE_IF_EQUAL = """
+""")
+_DELETE_IF_EQUAL = Script("""
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end
-"""
-_TOUCH_IF_EQUAL = """
+""")
+_TOUCH_IF_EQUAL = Script("""
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end
-"""
+""")
 # a failing SET raises out of the script before the delete runs
-_SET_THEN_DELETE_IF_EQUAL = """
+_SET_THEN_DELETE_IF_EQUAL = Script("""
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 if redis.call('GET', KEYS[2]) == ARGV[3] then return redis.call('DEL', KEYS[2]) else return 0 end
-"""
+""")
 # Leases: a sorted set holder -> expiry (ms, on the Redis server's clock, so replicas' clocks do
 # not matter); expired holders are dropped first; the key itself expires with its last lease.
 _LEASE_PRELUDE = """
@@ -51,26 +53,28 @@ local function hold()
   return 1
 end
 """
-_LEASE_ACQUIRE = _LEASE_PRELUDE + """
+_LEASE_ACQUIRE = Script(_LEASE_PRELUDE + """
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) or redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
   return hold()
 end
 return 0
-"""
-_LEASE_RENEW = _LEASE_PRELUDE + """
+""")
+_LEASE_RENEW = Script(_LEASE_PRELUDE + """
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return hold() end
 return 0
-"""
+""")
 # a freed seat is announced to the other replicas' waiting writes (sessions.freed); a notice the
 # Redis login may not publish (an ACL without the channel) is left out, the seat is freed all the same
-_LEASE_RELEASE = """
+_LEASE_RELEASE = Script("""
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then redis.pcall('PUBLISH', ARGV[2], ARGV[3]) end
 return 0
-"""
+""")
 
 
 class RedisStore:
-    """Store on Redis. Every call has a socket timeout; failures become ``StoreUnavailable``."""
+    """Store on Redis. Every call has a deadline; failures become ``StoreUnavailable``. The calls
+    go to redis-py's connections directly (``sessions.redis_wire``); the client itself serves
+    the seat notices' pub/sub (``sessions.freed``)."""
 
     def __init__(self, url: str, *, prefix: str = "integrator:", timeout_s: float = 2.0) -> None:
         self._prefix = prefix
@@ -90,14 +94,12 @@ class RedisStore:
                 target.service, redis_class=aioredis.Redis, db=target.db,
                 username=target.username, password=target.password, health_check_interval=30)
         else:
-            self._redis = aioredis.Redis.from_url(url, health_check_interval=30, **timeouts)
-        self._put_versioned = self._redis.register_script(_PUT_VERSIONED)
-        self._delete_if_equal = self._redis.register_script(_DELETE_IF_EQUAL)
-        self._touch_if_equal = self._redis.register_script(_TOUCH_IF_EQUAL)
-        self._set_then_delete_if_equal = self._redis.register_script(_SET_THEN_DELETE_IF_EQUAL)
-        self._lease_acquire = self._redis.register_script(_LEASE_ACQUIRE)
-        self._lease_renew = self._redis.register_script(_LEASE_RENEW)
-        self._lease_release = self._redis.register_script(_LEASE_RELEASE)
+            # no maintenance notifications (Redis Enterprise's): their handling is in the pool,
+            # which the store's calls do not go through
+            self._redis = aioredis.Redis.from_url(
+                url, health_check_interval=30,
+                maint_notifications_config=MaintNotificationsConfig(enabled=False), **timeouts)
+        self._wire = Wire(self._redis.connection_pool, timeout_s=timeout_s)
         self._freed = FreedSeats(self._redis, self._k(CHANNEL))
 
     def _k(self, key: str) -> str:
@@ -109,107 +111,114 @@ class RedisStore:
         except (RedisError, OSError, TimeoutError) as exc:
             raise StoreUnavailable(f"the shared store is unavailable: {type(exc).__name__}") from exc
 
+    def _command(self, *args: Arg) -> Awaitable[Any]:
+        return self._call(self._wire.command(*args))
+
+    def _script(self, script: Script, keys: Sequence[str],
+                args: Sequence[Arg]) -> Awaitable[Any]:
+        return self._call(self._wire.script(script, keys, args))
+
     async def get(self, key: str) -> bytes | None:
-        return _as_bytes(await self._call(self._redis.get(self._k(key))))
+        return _as_bytes(await self._command("GET", self._k(key)))
 
     async def set(self, key: str, value: bytes, *, ttl_s: float | None = None) -> None:
-        px = None if ttl_s is None else _ms(ttl_s)
-        await self._call(self._redis.set(self._k(key), value, px=px))
+        if ttl_s is None:
+            await self._command("SET", self._k(key), value)
+        else:
+            await self._command("SET", self._k(key), value, "PX", _ms(ttl_s))
 
     async def set_if_absent(self, key: str, value: bytes, *, ttl_s: float | None = None) -> bool:
-        px = None if ttl_s is None else _ms(ttl_s)
-        result = await self._call(self._redis.set(self._k(key), value, px=px, nx=True))
-        return bool(result)
+        if ttl_s is None:
+            reply = await self._command("SET", self._k(key), value, "NX")
+        else:
+            reply = await self._command("SET", self._k(key), value, "PX", _ms(ttl_s), "NX")
+        return reply is not None
 
     async def set_if_absent_then_get(self, key: str, value: bytes, *, ttl_s: float,
                                      read: Sequence[str]) -> tuple[bool, list[bytes | None]]:
         # a pipeline runs its commands in order: the reads see what was there once the claim was
         # taken, as reads in round trips of their own would
-        pipe = self._redis.pipeline(transaction=False)
-        pipe.set(self._k(key), value, px=_ms(ttl_s), nx=True)
-        for other in read:
-            pipe.get(self._k(other))
-        taken, *values = await self._call(pipe.execute())
-        return bool(taken), [_as_bytes(v) for v in values]
+        taken, *values = await self._call(self._wire.pipeline(
+            [("SET", self._k(key), value, "PX", _ms(ttl_s), "NX"),
+             *(("GET", self._k(other)) for other in read)]))
+        return taken is not None, [_as_bytes(v) for v in values]
 
     async def get_and_touch(self, key: str, ttl_s: float) -> bytes | None:
-        return _as_bytes(await self._call(
-            self._redis.getex(self._k(key), px=_ms(ttl_s))))
+        return _as_bytes(await self._command("GETEX", self._k(key), "PX", _ms(ttl_s)))
 
     async def get_and_touch_with_version(self, key: str, ttl_s: float,
                                          versioned_key: str) -> tuple[bytes | None, int | None]:
-        pipe = self._redis.pipeline(transaction=False)
-        pipe.getex(self._k(key), px=_ms(ttl_s))
-        pipe.hget(self._k(versioned_key), "version")
-        value, version = await self._call(pipe.execute())
+        value, version = await self._call(self._wire.pipeline(
+            [("GETEX", self._k(key), "PX", _ms(ttl_s)),
+             ("HGET", self._k(versioned_key), "version")]))
         return _as_bytes(value), _as_version(version)
 
     async def delete(self, key: str) -> bool:
-        return bool(await self._call(self._redis.delete(self._k(key))))
+        return bool(await self._command("DEL", self._k(key)))
 
     async def delete_if_equal(self, key: str, value: bytes) -> bool:
-        return bool(await self._call(self._delete_if_equal(keys=[self._k(key)], args=[value])))
+        return bool(await self._script(_DELETE_IF_EQUAL, [self._k(key)], [value]))
 
     async def touch_if_equal(self, key: str, value: bytes, *, ttl_s: float) -> bool:
-        return bool(await self._call(self._touch_if_equal(keys=[self._k(key)],
-                                                          args=[value, _ms(ttl_s)])))
+        return bool(await self._script(_TOUCH_IF_EQUAL, [self._k(key)], [value, _ms(ttl_s)]))
 
     async def set_then_delete_if_equal(self, key: str, value: bytes, *, ttl_s: float,
                                        owned: str, token: bytes) -> bool:
-        return bool(await self._call(self._set_then_delete_if_equal(
-            keys=[self._k(key), self._k(owned)], args=[value, _ms(ttl_s), token])))
+        return bool(await self._script(_SET_THEN_DELETE_IF_EQUAL,
+                                       [self._k(key), self._k(owned)],
+                                       [value, _ms(ttl_s), token]))
 
     async def put_versioned(self, key: str, value: bytes) -> int:
-        result = await self._call(self._put_versioned(
-            keys=[self._k(key), self._k("version-counter:" + key)], args=[value]))
+        result = await self._script(
+            _PUT_VERSIONED, [self._k(key), self._k("version-counter:" + key)], [value])
         return int(result)
 
     async def get_versioned(self, key: str) -> tuple[int, bytes] | None:
-        version, data = await self._call(self._redis.hmget(self._k(key), ["version", "data"]))
+        version, data = await self._command("HMGET", self._k(key), "version", "data")
         if version is None or data is None:
             return None
         return int(version), _as_bytes(data) or b""
 
     async def get_version(self, key: str) -> int | None:
-        return _as_version(await self._call(self._redis.hget(self._k(key), "version")))
+        return _as_version(await self._command("HGET", self._k(key), "version"))
 
     async def delete_versioned(self, key: str) -> bool:
-        return bool(await self._call(self._redis.delete(self._k(key))))
+        return bool(await self._command("DEL", self._k(key)))
 
     async def keys(self, prefix: str) -> list[str]:
         found: list[str] = []
         cut = len(self._prefix)
-
-        async def scan() -> None:
-            async for raw in self._redis.scan_iter(match=self._k(_glob_escape(prefix)) + "*",
-                                                   count=500):
+        match = self._k(_glob_escape(prefix)) + "*"
+        cursor: bytes | int = 0
+        while True:
+            cursor, names = await self._command("SCAN", cursor, "MATCH", match, "COUNT", 500)
+            for raw in names:
                 name = raw.decode() if isinstance(raw, bytes) else str(raw)
                 if not name[cut:].startswith("version-counter:"):
                     found.append(name[cut:])
-
-        await self._call(scan())
-        return sorted(found)
+            if int(cursor) == 0:
+                return sorted(found)
 
     async def lease_acquire(self, key: str, holder: str, *, limit: int, lease_s: float) -> bool:
-        return bool(await self._call(self._lease_acquire(
-            keys=[self._k(key)], args=[holder, _ms(lease_s), limit])))
+        return bool(await self._script(_LEASE_ACQUIRE, [self._k(key)],
+                                       [holder, _ms(lease_s), limit]))
 
     async def lease_renew(self, key: str, holder: str, *, lease_s: float) -> bool:
-        return bool(await self._call(self._lease_renew(keys=[self._k(key)],
-                                                       args=[holder, _ms(lease_s)])))
+        return bool(await self._script(_LEASE_RENEW, [self._k(key)], [holder, _ms(lease_s)]))
 
     async def lease_release(self, key: str, holder: str) -> None:
-        await self._call(self._lease_release(
-            keys=[self._k(key)], args=[holder, self._freed.channel, self._freed.notice(key)]))
+        await self._script(_LEASE_RELEASE, [self._k(key)],
+                           [holder, self._freed.channel, self._freed.notice(key)])
 
     def lease_watch(self, key: str, wake: Callable[[], None]) -> Callable[[], None]:
         return self._freed.watch(key, wake)
 
     async def ping(self) -> None:
-        await self._call(self._redis.ping())
+        await self._command("PING")
 
     async def close(self) -> None:
         await self._freed.close()
+        await self._wire.close()
         await self._redis.aclose()
 
 
