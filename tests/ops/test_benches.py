@@ -27,6 +27,7 @@ BENCHES: list[tuple[str, str, tuple[str, ...]]] = [
     ("executor.py --n 100 --rounds 1 --per 20", "LifoExecutor.hop / ThreadPool", ()),
     ("load.py --duration 1 --warmup 0.5 --workers 2", "N = 2 workers against 1", ("redis",)),
     ("seats.py --seconds 0.5 --rounds 1", "notices / polls", ("redis",)),
+    ("store.py --calls 50 --rounds 1", "store / redis-py CPU", ("redis",)),
     ("search.py --runs 2", "every candidate, direct", ()),
     ("request_parts.py --rounds 1 --requests 20", "what the parts cost", ()),
     ("request_profile.py --n 50", "", ()),

@@ -1,0 +1,261 @@
+"""bench/store: what one shared-store call on Redis costs the service (issue 15, SPEC N6/N7).
+Prints, asserts nothing. Needs Redis at 127.0.0.1:6379. Run: ``.venv/bin/python bench/store.py
+[--calls 2000] [--rounds 7] [--loop uvloop|asyncio] [--instructions]``.
+
+Four calls the service makes on every request or create, each three ways against the same Redis,
+alternating in rounds of ``--calls`` sequential calls on one event loop (uvloop, the service's
+default):
+
+* ``bare``: the command's bytes written and its reply read on a bare asyncio stream (the loopback
+  round trip and the event loop's own work: the floor any client pays);
+* ``redis-py``: redis-py's asyncio client configured as the store configured it until the tenth
+  round (``Redis.from_url`` with a socket timeout and ``health_check_interval=30``;
+  ``register_script`` for the script; ``pipeline(transaction=False)``);
+* ``store``: ``RedisStore``'s own method (``sessions.redis_wire``).
+
+The calls: ``GET`` (``store.get``), ``GETEX`` (``get_and_touch``, a session read), ``GETEX`` and
+``HGET`` pipelined (``get_and_touch_with_version``, the session read on a pushed set) and
+``EVALSHA`` of the write-seat script (``lease_acquire``). Prints the median per call over the
+rounds, wall time and this process's CPU time, and each way's ratio to ``bare``.
+
+``--instructions`` counts instead the instructions each way runs per call (valgrind's callgrind,
+each way in a child process with counting on only for ``--calls`` calls after a warm-up), which
+the machine's other work does not move: what a change removes shows there first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import redis.asyncio as aioredis
+
+from bench.common import remove_keys
+from integrator.api.server import loop_factory
+from integrator.sessions.redis_store import _LEASE_ACQUIRE, RedisStore
+
+URL = "redis://127.0.0.1:6379/0"
+HOST, PORT = "127.0.0.1", 6379
+CALLS = ("GET", "GETEX", "GETEX + HGET pipelined", "EVALSHA (lease_acquire)")
+WAYS = ("bare", "redis-py", "store")
+COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
+
+Call = Callable[[], Awaitable[Any]]
+
+
+def resp(*args: bytes | str | int) -> bytes:
+    """A command in RESP, as any client writes it."""
+    parts = [b"*%d\r\n" % len(args)]
+    for arg in args:
+        raw = arg if isinstance(arg, bytes) else str(arg).encode()
+        parts.append(b"$%d\r\n%s\r\n" % (len(raw), raw))
+    return b"".join(parts)
+
+
+class Bare:
+    """A bare asyncio stream: writes a command's bytes, reads its reply's known length."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    def call(self, command: bytes, reply_bytes: int) -> Call:
+        async def run() -> None:
+            self.writer.write(command)
+            await self.reader.readexactly(reply_bytes)
+        return run
+
+
+async def reply_length(command: bytes) -> int:
+    """How many bytes Redis answers ``command`` with (the bare way reads exactly that)."""
+    reader, writer = await asyncio.open_connection(HOST, PORT)
+    writer.write(command)
+    await asyncio.sleep(0.05)
+    data = await reader.read(65536)
+    writer.close()
+    return len(data)
+
+
+async def setup(prefix: str) -> tuple[dict[tuple[str, str], Call], Callable[[], Awaitable[None]]]:
+    """Every (call, way) ready to run, and what closes them."""
+    store = RedisStore(URL, prefix=prefix)
+    client = aioredis.Redis.from_url(URL, health_check_interval=30, socket_timeout=2.0,
+                                     socket_connect_timeout=2.0)
+    script = client.register_script(_LEASE_ACQUIRE.text)
+    await store.set("session", b"s" * 300, ttl_s=600)
+    await store.put_versioned("set", b"{}")
+    key, versioned = prefix + "session", prefix + "set"
+    seats, holder = prefix + "write-seats:B", "holder"
+    reader, writer = await asyncio.open_connection(HOST, PORT)
+    bare = Bare(reader, writer)
+    await store.lease_acquire("write-seats:B", holder, limit=2, lease_s=600)  # the script cached
+    commands = {
+        "GET": resp("GET", key),
+        "GETEX": resp("GETEX", key, "PX", 600_000),
+        "GETEX + HGET pipelined": resp("GETEX", key, "PX", 600_000) + resp("HGET", versioned,
+                                                                           "version"),
+        "EVALSHA (lease_acquire)": resp("EVALSHA", _LEASE_ACQUIRE.sha, 1, seats, holder, 600_000,
+                                        2),
+    }
+    lengths = {name: await reply_length(command) for name, command in commands.items()}
+
+    async def pipelined() -> Any:
+        pipe = client.pipeline(transaction=False)
+        pipe.getex(key, px=600_000)
+        pipe.hget(versioned, "version")
+        return await pipe.execute()
+
+    calls: dict[tuple[str, str], Call] = {
+        ("GET", "redis-py"): lambda: client.get(key),
+        ("GET", "store"): lambda: store.get("session"),
+        ("GETEX", "redis-py"): lambda: client.getex(key, px=600_000),
+        ("GETEX", "store"): lambda: store.get_and_touch("session", 600),
+        ("GETEX + HGET pipelined", "redis-py"): pipelined,
+        ("GETEX + HGET pipelined", "store"): lambda: store.get_and_touch_with_version(
+            "session", 600, "set"),
+        ("EVALSHA (lease_acquire)", "redis-py"): lambda: script(keys=[seats],
+                                                                args=[holder, 600_000, 2]),
+        ("EVALSHA (lease_acquire)", "store"): lambda: store.lease_acquire(
+            "write-seats:B", holder, limit=2, lease_s=600),
+    }
+    for name, command in commands.items():
+        calls[(name, "bare")] = bare.call(command, lengths[name])
+
+    async def close() -> None:
+        writer.close()
+        await client.aclose()
+        await store.close()
+
+    return calls, close
+
+
+async def timed(call: Call, n: int) -> tuple[float, float]:
+    """(wall, CPU) µs per call over ``n`` sequential calls."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    for _ in range(n):
+        await call()
+    return ((time.perf_counter() - wall) / n * 1e6, (time.process_time() - cpu) / n * 1e6)
+
+
+async def run_times(calls_n: int, rounds: int, prefix: str) -> None:
+    calls, close = await setup(prefix)
+    try:
+        for call in calls.values():  # warm: connections made, code paths run
+            for _ in range(200):
+                await call()
+        results: dict[tuple[str, str], list[tuple[float, float]]] = {k: [] for k in calls}
+        for _ in range(rounds):
+            for name in CALLS:
+                for way in WAYS:
+                    results[(name, way)].append(await timed(calls[(name, way)], calls_n))
+    finally:
+        await close()
+    print(f"one store call on loopback Redis, µs per call, median of {rounds} rounds of "
+          f"{calls_n} sequential calls, ways alternating; in brackets the ratio to bare")
+    print(f"  {'call':26s} {'way':9s} {'wall':>7s} {'':9s} {'CPU':>7s}")
+    for name in CALLS:
+        floor_wall = statistics.median(w for w, _ in results[(name, "bare")])
+        floor_cpu = statistics.median(c for _, c in results[(name, "bare")])
+        for way in WAYS:
+            wall = statistics.median(w for w, _ in results[(name, way)])
+            cpu = statistics.median(c for _, c in results[(name, way)])
+            print(f"  {name:26s} {way:9s} {wall:7.1f} ({wall / floor_wall:4.2f}x) "
+                  f"{cpu:7.1f} ({cpu / floor_cpu:4.2f}x)")
+        redis_py = statistics.median(c for _, c in results[(name, "redis-py")])
+        store = statistics.median(c for _, c in results[(name, "store")])
+        print(f"  {'':26s} store / redis-py CPU: {store / redis_py:4.2f}x")
+
+
+async def child(name: str, way: str, n: int, prefix: str) -> None:
+    """One way of one call, counted by the parent between the two lines it prints."""
+    calls, close = await setup(prefix)
+    call = calls[(name, way)]
+    for _ in range(300):
+        await call()
+    print("ready", flush=True)
+    sys.stdin.readline()
+    for _ in range(n):
+        await call()
+    print("done", flush=True)
+    sys.stdin.readline()
+    await close()
+
+
+def count(name: str, way: str, n: int, loop: str, prefix: str) -> float:
+    """Instructions per call of one way, from a child under callgrind."""
+    with tempfile.TemporaryDirectory(prefix="bench-store-") as folder:
+        process = subprocess.Popen(
+            ["valgrind", "--tool=callgrind", "--instr-atstart=no",
+             f"--callgrind-out-file={folder}/callgrind.out", sys.executable, __file__,
+             "--child", name, way, "--calls", str(n), "--loop", loop, "--prefix", prefix],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert process.stdin is not None and process.stdout is not None
+        try:
+            for switch in ("on", "off"):
+                if not process.stdout.readline():
+                    raise SystemExit(f"the child ended early: {process.stderr.read()[-2000:]}")
+                subprocess.run(["callgrind_control", "-i", switch, str(process.pid)],
+                               check=True, capture_output=True)
+                time.sleep(0.2)  # the switch is seen at the next basic block
+                process.stdin.write("\n")
+                process.stdin.flush()
+            _, errors = process.communicate(timeout=600)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    found = COLLECTED.search(errors)
+    if process.returncode != 0 or found is None:
+        raise SystemExit(f"callgrind gave no count: {errors[-2000:]}")
+    return int(found.group(1)) / n
+
+
+def run_instructions(calls_n: int, loop: str, prefix: str) -> None:
+    if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
+        raise SystemExit("valgrind is not installed (apt-get install valgrind)")
+    print(f"one store call on loopback Redis, thousands of instructions per call (callgrind, "
+          f"{calls_n} calls each, {loop}); in brackets the ratio to bare")
+    for name in CALLS:
+        counts = {way: count(name, way, calls_n, loop, prefix) / 1000 for way in WAYS}
+        print("  " + f"{name:26s} " + "  ".join(
+            f"{way} {counts[way]:6.1f} ({counts[way] / counts['bare']:4.2f}x)" for way in WAYS)
+            + f"  store / redis-py {counts['store'] / counts['redis-py']:4.2f}x", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=2000, help="calls per way and round")
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions under callgrind instead of timing")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)  # the counted child's side
+    parser.add_argument("--prefix", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    prefix = args.prefix or f"bench:{os.getpid()}:store:"
+    try:
+        with asyncio.Runner(loop_factory=loop_factory(args.loop)) as runner:
+            if args.child:
+                runner.run(child(*args.child, args.calls, prefix))
+            elif not args.instructions:
+                runner.run(run_times(args.calls, args.rounds, prefix))
+        if args.instructions and not args.child:
+            run_instructions(args.calls, args.loop, prefix)
+    finally:
+        if not args.child:
+            remove_keys(URL, prefix)
+
+
+if __name__ == "__main__":
+    main()
