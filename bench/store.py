@@ -14,9 +14,12 @@ default):
 * ``store``: ``RedisStore``'s own method (``sessions.redis_wire``).
 
 The calls: ``GET`` (``store.get``), ``GETEX`` (``get_and_touch``, a session read), ``GETEX`` and
-``HGET`` pipelined (``get_and_touch_with_version``, the session read on a pushed set) and
-``EVALSHA`` of the write-seat script (``lease_acquire``). Prints the median per call over the
-rounds, wall time and this process's CPU time, and each way's ratio to ``bare``.
+``HGET`` pipelined (``get_and_touch_with_version``, the session read on a pushed set),
+``EVALSHA`` of the write-seat script (``lease_acquire``), and the five round trips of an account
+create in turn (the session read; the claim with its three reads, ``set_if_absent_then_get``;
+the write seat taken and freed, ``lease_acquire`` and ``lease_release``; the link written and the
+claim freed, ``set_then_delete_if_equal``). Prints the median per call over the rounds, wall
+time and this process's CPU time, and each way's ratio to ``bare``.
 
 ``--instructions`` counts instead the instructions each way runs per call (valgrind's callgrind,
 each way in a child process with counting on only for ``--calls`` calls after a warm-up), which
@@ -45,11 +48,17 @@ import redis.asyncio as aioredis
 
 from bench.common import remove_keys
 from integrator.api.server import loop_factory
-from integrator.sessions.redis_store import _LEASE_ACQUIRE, RedisStore
+from integrator.sessions.redis_store import (
+    _LEASE_ACQUIRE,
+    _LEASE_RELEASE,
+    _SET_THEN_DELETE_IF_EQUAL,
+    RedisStore,
+)
 
 URL = "redis://127.0.0.1:6379/0"
 HOST, PORT = "127.0.0.1", 6379
-CALLS = ("GET", "GETEX", "GETEX + HGET pipelined", "EVALSHA (lease_acquire)")
+CALLS = ("GET", "GETEX", "GETEX + HGET pipelined", "EVALSHA (lease_acquire)",
+         "a create's 5 round trips")
 WAYS = ("bare", "redis-py", "store")
 COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 
@@ -66,15 +75,17 @@ def resp(*args: bytes | str | int) -> bytes:
 
 
 class Bare:
-    """A bare asyncio stream: writes a command's bytes, reads its reply's known length."""
+    """A bare asyncio stream: writes each command's bytes in turn, reads its reply's known
+    length."""
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader, self.writer = reader, writer
 
-    def call(self, command: bytes, reply_bytes: int) -> Call:
+    def calls(self, commands: list[tuple[bytes, int]]) -> Call:
         async def run() -> None:
-            self.writer.write(command)
-            await self.reader.readexactly(reply_bytes)
+            for command, reply_bytes in commands:
+                self.writer.write(command)
+                await self.reader.readexactly(reply_bytes)
         return run
 
 
@@ -93,45 +104,84 @@ async def setup(prefix: str) -> tuple[dict[tuple[str, str], Call], Callable[[], 
     store = RedisStore(URL, prefix=prefix)
     client = aioredis.Redis.from_url(URL, health_check_interval=30, socket_timeout=2.0,
                                      socket_connect_timeout=2.0)
-    script = client.register_script(_LEASE_ACQUIRE.text)
-    await store.set("session", b"s" * 300, ttl_s=600)
-    await store.put_versioned("set", b"{}")
-    key, versioned = prefix + "session", prefix + "set"
-    seats, holder = prefix + "write-seats:B", "holder"
+    acquire = client.register_script(_LEASE_ACQUIRE.text)
+    release = client.register_script(_LEASE_RELEASE.text)
+    link_and_free = client.register_script(_SET_THEN_DELETE_IF_EQUAL.text)
     reader, writer = await asyncio.open_connection(HOST, PORT)
     bare = Bare(reader, writer)
-    await store.lease_acquire("write-seats:B", holder, limit=2, lease_s=600)  # the script cached
-    commands = {
-        "GET": resp("GET", key),
-        "GETEX": resp("GETEX", key, "PX", 600_000),
-        "GETEX + HGET pipelined": resp("GETEX", key, "PX", 600_000) + resp("HGET", versioned,
-                                                                           "version"),
-        "EVALSHA (lease_acquire)": resp("EVALSHA", _LEASE_ACQUIRE.sha, 1, seats, holder, 600_000,
-                                        2),
-    }
-    lengths = {name: await reply_length(command) for name, command in commands.items()}
+    k = {name: prefix + name for name in ("session", "set", "claim", "link", "pending",
+                                          "deleting", "write-seats:B")}
+    holder, token, link = "holder", b"t" * 32, b'{"ref": "602", "code": "S.1"}'
+    channel, notice = store._freed.channel, store._freed.notice("write-seats:B")
+    await store.set("session", b"s" * 300, ttl_s=600)
+    await store.put_versioned("set", b"{}")
+
+    async def store_create() -> None:
+        await store.get_and_touch_with_version("session", 600, "set")
+        await store.set_if_absent_then_get("claim", token, ttl_s=215,
+                                           read=["link", "pending", "deleting"])
+        await store.lease_acquire("write-seats:B", holder, limit=2, lease_s=15)
+        await store.lease_release("write-seats:B", holder)
+        await store.set_then_delete_if_equal("link", link, ttl_s=600, owned="claim", token=token)
+
+    async def redis_py_create() -> None:  # as the store made them until the tenth round
+        pipe = client.pipeline(transaction=False)
+        pipe.getex(k["session"], px=600_000)
+        pipe.hget(k["set"], "version")
+        await pipe.execute()
+        pipe = client.pipeline(transaction=False)
+        pipe.set(k["claim"], token, px=215_000, nx=True)
+        for name in ("link", "pending", "deleting"):
+            pipe.get(k[name])
+        await pipe.execute()
+        await acquire(keys=[k["write-seats:B"]], args=[holder, 15_000, 2])
+        await release(keys=[k["write-seats:B"]], args=[holder, channel, notice])
+        await link_and_free(keys=[k["link"], k["claim"]], args=[link, 600_000, token])
 
     async def pipelined() -> Any:
         pipe = client.pipeline(transaction=False)
-        pipe.getex(key, px=600_000)
-        pipe.hget(versioned, "version")
+        pipe.getex(k["session"], px=600_000)
+        pipe.hget(k["set"], "version")
         return await pipe.execute()
 
+    await store_create()  # the link exists from here on: every create reads the same replies
+    session_read = resp("GETEX", k["session"], "PX", 600_000) + resp("HGET", k["set"], "version")
+    create = [
+        session_read,
+        resp("SET", k["claim"], token, "PX", 215_000, "NX") + b"".join(
+            resp("GET", k[name]) for name in ("link", "pending", "deleting")),
+        resp("EVALSHA", _LEASE_ACQUIRE.sha, 1, k["write-seats:B"], holder, 15_000, 2),
+        resp("EVALSHA", _LEASE_RELEASE.sha, 1, k["write-seats:B"], holder, channel, notice),
+        resp("EVALSHA", _SET_THEN_DELETE_IF_EQUAL.sha, 2, k["link"], k["claim"], link, 600_000,
+             token),
+    ]
+    await store.lease_acquire("write-seats:B", "seated", limit=2, lease_s=600)
+    singles = {
+        "GET": resp("GET", k["session"]),
+        "GETEX": resp("GETEX", k["session"], "PX", 600_000),
+        "GETEX + HGET pipelined": session_read,
+        "EVALSHA (lease_acquire)": resp("EVALSHA", _LEASE_ACQUIRE.sha, 1, k["write-seats:B"],
+                                        "seated", 600_000, 2),
+    }
     calls: dict[tuple[str, str], Call] = {
-        ("GET", "redis-py"): lambda: client.get(key),
+        ("GET", "redis-py"): lambda: client.get(k["session"]),
         ("GET", "store"): lambda: store.get("session"),
-        ("GETEX", "redis-py"): lambda: client.getex(key, px=600_000),
+        ("GETEX", "redis-py"): lambda: client.getex(k["session"], px=600_000),
         ("GETEX", "store"): lambda: store.get_and_touch("session", 600),
         ("GETEX + HGET pipelined", "redis-py"): pipelined,
         ("GETEX + HGET pipelined", "store"): lambda: store.get_and_touch_with_version(
             "session", 600, "set"),
-        ("EVALSHA (lease_acquire)", "redis-py"): lambda: script(keys=[seats],
-                                                                args=[holder, 600_000, 2]),
+        ("EVALSHA (lease_acquire)", "redis-py"): lambda: acquire(
+            keys=[k["write-seats:B"]], args=["seated", 600_000, 2]),
         ("EVALSHA (lease_acquire)", "store"): lambda: store.lease_acquire(
-            "write-seats:B", holder, limit=2, lease_s=600),
+            "write-seats:B", "seated", limit=2, lease_s=600),
+        ("a create's 5 round trips", "redis-py"): redis_py_create,
+        ("a create's 5 round trips", "store"): store_create,
     }
-    for name, command in commands.items():
-        calls[(name, "bare")] = bare.call(command, lengths[name])
+    for name, command in singles.items():
+        calls[(name, "bare")] = bare.calls([(command, await reply_length(command))])
+    calls[("a create's 5 round trips", "bare")] = bare.calls(
+        [(command, await reply_length(command)) for command in create])
 
     async def close() -> None:
         writer.close()
