@@ -290,6 +290,13 @@ class Ledger:
     async def pending(self, rid: RecordId) -> str | None:
         return _code_from(await self._store.get(rid.key("pending")))
 
+    async def unsettled(self, rid: RecordId) -> tuple[str | None, bool]:
+        """What a reader must not take as "never written", in one store round trip: the pending
+        mark of an earlier write whose outcome is unknown, and whether a request holds the
+        record's claim right now (a write may be on its way, or held for its settle window)."""
+        pending, claim = await self._store.get_many([rid.key("pending"), rid.key("claim")])
+        return _code_from(pending), claim is not None
+
     async def intend(self, held: Claimed, code: str) -> None:
         """Right before the write of a create whose code is not the CRM record's own (a template
         number: a retry would take the next one, and the ERP's unique code would not stop a

@@ -297,13 +297,20 @@ class QuoteTransfers:
         found = await erp_documents.find(self.engine, context, quote_id)
         rid = self._rid(context, quote_id)
         if not found:
-            # a transfer that ended with an unknown outcome moments ago may still land: "no
-            # document" would invite the CRM to call the quote untransferred
-            if await self.ledger.pending(rid) is not None:
+            # a transfer that ended with an unknown outcome moments ago, or one running (or held
+            # for its settle window) right now, may still land: "no document" would invite the
+            # CRM to call the quote untransferred
+            pending, claimed = await self.ledger.unsettled(rid)
+            if pending is not None:
                 raise ErpCommitUncertain(
                     f"a transfer of quote {quote_id} ended with an unknown outcome moments ago and "
                     "may still be landing in the ERP, which shows no document for it yet. Ask "
                     "again: once the ERP has settled, the answer is the document or NOT_FOUND")
+            if claimed:
+                raise ErpCommitUncertain(
+                    f"a transfer or cancel of quote {quote_id} is running right now (or its outcome "
+                    "is being waited out) and the ERP shows no document for it yet. Ask again: "
+                    "once it has ended, the answer is the document or NOT_FOUND")
             raise NotFound(f"quote {quote_id} has no ERP document in set {context.set_code}")
         await self._check_deleting(rid, await self.ledger.deleting(rid), found, "status")
         document = found[0]

@@ -121,6 +121,12 @@ class RedisStore:
     async def get(self, key: str) -> bytes | None:
         return _as_bytes(await self._command("GET", self._k(key)))
 
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        if not keys:
+            return []
+        values = await self._command("MGET", *[self._k(key) for key in keys])
+        return [_as_bytes(value) for value in values]
+
     async def set(self, key: str, value: bytes, *, ttl_s: float | None = None) -> None:
         if ttl_s is None:
             await self._command("SET", self._k(key), value)

@@ -20,6 +20,10 @@ from integrator.sessions.redis_store import RedisStore
 class Store(Protocol):
     async def get(self, key: str) -> bytes | None: ...
 
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        """``get`` of each key, in order, in one round trip."""
+        ...
+
     async def set(self, key: str, value: bytes, *, ttl_s: float | None = None) -> None: ...
 
     async def set_if_absent(self, key: str, value: bytes, *, ttl_s: float | None = None) -> bool:
@@ -128,6 +132,9 @@ class MemoryStore:
 
     async def get(self, key: str) -> bytes | None:
         return self._live(key)
+
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        return [self._live(key) for key in keys]
 
     async def set(self, key: str, value: bytes, *, ttl_s: float | None = None) -> None:
         self._values[key] = (value, self._expiry(ttl_s))

@@ -14,8 +14,10 @@ import aiohttp
 import pytest
 from lxml import etree
 
+from integrator.api.keys import STORE
 from integrator.config import CodePolicy, IntegrationSet
 from integrator.services import codes
+from integrator.services.ledger import RecordId
 from tests.fixtures.demo import NETSIS, TIGER, Demo, MakeDemo
 from tests.fixtures.quotes import (
     ORDER_ROUTES,
@@ -475,6 +477,32 @@ async def test_the_status_of_an_uncertain_transfer_is_uncertain_until_it_lands_f
     # a quote never transferred is still NOT_FOUND
     status, state = await demo.get(set_code, transfer_path("Q-NEVER"))
     assert (status, state.get("code")) == (404, "NOT_FOUND")
+
+
+@BOTH
+async def test_the_status_of_a_transfer_running_right_now_is_not_not_found_f28_n5(
+        make_demo: MakeDemo, set_code: str) -> None:
+    """Asked while the quote's transfer is still writing (its claim held, the ERP showing no
+    document yet), the status is ERP_COMMIT_UNCERTAIN (ask again), not NOT_FOUND, which the CRM
+    would take as "never transferred"; once the transfer has answered, it is the order."""
+    demo: Demo = await make_demo()
+    demo.erps[set_code].faults.set(ORDER_ROUTES[set_code], "latency", seconds=1.5, times=1,
+                                   match="SALES_ORDERS|FaturaTip")
+    running = asyncio.ensure_future(
+        transfer(demo, set_code, quote_xml(set_code, "Q-T21"), "Q-T21", "order"))
+    claim = RecordId(set_code, "quote", "Q-T21").key("claim")
+    while await demo.client.app[STORE].get(claim) is None:
+        assert not running.done(), etree.tostring(running.result()[1])
+        await asyncio.sleep(0.01)
+    status, state = await demo.get(set_code, transfer_path("Q-T21"))
+    if documents(demo, set_code, "Q-T21") == 0:  # the order's write is still on its way
+        assert (status, state.get("code"), state.get("retryable")) == (
+            504, "ERP_COMMIT_UNCERTAIN", "true"), etree.tostring(state)
+        assert "running right now" in (state.findtext("Message") or "")
+    status, answer = await running
+    assert status == 201, etree.tostring(answer)
+    status, state = await demo.get(set_code, transfer_path("Q-T21"))
+    assert (status, state.get("number")) == (200, answer.get("number")), etree.tostring(state)
 
 
 @BOTH

@@ -25,6 +25,15 @@ async def test_get_set_delete(store: Store) -> None:
     assert await store.get("a") is None
 
 
+async def test_get_many_reads_each_key_in_order(store: Store) -> None:
+    assert await store.get_many([]) == []
+    await store.set("m1", b"1")
+    await store.set("m3", "ığ".encode(), ttl_s=0.15)
+    assert await store.get_many(["m1", "m2", "m3"]) == [b"1", None, "ığ".encode()]
+    await asyncio.sleep(0.3)
+    assert await store.get_many(["m3", "m1"]) == [None, b"1"]
+
+
 async def test_ttl_expires(store: Store) -> None:
     await store.set("t", b"x", ttl_s=0.15)
     assert await store.get("t") == b"x"
