@@ -21,19 +21,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.callgrind import available, count_instructions
 from bench.request_parts import VARIANTS, print_parts, warm_app
-
-COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 
 
 async def child(variant: int, db: str, n: int) -> None:
@@ -53,31 +49,7 @@ async def child(variant: int, db: str, n: int) -> None:
 
 def count(variant: int, db: str, n: int) -> float:
     """Instructions per request of one variant, from a child under callgrind."""
-    with tempfile.TemporaryDirectory(prefix="bench-instructions-") as folder:
-        process = subprocess.Popen(
-            ["valgrind", "--tool=callgrind", "--instr-atstart=no",
-             f"--callgrind-out-file={folder}/callgrind.out", sys.executable, __file__,
-             "--variant", str(variant), "--db", db, "--n", str(n)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        assert process.stdin is not None and process.stdout is not None
-        try:
-            for switch in ("on", "off"):
-                line = process.stdout.readline()
-                if not line:
-                    raise SystemExit(f"the variant ended early: {process.stderr.read()[-2000:]}")
-                subprocess.run(["callgrind_control", "-i", switch, str(process.pid)],
-                               check=True, capture_output=True)
-                time.sleep(0.2)  # the switch is seen at the next basic block
-                process.stdin.write("\n")
-                process.stdin.flush()
-            _, errors = process.communicate(timeout=300)
-        finally:
-            if process.poll() is None:
-                process.kill()
-    found = COLLECTED.search(errors)
-    if process.returncode != 0 or found is None:
-        raise SystemExit(f"callgrind gave no count: {errors[-2000:]}")
-    return int(found.group(1)) / n
+    return count_instructions([__file__, "--variant", str(variant), "--db", db, "--n", str(n)], n)
 
 
 def main() -> None:
@@ -89,7 +61,7 @@ def main() -> None:
     if args.variant is not None:
         asyncio.run(child(args.variant, args.db, args.n))
         return
-    if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
+    if not available():
         raise SystemExit("valgrind is not installed (apt-get install valgrind)")
     from simulators.demodb.generate import ensure
 

@@ -31,12 +31,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -46,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import redis.asyncio as aioredis
 
+from bench.callgrind import available, count_instructions
 from bench.common import remove_keys
 from integrator.api.server import loop_factory
 from integrator.sessions.redis_store import (
@@ -60,7 +57,6 @@ HOST, PORT = "127.0.0.1", 6379
 CALLS = ("GET", "GETEX", "GETEX + HGET pipelined", "EVALSHA (lease_acquire)",
          "a create's 5 round trips")
 WAYS = ("bare", "redis-py", "store")
-COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 
 Call = Callable[[], Awaitable[Any]]
 
@@ -245,34 +241,12 @@ async def child(name: str, way: str, n: int, prefix: str) -> None:
 
 def count(name: str, way: str, n: int, loop: str, prefix: str) -> float:
     """Instructions per call of one way, from a child under callgrind."""
-    with tempfile.TemporaryDirectory(prefix="bench-store-") as folder:
-        process = subprocess.Popen(
-            ["valgrind", "--tool=callgrind", "--instr-atstart=no",
-             f"--callgrind-out-file={folder}/callgrind.out", sys.executable, __file__,
-             "--child", name, way, "--calls", str(n), "--loop", loop, "--prefix", prefix],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        assert process.stdin is not None and process.stdout is not None
-        try:
-            for switch in ("on", "off"):
-                if not process.stdout.readline():
-                    raise SystemExit(f"the child ended early: {process.stderr.read()[-2000:]}")
-                subprocess.run(["callgrind_control", "-i", switch, str(process.pid)],
-                               check=True, capture_output=True)
-                time.sleep(0.2)  # the switch is seen at the next basic block
-                process.stdin.write("\n")
-                process.stdin.flush()
-            _, errors = process.communicate(timeout=600)
-        finally:
-            if process.poll() is None:
-                process.kill()
-    found = COLLECTED.search(errors)
-    if process.returncode != 0 or found is None:
-        raise SystemExit(f"callgrind gave no count: {errors[-2000:]}")
-    return int(found.group(1)) / n
+    return count_instructions([__file__, "--child", name, way, "--calls", str(n), "--loop", loop,
+                               "--prefix", prefix], n, timeout_s=600)
 
 
 def run_instructions(calls_n: int, loop: str, prefix: str) -> None:
-    if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
+    if not available():
         raise SystemExit("valgrind is not installed (apt-get install valgrind)")
     print(f"one store call on loopback Redis, thousands of instructions per call (callgrind, "
           f"{calls_n} calls each, {loop}); in brackets the ratio to bare")

@@ -80,10 +80,7 @@ class Wire:
         except BaseException:
             await _drop(conn)
             raise
-        if self._closed:
-            await _drop(conn)
-        else:
-            self._idle.append(conn)
+        await self._give_back(conn)
         if isinstance(reply, ResponseError):
             raise reply
         return reply
@@ -106,10 +103,7 @@ class Wire:
         except BaseException:
             await _drop(conn)
             raise
-        if self._closed:
-            await _drop(conn)
-        else:
-            self._idle.append(conn)
+        await self._give_back(conn)
         if error is not None:
             raise error
         return replies
@@ -128,6 +122,14 @@ class Wire:
         idle, self._idle = self._idle, []
         for conn in idle:
             await _drop(conn)
+
+    async def _give_back(self, conn: AbstractConnection) -> None:
+        """A connection whose every reply was read: kept for the next call (or closed after
+        ``close``)."""
+        if self._closed:
+            await _drop(conn)
+        else:
+            self._idle.append(conn)
 
     async def _take(self) -> AbstractConnection:
         if self._idle:

@@ -68,14 +68,10 @@ async def open_session(session: aiohttp.ClientSession, base: str) -> str:
         return str(etree.fromstring(await response.read()).get("id"))
 
 
-def orders_with(db: Path, quote: str) -> int:
-    with sqlite3.connect(db) as conn:
-        return int(conn.execute("SELECT COUNT(*) FROM LG_001_01_ORFICHE WHERE DOCODE = ?",
-                                (quote,)).fetchone()[0])
-
-
-async def test_a_service_killed_after_the_erp_write_causes_no_duplicate_f29(
-        demo_files: Path, tmp_path: Path, aiohttp_server: Any) -> None:
+async def tiger_demo(demo_files: Path, tmp_path: Path,
+                     aiohttp_server: Any) -> tuple[Path, dict[str, str], Any]:
+    """Fresh demo databases, the Logo simulator serving the Tiger one, and the environment that
+    points the demo configuration at them: (the data folder, the environment, the simulator)."""
     data = tmp_path / "demo"
     data.mkdir()
     for name in ("tiger.db", "netsis.db"):
@@ -86,7 +82,18 @@ async def test_a_service_killed_after_the_erp_write_causes_no_duplicate_f29(
     logo_app = create_logo_app(logo_config(sets, data / "tiger.db"))
     logo_server: TestServer = await aiohttp_server(logo_app)
     env["INTEGRATOR_DEMO_LOGO_URL"] = str(logo_server.make_url("/LogoObjectService/Service"))
-    simulator = logo_app[LOGO_SIM]
+    return data, env, logo_app[LOGO_SIM]
+
+
+def orders_with(db: Path, quote: str) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM LG_001_01_ORFICHE WHERE DOCODE = ?",
+                                (quote,)).fetchone()[0])
+
+
+async def test_a_service_killed_after_the_erp_write_causes_no_duplicate_f29(
+        demo_files: Path, tmp_path: Path, aiohttp_server: Any) -> None:
+    data, env, simulator = await tiger_demo(demo_files, tmp_path, aiohttp_server)
     port = free_port_block(1)
     base = f"http://127.0.0.1:{port}"
     config = service_yaml(tmp_path, port)
@@ -135,17 +142,7 @@ async def test_a_service_stopped_while_it_writes_finishes_the_transfer_first_f29
     — the drain docs/operations.md promises. (The audit's item 3: the loop's close cancelled every
     task at once, so the transfer was cut off with the write still in flight, its claim freed
     without a mark, and the CRM's retry on the restarted service wrote a second order.)"""
-    data = tmp_path / "demo"
-    data.mkdir()
-    for name in ("tiger.db", "netsis.db"):
-        shutil.copyfile(demo_files / name, data / name)
-    env = {**os.environ, "INTEGRATOR_DEMO_DATA": str(data), "PYTHONUNBUFFERED": "1",
-           "INTEGRATOR_DEMO_NETSIS_URL": "http://127.0.0.1:9/api/v2/"}
-    sets = load_config(demo_config_dir() / "service.yaml", env=env).sets
-    logo_app = create_logo_app(logo_config(sets, data / "tiger.db"))
-    logo_server: TestServer = await aiohttp_server(logo_app)
-    env["INTEGRATOR_DEMO_LOGO_URL"] = str(logo_server.make_url("/LogoObjectService/Service"))
-    simulator = logo_app[LOGO_SIM]
+    data, env, simulator = await tiger_demo(demo_files, tmp_path, aiohttp_server)
     port = free_port_block(1)
     base = f"http://127.0.0.1:{port}"
     process = await start_service(service_yaml(tmp_path, port), env, port)
