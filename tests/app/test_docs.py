@@ -105,5 +105,5 @@ def test_the_readme_names_every_document_and_bench() -> None:
     documents = [path.name for path in sorted((REPO / "docs").glob("*.md"))]
     assert [name for name in documents if f"| [docs/{name}](docs/{name}) |" not in readme] == []
     benches = [path.name for path in sorted((REPO / "bench").glob("*.py"))
-               if path.name not in ("__init__.py", "common.py", "locustfile.py")]
+               if path.name not in ("__init__.py", "callgrind.py", "common.py", "locustfile.py")]
     assert [name for name in benches if f"`bench/{name}`" not in readme] == []

@@ -62,4 +62,5 @@ def test_every_bench_is_run_here() -> None:
     """A new bench is added to the list above (the locust file is for operators' own loads)."""
     listed = {command.split()[0] for command, _, _ in BENCHES}
     scripts = {path.name for path in (ROOT / "bench").glob("*.py")}
-    assert scripts - listed == {"common.py", "locustfile.py", "request_instructions.py"}
+    assert scripts - listed == {"callgrind.py", "common.py", "locustfile.py",
+                                "request_instructions.py"}
