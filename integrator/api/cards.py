@@ -25,6 +25,7 @@ from integrator.api.streaming import XmlStream, in_order
 from integrator.errors import Detail, IntegratorError, Internal, ValidationFailed
 from integrator.model import CardEntity, CrmRecord
 from integrator.services import listing
+from integrator.services.turns import Turn, Turns, identities
 
 routes = web.RouteTableDef()
 log = structlog.get_logger("integrator.sync")
@@ -74,9 +75,12 @@ def bulk_handler(kind: Kind) -> Handler:
         service = cards(request.app)
         request_id = request.get(REQUEST_ID, "-")
 
-        async def work(item: tuple[int, CrmRecord]) -> etree._Element:
-            index, record = item
+        turns = Turns()  # records for the same ERP card go one after another, in input order
+
+        async def work(item: tuple[int, CrmRecord, Turn]) -> etree._Element:
+            index, record, turn = item
             try:
+                await turn.wait()
                 saved = await service.save(context, kind.entity, record)
             except IntegratorError as error:
                 return render.result_element(index, record, error=error, request_id=request_id)
@@ -84,6 +88,8 @@ def bulk_handler(kind: Kind) -> Handler:
                 log.exception("bulk_record_failed", entity=kind.entity, index=index)
                 return render.result_element(index, record, request_id=request_id,
                                              error=Internal("internal error; see the service log"))
+            finally:
+                turn.done()
             return render.result_element(index, record, saved=saved)
 
         window = bulk_window(context.integration_set.settings.write_concurrency)
@@ -91,8 +97,10 @@ def bulk_handler(kind: Kind) -> Handler:
                                                 "count": str(len(records))}, flush_every=1)
         written = 0
         try:
+            items = ((index, record, turns.take(identities(context, kind.entity, record)))
+                     for index, record in enumerate(records, 1))  # turns taken in input order
             ordered = cast("AsyncGenerator[etree._Element, None]", in_order(
-                enumerate(records, 1), work, window=window, finish_started=True))
+                items, work, window=window, finish_started=True))
             async with stream, contextlib.aclosing(ordered) as results:
                 async for element in results:
                     await stream.write(element)
