@@ -177,6 +177,27 @@ class Page:
 Listed = CrmRecord | RowFailure | Page
 
 
+def _check_order(name: str, key_column: str, before: Any, key: Any, numeric: bool) -> None:
+    """A keyset page ends between two keys (the next starts after the last key written), so the
+    statement's rows must come one per key, in key order: a key on two rows (a set's statement
+    joining a table with several rows per card) lost the rows after a page's last one, and keys
+    out of order lost whatever lay behind the cursor. Tiger/Go keys are compared as numbers;
+    codes only for equality (their order is the database collation's, not Python's)."""
+    if numeric:
+        try:
+            wrong = int(key) <= int(before)
+        except (TypeError, ValueError):
+            wrong = False  # the cursor refuses a key that is no LOGICALREF
+    else:
+        wrong = key == before
+    if wrong:
+        raise SqlRejected(
+            f"the set's {name} statement returned {key_column} {key!r} after {before!r}: a keyset "
+            f"page needs one row per {key_column}, ordered by it (ORDER BY {key_column}); a row "
+            "after a page's end would be lost. Return one row per card",
+            details=[Detail(str(key), "sql", path=f"sql.{name}")])
+
+
 async def records(cards: Cards, context: Context, entity: CardEntity, query: ListQuery, *,
                   batch_size: int, cursors: CursorSigner) -> AsyncGenerator[list[Listed], None]:
     """The page's records (or row failures), one list per batch of rows fetched, then a list
@@ -223,6 +244,8 @@ async def records(cards: Cards, context: Context, entity: CardEntity, query: Lis
                 room = query.limit - emitted
                 for row in batch.rows:
                     scanned += 1
+                    if last_scanned is not None:
+                        _check_order(name, key_column, last_scanned[key_at], row[key_at], logo)
                     last_scanned = row
                     if filtered and not keep(row[code_at] if code_at is not None else None,
                                              row[name_at] if name_at is not None else None):
