@@ -267,7 +267,16 @@ class Cards:
                       record: CrmRecord) -> ErpKey:
         """Read the whole record, change the mapped fields, write it whole (every other field
         stays as it is). Tiger/Go: ReadDataObject -> ``DBOP="UPD"`` -> AppendDataObject. Netsis:
-        ``GET`` -> ``PUT`` of the whole record (research/quotes.md §2)."""
+        ``GET`` -> ``PUT`` of the whole record (research/quotes.md §2). Under the card's update
+        lock: a concurrent update of the same card (another request, another replica) waits, so
+        it reads what this one wrote instead of putting back what it changed."""
+        s = context.integration_set
+        card = RecordId(s.code, entity, key.ref)
+        async with self.ledger.update_lock(card, ttl_s=self._claim_ttl(s)):
+            return await self._read_and_write(context, entity, key, record)
+
+    async def _read_and_write(self, context: Context, entity: CardEntity, key: ErpKey,
+                              record: CrmRecord) -> ErpKey:
         s = context.integration_set
         ctx = MappingContext.from_session(context)
         linked = record._replace(ref=key.ref, code=key.code or record.code)

@@ -27,6 +27,9 @@ A pending or deleting mark the store cannot take (it failed just then) is not on
 holder's claim is then held, not freed, for the write's settle window (``Claimed.hold``), so no
 request of the record writes while the write may land, even with the store back a moment later.
 
+Per ERP card (set, entity, ref), one more: the **update lock** (``update_lock``), held while an
+update reads the card and writes it whole, so two updates of one card never interleave.
+
 The store is the only shared state; the ERP database stays the authority (reconciliation reads it).
 """
 
@@ -184,7 +187,8 @@ class Ledger:
         self._claim_wait_s = claim_wait_s
 
     @contextlib.asynccontextmanager
-    async def claim(self, rid: RecordId, *, ttl_s: float) -> AsyncIterator[Claimed]:
+    async def claim(self, rid: RecordId, *, ttl_s: float, kind: str = "claim",
+                    busy: str | None = None) -> AsyncIterator[Claimed]:
         """Hold the claim of one CRM record while its create runs (across replicas); what the
         ledger holds for the record (its link, a pending and a deleting mark) as read once the
         claim was taken, in the same store round trip.
@@ -195,25 +199,30 @@ class Ledger:
         it runs (``_Renewal``); should the holder die — or be cancelled while it holds the claim
         (the service stopping), which leaves what it was writing as unknown as a death does — the
         claim expires ``ttl_s`` after its last renewal.
+
+        ``kind`` other than ``"claim"`` holds another lock of the same kind (``update_lock``):
+        nothing is read with it, and ``busy`` is the refusal's message.
         """
-        key = rid.key("claim")
+        key = rid.key(kind)
         token = secrets.token_hex(16).encode()
         deadline = time.monotonic() + self._claim_wait_s
         delay = POLL_FIRST_S
+        read = (rid.key("link"), rid.key("pending"), rid.key("deleting")) if kind == "claim" \
+            else ()
         while True:
-            taken, (link, pending, deleting) = await self._store.set_if_absent_then_get(
-                key, token, ttl_s=ttl_s,
-                read=(rid.key("link"), rid.key("pending"), rid.key("deleting")))
+            taken, values = await self._store.set_if_absent_then_get(key, token, ttl_s=ttl_s,
+                                                                      read=read)
             if taken:
                 break
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise ErpCommitUncertain(
+                raise ErpCommitUncertain(busy or (
                     f"another request is creating {rid.entity} {rid.crm_id!r} in set "
                     f"{rid.set_code} right now; its outcome is not known yet. Retry: the retry "
-                    "links the record that request created")
+                    "links the record that request created"))
             await asyncio.sleep(min(delay, remaining))
             delay = min(delay * 2, POLL_MAX_S)
+        link, pending, deleting = values if values else (None, None, None)
         held = Claimed(rid, _key_from(link), _code_from(pending), _code_from(deleting))
         renewal = held._renewal = _Renewal(self._store, held, key, token, ttl_s)
         cancelled = False
@@ -232,6 +241,19 @@ class Ledger:
             renewal.stop()
             if not cancelled:
                 await self._release(held, key, token)
+
+    def update_lock(self, card: RecordId, *, ttl_s: float
+                    ) -> contextlib.AbstractAsyncContextManager[Claimed]:
+        """Hold the update lock of one ERP card (``card.crm_id``: the card's ref) while an update
+        reads it and writes it whole, so two updates of one card — from two requests, on any
+        replica — never both read it before either writes (the second would put back what the
+        first changed). A claim in all but name and key (``sync:update:…``): renewed, freed after,
+        left to run out when its holder is cancelled; a concurrent update waits up to
+        ``claim_wait_s``, then answers a retryable ``ERP_COMMIT_UNCERTAIN``."""
+        return self.claim(card, ttl_s=ttl_s, kind="update", busy=(
+            f"another request is updating {card.entity} {card.crm_id!r} in set {card.set_code} "
+            "right now; nothing was written by this request. Retry: the retry updates it after "
+            "that request"))
 
     async def _release(self, held: Claimed, key: str, token: bytes) -> None:
         """Free a claim: write the link its holder kept, then compare-and-delete the claim with
