@@ -117,7 +117,7 @@ class Endpoint:
     url: str
     connect_timeout_s: float
     timeout_s: float
-    settle_s: float | None = None  # the set's own settle window (``services.ledger.settle_window``)
+    settle_s: float | None = None  # the set's own settle window (``services.claims.settle_window``)
 
 
 class Gateway(ABC):

@@ -42,7 +42,8 @@ from integrator.errors import (
 )
 from integrator.metrics import Metrics
 from integrator.model import CardEntity, Context, CrmRecord, ErpData, ErpKey, parse_ref
-from integrator.services.ledger import Claimed, Ledger, RecordId, settle_window
+from integrator.services.claims import Claimed, RecordId, settle_window
+from integrator.services.ledger import Ledger
 from integrator.services.statements import base_values
 from integrator.sql.defaults import StatementName, statement_sql
 from integrator.sql.engine import SqlEngine

@@ -55,8 +55,9 @@ from integrator.model.quotes import quote_stamp, stamp_revision
 from integrator.services import erp_documents
 from integrator.services.cards import check_set
 from integrator.services.checks import QuoteCheck, QuoteChecks
+from integrator.services.claims import Claimed, RecordId, settle_window
 from integrator.services.erp_documents import DocumentLine, TransferredDocument
-from integrator.services.ledger import Claimed, Ledger, RecordId, settle_window
+from integrator.services.ledger import Ledger
 from integrator.services.quote_parts import QuoteParts
 from integrator.services.quote_values import LineFields, quote_warehouse, transfer_type
 from integrator.sql.engine import SqlEngine

@@ -24,7 +24,7 @@ import pytest
 from lxml import etree
 
 from integrator.api.keys import STORE
-from integrator.services.ledger import RecordId
+from integrator.services.claims import RecordId
 from tests.fixtures.demo import NETSIS, TIGER, Demo, MakeDemo
 from tests.fixtures.quotes import documents, quote_xml, transfer_path
 from tests.fixtures.store_faults import fail_store

@@ -15,7 +15,8 @@ from integrator.api.keys import STORE
 from integrator.config import IntegrationSet
 from integrator.erp.wire import server_failure
 from integrator.errors import ErpCommitUncertain
-from integrator.services.ledger import Ledger, RecordId
+from integrator.services.claims import RecordId
+from integrator.services.ledger import Ledger
 from integrator.sessions.store import Store
 from tests.fixtures.demo import NETSIS, TIGER, Demo, MakeDemo, account_xml
 from tests.fixtures.quotes import ORDER_ROUTES, documents, quote_xml, transfer_path

@@ -10,7 +10,8 @@ import pytest
 from integrator.errors import ErpCommitUncertain, StoreUnavailable
 from integrator.model import ErpKey
 from integrator.services import ledger as ledger_module
-from integrator.services.ledger import Ledger, RecordId
+from integrator.services.claims import RecordId
+from integrator.services.ledger import Ledger
 from integrator.sessions.store import Store
 
 

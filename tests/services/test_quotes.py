@@ -17,7 +17,7 @@ from lxml import etree
 from integrator.api.keys import STORE
 from integrator.config import CodePolicy, IntegrationSet
 from integrator.services import codes
-from integrator.services.ledger import RecordId
+from integrator.services.claims import RecordId
 from tests.fixtures.demo import NETSIS, TIGER, Demo, MakeDemo
 from tests.fixtures.quotes import (
     ORDER_ROUTES,
