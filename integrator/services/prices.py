@@ -247,6 +247,11 @@ def _carried(context: Context, fields: LineFields, line: CrmRecord,
             out.append((name, decimal_text(value) if value is not None else "0"))
     if found.vat_rate is not None:
         out.append((fields.name("vat"), decimal_text(found.vat_rate)))
+    if context.integration_set.is_logo and (found.vat_included
+                                            or line.fields.get(fields.name("vat_included"))):
+        # a price card with VAT included prices the line so; the transfer must say it, or the
+        # ERP adds the VAT on top of a price that holds it
+        out.append((fields.name("vat_included"), "1" if found.vat_included else "0"))
     if context.integration_set.is_logo and (found.campaign or line.fields.get(fields.name("campaign"))):
         out.append((fields.name("campaign"), found.campaign or ""))
     return out, problems

@@ -349,3 +349,26 @@ async def test_a_line_previewed_without_discount_is_transferred_without_one_f33(
     total, rows = tiger_document(demo, "Q-PP3")
     assert rows == [(0, float(line.get("unitPrice") or ""), 0.0, "")]
     assert total == Decimal(preview.get("total") or "")
+
+
+async def test_a_vat_included_card_price_is_transferred_vat_included_on_tiger_f33(
+        demo: Demo) -> None:
+    """A Tiger sales price card with VAT included (INCVAT 1) prices the line VAT-included; the
+    preview's fields carry that, so the transferred order totals what the preview showed — not
+    the same price with VAT added on top."""
+    code = "GDA.00003"
+    demo.erps[TIGER].execute(
+        "UPDATE LG_001_PRCLIST SET INCVAT = 1 WHERE PTYPE = 2 AND CARDREF = "
+        "(SELECT LOGICALREF FROM LG_001_ITEMS WHERE CODE = ?)", code)
+    body = quote(TIGER, [{"code": code, "Quantity": "10"}], crm_id="Q-PV1")
+    status, preview = await demo.post(TIGER, PRICES, body)
+    assert status == 200, etree.tostring(preview)
+    [line] = priced_lines(preview)
+    price = Decimal(line.get("unitPrice") or "")
+    assert price > 0
+    assert Decimal(line.get("total") or "") == money(10 * price)  # the card's price holds the VAT
+    status, answer = await demo.post(TIGER, transfer_path("Q-PV1", "order"),
+                                     with_carried(body, preview, "Q-PV1"))
+    assert status == 201, etree.tostring(answer)
+    total, _ = tiger_document(demo, "Q-PV1")
+    assert total == Decimal(preview.get("total") or "")
