@@ -46,6 +46,14 @@ def decimal_text(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def carried_exactly(value: Decimal) -> bool:
+    """Whether the ERPs keep the number as written: both hold a line's quantity and price as a
+    double (Netsis gets a JSON number, LogoObjects a double), exact for up to 15 significant
+    digits; beyond that only when the double happens to be the same number."""
+    digits = value.normalize().as_tuple().digits
+    return len(digits) <= 15 or Decimal(repr(float(value))) == value
+
+
 def money(value: Decimal) -> Decimal:
     """Rounded half-up to cents, as both ERPs (and their simulators) round a line's amounts."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP)

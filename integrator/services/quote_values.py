@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from integrator.config import IntegrationSet, TransferType
 from integrator.errors import Detail, Forbidden, ValidationFailed
 from integrator.model import Context, CrmRecord
-from integrator.model.numbers import money, plain_decimal_text
+from integrator.model.numbers import carried_exactly, money, plain_decimal_text
 from integrator.model.prices import Discount, PricedLine, completed
 from integrator.translators import crm_field_for
 
@@ -43,6 +43,8 @@ _CHAIN: dict[bool, tuple[tuple[str, str | None], ...]] = {
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 _NETSIS_VAT_INCLUDED = ("KDV_DAHILMI", "VatIncluded")  # a header field on Netsis
+# the ERP would store another number (a double keeps 15 significant digits), never refusing it
+_TOO_MANY_DIGITS = "has more significant digits than the ERP keeps (15)"
 _TRUE = frozenset({"1", "true", "yes", "evet", "e", "on"})
 
 
@@ -120,6 +122,9 @@ class LineFields:
             elif quantity <= 0:
                 problems.append(Detail(f"line {index}: {name} must be above zero, not {text}",
                                        "input", path=line_path(index, name)))
+            elif not carried_exactly(quantity):
+                problems.append(Detail(f"line {index}: {name} {text} {_TOO_MANY_DIGITS}",
+                                       "input", path=line_path(index, name)))
             out.append(quantity or Decimal(0))
         if problems:
             raise ValidationFailed(f"quote {quote.crm_id}: quantities are missing or invalid",
@@ -144,7 +149,10 @@ class LineFields:
                     continue
                 if number is None:
                     continue
-                if name == price and number < 0:
+                if not carried_exactly(number):
+                    problems.append(Detail(f"line {index}: {name} {text} {_TOO_MANY_DIGITS}",
+                                           "input", path=line_path(index, name)))
+                elif name == price and number < 0:
                     problems.append(Detail(f"line {index}: {name} must not be below zero, not "
                                            f"{text}", "input", path=line_path(index, name)))
                 elif name != price and not ZERO <= number <= HUNDRED:

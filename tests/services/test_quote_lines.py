@@ -230,3 +230,26 @@ async def test_a_price_preview_and_a_risk_check_refuse_the_same_f33_f32(
     assert [d.get("path") for d in error.findall("Detail")] == [
         "Lines/Line[1]/Field[@name='Discount']"]
     assert sum(demo.erps[set_code].counters.calls.values()) == calls
+
+
+@BOTH
+@pytest.mark.parametrize(("field", "value"), [
+    ("Quantity", "123456789012345678"),      # Tiger stored 123456789012345680
+    ("UnitPrice", "99999999999999.99"),      # Tiger stored 99999999999999.98
+    ("Quantity", "1.0000000000000001"),      # 17 significant digits
+])
+async def test_a_number_the_erp_cannot_keep_exactly_is_refused_not_rounded_f23(
+        demo: Demo, set_code: str, field: str, value: str) -> None:
+    """A quantity or price with more significant digits than the ERP keeps (a double: 15) is
+    refused before anything is written, on both ERPs; Tiger took it and stored another number
+    (Netsis refused it only as MAPPING, after the checks)."""
+    before = _writes(demo, set_code)
+    body = changed_line(quote_xml(set_code, "Q-J5", account_crm="F-J5"), field, value)
+    status, error = await demo.post(set_code, transfer_path("Q-J5", "order"), body)
+    assert (status, error.get("code")) == (400, "VALIDATION"), etree.tostring(error)
+    [detail] = error.findall("Detail")
+    assert detail.text == (f"line 1: {field} {value} has more significant digits than the ERP "
+                           "keeps (15)")
+    assert detail.get("path") == f"Lines/Line[1]/Field[@name='{field}']"
+    assert _writes(demo, set_code) == before
+    assert documents(demo, set_code, "Q-J5") == 0
