@@ -21,6 +21,13 @@ def _check_settle(settle_s: float | None, timeout_s: float) -> None:
                          "a write may land until its call has timed out")
 
 
+# how long a write whose answer never came may still land (``services.claims.settle_window``)
+SettleSeconds = Annotated[float | None, Field(
+    gt=0, le=86_400,
+    description="how long a write whose answer never came may still land in the ERP; a retry "
+                "meanwhile writes nothing (default: twice timeout_s + 30 s; not below timeout_s)")]
+
+
 class LogoService(Model):
     """LogoObjectService endpoint of a Tiger/Go set."""
 
@@ -30,10 +37,7 @@ class LogoService(Model):
     compress: bool = Field(default=False, description="send dataXML as gzip+base64")
     connect_timeout_s: float = Field(default=5.0, gt=0, le=120)
     timeout_s: float = Field(default=60.0, gt=0, le=600)
-    settle_s: float | None = Field(
-        default=None, gt=0, le=86_400,
-        description="how long a write whose answer never came may still land in the ERP; a retry "
-                    "meanwhile writes nothing (default: twice timeout_s + 30 s; not below timeout_s)")
+    settle_s: SettleSeconds = None
     params: dict[str, str] = Field(
         default_factory=dict,
         description="paramXML overrides (ApplyCampaign, ApplyCondition, FillAccCodes, CheckRight, ...)",
@@ -60,10 +64,7 @@ class NetsisService(Model):
     dbpassword: SecretStr = Field(default=SecretStr(""))
     connect_timeout_s: float = Field(default=5.0, gt=0, le=120)
     timeout_s: float = Field(default=60.0, gt=0, le=600)
-    settle_s: float | None = Field(
-        default=None, gt=0, le=86_400,
-        description="how long a write whose answer never came may still land in the ERP; a retry "
-                    "meanwhile writes nothing (default: twice timeout_s + 30 s; not below timeout_s)")
+    settle_s: SettleSeconds = None
 
     @model_validator(mode="after")
     def _settle_after_timeout(self) -> NetsisService:

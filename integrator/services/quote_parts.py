@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from integrator.config import IntegrationSet
 from integrator.errors import CreatedLink, Detail, IntegratorError, ValidationFailed
 from integrator.model import CardEntity, Context, CrmRecord
 from integrator.services.cards import Cards
@@ -70,6 +71,11 @@ def _line_path(index: int) -> str:
     return f"Lines/Line[{index}]"
 
 
+def _code_field(s: IntegrationSet, entity: CardEntity) -> str:
+    """The CRM field the set maps onto the card's ERP code (``Code`` unless mapped otherwise)."""
+    return crm_field_for(s, entity, CODE_KEYS[(s.is_logo, entity)]) or "Code"
+
+
 def _refuse_anonymous_number(context: Context, entity: CardEntity, record: CrmRecord, what: str,
                              path: str) -> None:
     """A record to be created with a number of the set's template needs its CRM id: the id is
@@ -79,7 +85,7 @@ def _refuse_anonymous_number(context: Context, entity: CardEntity, record: CrmRe
     s = context.integration_set
     if record.crm_id or getattr(s.settings.code_policy, entity).source != "template":
         return
-    code_field = crm_field_for(s, entity, CODE_KEYS[(s.is_logo, entity)]) or "Code"
+    code_field = _code_field(s, entity)
     if record.fields.get(code_field, "").strip():
         return  # the CRM's own code: the ERP refuses a second card with it
     raise ValidationFailed(
@@ -320,7 +326,7 @@ class QuoteParts:
         """Create (or find again: ``Cards.save`` is idempotent per CRM id) one card the quote
         needs, with the code the set's policy gives; remember its link for the answer."""
         s = context.integration_set
-        code_field = crm_field_for(s, entity, CODE_KEYS[(s.is_logo, entity)]) or "Code"
+        code_field = _code_field(s, entity)
         rid_link = await self.cards.remembered(context, entity, record)
         handed_out = False  # the code is not the CRM record's own: a retry would get another
         if rid_link is None:

@@ -85,6 +85,23 @@ async def tiger_demo(demo_files: Path, tmp_path: Path,
     return data, env, logo_app[LOGO_SIM]
 
 
+async def slow_order_sent(session: aiohttp.ClientSession, simulator: Any, base: str, quote: str,
+                          body: bytes, headers: dict[str, str]) -> asyncio.Future[Any]:
+    """Send the quote's transfer with its order write held back 1.5 s by the ERP; return the
+    request in flight once the write has reached the ERP."""
+    simulator.faults.set("AppendDataObject", "latency", seconds=1.5, times=1,
+                         match="SALES_ORDERS")
+    calls = simulator.counters.calls["AppendDataObject"]
+    request = asyncio.ensure_future(session.post(base + transfer_path(quote, "order"), data=body,
+                                                 headers=headers))
+    for _ in range(250):
+        if simulator.counters.calls["AppendDataObject"] > calls:
+            break
+        await asyncio.sleep(0.02)
+    assert simulator.counters.calls["AppendDataObject"] > calls, "the write never left"
+    return request
+
+
 def orders_with(db: Path, quote: str) -> int:
     with sqlite3.connect(db) as conn:
         return int(conn.execute("SELECT COUNT(*) FROM LG_001_01_ORFICHE WHERE DOCODE = ?",
@@ -104,16 +121,7 @@ async def test_a_service_killed_after_the_erp_write_causes_no_duplicate_f29(
         async with aiohttp.ClientSession() as session:
             headers = {**AUTH, "X-Session": await open_session(session, base)}
             # the ERP commits the order only after a while; the service is killed meanwhile
-            simulator.faults.set("AppendDataObject", "latency", seconds=1.5, times=1,
-                                 match="SALES_ORDERS")
-            calls = simulator.counters.calls["AppendDataObject"]
-            request = asyncio.ensure_future(session.post(
-                base + transfer_path("Q-KILL", "order"), data=body, headers=headers))
-            for _ in range(100):
-                if simulator.counters.calls["AppendDataObject"] > calls:
-                    break
-                await asyncio.sleep(0.02)
-            assert simulator.counters.calls["AppendDataObject"] > calls, "the write never left"
+            request = await slow_order_sent(session, simulator, base, "Q-KILL", body, headers)
             process.send_signal(signal.SIGKILL)
             await process.wait()
             with pytest.raises(aiohttp.ClientError):
@@ -149,17 +157,8 @@ async def test_a_service_stopped_while_it_writes_finishes_the_transfer_first_f29
     try:
         async with aiohttp.ClientSession() as session:
             headers = {**AUTH, "X-Session": await open_session(session, base)}
-            simulator.faults.set("AppendDataObject", "latency", seconds=1.5, times=1,
-                                 match="SALES_ORDERS")
-            calls = simulator.counters.calls["AppendDataObject"]
-            request = asyncio.ensure_future(session.post(
-                base + transfer_path("Q-TERM", "order"), data=quote_xml(TIGER, "Q-TERM").encode(),
-                headers=headers))
-            for _ in range(250):
-                if simulator.counters.calls["AppendDataObject"] > calls:
-                    break
-                await asyncio.sleep(0.02)
-            assert simulator.counters.calls["AppendDataObject"] > calls, "the write never left"
+            request = await slow_order_sent(session, simulator, base, "Q-TERM",
+                                            quote_xml(TIGER, "Q-TERM").encode(), headers)
             process.send_signal(signal.SIGTERM)
             async with await request as response:
                 answer = etree.fromstring(await response.read())
