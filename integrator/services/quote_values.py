@@ -16,7 +16,7 @@ from integrator.errors import Detail, Forbidden, ValidationFailed
 from integrator.model import Context, CrmRecord
 from integrator.model.numbers import carried_exactly, money, plain_decimal_text
 from integrator.model.prices import Discount, PricedLine, completed
-from integrator.translators import crm_field_for
+from integrator.translators import crm_field_for, maps_crm_field
 
 NETSIS_UNIT_FIELD = "Unit"  # the CRM's unit name on Netsis lines (matched to OLCU_BR1..3)
 
@@ -42,7 +42,7 @@ _CHAIN: dict[bool, tuple[tuple[str, str | None], ...]] = {
 }
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
-_NETSIS_VAT_INCLUDED = ("KDV_DAHILMI", "VatIncluded")  # a header field on Netsis
+_NETSIS_VAT_INCLUDED = ("FatUst.KDV_DAHILMI", "VatIncluded")  # a header field on Netsis
 # the ERP would store another number (a double keeps 15 significant digits), never refusing it
 _TOO_MANY_DIGITS = "has more significant digits than the ERP keeps (15)"
 _TRUE = frozenset({"1", "true", "yes", "evet", "e", "on"})
@@ -69,6 +69,11 @@ class LineFields:
             self.names["unit"] = NETSIS_UNIT_FIELD
             key, default = _NETSIS_VAT_INCLUDED
             self.vat_included_header = crm_field_for(s, "order", key) or default
+        # the VAT-included flag under its name on the level the ERP does not carry it (Tiger/Go:
+        # the quote; Netsis: its lines), unless the set maps that field there to something else
+        flag = self.names["vat_included"] if s.is_logo else self.vat_included_header
+        self.stray_flag = (None if maps_crm_field(s, "order", flag, line=not s.is_logo)
+                           else flag)
 
     def name(self, value: str) -> str:
         return self.names[value]
@@ -135,7 +140,7 @@ class LineFields:
         """Each line's unit price and discounts: a price below zero, a discount outside 0–100 %
         (every step of the discount chain) or one that is not a number is reported, every line at
         once (``ValidationFailed`` with a detail per field) — an order line must never come out
-        with a negative net price."""
+        with a negative net price; then the VAT-included flags (``vat_flags``)."""
         price = self.names["price"]
         problems: list[Detail] = []
         for index, line in enumerate(quote.lines, 1):
@@ -160,6 +165,41 @@ class LineFields:
                                            f"not {text}", "input", path=line_path(index, name)))
         if problems:
             raise ValidationFailed(f"quote {quote.crm_id}: prices or discounts are invalid",
+                                   details=problems)
+        self.vat_flags(quote)
+
+    def vat_flags(self, quote: CrmRecord) -> None:
+        """The quote's VAT-included flags agree between the quote and its lines: Tiger/Go carries
+        the flag on each line (``VAT_INCLUDED``), Netsis once per document (``KDV_DAHILMI``), and a
+        flag on the other level reaches no ERP field, so the ERP would add the VAT on top of a
+        price that holds it (or leave it out of one that does not). Every line that disagrees is
+        reported at once (``ValidationFailed``). A Netsis line without a flag follows the quote's;
+        a Tiger/Go line without one has none."""
+        name = self.stray_flag
+        if name is None:
+            return
+        header = (quote.fields.get(name) or "").strip()
+        if self.set.is_logo and not header:
+            return  # no flag on the quote: each line says its own
+        want = header.lower() in _TRUE
+        problems: list[Detail] = []
+        for index, line in enumerate(quote.lines, 1):
+            text = (line.fields.get(name) or "").strip()
+            if not text and not self.set.is_logo:
+                continue
+            if (text.lower() in _TRUE) == want:
+                continue
+            if self.set.is_logo:
+                where = "Tiger/Go carries the flag as VAT_INCLUDED, on each line: put it on every line"
+            else:
+                where = ("Netsis carries the flag as KDV_DAHILMI, once per document: put it on the "
+                         "quote")
+            said = header or "(absent: prices without VAT)"
+            problems.append(Detail(
+                f"line {index}: {name} {text or '(absent: without VAT)'} disagrees with the quote's {name} "
+                f"{said}; {where}", "input", path=line_path(index, name if text else None)))
+        if problems:
+            raise ValidationFailed(f"quote {quote.crm_id}: the VAT-included flags disagree",
                                    details=problems)
 
     def discounts(self, line: CrmRecord, index: int) -> list[Decimal]:

@@ -33,14 +33,21 @@ from integrator.model import ENTITIES, CrmRecord, Document, Entity, LogoDocument
 from integrator.translators import logo, netsis
 from integrator.translators.catalog import CatalogField, EntityCatalog, catalog, entities_for
 from integrator.translators.context import MappingContext, family_of
-from integrator.translators.plan import Plan, PlanError, crm_field_for, mapping_problems, plan_for
+from integrator.translators.plan import (
+    Plan,
+    PlanError,
+    crm_field_for,
+    mapping_problems,
+    maps_crm_field,
+    plan_for,
+)
 from integrator.translators.reverse import RowReader
 
 __all__ = [
     "ENTITIES", "REGISTRY", "CatalogField", "Document", "Entity", "EntityCatalog", "LogoDocument",
     "MappingContext", "NetsisDocument", "Plan", "PlanError", "RowReader", "SetCatalog", "catalog",
-    "crm_field_for", "entities_for", "mapping_problems", "plan_for", "read_document", "read_row",
-    "row_reader", "set_catalogs", "translate", "translate_update",
+    "crm_field_for", "entities_for", "mapping_problems", "maps_crm_field", "plan_for",
+    "read_document", "read_row", "row_reader", "set_catalogs", "translate", "translate_update",
 ]
 
 Builder = Callable[[Entity, CrmRecord, MappingContext], Document]

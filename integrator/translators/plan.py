@@ -266,6 +266,14 @@ def mapping_problems(integration_set: IntegrationSet) -> list[str]:
     return problems
 
 
+def maps_crm_field(integration_set: IntegrationSet, entity: Entity, crm: str, *,
+                   line: bool = False) -> bool:
+    """Whether the set's mappings carry the CRM field ``crm`` forward (on the lines, or the
+    header) onto some ERP field."""
+    plan = plan_for(integration_set, entity)
+    return any(rule.crm == crm for rule in (plan.line_forward if line else plan.header_forward))
+
+
 def crm_field_for(integration_set: IntegrationSet, entity: Entity, erp_key: str, *,
                   line: bool = False) -> str | None:
     """The CRM field the set's mappings write onto an ERP field (the first, forward), or None."""

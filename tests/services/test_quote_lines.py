@@ -253,3 +253,90 @@ async def test_a_number_the_erp_cannot_keep_exactly_is_refused_not_rounded_f23(
     assert detail.get("path") == f"Lines/Line[1]/Field[@name='{field}']"
     assert _writes(demo, set_code) == before
     assert documents(demo, set_code, "Q-J5") == 0
+
+
+# -- the VAT-included flag ---------------------------------------------------------------------
+# where each ERP carries "the price includes VAT": Tiger/Go on each line (VAT_INCLUDED), Netsis
+# once per document (KDV_DAHILMI); the CRM's field on the other level reaches no ERP field
+FLAG = "VatIncluded"
+
+
+def _header_flag(body: str, value: str) -> str:
+    return body.replace("<Lines>", _field(FLAG, value) + "<Lines>", 1)
+
+
+def _line_flags(body: str, values: tuple[str | None, ...]) -> str:
+    """The quote with its lines' flags replaced (None: no flag on that line)."""
+    body = re.sub(rf'<Field name="{FLAG}">[^<]*</Field>', "", body)
+    parts = body.split("</Line>")
+    for index, value in enumerate(values):
+        if value is not None:
+            parts[index] += _field(FLAG, value)
+    return "</Line>".join(parts)
+
+
+@pytest.mark.parametrize(("set_code", "header", "lines", "refused"), [
+    # Netsis: a line's flag that is not the document's would be dropped, and VAT added on top
+    (NETSIS, None, (None, "1"), [2]),
+    (NETSIS, "0", ("true", "0"), [1]),
+    (NETSIS, "1", ("1", "0"), [2]),
+    # Tiger/Go: a quote's flag that a line does not repeat would be dropped for that line
+    (TIGER, "1", (None, "1"), [1]),
+    (TIGER, "evet", ("0", "0"), [1, 2]),
+])
+async def test_a_vat_included_flag_the_erp_would_drop_writes_nothing_f23(
+        demo: Demo, set_code: str, header: str | None, lines: tuple[str | None, ...],
+        refused: list[int]) -> None:
+    """A quote whose VAT-included flags disagree between the quote and its lines is refused as
+    VALIDATION naming each line, before anything is written: Netsis has one flag per document, so
+    a line priced with VAT included on a Netsis quote without the flag was charged the VAT on top
+    (7.90 became 9.48 a piece), and Tiger has one per line, so a flag on the quote alone was lost.
+    A Netsis line without a flag follows the quote's; a Tiger line without one has none."""
+    before = _writes(demo, set_code)
+    body = _line_flags(quote_xml(set_code, "Q-V1", account_crm="F-V1"), lines)
+    if header is not None:
+        body = _header_flag(body, header)
+    status, error = await demo.post(set_code, transfer_path("Q-V1", "order"), body)
+    assert (status, error.get("code")) == (400, "VALIDATION"), etree.tostring(error)
+    assert error.findtext("Message") == "quote Q-V1: the VAT-included flags disagree"
+    details = error.findall("Detail")
+    assert [d.get("path") for d in details] == [
+        f"Lines/Line[{n}]/Field[@name='{FLAG}']" if lines[n - 1] is not None else f"Lines/Line[{n}]"
+        for n in refused]
+    where = "KDV_DAHILMI, once per document" if set_code == NETSIS else "VAT_INCLUDED, on each line"
+    for detail in details:
+        assert where in (detail.text or ""), detail.text
+    assert error.findall("Link") == []
+    assert _writes(demo, set_code) == before
+    assert documents(demo, set_code, "Q-V1") == 0
+
+
+@pytest.mark.parametrize("set_code", [TIGER, NETSIS])
+async def test_vat_included_on_the_quote_and_every_line_is_an_order_with_vat_included_f23(
+        demo: Demo, set_code: str) -> None:
+    """Flags that agree go through; the order's total holds the VAT inside the prices (12 x 34.50
+    less 5 % and 4 x 7.90: 424.90 with VAT included, 470.55 with 10 % and 20 % on top)."""
+    body = _header_flag(_line_flags(quote_xml(set_code, "Q-V2"), ("1", "1")), "1")
+    status, answer = await demo.post(set_code, transfer_path("Q-V2", "order"), body)
+    assert status == 201, etree.tostring(answer, encoding="unicode")
+    with demo.erps[set_code].db() as conn:
+        if set_code == TIGER:
+            row = conn.execute("SELECT NETTOTAL FROM LG_001_01_ORFICHE WHERE LOGICALREF = ?",
+                               (int(answer.get("ref") or 0),)).fetchone()
+        else:
+            row = conn.execute("SELECT GENELTOPLAM FROM TBLSIPAMAS WHERE FATIRS_NO = ?",
+                               (answer.get("number"),)).fetchone()
+    assert row is not None and round(float(row[0]), 2) == 424.90
+
+
+@pytest.mark.parametrize("set_code", [TIGER, NETSIS])
+@pytest.mark.parametrize("path", ["/v1/prices", "/v1/quotes/check?risk=1"])
+async def test_a_price_preview_and_a_risk_check_refuse_disagreeing_vat_flags_f33_f32(
+        demo: Demo, set_code: str, path: str) -> None:
+    calls = sum(demo.erps[set_code].counters.calls.values())
+    body = _header_flag(_line_flags(quote_xml(set_code, "Q-V3"), ("1", "0")), "1")
+    status, error = await demo.post(set_code, path, body)
+    assert (status, error.get("code")) == (400, "VALIDATION"), etree.tostring(error)
+    assert [d.get("path") for d in error.findall("Detail")] == [
+        f"Lines/Line[2]/Field[@name='{FLAG}']"]
+    assert sum(demo.erps[set_code].counters.calls.values()) == calls
