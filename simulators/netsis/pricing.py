@@ -9,6 +9,12 @@ and ``POST ItemSlips`` saves. Deterministic rules, ``Decimal`` arithmetic:
   ``FiyatSistemineGoreHesapla`` the price system (TBLSTOKFIAT, sales rows valid on the price date:
   a row of the account's FIYATGRUBU before a general one, then the later BASTAR, then the higher
   FIYATNO) when it has a price — it wins over the card;
+* currency ``STra_DOVTIP`` (research/netsis.md: Kalems ``STra_DOVTIP, STra_DOVFIAT``, item master
+  ``SAT_DOV_TIP``): the price's own — the one sent with a price of the document, the card's
+  SAT_DOV_TIP for a stock-card price, the row's FIYATDOVIZTIPI for a price-system price; 0 is TL.
+  ``STra_DOVFIAT`` is the price in that currency (0 for TL). Exchange rates are not simulated: a
+  foreign price is answered as it is, unconverted, in ``STra_BF`` too (what a real NetOpenX puts
+  in STra_BF for it is unverified);
 * discount ``STra_SatIsk``: the one sent; with ``KosulluHesapla`` and none sent, the condition
   (TBLKOSULMAS, simplified: one discount % per condition) named by the line's ``Stra_KosulK``, else
   the header's ``KOSULKODU``, else the account's KOSULKODU, when it is open (KAPATILMIS <> 'E') and
@@ -67,10 +73,12 @@ class SlipCalculator:
             raise NetsisError(f"Cari bulunamadı: {code}{KERNEL}")
         return row
 
-    def price_system(self, item: str, group: str, on: date) -> Decimal | None:
-        best: tuple[tuple[int, int, int], Decimal] | None = None
+    def price_system(self, item: str, group: str, on: date) -> tuple[Decimal, int] | None:
+        """The price-system price of ``item`` on ``on`` and its currency (FIYATDOVIZTIPI)."""
+        best: tuple[tuple[int, int, int], tuple[Decimal, int]] | None = None
         for row in self.conn.execute(
-                "SELECT FIYATNO, FIYATGRUBU, FIYAT1, BASTAR, BITTAR FROM TBLSTOKFIAT WHERE "
+                "SELECT FIYATNO, FIYATGRUBU, FIYAT1, FIYATDOVIZTIPI, BASTAR, BITTAR FROM "
+                "TBLSTOKFIAT WHERE "
                 "STOKKODU = ? AND COALESCE(A_S, 'S') = 'S'", (item,)):
             begins, ends = stored_date(row["BASTAR"]), stored_date(row["BITTAR"])
             if (begins and on < begins) or (ends and on > ends):
@@ -80,7 +88,7 @@ class SlipCalculator:
                 continue
             rank = (0 if row_group else 1, -(begins or date.min).toordinal(), -int(row["FIYATNO"]))
             if best is None or rank < best[0]:
-                best = (rank, dec(row["FIYAT1"]))
+                best = (rank, (dec(row["FIYAT1"]), int(row["FIYATDOVIZTIPI"] or 0)))
         return best[1] if best else None
 
     def condition(self, code: str, on: date) -> Decimal | None:
@@ -168,14 +176,16 @@ class SlipCalculator:
         price_day = optional_day(prop(line, "Stra_FiyatTar"), "Stra_FiyatTar") or dates[0]
         condition_day = optional_day(prop(line, "Stra_KosTar"), "Stra_KosTar") or dates[1]
         price, source = number(prop(line, "STra_BF"), "STra_BF"), "belge"
+        currency = int(number(prop(line, "STra_DOVTIP"), "STra_DOVTIP"))
         list_no = int(account["LISTE_FIATI"] or 1)
         list_no = list_no if 1 <= list_no <= 4 else 1
         if options["StokKartinaGoreHesapla"] and dec(item[f"SATIS_FIAT{list_no}"]) > 0:
             price, source = dec(item[f"SATIS_FIAT{list_no}"]), f"stok kartı (fiyat {list_no})"
+            currency = int(item["SAT_DOV_TIP"] or 0)
         if options["FiyatSistemineGoreHesapla"]:
             system = self.price_system(code, str(account["FIYATGRUBU"] or ""), price_day)
             if system is not None:
-                price, source = system, "fiyat sistemi"
+                (price, currency), source = system, "fiyat sistemi"
         rate, discount_source = number(prop(line, "STra_SatIsk"), "STra_SatIsk"), "belge"
         if options["KosulluHesapla"] and not rate:
             named = str(prop(line, "Stra_KosulK") or condition_code).strip()
@@ -194,6 +204,7 @@ class SlipCalculator:
         return {
             "StokKodu": code, "Sira": index, "STra_GCMIK": quantity, "STra_BF": price,
             "STra_NF": net, "STra_SatIsk": rate, "STra_KDV": vat_rate, "DEPO_KODU": depot,
+            "STra_DOVTIP": currency, "STra_DOVFIAT": price if currency else Decimal(0),
             "Olcubr": int(number(prop(line, "Olcubr"), "Olcubr") or 1),
             "STra_SIPNUM": str(prop(line, "STra_SIPNUM") or ""),
             "STra_SIPKONT": int(number(prop(line, "STra_SIPKONT"), "STra_SIPKONT")),

@@ -4,6 +4,7 @@ dates FiiliTarih / FIYATTARIHI / KOSULTARIHI, deterministic (simulators.netsis.p
 from __future__ import annotations
 
 import copy
+import sqlite3
 from typing import Any
 
 from tests.fixtures.sim import NETSIS_ORDER, Netsis
@@ -91,3 +92,22 @@ async def test_totals_with_and_without_vat_included_f33(netsis: Netsis) -> None:
     assert (header["BRUTTUTAR"], header["SAT_ISKT"], header["KDV"], header["GENELTOPLAM"]) == \
         (200, 0, 30, 230)
     assert [k["STra_Tutar"] for k in included["Kalems"]] == [100, 100]
+
+
+async def test_the_price_says_its_currency_f33(netsis: Netsis) -> None:
+    """STra_DOVTIP is the price's own currency (0 TL): the card's SAT_DOV_TIP, the price-system
+    row's FIYATDOVIZTIPI, the one sent with a price of the document; STra_DOVFIAT the price in it.
+    Exchange rates are not simulated: STra_BF is that same foreign price."""
+    def currencies(data: dict[str, Any]) -> list[tuple[Any, ...]]:
+        return [(k["STra_BF"], k["STra_DOVTIP"], k["STra_DOVFIAT"]) for k in data["Kalems"]]
+
+    assert currencies(await _calculate(netsis)) == [(100, 0, 0), (90, 0, 0)]
+    with sqlite3.connect(netsis.db_path) as conn:
+        conn.execute("UPDATE TBLSTSABIT SET SAT_DOV_TIP = 2 WHERE STOK_KODU = 'STK002'")
+        conn.execute("UPDATE TBLSTOKFIAT SET FIYATDOVIZTIPI = 1 WHERE FIYATNO = 1")
+    by_card = await _calculate(netsis, StokKartinaGoreHesapla=True)
+    assert currencies(by_card) == [(115, 0, 0), (92, 2, 92)]
+    both = await _calculate(netsis, StokKartinaGoreHesapla=True, FiyatSistemineGoreHesapla=True)
+    assert currencies(both) == [(110, 1, 110), (92, 2, 92)]
+    sent = await _calculate(netsis, lines=[{"STra_DOVTIP": 1}])
+    assert currencies(sent) == [(100, 1, 100), (90, 0, 0)]
