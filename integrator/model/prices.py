@@ -5,11 +5,32 @@ returns them per quote line."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from integrator.model.numbers import money
 
 HUNDRED = Decimal(100)
+
+
+# The local currency in each ERP's own codes — what a transfer books a line's price in, since it
+# sends the price without a currency: Tiger/Go 160 (TL in the price cards' CURRENCY,
+# research/logo-tiger.md §4.6) and 0 (Logo's "local currency", the schema's default of every
+# currency column); Netsis 0 (DOVIZ tipi 0 = TL, the default of SAT_DOV_TIP, FIYATDOVIZTIPI and
+# the Kalems' STra_DOVTIP). A price SQL may also name the lira ("TL", "TRY"). No code: local.
+LOCAL_CURRENCIES = {True: frozenset({0, 160}), False: frozenset({0})}  # by ``is_logo``
+LOCAL_CURRENCY_NAMES = frozenset({"TL", "TRY"})
+
+
+def is_local_currency(code: str | None, *, logo: bool) -> bool:
+    """Whether ``code`` (the ERP's own currency code, as text) is the local currency."""
+    text = (code or "").strip()
+    if not text or text.upper() in LOCAL_CURRENCY_NAMES:
+        return True
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return False
+    return number == number.to_integral_value() and int(number) in LOCAL_CURRENCIES[logo]
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,9 @@ Each priced line also names the CRM fields that carry its price into the transfe
 a quote transferred with them becomes a document with exactly the previewed prices, discounts and
 campaign (the price promise; the ERP keeps prices and discounts it is sent). A line that cannot be
 priced — no price row, a non-numeric or zero price, a discount that is not a rate — says so in
-``problems``: never a silent zero.
+``problems``: never a silent zero. A price in a currency other than the local one is a problem
+too, and its line promises nothing: a transfer sends prices without a currency, so the ERP would
+book the foreign amount as local (``model.prices.is_local_currency``).
 """
 
 from __future__ import annotations
@@ -33,7 +35,13 @@ from integrator.erp.hub import ErpGateways
 from integrator.errors import Detail, ValidationFailed
 from integrator.model import Context, CrmRecord
 from integrator.model.numbers import decimal_of, decimal_text, money
-from integrator.model.prices import Discount, PricedDocument, PricedLine, completed
+from integrator.model.prices import (
+    Discount,
+    PricedDocument,
+    PricedLine,
+    completed,
+    is_local_currency,
+)
 from integrator.model.quotes import quote_stamp
 from integrator.services.cards import check_set
 from integrator.services.quote_parts import QuoteParts
@@ -231,6 +239,13 @@ def _carried(context: Context, fields: LineFields, line: CrmRecord,
              found: PricedLine) -> tuple[list[tuple[str, str]], list[str]]:
     """The CRM fields (and values) that make a transfer carry this price; what cannot be carried."""
     problems: list[str] = []
+    if not is_local_currency(found.currency, logo=context.integration_set.is_logo):
+        # a transfer sends the price without a currency: the ERP would book the foreign amount
+        # as local currency. No field of this line is promised (its discounts, VAT and campaign
+        # belong to that price).
+        return [], [f"the price is in currency {found.currency} (the ERP's code), not the local "
+                    "currency, and cannot be carried: a transfer sends no currency, so the ERP "
+                    f"would book {decimal_text(found.unit_price)} in the local currency"]
     out = [(fields.name("price"), decimal_text(found.unit_price))]
     rates = [d.rate for d in found.discounts]
     if any(rate is None for rate in rates):

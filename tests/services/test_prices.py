@@ -249,12 +249,12 @@ WHERE (S.STOK_KODU IN (:codes) OR S.STOK_KODU IN (:refs)) AND S.STOK_KODU <> 'GD
 }
 
 
-def _sql_source(set_code: str) -> Callable[[IntegrationSet], IntegrationSet]:
+def _sql_source(set_code: str, sql: str | None = None) -> Callable[[IntegrationSet], IntegrationSet]:
     def modify(s: IntegrationSet) -> IntegrationSet:
         if s.code != set_code:
             return s
         return s.model_copy(update={
-            "sql": s.sql.model_copy(update={"price": PRICE_SQL[set_code]}),
+            "sql": s.sql.model_copy(update={"price": sql or PRICE_SQL[set_code]}),
             "settings": s.settings.model_copy(update={"price_source": "sql"})})
     return modify
 
@@ -308,6 +308,81 @@ async def test_a_small_row_cap_drops_no_sql_price_f34(make_demo: MakeDemo, set_c
     *priced, missing = priced_lines(answer)
     assert all(line.get("unitPrice") and line.find("Problem") is None for line in priced)
     assert missing.get("unitPrice") is None and "no row" in (missing.findtext("Problem") or "")
+
+
+# -- a price in another currency (F33, F34) --------------------------------------------------------
+LOCAL_PRODUCT = {TIGER: "GDA.00002", NETSIS: "GDA00002"}
+
+
+def foreign_priced(demo: Demo, set_code: str) -> tuple[str, str]:
+    """A product the ERP now prices in US dollars, and the ERP's code for them: on Tiger one of the
+    demo's products with an export sales card in USD (CURRENCY 1) whose TL card is made inactive;
+    on Netsis a stock card whose sales prices are made USD (SAT_DOV_TIP 1)."""
+    erp = demo.erps[set_code]
+    if set_code == NETSIS:
+        code = "GDA00010"
+        erp.execute("UPDATE TBLSTSABIT SET SAT_DOV_TIP = 1 WHERE STOK_KODU = ?", code)
+        return code, "1"
+    code = str(erp.scalar(
+        "SELECT I.CODE FROM LG_001_PRCLIST P JOIN LG_001_ITEMS I ON I.LOGICALREF = P.CARDREF "
+        "WHERE P.PTYPE = 2 AND P.CURRENCY = 1 AND I.ACTIVE = 0 ORDER BY I.CODE LIMIT 1"))
+    erp.execute("UPDATE LG_001_PRCLIST SET ACTIVE = 1 WHERE PTYPE = 2 AND CURRENCY = 160 AND "
+                "CARDREF = (SELECT LOGICALREF FROM LG_001_ITEMS WHERE CODE = ?)", code)
+    return code, "1"
+
+
+def assert_not_promised(answer: etree._Element, currency: str) -> None:
+    """The first line is priced in ``currency`` and promises nothing; the second (local) does."""
+    assert answer.get("complete") == "false", etree.tostring(answer)
+    foreign, local = priced_lines(answer)
+    assert foreign.get("currency") == currency and Decimal(foreign.get("unitPrice") or "0") > 0
+    problems = [p.text or "" for p in foreign.findall("Problem")]
+    assert any(f"currency {currency}" in p and "cannot be carried" in p for p in problems), problems
+    # no UnitPrice the CRM would send on as a local-currency price (nor discounts, VAT or campaign
+    # that belong to that price)
+    assert carried(foreign) == {}
+    assert local.find("Problem") is None and "UnitPrice" in carried(local)
+
+
+@BOTH
+async def test_a_price_in_a_foreign_currency_is_not_promised_f33(demo: Demo, set_code: str) -> None:
+    """A transfer sends a line's price without a currency, so the ERP books it as local currency:
+    a line the ERP priced in USD must not promise that amount (it would become TL 0.38 for a
+    USD 0.38 price) — it is a problem of its line and the answer is incomplete."""
+    code, currency = foreign_priced(demo, set_code)
+    status, answer = await demo.post(set_code, PRICES, quote(set_code, [
+        {"code": code, "Quantity": "10", "VatRate": "20"},
+        {"code": LOCAL_PRODUCT[set_code], "Quantity": "1", "VatRate": "20"}]))
+    assert status == 200, etree.tostring(answer)
+    assert_not_promised(answer, currency)
+
+
+FOREIGN_PRICE_SQL = {
+    TIGER: """SELECT I.LOGICALREF AS REF, I.CODE AS CODE, P.PRICE AS PRICE, 0 AS DISCOUNT1,
+       0 AS DISCOUNT2, P.CURRENCY AS CURRENCY
+FROM LG_FFF_ITEMS I WITH (NOLOCK)
+JOIN LG_FFF_PRCLIST P WITH (NOLOCK) ON P.CARDREF = I.LOGICALREF AND P.PTYPE = 2 AND P.ACTIVE = 0
+  AND P.CLIENTCODE = ''
+WHERE I.CODE IN (:codes) OR I.LOGICALREF IN (:refs)""",
+    NETSIS: """SELECT S.STOK_KODU AS REF, S.STOK_KODU AS CODE, S.SATIS_FIAT1 AS PRICE, 0 AS DISCOUNT1,
+       0 AS DISCOUNT2, S.SAT_DOV_TIP AS CURRENCY
+FROM TBLSTSABIT S WITH (NOLOCK)
+WHERE S.STOK_KODU IN (:codes) OR S.STOK_KODU IN (:refs)""",
+}
+
+
+@BOTH
+async def test_a_sql_price_in_a_foreign_currency_is_not_promised_f34(
+        make_demo: MakeDemo, set_code: str) -> None:
+    """The price SQL's CURRENCY in the ERP's own codes (Tiger PRCLIST.CURRENCY, 160 TL; Netsis
+    SAT_DOV_TIP, 0 TL): a foreign one is a problem of its line, the local one is promised."""
+    demo: Demo = await make_demo(modify=_sql_source(set_code, FOREIGN_PRICE_SQL[set_code]))
+    code, currency = foreign_priced(demo, set_code)
+    status, answer = await demo.post(set_code, PRICES, quote(set_code, [
+        {"code": code, "Quantity": "10", "VatRate": "20"},
+        {"code": LOCAL_PRODUCT[set_code], "Quantity": "1", "VatRate": "20"}]))
+    assert status == 200 and answer.get("source") == "sql", etree.tostring(answer)
+    assert_not_promised(answer, currency)
 
 
 # -- bad input -----------------------------------------------------------------------------------
