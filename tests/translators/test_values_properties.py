@@ -196,6 +196,28 @@ def test_the_net_price_is_the_exact_decimal_steps_f8(gross: int | float,
     assert (type(result), result) == (type(expected), expected)
 
 
+@SETTINGS
+@given(gross=number, rates=st.lists(st.integers(min_value=0, max_value=100), min_size=1,
+                                    max_size=6))
+def test_the_net_price_of_whole_percent_discounts_is_the_exact_decimal_steps_f8(
+        gross: int | float, rates: list[int]) -> None:
+    """The usual line (whole-percent discounts) takes the integer path of ``net_price``: the
+    same answers as the decimal steps, for every kind of price."""
+    try:
+        expected = net_price_reference(gross, rates)
+    except InvalidOperation:
+        return
+    if expected is None:
+        try:
+            result = net_price(gross, rates)
+        except ValueRejected:
+            return
+        assert isinstance(result, float) and Decimal(repr(result)) == net_price_decimal(gross, rates)
+        return
+    result = net_price(gross, rates)
+    assert (type(result), result) == (type(expected), expected)
+
+
 logo_text = st.text(alphabet=string.ascii_letters + "İıŞşĞğ &<>\r\n\t\"'", max_size=12)
 
 

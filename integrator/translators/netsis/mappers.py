@@ -156,6 +156,40 @@ class LineTranslator(NetsisTranslator):
 _HUNDRED = Decimal(100)
 
 
+_UNITS = 10_000  # 4 decimal places
+_FLOAT_LIMIT = 1e11  # below it, a double of at most 4 decimals has at most 15 digits
+_DIGITS_15 = 10 ** 15  # a net under it (in 10^-4) has at most 15 digits: its steps are exact
+
+
+def _whole_rates_net_price(gross: object, rates: list[Any]) -> int | float | None:
+    """``net_price`` of the usual line — a price of at most 4 decimals, whole-percent discounts
+    in 0–100 — in integer arithmetic (a quarter of the decimal steps' cost, 333 of a 500-line
+    quote's lines); the same number, and None for anything else, which the decimal steps take
+    (tests/translators/test_values_properties.py holds the two to the same answers)."""
+    if type(gross) is int:
+        units = gross * _UNITS
+    elif type(gross) is float and -_FLOAT_LIMIT < gross < _FLOAT_LIMIT:
+        # the double nearest to units/10^4 is the one repr writes with at most 4 decimals
+        units = round(gross * _UNITS)
+        if units / _UNITS != gross:
+            return None
+    else:
+        return None
+    divisor = 1
+    for rate in rates:
+        if type(rate) is not int or not 0 <= rate <= 100:
+            return None
+        units *= 100 - rate
+        divisor *= 100
+    quotient, remainder = divmod(abs(units), divisor)
+    if 2 * remainder >= divisor:  # half-up: away from zero
+        quotient += 1
+    if quotient >= _DIGITS_15:
+        return None
+    net = -quotient if units < 0 else quotient
+    return net // _UNITS if net % _UNITS == 0 else net / _UNITS
+
+
 def _decimal(number: int | float) -> Decimal:
     """A JSON number as the decimal its shortest repr writes (the value the CRM sent)."""
     return Decimal(repr(number)) if isinstance(number, float) else Decimal(number)
@@ -165,6 +199,9 @@ def net_price(gross: int | float, rates: list[Any]) -> int | float:
     """The Netsis net price: gross * prod(100 - rate) / 100^n in exact decimal steps, rounded
     half-up to 4 places (STHAR_NF is DECIMAL(18,4)), as a JSON number (``ValueRejected`` when a
     double cannot hold it exactly, or when a rate is outside 0–100 %: a negative net price)."""
+    fast = _whole_rates_net_price(gross, rates)
+    if fast is not None:
+        return fast
     steps = [_decimal(rate) for rate in rates]
     for rate, step in zip(rates, steps, strict=True):
         if not 0 <= step <= _HUNDRED:
