@@ -131,11 +131,16 @@ class DispatchLineTranslator(OrderLineTranslator):
 DISCOUNT_KEYS = ("DISCOUNT_RATE", "DISCOUNT_RATE2", "DISCOUNT_RATE3")
 
 
+_HUNDRED = Decimal(100)
+
+
 def _percent(rate: str) -> bool:
     """Whether a written discount rate lies in 0–100 % (text that is no number is the writer's
-    to refuse)."""
+    to refuse); a whole number is read without a Decimal (the usual line)."""
+    if rate.isascii() and rate.isdigit():
+        return int(rate) <= 100
     try:
-        return Decimal(0) <= Decimal(rate) <= Decimal(100)
+        return 0 <= Decimal(rate) <= _HUNDRED
     except InvalidOperation:
         return True
 
