@@ -101,6 +101,7 @@ class RiskCheck:
     dbs_total: Decimal | None = None
     erp_control: str | None = None
     uncounted: tuple[int, ...] = ()  # lines without a price: not in quote_total
+    no_vat: tuple[int, ...] = ()     # lines whose VAT rate is unknown: their VAT not in it
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +150,7 @@ class _Plan:
 
     stock: int = 0             # how many stock statements
     risk: bool = False
+    vat: int = 0               # how many product_vat statements (after the risk statement)
     refs: list[Scalar] = field(default_factory=list)
     codes: list[Scalar] = field(default_factory=list)
 
@@ -196,7 +198,37 @@ class QuoteChecks:
                           "date": date.today()}
                 out.append(self.engine.prepare(s, "risk_check", sql, values, max_rows=2))
                 plan.risk = True
+                out += self._vat_statements(context, quote, plan)
         return out, plan
+
+    def _vat_statements(self, context: Context, quote: CrmRecord, plan: _Plan) -> list[Statement]:
+        """``product_vat`` for the linked products of the priced lines sent without a VAT rate:
+        the ERP gives such a line its product's rate, and the quote total must count it."""
+        s = context.integration_set
+        values = LineFields(s)
+        refs: list[Scalar] = []
+        codes: list[Scalar] = []
+        for index, line in enumerate(quote.lines, 1):
+            product = line.product
+            if (product is None or not product.has_link or values.text(line, "price") is None
+                    or values.text(line, "vat") is not None):
+                continue
+            if product.code:
+                codes.append(product.code)
+            else:
+                refs.append(sql_ref(s, product.ref or "", path=f"{line_path(index)}/Product"))
+        if not refs and not codes:
+            return []
+        sql = default_sql(s.erp, "product_vat")
+        common = base_values(context)
+        size = self.engine.list_chunk(s, sql, {**common, "refs": refs, "codes": codes})
+        out = []
+        for start in range(0, max(len(refs), len(codes)), size):
+            out.append(self.engine.prepare(
+                s, "product_vat", sql, {**common, "refs": refs[start:start + size],
+                                        "codes": codes[start:start + size]}, max_rows=None))
+            plan.vat += 1
+        return out
 
     @staticmethod
     def _warehouses(context: Context, quote: CrmRecord) -> dict[str, Any]:
@@ -251,7 +283,8 @@ class QuoteChecks:
             taken, rest = rest[:plan.stock], rest[plan.stock:]
             stock = self._stock(context, quote, taken)
         if "risk" in which:
-            risk = await self._risk(context, quote, rest[0] if plan.risk else None)
+            vat = _vat_rows(rest[1:1 + plan.vat] if plan.risk else [])
+            risk = await self._risk(context, quote, rest[0] if plan.risk else None, vat)
         return QuoteCheck(quote.crm_id, context.set_code, stock, risk)
 
     # -- stock -----------------------------------------------------------------------------------
@@ -295,16 +328,17 @@ class QuoteChecks:
         return StockCheck(action, selected, tuple(lines))
 
     # -- risk ------------------------------------------------------------------------------------
-    async def _risk(self, context: Context, quote: CrmRecord, result: Result | None) -> RiskCheck:
+    async def _risk(self, context: Context, quote: CrmRecord, result: Result | None,
+                    product_vat: dict[str, Decimal]) -> RiskCheck:
         s = context.integration_set
         action = s.settings.risk_check_action
         account = quote.account
         assert account is not None
-        total, uncounted = quote_total(context.integration_set, quote)
+        total, uncounted, no_vat = quote_total(context.integration_set, quote, product_vat)
         source = s.settings.risk_source
         if result is None:  # an account the ERP does not have yet (auto-create): nothing to check
             return RiskCheck(action, source, "", "", "", None, ZERO, total, None, "new",
-                             uncounted=uncounted)
+                             uncounted=uncounted, no_vat=no_vat)
         row = result.first()
         if row is None:
             raise ValidationFailed(f"the quote's account {account.code or account.ref} is not in "
@@ -331,4 +365,19 @@ class QuoteChecks:
             status = "ok" if remaining >= 0 else action
         return RiskCheck(action, source, ref, code, name, limit or None, current, total,
                          remaining, status, dbs_limit, dbs_total,
-                         None if control is None else text_of(control), uncounted)
+                         None if control is None else text_of(control), uncounted, no_vat)
+
+
+def _vat_rows(results: Sequence[Result]) -> dict[str, Decimal]:
+    """``product_vat`` rows by product key (the code upper-cased, and ``#ref``)."""
+    out: dict[str, Decimal] = {}
+    for result in results:
+        for row in result.rows:
+            folded = {column.name.upper(): value
+                      for column, value in zip(result.columns, row, strict=True)}
+            rate = decimal_column(folded.get("VAT"), "VAT")
+            if rate is None:
+                continue
+            out[text_of(folded.get("CODE")).upper()] = rate
+            out[f"#{text_of(folded.get('REF'))}"] = rate
+    return out

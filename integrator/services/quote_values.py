@@ -9,6 +9,7 @@ check's quote total, the SQL and CRM price sources — reads them here, one way.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
 from integrator.config import IntegrationSet, TransferType
@@ -16,6 +17,7 @@ from integrator.errors import Detail, Forbidden, ValidationFailed
 from integrator.model import Context, CrmRecord
 from integrator.model.numbers import carried_exactly, money, plain_decimal_text
 from integrator.model.prices import Discount, PricedLine, completed
+from integrator.services.statements import sql_ref
 from integrator.translators import crm_field_for, maps_crm_field
 
 NETSIS_UNIT_FIELD = "Unit"  # the CRM's unit name on Netsis lines (matched to OLCU_BR1..3)
@@ -203,7 +205,9 @@ class LineFields:
                                    details=problems)
 
     def discounts(self, line: CrmRecord, index: int) -> list[Decimal]:
-        rates = [self.number(line, f"discount{n}", index) for n in (1, 2, 3)]
+        """The line's discount rates, every step of the chain a transfer sends (Netsis: also a
+        mapped STra_SatIsk4..6), in order."""
+        rates = [self._number(line, name, index) for name in self.chain]
         return [rate for rate in rates if rate]
 
     def vat_included(self, quote: CrmRecord, line: CrmRecord) -> bool:
@@ -254,19 +258,41 @@ def transfer_type(context: Context, requested: str | None) -> TransferType:
     return chosen  # type: ignore[return-value]
 
 
-def quote_total(integration_set: IntegrationSet, quote: CrmRecord) -> tuple[Decimal, tuple[int, ...]]:
-    """The quote's total as the CRM priced it (VAT included), and the lines without a price."""
+def product_key(integration_set: IntegrationSet, line: CrmRecord) -> str | None:
+    """A linked line product's key in the check statements' rows: its code upper-cased, or
+    ``#ref``; None for a product the ERP does not have yet."""
+    product = line.product
+    if product is None or not product.has_link:
+        return None
+    return (product.code.upper() if product.code
+            else f"#{sql_ref(integration_set, product.ref or '')}")
+
+
+def quote_total(integration_set: IntegrationSet, quote: CrmRecord,
+                product_vat: Mapping[str, Decimal] | None = None,
+                ) -> tuple[Decimal, tuple[int, ...], tuple[int, ...]]:
+    """The quote's total as the CRM priced it (VAT included) and as a transfer books it; the
+    lines without a price (not in it) and the lines whose VAT rate is unknown (their VAT not in
+    it). A line without a VAT rate gets its product's rate (``product_vat``, by ``product_key``)
+    — the rate the ERP gives it."""
     values = LineFields(integration_set)
     total = ZERO
     uncounted: list[int] = []
+    no_vat: list[int] = []
     for index, line in enumerate(quote.lines, 1):
         quantity = values.number(line, "quantity", index)
         price = values.number(line, "price", index)
         if quantity is None or price is None:
             uncounted.append(index)
             continue
+        vat = values.number(line, "vat", index)
+        if vat is None:
+            key = product_key(integration_set, line)
+            vat = (product_vat or {}).get(key) if key is not None else None
+            if vat is None:
+                no_vat.append(index)
         found = completed(PricedLine(
             "", quantity, price, tuple(Discount(rate, None) for rate in values.discounts(line, index)),
-            values.number(line, "vat", index) or ZERO, vat_included=values.vat_included(quote, line)))
+            vat or ZERO, vat_included=values.vat_included(quote, line)))
         total += (found.net or ZERO) + (found.vat or ZERO)
-    return money(total), tuple(uncounted)
+    return money(total), tuple(uncounted), tuple(no_vat)

@@ -48,6 +48,9 @@ order_lines, dispatch_lines, ``:ref`` (Tiger LOGICALREF) or ``:number`` + ``:acc
 quote_lines                  LINE, PRODUCT, ORDERED, SHIPPED, REMAINING, CLOSED (F28)
 quote_products               ``:refs``, ``:codes`` -> REF, CODE, UNIT, UNIT_NO: the products of a
                              quote with their units (one row per unit; F22, unit checks)
+product_vat                  ``:refs``, ``:codes`` -> REF, CODE, VAT: the sales VAT rate the ERP
+                             gives a line sent without one (the risk check's quote total, F32);
+                             not overridable
 account_codes, product_codes ``:pattern`` (a LIKE pattern of a code template's shape),
                              ``:limit`` -> CODE, longest first, then highest first: the codes a
                              code template has handed out (auto-create, F15, F22)
@@ -68,7 +71,7 @@ StatementName = Literal[
     "account_opening_balance", "product_stock", "warehouses", "salesmen", "account_by_code",
     "account_by_ref", "product_by_code", "product_by_ref", "quote_document", "order_lines",
     "dispatch_lines", "quote_lines", "quote_products", "account_codes", "product_codes",
-    "stock_check", "risk_check", "risk_limit",
+    "stock_check", "risk_check", "risk_limit", "product_vat",
 ]
 
 # -- stock (F20, F30, F31): one definition per ERP for the product picker and the stock check -----
@@ -257,6 +260,11 @@ LEFT JOIN LG_FFF_ITMUNITA A WITH (NOLOCK) ON A.ITEMREF = I.LOGICALREF
 LEFT JOIN LG_FFF_UNITSETL U WITH (NOLOCK) ON U.LOGICALREF = A.UNITLINEREF
 WHERE (I.LOGICALREF IN (:refs) OR I.CODE IN (:codes)) AND I.CODE <> N'ÿ'
 ORDER BY I.CODE, A.LINENR""",
+    # the VAT rate of a sales line sent without VAT_RATE: the item's SELLVAT (F32)
+    "product_vat": """
+SELECT I.LOGICALREF AS REF, I.CODE AS CODE, I.SELLVAT AS VAT
+FROM LG_FFF_ITEMS I WITH (NOLOCK)
+WHERE (I.LOGICALREF IN (:refs) OR I.CODE IN (:codes)) AND I.CODE <> N'ÿ'""",
     "account_codes": """
 SELECT TOP (:limit) C.CODE AS CODE
 FROM LG_FFF_CLCARD C WITH (NOLOCK)
@@ -465,6 +473,11 @@ SELECT S.STOK_KODU AS REF, S.STOK_KODU AS CODE, S.OLCU_BR3 AS UNIT, 3 AS UNIT_NO
 FROM TBLSTSABIT S WITH (NOLOCK)
 WHERE (S.STOK_KODU IN (:refs) OR S.STOK_KODU IN (:codes)) AND S.OLCU_BR3 <> ''
 ORDER BY CODE, UNIT_NO""",
+    # the VAT rate of a line sent without STra_KDV: the stock card's KDV_ORANI (F32)
+    "product_vat": """
+SELECT S.STOK_KODU AS REF, S.STOK_KODU AS CODE, S.KDV_ORANI AS VAT
+FROM TBLSTSABIT S WITH (NOLOCK)
+WHERE S.STOK_KODU IN (:refs) OR S.STOK_KODU IN (:codes)""",
     "account_codes": """
 SELECT TOP (:limit) C.CARI_KOD AS CODE
 FROM TBLCASABIT C WITH (NOLOCK)

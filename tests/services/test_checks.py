@@ -378,3 +378,87 @@ async def test_warnings_travel_with_the_transfer_f30(make_demo: MakeDemo, set_co
     check = answer.find("Check")
     assert check is not None and check.get("ok") == "false"
     assert [line.get("status") for line in lines_of(check)] == ["warn"]
+
+
+# -- the quote total is what the transfer books -------------------------------------------------
+def _priced_quote(set_code: str, crm_id: str, code: str, fields: dict[str, str],
+                  header: dict[str, str] | None = None) -> str:
+    line = "".join(_field(k, v) for k, v in {"Quantity": "3", "UnitPrice": "99.99",
+                                              **fields}.items())
+    head = "".join(_field(k, v) for k, v in (header or {}).items())
+    return (f'<Quote crmId="{crm_id}" set="{set_code}" revision="1" warehouse="2">'
+            f'<Account code="{ACCOUNTS[set_code]}"/>{_field("Date", "2026-11-30")}{head}'
+            f'<Lines><Line crmId="{crm_id}-1"><Product code="{code}"/>{line}</Line></Lines></Quote>')
+
+
+def _document_total(demo: Demo, set_code: str, crm_id: str) -> Decimal:
+    """What the ERP booked for the transferred quote, VAT included."""
+    if set_code == TIGER:
+        total = demo.erps[TIGER].scalar(
+            "SELECT NETTOTAL FROM LG_001_01_ORFICHE WHERE DOCODE = ?", crm_id)
+    else:
+        total = demo.erps[NETSIS].scalar(
+            "SELECT M.GENELTOPLAM FROM TBLSIPAMAS M JOIN TBLFATUEK E ON E.FATIRSNO = M.FATIRS_NO "
+            "AND E.FKOD = M.FTIRSIP WHERE E.ACIK1 = ?", crm_id)
+    return Decimal(str(total)).quantize(Decimal("0.01"))
+
+
+def _fourth_discount(s: IntegrationSet) -> IntegrationSet:
+    if s.code != NETSIS:
+        return s
+    line = [*s.mappings.line, {"crm": "Discount4", "erp": "STra_SatIsk4"}]
+    return IntegrationSet.model_validate(
+        {**dict(s), "mappings": s.mappings.model_validate({**dict(s.mappings), "line": line})})
+
+
+# (set, what the line carries): a line without a VAT rate gets the product's VAT from the ERP
+# (20 % for the demo product), a Netsis set that maps a fourth discount sends it too
+TOTALS = [
+    (TIGER, {}, None), (NETSIS, {}, None),
+    (TIGER, {"VatRate": "20", "Discount": "10", "Discount2": "7", "Discount3": "3",
+             "VatIncluded": "1"}, None),
+    (TIGER, {"Discount": "10", "VatIncluded": "1"}, None),
+    (NETSIS, {"VatRate": "20"}, {"VatIncluded": "1"}),
+    (NETSIS, {"VatRate": "20", "Discount4": "10"}, None),
+]
+
+
+@pytest.mark.parametrize(("set_code", "fields", "header"), TOTALS)
+async def test_the_risk_checks_quote_total_is_what_the_transfer_books_f32(
+        make_demo: MakeDemo, set_code: str, fields: dict[str, str],
+        header: dict[str, str] | None) -> None:
+    """The quote's total in the risk check is the total of the order the transfer writes: a line
+    without a VAT rate was counted without VAT (the ERP takes the product's: 299.97 counted,
+    359.96 booked), and a Netsis set's mapped STra_SatIsk4..6 were left out."""
+    demo: Demo = await make_demo(modify=_fourth_discount)
+    code = spread_product(demo, set_code)
+    body = _priced_quote(set_code, "Q-T1", code, fields, header)
+    status, answer = await demo.post(set_code, CHECK + "?risk=1", body)
+    assert status == 200, etree.tostring(answer)
+    risk = answer.find("Risk")
+    assert risk is not None and risk.find("Uncounted") is None
+    status, transferred = await demo.post(set_code, transfer_path("Q-T1", "order"), body)
+    assert status == 201, etree.tostring(transferred)
+    assert Decimal(risk.get("quote") or "") == _document_total(demo, set_code, "Q-T1")
+
+
+@BOTH
+async def test_a_new_products_line_without_a_vat_rate_is_reported_not_counted_silently_f32(
+        demo: Demo, set_code: str) -> None:
+    """A product the transfer would create has no VAT rate in the ERP yet: a line of it without
+    one is listed as uncounted VAT, beside a priced line without a price listed as uncounted."""
+    code = spread_product(demo, set_code)
+    body = (f'<Quote crmId="Q-NV" set="{set_code}" revision="1" warehouse="2">'
+            f'<Account code="{ACCOUNTS[set_code]}"/><Lines>'
+            f'<Line><Product crmId="P-NEW">{_field("Name", "YENİ ÜRÜN")}</Product>'
+            f'{_field("Quantity", "2")}{_field("UnitPrice", "50")}</Line>'
+            f'<Line><Product code="{code}"/>{_field("Quantity", "1")}</Line>'
+            f'<Line><Product code="{code}"/>{_field("Quantity", "1")}{_field("UnitPrice", "10")}'
+            f'</Line></Lines></Quote>')
+    status, answer = await demo.post(set_code, CHECK + "?risk=1", body)
+    assert status == 200, etree.tostring(answer)
+    risk = answer.find("Risk")
+    assert risk is not None
+    assert [(u.get("line"), u.get("vat")) for u in risk.findall("Uncounted")] == [
+        ("2", None), ("1", "true")]
+    assert Decimal(risk.get("quote") or "") == Decimal("112.00")  # 2 x 50, and 10 + 20 % VAT

@@ -49,6 +49,7 @@ SAMPLE_VALUES: dict[str, dict[str, object]] = {
     "stock_check": {"refs": [2, 3], "codes": ["X"], "all_warehouses": 0, "warehouses": [0, 1]},
     "risk_check": {"ref": 2, "code": "120.01.001", "date": date(2026, 11, 30)},
     "risk_limit": {"ref": "120-00001", "code": "120-00001"},
+    "product_vat": {"refs": [2], "codes": ["MLZ-001", "MLZ-002"]},
 }
 COMMON = {"firm": 1, "period": 1, "branch": 0, "user": "ayse", "salesman": "S01"}
 

@@ -26,6 +26,7 @@ COLUMNS = {
                       "AVAILABLE"},
     "risk_check": {"REF", "CODE", "RISK_LIMIT", "RISK_TOTAL", "ERP_CONTROL"},
     "risk_limit": {"REF", "CODE", "RISK_LIMIT", "ERP_CONTROL"},
+    "product_vat": {"REF", "CODE", "VAT"},
 }
 # values that find rows in the demo databases (the samples of the compile test find none)
 FOUND = {
@@ -33,6 +34,8 @@ FOUND = {
     ("netsis", "stock_check"): {"refs": ["GDA00002"], "codes": ["GDA00001"]},
     ("logo", "risk_check"): {"ref": 2, "code": None},
     ("netsis", "risk_limit"): {"ref": None, "code": "120-00001"},
+    ("logo", "product_vat"): {"refs": [2], "codes": ["GDA.00001"]},
+    ("netsis", "product_vat"): {"refs": ["GDA00002"], "codes": ["GDA00001"]},
 }
 
 

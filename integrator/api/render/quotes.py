@@ -156,6 +156,9 @@ def _risk_element(risk: RiskCheck) -> etree._Element:
             element.set(name, _money(amount))
     for index in risk.uncounted:
         etree.SubElement(element, "Uncounted", line=str(index)).text = "no price: not in the total"
+    for index in risk.no_vat:
+        etree.SubElement(element, "Uncounted", line=str(index), vat="true").text = (
+            "no VAT rate: its VAT is not in the total")
     return element
 
 
