@@ -19,8 +19,10 @@ and ``POST ItemSlips`` saves. Deterministic rules, ``Decimal`` arithmetic:
   (TBLKOSULMAS, simplified: one discount % per condition) named by the line's ``Stra_KosulK``, else
   the header's ``KOSULKODU``, else the account's KOSULKODU, when it is open (KAPATILMIS <> 'E') and
   valid on the condition date; without such a condition the account's ISKONTO_ORANI;
-* net unit price ``STra_NF = STra_BF * (1 - STra_SatIsk / 100)`` to 4 decimals (a sent STra_NF is
-  kept when no discount applies and the price is the document's own);
+* net unit price ``STra_NF = STra_BF * (1 - STra_SatIsk / 100)``, then ``* (1 - STra_SatIsk<n> /
+  100)`` for each of ``STra_SatIsk2..6`` sent (each on what the one above leaves, as the service
+  computes it), to 4 decimals (a sent STra_NF is kept when no discount applies and the price is
+  the document's own); the rates sent are answered back;
 * line amounts: gross ``money(q * BF)``, net ``money(q * NF)``; with ``KDV_DAHILMI`` the prices
   include VAT: ``base = money(net / (1 + r/100))``, ``vat = net - base`` and the gross counts
   ``money(gross / (1 + r/100))``; otherwise ``base = net``, ``vat = money(net * r / 100)``;
@@ -194,22 +196,30 @@ class SlipCalculator:
                 rate, discount_source = found, f"koşul {named}"
             elif dec(account["ISKONTO_ORANI"]) > 0:
                 rate, discount_source = dec(account["ISKONTO_ORANI"]), "cari iskontosu"
+        # STra_SatIsk2..6 as sent, each on what the one above leaves
+        more = {f"STra_SatIsk{n}": number(prop(line, f"STra_SatIsk{n}"), f"STra_SatIsk{n}")
+                for n in range(2, 7)}
+        more = {key: value for key, value in more.items() if value}
         sent_nf = prop(line, "STra_NF")
-        if not rate and sent_nf not in (None, "") and source == "belge":
+        if not rate and not more and sent_nf not in (None, "") and source == "belge":
             net = number(sent_nf, "STra_NF")
         else:
-            net = (price * (1 - rate / HUNDRED)).quantize(Decimal("0.0001"))
+            net = price * (1 - rate / HUNDRED)
+            for step in more.values():
+                net = net * (1 - step / HUNDRED)
+            net = net.quantize(Decimal("0.0001"))
         vat_rate = number(prop(line, "STra_KDV"), "STra_KDV") if prop(line, "STra_KDV") \
             is not None else dec(item["KDV_ORANI"])
         return {
             "StokKodu": code, "Sira": index, "STra_GCMIK": quantity, "STra_BF": price,
-            "STra_NF": net, "STra_SatIsk": rate, "STra_KDV": vat_rate, "DEPO_KODU": depot,
+            "STra_NF": net, "STra_SatIsk": rate, **more, "STra_KDV": vat_rate, "DEPO_KODU": depot,
             "STra_DOVTIP": currency, "STra_DOVFIAT": price if currency else Decimal(0),
             "Olcubr": int(number(prop(line, "Olcubr"), "Olcubr") or 1),
             "STra_SIPNUM": str(prop(line, "STra_SIPNUM") or ""),
             "STra_SIPKONT": int(number(prop(line, "STra_SIPKONT"), "STra_SIPKONT")),
             "STra_ACIK": str(prop(line, "STra_ACIK") or ""),
-            "_FIYAT_KAYNAGI": source, "_ISKONTO_KAYNAGI": discount_source if rate else "",
+            "_FIYAT_KAYNAGI": source,
+            "_ISKONTO_KAYNAGI": discount_source if rate or more else "",
             "_ADI": from_netsis(item["STOK_ADI"] or ""),
         }
 

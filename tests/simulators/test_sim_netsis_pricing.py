@@ -111,3 +111,16 @@ async def test_the_price_says_its_currency_f33(netsis: Netsis) -> None:
     assert currencies(both) == [(110, 1, 110), (92, 2, 92)]
     sent = await _calculate(netsis, lines=[{"STra_DOVTIP": 1}])
     assert currencies(sent) == [(100, 1, 100), (90, 0, 0)]
+
+
+async def test_a_lines_discounts_apply_one_after_another_f33(netsis: Netsis) -> None:
+    """STra_SatIsk, then STra_SatIsk2..6, each on what the one above leaves (the service's net
+    price rule): 100 less 10 % less 5 % is 85.5; each rate is answered back. The simulator applied
+    the first discount only, so a quote with three discounts was booked above what it sent."""
+    data = await _calculate(netsis, lines=[{"STra_SatIsk": 10, "STra_SatIsk2": 5},
+                                           {"STra_SatIsk2": 50, "STra_SatIsk3": 10}])
+    first, second = data["Kalems"]
+    assert (first["STra_SatIsk"], first["STra_SatIsk2"], first["STra_NF"]) == (10, 5, 85.5)
+    assert (second["STra_SatIsk"], second["STra_SatIsk2"], second["STra_SatIsk3"],
+            second["STra_NF"]) == (0, 50, 10, 40.5)
+    assert second["IskontoKaynagi"] == "belge"
