@@ -420,6 +420,8 @@ TOTALS = [
     (TIGER, {"Discount": "10", "VatIncluded": "1"}, None),
     (NETSIS, {"VatRate": "20"}, {"VatIncluded": "1"}),
     (NETSIS, {"VatRate": "20", "Discount4": "10"}, None),
+    (NETSIS, {"VatRate": "20", "Discount": "10", "Discount2": "7", "Discount3": "3",
+              "Discount4": "2"}, None),
 ]
 
 
