@@ -42,9 +42,15 @@ from integrator.errors import (
 )
 from integrator.model import Context, CrmRecord
 from integrator.model.numbers import decimal_text
-from integrator.services.quote_values import LineFields, line_path, quote_total
-from integrator.services.statements import base_values, sql_ref, warehouse_values
-from integrator.services.stock_rows import WarehouseStock, decimal_column, stock_rows, text_of
+from integrator.services.quote_values import LineFields, line_path, product_key, quote_total
+from integrator.services.statements import base_values, by_products, sql_ref, warehouse_values
+from integrator.services.stock_rows import (
+    WarehouseStock,
+    decimal_column,
+    rows_by_product,
+    stock_rows,
+    text_of,
+)
 from integrator.sql.defaults import default_sql, statement_sql
 from integrator.sql.engine import SqlEngine
 from integrator.sql.params import Scalar
@@ -177,16 +183,12 @@ class QuoteChecks:
                     plan.codes.append(product.code)
                 else:
                     plan.refs.append(sql_ref(context.integration_set, product.ref or ""))
-            sql = statement_sql(s, "stock_check")
-            size = self.engine.list_chunk(s, sql, {**common, "refs": plan.refs,
-                                                   "codes": plan.codes})
-            for start in range(0, max(len(plan.refs), len(plan.codes), 1), size):
-                values = {**common, "refs": plan.refs[start:start + size],
-                          "codes": plan.codes[start:start + size]}
-                # every row: a decision, not an answer (a row cap would drop warehouses and
-                # units, or call a product absent); bounded by the quote's products
-                out.append(self.engine.prepare(s, "stock_check", sql, values, max_rows=None))
-                plan.stock += 1
+            # every row: a decision, not an answer (a row cap would drop warehouses and units,
+            # or call a product absent); bounded by the quote's products
+            stock = by_products(self.engine, s, "stock_check", statement_sql(s, "stock_check"),
+                                common, plan.refs, plan.codes, at_least_one=True)
+            out += stock
+            plan.stock = len(stock)
         if "risk" in which:
             account = quote.account
             if account is not None and account.has_link:
@@ -217,17 +219,9 @@ class QuoteChecks:
                 codes.append(product.code)
             else:
                 refs.append(sql_ref(s, product.ref or "", path=f"{line_path(index)}/Product"))
-        if not refs and not codes:
-            return []
-        sql = default_sql(s.erp, "product_vat")
-        common = base_values(context)
-        size = self.engine.list_chunk(s, sql, {**common, "refs": refs, "codes": codes})
-        out = []
-        for start in range(0, max(len(refs), len(codes)), size):
-            out.append(self.engine.prepare(
-                s, "product_vat", sql, {**common, "refs": refs[start:start + size],
-                                        "codes": codes[start:start + size]}, max_rows=None))
-            plan.vat += 1
+        out = by_products(self.engine, s, "product_vat", default_sql(s.erp, "product_vat"),
+                          base_values(context), refs, codes)
+        plan.vat = len(out)
         return out
 
     @staticmethod
@@ -305,9 +299,7 @@ class QuoteChecks:
                 lines.append(StockLine(index, line.crm_id, "", unit, quantity, quantity, ZERO, ZERO,
                                        (), "new"))
                 continue
-            key = (product.code.upper() if product.code
-                   else f"#{sql_ref(context.integration_set, product.ref or '')}")
-            found = products.get(key)
+            found = products.get(product_key(s, line) or "")
             if found is None:
                 missing.append(Detail(f"line {index}: product {product.code or product.ref} is "
                                       "not in the ERP", "input", path=f"{line_path(index)}/Product"))
@@ -369,15 +361,7 @@ class QuoteChecks:
 
 
 def _vat_rows(results: Sequence[Result]) -> dict[str, Decimal]:
-    """``product_vat`` rows by product key (the code upper-cased, and ``#ref``)."""
-    out: dict[str, Decimal] = {}
-    for result in results:
-        for row in result.rows:
-            folded = {column.name.upper(): value
-                      for column, value in zip(result.columns, row, strict=True)}
-            rate = decimal_column(folded.get("VAT"), "VAT")
-            if rate is None:
-                continue
-            out[text_of(folded.get("CODE")).upper()] = rate
-            out[f"#{text_of(folded.get('REF'))}"] = rate
-    return out
+    """``product_vat`` rows: each product's VAT rate by ``product_key``."""
+    rates = {key: decimal_column(row.get("VAT"), "VAT")
+             for key, row in rows_by_product(results).items()}
+    return {key: rate for key, rate in rates.items() if rate is not None}

@@ -51,10 +51,10 @@ from integrator.services.quote_values import (
     quote_warehouse,
     transfer_type,
 )
-from integrator.services.statements import base_values, sql_ref
+from integrator.services.statements import base_values, by_products, sql_ref
+from integrator.services.stock_rows import rows_by_product
 from integrator.sql.engine import SqlEngine
 from integrator.sql.params import Scalar
-from integrator.sql.results import Result
 from integrator.translators import MappingContext, translate
 from integrator.translators.prices import logo_priced, netsis_priced
 
@@ -167,14 +167,10 @@ class Prices:
         account = quote.account
         common = {**base_values(context), "account": account.code if account else None,
                   "date": _quote_date(context, quote)}
-        size = self.engine.list_chunk(s, sql, {**common, "refs": refs, "codes": codes})
-        statements = [
-            self.engine.prepare(s, "price", sql, {**common, "refs": refs[i:i + size],
-                                                  "codes": codes[i:i + size]},
-                                max_rows=None)  # every row: bounded by the quote's products
-            for i in range(0, max(len(refs), len(codes), 1), size)]
+        statements = by_products(self.engine, s, "price", sql, common, refs, codes,
+                                 at_least_one=True)
         results = await self.engine.run(s, statements)  # one round trip
-        rows = _price_rows(results)
+        rows = rows_by_product(results)
         values = LineFields(s)
         lines: list[PriceLine] = []
         priced_lines: list[PricedLine] = []
@@ -283,20 +279,6 @@ def _totals(lines: Sequence[PricedLine]) -> tuple[Decimal, Decimal, Decimal, Dec
         net += line.net or ZERO
         vat += line.vat or ZERO
     return gross, gross - net, vat, net + vat
-
-
-def _price_rows(results: Sequence[Result]) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    for result in results:
-        for row in result.dicts():
-            folded = {k.upper(): v for k, v in row.items()}
-            code = str(folded.get("CODE") or "").strip()
-            ref = str(folded.get("REF") or "").strip()
-            if code and code.upper() not in out:
-                out[code.upper()] = folded
-            if ref and f"#{ref}" not in out:
-                out[f"#{ref}"] = folded
-    return out
 
 
 def _row_number(row: Mapping[str, Any], column: str) -> tuple[Decimal | None, str | None]:

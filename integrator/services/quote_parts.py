@@ -26,7 +26,7 @@ from integrator.errors import CreatedLink, Detail, IntegratorError, ValidationFa
 from integrator.model import CardEntity, Context, CrmRecord
 from integrator.services.cards import Cards
 from integrator.services.codes import code_for
-from integrator.services.statements import base_values, sql_ref
+from integrator.services.statements import base_values, by_products, sql_ref
 from integrator.services.text import turkish_fold
 from integrator.sessions.store import Store
 from integrator.sql.defaults import statement_sql
@@ -138,12 +138,7 @@ class QuoteParts:
         refs, codes = self._product_keys(context, record)
         sql = statement_sql(s, "quote_products")
         common = base_values(context)
-        size = self.engine.list_chunk(s, sql, {**common, "refs": refs, "codes": codes})
-        for start in range(0, max(len(refs), len(codes)), size):
-            statements.append(self.engine.prepare(
-                s, "quote_products", sql,
-                {**common, "refs": refs[start:start + size], "codes": codes[start:start + size]},
-                max_rows=None))  # every row: bounded by the quote's products
+        statements += by_products(self.engine, s, "quote_products", sql, common, refs, codes)
         account = record.account
         if account is not None and account.has_link:
             by_code = bool(account.code)

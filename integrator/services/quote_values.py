@@ -184,6 +184,10 @@ class LineFields:
         if self.set.is_logo and not header:
             return  # no flag on the quote: each line says its own
         want = header.lower() in _TRUE
+        said = header or "(absent: prices without VAT)"
+        where = ("Tiger/Go carries the flag as VAT_INCLUDED, on each line: put it on every line"
+                 if self.set.is_logo else
+                 "Netsis carries the flag as KDV_DAHILMI, once per document: put it on the quote")
         problems: list[Detail] = []
         for index, line in enumerate(quote.lines, 1):
             text = (line.fields.get(name) or "").strip()
@@ -191,12 +195,6 @@ class LineFields:
                 continue
             if (text.lower() in _TRUE) == want:
                 continue
-            if self.set.is_logo:
-                where = "Tiger/Go carries the flag as VAT_INCLUDED, on each line: put it on every line"
-            else:
-                where = ("Netsis carries the flag as KDV_DAHILMI, once per document: put it on the "
-                         "quote")
-            said = header or "(absent: prices without VAT)"
             problems.append(Detail(
                 f"line {index}: {name} {text or '(absent: without VAT)'} disagrees with the quote's {name} "
                 f"{said}; {where}", "input", path=line_path(index, name if text else None)))

@@ -44,6 +44,22 @@ class ProductStock:
         return found
 
 
+def rows_by_product(results: Sequence[Result]) -> dict[str, dict[str, Any]]:
+    """The first row of each product (its column names upper-cased), under the keys
+    ``quote_values.product_key`` makes: the code upper-cased, and ``#ref``."""
+    out: dict[str, dict[str, Any]] = {}
+    for result in results:
+        for row in result.dicts():
+            folded = {k.upper(): v for k, v in row.items()}
+            code = str(folded.get("CODE") or "").strip()
+            ref = str(folded.get("REF") or "").strip()
+            if code and code.upper() not in out:
+                out[code.upper()] = folded
+            if ref and f"#{ref}" not in out:
+                out[f"#{ref}"] = folded
+    return out
+
+
 def stock_rows(results: Sequence[Result]) -> dict[str, ProductStock]:
     """The stock statement's rows by product (keys: the code upper-cased, and ``#ref``); a row per
     product, warehouse and unit, read by column position (a few thousand rows for a long quote)."""
