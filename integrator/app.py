@@ -42,8 +42,8 @@ from integrator.metrics import Metrics
 from integrator.services.cursor import CursorSigner
 from integrator.services.sets import set_problems
 from integrator.sessions.lease import Lease
-from integrator.sessions.manager import SessionManager
-from integrator.sessions.registry import SetRegistry
+from integrator.sessions.manager import SESSION_KEY, SessionManager
+from integrator.sessions.registry import SET_KEY, SetRegistry
 from integrator.sessions.seal import Sealer
 from integrator.sessions.store import open_store
 from integrator.sql.engine import SqlEngine
@@ -120,7 +120,8 @@ async def sql_pool_sweep(app: web.Application) -> AsyncIterator[None]:
 
 async def store(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG]
-    opened = open_store(config.store_url, prefix=config.store_prefix)
+    opened = open_store(config.store_url, prefix=config.store_prefix,
+                        cached=(SESSION_KEY, SET_KEY))
     sealer = Sealer(config.store_encryption_keys)
     registry = SetRegistry(opened, config.sets, sealer)
     app[STORE] = opened

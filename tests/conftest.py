@@ -118,7 +118,8 @@ async def any_store(request: pytest.FixtureRequest, store_prefix: str) -> AsyncI
         yield MemoryStore()
         return
     url = request.getfixturevalue("redis_url")
-    redis_store = RedisStore(url, prefix=store_prefix)
+    # every key kept on the replica as the sessions' and sets' are (sessions.replica_cache)
+    redis_store = RedisStore(url, prefix=store_prefix, cached=("",))
     yield redis_store  # what it wrote is removed with the prefix (store_prefix)
     await redis_store.close()
 

@@ -2,8 +2,9 @@
 
 A session is a CRM user working with an active integration set. It lives in the shared store
 under the SHA-256 of its id (a store dump holds no usable session ids) with an idle time to live
-that every use restarts. Permission is checked when a session is opened or switched *and* on every
-request, so removing a user from a set takes effect at once.
+that every use restarts (at most ``touch_slack_s`` late, so that a replica may answer a session
+it holds from its own copy: ``sessions.replica_cache``). Permission is checked when a session is
+opened or switched *and* on every request, so removing a user from a set takes effect at once.
 
 A session belongs to the API caller (the name of the API key) that opened it: any other caller
 gets exactly the answer an unknown session gets. A session stored without a caller (opened before
@@ -54,6 +55,14 @@ def _ref(session_id: str) -> str:
 _CONTEXTS_KEPT = 4096
 
 
+def touch_slack_s(idle_ttl_s: float) -> float:
+    """How late a session's idle time may be restarted (issue 15 item 2): a replica that restarted
+    it less than this ago may answer the session from its own copy without a round trip
+    (``Store.get_and_touch``'s ``defer_s``). A session is stored for its idle time plus this, so
+    it lives at least ``idle_ttl_s`` after its last use and at most this much longer."""
+    return min(1.0, idle_ttl_s / 100)
+
+
 def _member(stored: StoredSet, user: str) -> SetUser:
     member = stored.integration_set.user(user)
     if member is None:
@@ -74,6 +83,8 @@ class SessionManager:
         self._store = store
         self._registry = registry
         self.idle_ttl_s = idle_ttl_s
+        self._slack_s = touch_slack_s(idle_ttl_s)
+        self._stored_ttl_s = idle_ttl_s + self._slack_s
         # session id -> (caller, stored record, the Context built from them)
         self._contexts: dict[str, tuple[str, bytes, Context]] = {}
 
@@ -106,7 +117,7 @@ class SessionManager:
         record = {"user": user, "set": stored.code, "caller": caller,
                   "opened": datetime.now(UTC).isoformat(timespec="seconds")}
         await self._store.set(_key(session_id), json.dumps(record).encode(),
-                              ttl_s=self.idle_ttl_s)
+                              ttl_s=self._stored_ttl_s)
         return OpenedSession(session_id, user, stored, self.idle_ttl_s)
 
     async def _load(self, session_id: str, caller: str) -> dict[str, str]:
@@ -120,10 +131,11 @@ class SessionManager:
             raise SessionExpired("the session id is not valid; open a new session")
         version = None
         if version_key is None:
-            raw = await self._store.get_and_touch(_key(session_id), self.idle_ttl_s)
+            raw = await self._store.get_and_touch(_key(session_id), self._stored_ttl_s,
+                                                  defer_s=self._slack_s)
         else:
             raw, version = await self._store.get_and_touch_with_version(
-                _key(session_id), self.idle_ttl_s, version_key)
+                _key(session_id), self._stored_ttl_s, version_key, defer_s=self._slack_s)
         if raw is None:
             self._contexts.pop(session_id, None)  # its ERP login is not kept past its session
             raise SessionExpired(_EXPIRED)
@@ -136,7 +148,7 @@ class SessionManager:
         if owner is None:  # stored before sessions were bound to their caller
             record["caller"] = caller
             await self._store.set(_key(session_id), json.dumps(record).encode(),
-                                  ttl_s=self.idle_ttl_s)
+                                  ttl_s=self._stored_ttl_s)
         elif not hmac.compare_digest(owner.encode(), caller.encode()):
             raise SessionExpired(_EXPIRED)  # exactly what an unknown session gets
         return record
@@ -147,7 +159,7 @@ class SessionManager:
         _member(stored, record["user"])
         record["set"] = stored.code
         await self._store.set(_key(session_id), json.dumps(record).encode(),
-                              ttl_s=self.idle_ttl_s)
+                              ttl_s=self._stored_ttl_s)
         return OpenedSession(session_id, record["user"], stored, self.idle_ttl_s)
 
     async def close(self, session_id: str, caller: str) -> None:

@@ -7,6 +7,7 @@ and one round trip.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -18,7 +19,9 @@ from redis.maint_notifications import MaintNotificationsConfig
 from integrator.config import SENTINEL_SCHEMES, parse_sentinel_url
 from integrator.errors import StoreUnavailable
 from integrator.sessions.freed import CHANNEL, FreedSeats
-from integrator.sessions.redis_wire import Arg, Script, Wire
+from integrator.sessions.invalidations import Invalidations
+from integrator.sessions.redis_wire import Arg, Command, Script, Wire
+from integrator.sessions.replica_cache import ReplicaCache
 
 T = TypeVar("T")
 
@@ -74,9 +77,15 @@ return 0
 class RedisStore:
     """Store on Redis. Every call has a deadline; failures become ``StoreUnavailable``. The calls
     go to redis-py's connections directly (``sessions.redis_wire``); the client itself serves
-    the seat notices' pub/sub (``sessions.freed``)."""
+    the seat notices' pub/sub (``sessions.freed``).
 
-    def __init__(self, url: str, *, prefix: str = "integrator:", timeout_s: float = 2.0) -> None:
+    Keys under ``cached`` (prefixes, without the store's own) read with ``get_and_touch`` and a
+    ``defer_s`` are kept on this replica while Redis' invalidations say they did not change
+    (``sessions.replica_cache``, ``sessions.invalidations``); ``heartbeat_s`` bounds how long a
+    replica cut off from Redis may still answer from them (twice that)."""
+
+    def __init__(self, url: str, *, prefix: str = "integrator:", timeout_s: float = 2.0,
+                 cached: Sequence[str] = (), heartbeat_s: float = 1.0) -> None:
         self._prefix = prefix
         timeouts: dict[str, Any] = {"socket_timeout": timeout_s,
                                     "socket_connect_timeout": timeout_s}
@@ -101,6 +110,13 @@ class RedisStore:
                 maint_notifications_config=MaintNotificationsConfig(enabled=False), **timeouts)
         self._wire = Wire(self._redis.connection_pool, timeout_s=timeout_s)
         self._freed = FreedSeats(self._redis, self._k(CHANNEL))
+        self._cache: ReplicaCache | None = None
+        self._invalidations: Invalidations | None = None
+        if cached:
+            self._cache = ReplicaCache([self._k(p) for p in cached],
+                                       stale_after_s=2 * heartbeat_s)
+            self._invalidations = Invalidations(self._redis.connection_pool, self._cache,
+                                                heartbeat_s=heartbeat_s, timeout_s=timeout_s)
 
     def _k(self, key: str) -> str:
         return self._prefix + key
@@ -118,6 +134,15 @@ class RedisStore:
                 args: Sequence[Arg]) -> Awaitable[Any]:
         return self._call(self._wire.script(script, keys, args))
 
+    async def _write(self, keys: Sequence[str], awaitable: Awaitable[T]) -> T:
+        """A write of ``keys`` (full names): this replica's cache forgets them once it is
+        answered (or failed), so the replica reads its own writes before Redis' message comes."""
+        try:
+            return await awaitable
+        finally:
+            if self._cache is not None:
+                self._cache.invalidate(keys)
+
     async def get(self, key: str) -> bytes | None:
         return _as_bytes(await self._command("GET", self._k(key)))
 
@@ -128,55 +153,114 @@ class RedisStore:
         return [_as_bytes(value) for value in values]
 
     async def set(self, key: str, value: bytes, *, ttl_s: float | None = None) -> None:
+        name = self._k(key)
         if ttl_s is None:
-            await self._command("SET", self._k(key), value)
+            await self._write([name], self._command("SET", name, value))
         else:
-            await self._command("SET", self._k(key), value, "PX", _ms(ttl_s))
+            await self._write([name], self._command("SET", name, value, "PX", _ms(ttl_s)))
 
     async def set_if_absent(self, key: str, value: bytes, *, ttl_s: float | None = None) -> bool:
+        name = self._k(key)
         if ttl_s is None:
-            reply = await self._command("SET", self._k(key), value, "NX")
+            reply = await self._write([name], self._command("SET", name, value, "NX"))
         else:
-            reply = await self._command("SET", self._k(key), value, "PX", _ms(ttl_s), "NX")
+            reply = await self._write([name], self._command("SET", name, value, "PX",
+                                                            _ms(ttl_s), "NX"))
         return reply is not None
 
     async def set_if_absent_then_get(self, key: str, value: bytes, *, ttl_s: float,
                                      read: Sequence[str]) -> tuple[bool, list[bytes | None]]:
         # a pipeline runs its commands in order: the reads see what was there once the claim was
         # taken, as reads in round trips of their own would
-        taken, *values = await self._call(self._wire.pipeline(
-            [("SET", self._k(key), value, "PX", _ms(ttl_s), "NX"),
-             *(("GET", self._k(other)) for other in read)]))
+        name = self._k(key)
+        taken, *values = await self._write([name], self._call(self._wire.pipeline(
+            [("SET", name, value, "PX", _ms(ttl_s), "NX"),
+             *(("GET", self._k(other)) for other in read)])))
         return taken is not None, [_as_bytes(v) for v in values]
 
-    async def get_and_touch(self, key: str, ttl_s: float) -> bytes | None:
-        return _as_bytes(await self._command("GETEX", self._k(key), "PX", _ms(ttl_s)))
+    async def get_and_touch(self, key: str, ttl_s: float, *,
+                            defer_s: float = 0.0) -> bytes | None:
+        name = self._k(key)
+        if defer_s > 0 and self._cache is not None and self._cache.covers(name):
+            return (await self._cached_read(name, ttl_s, defer_s, None))[0]
+        return _as_bytes(await self._command("GETEX", name, "PX", _ms(ttl_s)))
 
-    async def get_and_touch_with_version(self, key: str, ttl_s: float,
-                                         versioned_key: str) -> tuple[bytes | None, int | None]:
+    async def get_and_touch_with_version(self, key: str, ttl_s: float, versioned_key: str, *,
+                                         defer_s: float = 0.0) -> tuple[bytes | None, int | None]:
+        name, versioned = self._k(key), self._k(versioned_key)
+        if (defer_s > 0 and self._cache is not None and self._cache.covers(name)
+                and self._cache.covers(versioned)):
+            return await self._cached_read(name, ttl_s, defer_s, versioned)
         value, version = await self._call(self._wire.pipeline(
-            [("GETEX", self._k(key), "PX", _ms(ttl_s)),
-             ("HGET", self._k(versioned_key), "version")]))
+            [("GETEX", name, "PX", _ms(ttl_s)), ("HGET", versioned, "version")]))
         return _as_bytes(value), _as_version(version)
 
+    async def _cached_read(self, name: str, ttl_s: float, defer_s: float,
+                           versioned: str | None) -> tuple[bytes | None, int | None]:
+        """``get_and_touch(_with_version)`` through this replica's cache: the time to live is
+        restarted when this replica last did so ``defer_s`` or more ago; the values come from the
+        cache while it may answer them, else from one round trip, which the cache keeps."""
+        cache, invalidations = self._cache, self._invalidations
+        assert cache is not None and invalidations is not None
+        invalidations.start()
+        now = time.monotonic()
+        serving = cache.serving(now)
+        touch = not serving or cache.touch_due(name, now, defer_s)
+        if not touch:
+            value = cache.get(name, now)
+            version = cache.get(versioned, now) if versioned is not None else None
+            if value is not None and (versioned is None or version is not None):
+                return value, _as_version(version)
+        commands: list[Command] = (
+            [("GETEX", name, "PX", _ms(ttl_s))] if touch else [("GET", name), ("PTTL", name)])
+        if versioned is not None:
+            commands.append(("HGET", versioned, "version"))
+        keys = [name] if versioned is None else [name, versioned]
+        ticket = cache.begin(keys)
+        replies: list[Any] | None = None
+        try:
+            replies = await self._call(self._wire.pipeline(commands))
+        finally:
+            if replies is None:
+                cache.end(ticket, keys, None)
+        value = _as_bytes(replies[0])
+        if touch:
+            cache.touched(name, now if value is not None else None)
+            deadline = now + ttl_s
+        else:
+            left_ms = replies[1]  # -1: no time to live; -2: no key
+            deadline = now + left_ms / 1000 if left_ms >= 0 else float("inf")
+        read = [(value, deadline)]
+        version = None
+        if versioned is not None:
+            version = _as_bytes(replies[-1])
+            read.append((version, float("inf")))  # a set's version lives until it is changed
+        cache.end(ticket, keys, read)
+        return value, _as_version(version)
+
     async def delete(self, key: str) -> bool:
-        return bool(await self._command("DEL", self._k(key)))
+        name = self._k(key)
+        return bool(await self._write([name], self._command("DEL", name)))
 
     async def delete_if_equal(self, key: str, value: bytes) -> bool:
-        return bool(await self._script(_DELETE_IF_EQUAL, [self._k(key)], [value]))
+        name = self._k(key)
+        return bool(await self._write([name], self._script(_DELETE_IF_EQUAL, [name], [value])))
 
     async def touch_if_equal(self, key: str, value: bytes, *, ttl_s: float) -> bool:
-        return bool(await self._script(_TOUCH_IF_EQUAL, [self._k(key)], [value, _ms(ttl_s)]))
+        name = self._k(key)
+        return bool(await self._write([name], self._script(_TOUCH_IF_EQUAL, [name],
+                                                           [value, _ms(ttl_s)])))
 
     async def set_then_delete_if_equal(self, key: str, value: bytes, *, ttl_s: float,
                                        owned: str, token: bytes) -> bool:
-        return bool(await self._script(_SET_THEN_DELETE_IF_EQUAL,
-                                       [self._k(key), self._k(owned)],
-                                       [value, _ms(ttl_s), token]))
+        names = [self._k(key), self._k(owned)]
+        return bool(await self._write(names, self._script(_SET_THEN_DELETE_IF_EQUAL, names,
+                                                          [value, _ms(ttl_s), token])))
 
     async def put_versioned(self, key: str, value: bytes) -> int:
-        result = await self._script(
-            _PUT_VERSIONED, [self._k(key), self._k("version-counter:" + key)], [value])
+        name = self._k(key)
+        result = await self._write([name], self._script(
+            _PUT_VERSIONED, [name, self._k("version-counter:" + key)], [value]))
         return int(result)
 
     async def get_versioned(self, key: str) -> tuple[int, bytes] | None:
@@ -189,7 +273,8 @@ class RedisStore:
         return _as_version(await self._command("HGET", self._k(key), "version"))
 
     async def delete_versioned(self, key: str) -> bool:
-        return bool(await self._command("DEL", self._k(key)))
+        name = self._k(key)
+        return bool(await self._write([name], self._command("DEL", name)))
 
     async def keys(self, prefix: str) -> list[str]:
         found: list[str] = []
@@ -223,6 +308,8 @@ class RedisStore:
         await self._command("PING")
 
     async def close(self) -> None:
+        if self._invalidations is not None:
+            await self._invalidations.close()
         await self._freed.close()
         await self._wire.close()
         await self._redis.aclose()

@@ -63,7 +63,6 @@ class Wire:
     def __init__(self, pool: ConnectionPool, *, timeout_s: float) -> None:
         self._pool = pool
         self._timeout_s = timeout_s
-        self._sentinels = pool if isinstance(pool, SentinelConnectionPool) else None
         self._idle: list[AbstractConnection] = []
         self._closed = False
 
@@ -149,13 +148,21 @@ class Wire:
         return conn
 
     async def _reusable(self, conn: AbstractConnection) -> bool:
-        if self._sentinels is not None and self._sentinels.master_address not in (
-                None, (getattr(conn, "host", None), getattr(conn, "port", None))):
+        if not on_current_master(self._pool, conn):
             return False  # a connection has found another master since this one connected
         try:
             return not await conn.can_read()  # unread data, or the server closed it
         except (RedisConnectionError, OSError):
             return False
+
+
+def on_current_master(pool: ConnectionPool, conn: AbstractConnection) -> bool:
+    """False for a connection behind sentinels to a master other than the one a connection of
+    ``pool`` found last (True when not behind sentinels, or none has been found yet)."""
+    if not isinstance(pool, SentinelConnectionPool):
+        return True
+    return pool.master_address in (
+        None, (getattr(conn, "host", None), getattr(conn, "port", None)))
 
 
 def pack(command: Command) -> bytes:

@@ -36,14 +36,20 @@ class Store(Protocol):
         each key of ``read`` (what the holder of a claim reads first)."""
         ...
 
-    async def get_and_touch(self, key: str, ttl_s: float) -> bytes | None:
-        """Read a value and restart its time to live (idle expiry)."""
+    async def get_and_touch(self, key: str, ttl_s: float, *,
+                            defer_s: float = 0.0) -> bytes | None:
+        """Read a value and restart its time to live (idle expiry).
+
+        With ``defer_s``, a store may leave the time to live as it is when this process
+        restarted it less than ``defer_s`` ago (the key then lives at least ``ttl_s - defer_s``
+        after this read), and may answer from a copy kept in this process while the shared
+        store says the key did not change (``sessions.replica_cache``)."""
         ...
 
-    async def get_and_touch_with_version(self, key: str, ttl_s: float,
-                                         versioned_key: str) -> tuple[bytes | None, int | None]:
-        """``get_and_touch(key, ttl_s)`` and ``get_version(versioned_key)`` in one round trip
-        (a session and the version of its set, read on every request)."""
+    async def get_and_touch_with_version(self, key: str, ttl_s: float, versioned_key: str, *,
+                                         defer_s: float = 0.0) -> tuple[bytes | None, int | None]:
+        """``get_and_touch(key, ttl_s, defer_s=defer_s)`` and ``get_version(versioned_key)`` in
+        one round trip (a session and the version of its set, read on every request)."""
         ...
 
     async def delete(self, key: str) -> bool: ...
@@ -149,14 +155,15 @@ class MemoryStore:
                                      read: Sequence[str]) -> tuple[bool, list[bytes | None]]:
         return await self.set_if_absent(key, value, ttl_s=ttl_s), [self._live(k) for k in read]
 
-    async def get_and_touch(self, key: str, ttl_s: float) -> bytes | None:
+    async def get_and_touch(self, key: str, ttl_s: float, *,
+                            defer_s: float = 0.0) -> bytes | None:
         value = self._live(key)
         if value is not None:
             self._values[key] = (value, self._expiry(ttl_s))
         return value
 
-    async def get_and_touch_with_version(self, key: str, ttl_s: float,
-                                         versioned_key: str) -> tuple[bytes | None, int | None]:
+    async def get_and_touch_with_version(self, key: str, ttl_s: float, versioned_key: str, *,
+                                         defer_s: float = 0.0) -> tuple[bytes | None, int | None]:
         return await self.get_and_touch(key, ttl_s), await self.get_version(versioned_key)
 
     async def delete(self, key: str) -> bool:
@@ -239,7 +246,9 @@ def _unwatched() -> None:
     return None
 
 
-def open_store(url: str, *, prefix: str) -> Store:
+def open_store(url: str, *, prefix: str, cached: Sequence[str] = ()) -> Store:
+    """The store at ``url``; a Redis store keeps the keys under ``cached`` on this replica while
+    Redis says they did not change (the embedded store needs no copy)."""
     if url == "memory":
         return MemoryStore()
-    return RedisStore(url, prefix=prefix)
+    return RedisStore(url, prefix=prefix, cached=cached)

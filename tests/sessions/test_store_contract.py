@@ -50,6 +50,19 @@ async def test_get_and_touch_restarts_the_ttl(store: Store) -> None:
     assert await store.get_and_touch("s", 0.4) is None
 
 
+async def test_get_and_touch_with_defer_keeps_the_key_at_least_its_ttl_less_the_defer(
+        store: Store) -> None:
+    """With ``defer_s`` a store may restart the time to live late (issue 15 item 2: a replica
+    answers from its copy), but never so late that the key lives less than ``ttl_s - defer_s``
+    after a read; it still expires once left alone."""
+    await store.set("d", b"x", ttl_s=0.5)
+    for _ in range(6):  # 6 x 0.15 s = longer than the TTL, but each read keeps it alive
+        await asyncio.sleep(0.15)
+        assert await store.get_and_touch("d", 0.5, defer_s=0.1) == b"x"
+    await asyncio.sleep(0.7)
+    assert await store.get_and_touch("d", 0.5, defer_s=0.1) is None
+
+
 async def test_get_and_touch_with_version_reads_both_in_one_call(store: Store) -> None:
     """The session and its set's version in one round trip (issue 15): the same answers as
     ``get_and_touch`` and ``get_version`` apart, the touch included."""
