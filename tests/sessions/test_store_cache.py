@@ -247,7 +247,7 @@ async def test_a_killed_listener_turns_the_copy_off_until_it_is_back_n6(
         await here.set("s:a", b"A", ttl_s=60)
         await warm(here, "s:a")
         assert here._invalidations is not None and here._invalidations.connection_id
-        await admin.client_kill_filter(_id=here._invalidations.connection_id)
+        await admin.client_kill_filter(_id=str(here._invalidations.connection_id))
         await until(lambda: not serving(here), within_s=1)
         await admin.set(store_prefix + "s:a", b"B", px=60_000)  # no message can reach it now
         wire.round_trips = 0
@@ -366,7 +366,8 @@ async def test_a_login_that_may_not_track_reads_every_session_from_redis_n6(
     """An ACL without ``CLIENT TRACKING``: the copy stays off, and every read still answers
     right, from Redis, restarting the time to live each time as before."""
     async with login(redis_url, store_prefix, commands=["+@all", "-client|tracking"]) as url:
-        async with replica(url, store_prefix) as here:
+        here = RedisStore(url, prefix=store_prefix, cached=CACHED, heartbeat_s=HEARTBEAT_S)
+        try:
             wire = counted(here)
             await here.set("s:a", b"A", ttl_s=60)
             wire.round_trips = 0
@@ -375,6 +376,8 @@ async def test_a_login_that_may_not_track_reads_every_session_from_redis_n6(
                 await asyncio.sleep(0.05)
             assert not serving(here)
             assert wire.round_trips == 5
+        finally:
+            await here.close()
 
 
 async def test_a_session_closed_on_another_replica_ends_here_n6(
