@@ -231,11 +231,13 @@ class _Builder:
         return built
 
     def fields(self, element: etree._Element, children: list[etree._Element]) -> Mapping[str, str]:
-        fields = {child.get("name"): child.text or "" for child in children}
+        fields: dict[str, str] = {}
+        for child in children:
+            fields[child.get(b"name")] = child.text or ""  # type: ignore[index]
         if len(fields) != len(children):
             raise _Duplicate(element, children)
-        self.names.append(fields)  # type: ignore[arg-type]
-        return MappingProxyType(fields)  # type: ignore[arg-type]
+        self.names.append(fields)
+        return MappingProxyType(fields)
 
     def record(self, element: etree._Element) -> CrmRecord:
         tag = element.tag
@@ -253,24 +255,40 @@ class _Builder:
             account = self.record(children[0])
             del children[0]
         if children and children[-1].tag == "Lines":
-            lines = tuple([self.line(line) for line in children.pop()])
+            lines = self.lines(children.pop())
         return _card(element, "Quote", self.fields(element, children), account, lines)
 
-    def line(self, element: etree._Element) -> CrmRecord:
-        children = element.getchildren()
-        product = None
-        if children and children[0].tag == "Product":
-            product = self.record(children[0])
-            del children[0]
-        fields = self.fields(element, children)
-        # a Line has only crmId and ref: read here rather than through _card's longer chain (500
-        # lines of a quote; the inbound step is at its target's line, docs/performance.md §1)
-        crm_id = ref = None
-        for name, value in element.items():
-            if value:
-                if name == "crmId":
-                    crm_id = value
-                elif name == "ref":
-                    ref = value
-        return _new(CrmRecord, ("Line", crm_id, ref, None, fields, None, None, None, None,
-                                product, (), element.sourceline))
+    def lines(self, container: etree._Element) -> tuple[CrmRecord, ...]:
+        """The records of a quote's lines, in one loop: a Line and its Product (a link, or a
+        record with fields) are built inline, without a call per line, per Product and per
+        field list (500 lines of a quote; docs/performance.md §1)."""
+        names = self.names
+        built: list[CrmRecord] = []
+        for line in container:
+            children = line.getchildren()
+            product = None
+            if children and children[0].tag == "Product":
+                first = children[0]
+                del children[0]
+                # the attributes the schema allows a Product, each read by its (bytes) name:
+                # cheaper than items() and a loop over the pairs
+                revision = first.get(b"revision")
+                product = _new(CrmRecord, (
+                    "Product", first.get(b"crmId") or None, first.get(b"ref") or None,
+                    first.get(b"code") or None,
+                    self.fields(first, first.getchildren()) if len(first) else _NO_FIELDS,
+                    int(revision) if revision else None, first.get(b"set") or None, None, None,
+                    None, (), first.sourceline))
+            # a loop rather than a comprehension (no function call per line); the key as bytes
+            # (lxml takes it without encoding a str on every call)
+            fields: dict[str, str] = {}
+            for child in children:
+                fields[child.get(b"name")] = child.text or ""  # type: ignore[index]
+            if len(fields) != len(children):
+                raise _Duplicate(line, children)
+            names.append(fields)
+            # a Line has only crmId and ref (the schema)
+            built.append(_new(CrmRecord, (
+                "Line", line.get(b"crmId") or None, line.get(b"ref") or None, None,
+                MappingProxyType(fields), None, None, None, None, product, (), line.sourceline)))
+        return tuple(built)
