@@ -44,10 +44,21 @@ class StoreGauges(Collector):
     SESSIONS = ("integrator_sessions", "Open (not expired) sessions in the shared store; reported "
                 "by one replica")
     SETS = ("integrator_sets", "Integration sets by source; reported by one replica")
+    CACHE_SERVING = ("integrator_store_cache_serving",
+                     "1 while this replica answers sessions it holds from its copy of the shared "
+                     "store (kept true by Redis' invalidations), 0 while every read goes to Redis; "
+                     "reported by every replica on Redis")
+    CACHE_VALUES = ("integrator_store_cache_values",
+                    "Sessions and set versions in this replica's copy of the shared store")
 
     def __init__(self) -> None:
         self._sessions: float | None = None
         self._sets: dict[str, float] = {}
+        self._cache: tuple[bool, int] | None = None
+
+    def report_cache(self, state: tuple[bool, int] | None) -> None:
+        """This replica's copy: (serving, values), or None for a store that keeps none."""
+        self._cache = state
 
     def report(self, *, sessions: int, sets: Iterable[tuple[str, int]]) -> None:
         """``sets``: (source, count) pairs."""
@@ -59,7 +70,8 @@ class StoreGauges(Collector):
         self._sets = {}
 
     def describe(self) -> Iterable[Metric]:
-        return [GaugeMetricFamily(*self.SESSIONS), GaugeMetricFamily(*self.SETS, labels=["source"])]
+        return [GaugeMetricFamily(*self.SESSIONS), GaugeMetricFamily(*self.SETS, labels=["source"]),
+                GaugeMetricFamily(*self.CACHE_SERVING), GaugeMetricFamily(*self.CACHE_VALUES)]
 
     def collect(self) -> Iterable[Metric]:
         if self._sessions is not None:
@@ -69,6 +81,9 @@ class StoreGauges(Collector):
             for source, count in sorted(self._sets.items()):
                 sets.add_metric([source], count)
             yield sets
+        if self._cache is not None:
+            yield GaugeMetricFamily(*self.CACHE_SERVING, value=float(self._cache[0]))
+            yield GaugeMetricFamily(*self.CACHE_VALUES, value=float(self._cache[1]))
 
 
 class Metrics:

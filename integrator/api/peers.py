@@ -25,7 +25,7 @@ import structlog
 from aiohttp import web
 from prometheus_client.core import Metric
 
-from integrator.api.keys import METRICS, PEERS, REGISTRY, SESSIONS, STORE_GAUGES_LEASE
+from integrator.api.keys import METRICS, PEERS, REGISTRY, SESSIONS, STORE, STORE_GAUGES_LEASE
 from integrator.errors import IntegratorError
 from integrator.metrics import families_data, families_from_data, render_workers
 
@@ -50,8 +50,10 @@ class Peers:
 
 async def read_store_gauges(app: web.Application) -> None:
     """Before a scrape: the gauges read from the shared store, when this replica holds their
-    lease (one replica reports them, so a sum over replicas counts each session once)."""
+    lease (one replica reports them, so a sum over replicas counts each session once); and this
+    replica's copy of the store, which every replica reports."""
     m = app[METRICS]
+    m.store_gauges.report_cache(app[STORE].cache_state())
     try:
         if await app[STORE_GAUGES_LEASE].hold():
             m.store_gauges.report(sessions=await app[SESSIONS].count(),

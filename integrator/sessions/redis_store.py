@@ -307,6 +307,11 @@ class RedisStore:
     async def ping(self) -> None:
         await self._command("PING")
 
+    def cache_state(self) -> tuple[bool, int] | None:
+        if self._cache is None:
+            return None
+        return self._cache.serving(time.monotonic()), len(self._cache)
+
     async def close(self) -> None:
         if self._invalidations is not None:
             await self._invalidations.close()

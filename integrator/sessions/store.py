@@ -110,6 +110,11 @@ class Store(Protocol):
 
     async def ping(self) -> None: ...
 
+    def cache_state(self) -> tuple[bool, int] | None:
+        """This process's copy of the shared store (``sessions.replica_cache``): whether it
+        answers now, and how many values it holds; None for a store that keeps no copy."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -237,6 +242,9 @@ class MemoryStore:
 
     async def ping(self) -> None:
         return None
+
+    def cache_state(self) -> tuple[bool, int] | None:
+        return None  # the values are in this process already
 
     async def close(self) -> None:
         return None

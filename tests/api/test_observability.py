@@ -38,6 +38,7 @@ async def test_metrics_by_route_template(client: Any) -> None:
     assert "integrator_build_info{version=" in text
     assert 'integrator_sets{source="file"} 2.0' in text
     assert "integrator_sessions 0.0" in text
+    assert "integrator_store_cache_" not in text  # the embedded store keeps no copy
     assert "/v1/sets/A" not in text  # no unbounded labels
 
 

@@ -3,6 +3,7 @@ opened on one is valid on the other; expiry and closing are shared too."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -74,6 +75,29 @@ async def test_store_gauges_come_from_one_replica(replicas: Any) -> None:
     assert reported(await (await a.get("/metrics")).text()) == first  # the holder keeps it
     await a.close()  # a replica that stops releases the lease
     assert reported(await (await b.get("/metrics")).text()) == first
+
+
+async def test_each_replica_reports_its_copy_of_the_store_n6(replicas: Any) -> None:
+    """Every replica on Redis reports whether it answers sessions from its own copy (issue 15
+    item 2; docs/operations.md); the embedded store keeps no copy and reports none
+    (tests/api/test_observability.py)."""
+    a, _ = replicas
+    session = await open_session(a, "ayse")
+    headers = {**AUTH, "X-Session": session}
+
+    def copy(text: str) -> dict[str, float]:
+        return {line.split()[0]: float(line.split()[1]) for line in text.splitlines()
+                if line.startswith("integrator_store_cache_")}
+
+    for _ in range(400):  # the listener subscribes with the first session read
+        assert (await a.get("/v1/session", headers=headers)).status == 200
+        reported = copy(await (await a.get("/metrics")).text())
+        if reported.get("integrator_store_cache_serving") == 1.0 and reported.get(
+                "integrator_store_cache_values", 0) >= 1:  # the session (its set is a file's)
+            break
+        await asyncio.sleep(0.01)
+    else:
+        raise AssertionError(f"the copy is not serving: {reported}")
 
 
 async def test_store_down_is_503_and_not_ready(make_client: Any) -> None:

@@ -14,12 +14,13 @@ from typing import Any
 
 import pytest
 import yaml
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from integrator import errors
 from integrator.api.keys import METRICS
 from integrator.app import init_app
-from integrator.metrics import render_workers
+from integrator.metrics import StoreGauges, render_workers
 from tests.fixtures import promql
 from tests.fixtures.common import AUTH, netsis_set, open_session, service_config, tiger_set
 from tests.fixtures.deploy import DEPLOY, REPO
@@ -263,6 +264,15 @@ async def test_every_metric_of_the_dashboard_and_the_rules_is_exported(
     more_names, more_labels = exported(workers.decode())
     names |= more_names
     for name, found in more_labels.items():
+        labels.setdefault(name, set()).update(found)
+    # what a replica on Redis exports besides (its copy of the store: test_replicas.py shows it)
+    on_redis = CollectorRegistry()
+    replica_gauges = StoreGauges()
+    replica_gauges.report_cache((True, 1))
+    on_redis.register(replica_gauges)
+    redis_names, redis_labels = exported(generate_latest(on_redis).decode())
+    names |= redis_names
+    for name, found in redis_labels.items():
         labels.setdefault(name, set()).update(found)
     routes = {r.resource.canonical for r in client.app.router.routes() if r.resource is not None}
     assert check_usage(names, labels, routes) == []
