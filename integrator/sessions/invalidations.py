@@ -57,22 +57,31 @@ class Invalidations:
                                                             name="store-invalidations")
 
     async def close(self) -> None:
+        """Stop listening. The listener also stops by itself at its next step once closed: a
+        cancellation that lands inside redis-py's connect can be lost (seen with redis-py 8.1 on
+        Python 3.11), so the loops check ``_closed`` too and the wait here is bounded."""
         self._closed = True
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            await asyncio.wait({task}, timeout=2 * self._timeout_s + self._heartbeat_s)
+            if not task.done():
+                log.warning("store_cache_listener_not_stopped")
         self._cache.down()
 
     async def _run(self) -> None:
         pause = RETRY_S[0]
-        while True:
+        while not self._closed:
             conn: AbstractConnection | None = None
             try:
                 conn = await self._subscribe()
+                if self._closed:
+                    return
                 pause = RETRY_S[0]
                 log.info("store_cache_on", prefixes=len(self._cache.prefixes))
                 await self._serve(conn)
+                if self._closed:
+                    return
                 log.warning("store_cache_off", reason="the sentinels name another master")
             except ResponseError as exc:  # not permitted, or a Redis without tracking
                 pause = RETRY_S[1]
@@ -88,7 +97,8 @@ class Invalidations:
                 self.connection_id = None
                 if conn is not None:
                     await conn.disconnect(nowait=True)
-            await asyncio.sleep(pause)
+            if not self._closed:
+                await asyncio.sleep(pause)
             pause = min(pause * 2, RETRY_S[1])
 
     async def _subscribe(self) -> AbstractConnection:
@@ -124,7 +134,7 @@ class Invalidations:
         limit (raises), or the sentinels name another master (returns)."""
         reader = asyncio.get_running_loop().create_task(self._read(conn))
         try:
-            while True:
+            while not self._closed:
                 await asyncio.wait({reader}, timeout=self._heartbeat_s)
                 if reader.done():
                     reader.result()  # its error
@@ -137,7 +147,8 @@ class Invalidations:
                     await conn.send_packed_command(pack(("PING",)), check_health=False)
         finally:
             reader.cancel()
-            await asyncio.gather(reader, return_exceptions=True)
+            await conn.disconnect(nowait=True)  # its read ends even if the cancel is lost
+            await asyncio.wait({reader}, timeout=self._timeout_s)
 
     async def _read(self, conn: AbstractConnection) -> None:
         while True:

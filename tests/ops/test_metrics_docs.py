@@ -35,6 +35,7 @@ def declared() -> dict[str, frozenset[str]]:
     """Metric name (as exported) -> labels, of every integrator_ metric of the registry."""
     metrics = Metrics()
     metrics.store_gauges.report(sessions=0, sets=[("file", 0)])  # exported by the lease holder
+    metrics.store_gauges.report_cache((True, 0))  # exported by a replica on Redis
     declared_labels = {wrapper.describe()[0].name: frozenset(wrapper._labelnames)
                        for wrapper in vars(metrics).values() if isinstance(wrapper, MetricWrapperBase)}
     found: dict[str, frozenset[str]] = {}

@@ -22,13 +22,6 @@ pytestmark = pytest.mark.redis
 
 
 @pytest.fixture
-async def admin(redis_url: str) -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.Redis.from_url(redis_url)
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
 async def wire(redis_url: str) -> AsyncIterator[Wire]:
     pool = aioredis.ConnectionPool.from_url(redis_url, socket_timeout=2.0)
     commands = Wire(pool, timeout_s=0.3)

@@ -70,13 +70,6 @@ def serving(store: RedisStore) -> bool:
     return store._cache.serving(time.monotonic())
 
 
-@pytest.fixture
-async def admin(redis_url: str) -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.Redis.from_url(redis_url)
-    yield client
-    await client.aclose()
-
-
 @contextlib.asynccontextmanager
 async def replica(url: str, prefix: str, **options: Any) -> AsyncIterator[RedisStore]:
     store = RedisStore(url, prefix=prefix, cached=CACHED, heartbeat_s=HEARTBEAT_S, **options)
