@@ -58,6 +58,7 @@ class FreedSeats:
         self.replica = secrets.token_hex(8).encode()  # this store: its own notices are skipped
         self._watchers: dict[str, list[Callable[[], None]]] = {}
         self._task: asyncio.Task[None] | None = None
+        self._closed = False
 
     def notice(self, key: str) -> bytes:
         return notice(self.replica, key)
@@ -65,7 +66,7 @@ class FreedSeats:
     def watch(self, key: str, wake: Callable[[], None]) -> Callable[[], None]:
         """Call ``wake`` on notices of ``key`` until the returned function is called."""
         self._watchers.setdefault(key, []).append(wake)
-        if self._task is None or self._task.done():
+        if not self._closed and (self._task is None or self._task.done()):
             self._task = asyncio.get_running_loop().create_task(self._listen())
 
         def stop() -> None:
@@ -89,12 +90,12 @@ class FreedSeats:
 
     async def _listen(self) -> None:
         pause = RETRY_S[0]
-        while True:
+        while not self._closed:  # (also checked: a cancel lost inside redis-py's connect)
             pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(self.channel)
                 pause = RETRY_S[0]
-                while True:
+                while not self._closed:
                     message = await pubsub.get_message(ignore_subscribe_messages=True,
                                                        timeout=READ_TIMEOUT_S)
                     if message is not None and message.get("type") == "message":
@@ -112,14 +113,21 @@ class FreedSeats:
                             retry_s=pause)
             finally:
                 await _close_quietly(pubsub)
+            if self._closed:
+                return
             await asyncio.sleep(pause)
             pause = min(pause * 2, RETRY_S[1])
 
     async def close(self) -> None:
+        self._closed = True
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            # bounded: a cancel lost inside redis-py (sessions.invalidations) ends the loop at its
+            # next message wait instead
+            await asyncio.wait({task}, timeout=2 * READ_TIMEOUT_S)
+            if not task.done():
+                log.warning("seat_notices_listener_not_stopped")
         self._watchers.clear()
 
 
