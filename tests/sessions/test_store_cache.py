@@ -24,7 +24,10 @@ from tests.fixtures.common import tiger_set
 pytestmark = pytest.mark.redis
 
 CACHED = ("s:", "v:")
-HEARTBEAT_S = 0.1
+# long enough that a busy machine (the suite runs under -n 2) never makes the copy stale between
+# two reads of a test; the silent-network test uses a short one of its own
+HEARTBEAT_S = 0.5
+SHORT_HEARTBEAT_S = 0.1
 
 
 class CountingWire:
@@ -72,7 +75,8 @@ def serving(store: RedisStore) -> bool:
 
 @contextlib.asynccontextmanager
 async def replica(url: str, prefix: str, **options: Any) -> AsyncIterator[RedisStore]:
-    store = RedisStore(url, prefix=prefix, cached=CACHED, heartbeat_s=HEARTBEAT_S, **options)
+    options.setdefault("heartbeat_s", HEARTBEAT_S)
+    store = RedisStore(url, prefix=prefix, cached=CACHED, **options)
     try:
         yield store
     finally:
@@ -329,12 +333,13 @@ async def test_a_replica_cut_off_from_redis_stops_answering_from_its_copy_n6(
     """No closed connection, no message: Redis just goes silent. Within two heartbeats the
     replica stops answering from its copy (a session closed meanwhile elsewhere would otherwise
     live on here) and its reads fail like any read of an unreachable store."""
-    async with replica(await proxy.start(), store_prefix, timeout_s=0.3) as here:
+    async with replica(await proxy.start(), store_prefix, timeout_s=0.3,
+                       heartbeat_s=SHORT_HEARTBEAT_S) as here:
         await here.set("s:a", b"A", ttl_s=60)
         await warm(here, "s:a")
         assert await here.get_and_touch("s:a", 60, defer_s=5) == b"A"
         proxy.freeze()
-        await asyncio.sleep(2 * HEARTBEAT_S + 0.15)
+        await asyncio.sleep(2 * SHORT_HEARTBEAT_S + 0.15)
         assert not serving(here)
         with pytest.raises(StoreUnavailable):
             await here.get_and_touch("s:a", 60, defer_s=5)
