@@ -174,5 +174,16 @@ async def test_sessions_sets_and_claims_survive_a_master_failover_n6(
     await open_session(client, "ayse", "NETSIS-ANK")
     promoted = aioredis.Redis(host="127.0.0.1", port=replica)
     role = await promoted.execute_command("ROLE")
+    # the replica's copy of sessions is back, its invalidations tracked on the promoted master
+    # (sessions.invalidations follows the master like the store's other connections)
+    for _ in range(200):
+        state = store.cache_state()
+        if state is not None and state[0]:
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("the copy of sessions did not come back after the failover")
+    tracking = [c for c in await promoted.client_list(_type="pubsub") if "t" in c["flags"]]
     await promoted.aclose()
     assert role[0] in (b"master", "master")
+    assert tracking, "no invalidation listener on the promoted master"
