@@ -199,6 +199,18 @@ def service_row() -> tuple[dash.Row, list[Panel]]:
               "the container limit is 512 MiB).",
               query(f"sum by (instance) (process_resident_memory_bytes{{{TARGET}}})",
                     "{{instance}}"), width=6),
+        graph("Session copy serving", "short",
+              "On Redis: 1 while a replica answers the sessions it holds from its own copy (kept "
+              "true by Redis' invalidations), 0 while every request reads its session from Redis "
+              "(alert IntegratorStoreCacheOff; docs/operations.md, Sessions kept on each replica). "
+              "The lowest of a replica's workers.",
+              query(f"min by (instance) (integrator_store_cache_serving{{{TARGET}}})",
+                    "{{instance}}"), width=6),
+        graph("Session copy size", "short",
+              "Sessions and set versions held in each replica's copy (the sum of its workers'; "
+              "at most 8,192 a process).",
+              query(f"sum by (instance) (integrator_store_cache_values{{{TARGET}}})",
+                    "{{instance}}"), width=6),
     ]
 
 
