@@ -29,7 +29,7 @@ import structlog
 from redis.asyncio.connection import AbstractConnection, ConnectionPool
 from redis.exceptions import RedisError, ResponseError
 
-from integrator.sessions.redis_wire import on_current_master, pack
+from integrator.sessions.redis_wire import connect, on_current_master, pack
 from integrator.sessions.replica_cache import ReplicaCache
 
 log = structlog.get_logger("integrator.store")
@@ -106,10 +106,8 @@ class Invalidations:
         # of its own): the messages come as the channel's, read as replies
         conn: AbstractConnection = self._pool.connection_class(
             **{**self._pool.connection_kwargs, "protocol": 2})
-        conn.socket_timeout = self._timeout_s  # redis-py's own timeouts while it connects
+        await connect(conn, self._timeout_s)
         try:
-            await conn.connect()  # type: ignore[no-untyped-call]
-            conn.socket_timeout = None
             async with asyncio.timeout(self._timeout_s):
                 await conn.send_packed_command(pack(("CLIENT", "ID")), check_health=False)
                 own = int(await conn.read_response())

@@ -217,12 +217,11 @@ class RedisStore:
             commands.append(("HGET", versioned, "version"))
         keys = [name] if versioned is None else [name, versioned]
         ticket = cache.begin(keys)
-        replies: list[Any] | None = None
         try:
             replies = await self._call(self._wire.pipeline(commands))
-        finally:
-            if replies is None:
-                cache.end(ticket, keys, None)
+        except BaseException:
+            cache.end(ticket, keys, None)
+            raise
         value = _as_bytes(replies[0])
         if touch:
             cache.touched(name, now if value is not None else None)

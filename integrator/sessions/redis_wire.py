@@ -138,13 +138,7 @@ class Wire:
         else:
             conn = self._pool.make_connection()  # type: ignore[no-untyped-call]
         if not conn.is_connected:
-            conn.socket_timeout = self._timeout_s  # redis-py's own timeouts while it connects
-            try:
-                await conn.connect()  # type: ignore[no-untyped-call]
-            except BaseException:
-                await _drop(conn)
-                raise
-            conn.socket_timeout = None  # a command runs under the call's deadline
+            await connect(conn, self._timeout_s)
         return conn
 
     async def _reusable(self, conn: AbstractConnection) -> bool:
@@ -154,6 +148,19 @@ class Wire:
             return not await conn.can_read()  # unread data, or the server closed it
         except (RedisConnectionError, OSError):
             return False
+
+
+async def connect(conn: AbstractConnection, timeout_s: float) -> None:
+    """Connect ``conn`` under redis-py's own timeouts (the socket's connect, each read of the
+    handshake, each sentinel asked), then turn its socket timeout off: its commands run under
+    their caller's deadline. A connection that fails to connect is dropped."""
+    conn.socket_timeout = timeout_s
+    try:
+        await conn.connect()  # type: ignore[no-untyped-call]
+    except BaseException:
+        await _drop(conn)
+        raise
+    conn.socket_timeout = None
 
 
 def on_current_master(pool: ConnectionPool, conn: AbstractConnection) -> bool:

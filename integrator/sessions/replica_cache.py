@@ -49,7 +49,7 @@ class ReplicaCache:
         self.epoch = 0
         self._live = False
         self._heard = -math.inf
-        self._values: dict[str, tuple[bytes, float]] = {}  # key -> (value, deadline, monotonic)
+        self._values: dict[str, tuple[bytes, float]] = {}  # key -> (value, monotonic deadline)
         self._touched: dict[str, float] = {}  # key -> when this replica last restarted its TTL
         self._inflight: dict[str, int] = {}  # key -> reads in flight
         self._changes: dict[str, int] = {}  # key -> invalidations while reads were in flight
