@@ -29,7 +29,8 @@ def like_pattern(query: str, engine: DbEngine) -> str:
     (``şişli`` -> ``[şŞ][iİ][şŞ][lL][iİ]``): the pattern matches exactly the rows whose text
     holds the query letter for letter under that rule, whatever the column's collation (a
     case-sensitive one included). ``%``, ``_`` and ``[`` stand for themselves (``[%]``); other
-    characters without case stay; the rest becomes ``_``. With ``database.repair_turkish`` the
+    ASCII characters without case stay, but for the apostrophe and the backslash; the rest
+    becomes ``_``. With ``database.repair_turkish`` the
     engine sends the pattern as the database holds the text (``[şŞ]`` -> ``[þÞ]``), as it does
     every parameter.
     """

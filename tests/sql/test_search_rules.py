@@ -93,10 +93,11 @@ def _tsql_like(pattern: str, text: str) -> bool:
     return re.fullmatch("".join(regex), text, flags=re.DOTALL) is not None
 
 
-# what the SQL Server pattern spells out letter for letter, and what it may leave to ``_``
+# what the SQL Server pattern spells out letter for letter, and what it may leave to ``_`` (the
+# apostrophe and the backslash among them: test_sql_server_patterns_spell_out_the_letters)
 CLASSED = "abcçdefgğhıijklmnoöprsştuüvyzqwxABCÇDEFGĞHIİJKLMNOÖPRSŞTUÜVYZQWXâÂîÎûÛ\u212a"
-SPECIAL = "0123456789 .-%_['/&"
-OTHER = "éÉßẞΣσςΑαǅǆ\u0307Ýýþ"
+SPECIAL = "0123456789 .-%_[/&"
+OTHER = "éÉßẞΣσςΑαǅǆ\u0307Ýýþ'\\"
 
 
 def _variant(query: str, data: st.DataObject) -> str:
